@@ -1,0 +1,1 @@
+"""jaxdl: the introductory PyTorch deep-learning course as pure, fast JAX."""

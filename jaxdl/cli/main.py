@@ -1,0 +1,35 @@
+"""``jaxdl`` console entry point: argument parsing only; each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from jaxdl.errors import ConfigError
+
+SUBCOMMANDS = ("train",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``jaxdl`` parser with one subparser per module in ``jaxdl.cli``."""
+    parser = argparse.ArgumentParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"jaxdl.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as err:
+        print(f"jaxdl {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

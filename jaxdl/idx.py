@@ -1,0 +1,87 @@
+"""The standard MNIST/FashionMNIST IDX files (``.gz`` or raw), read and written."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+
+import numpy as np
+
+from jaxdl.errors import ConfigError
+
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read(path: str) -> np.ndarray:
+    """Read one IDX file (gzip-compressed if it ends in ``.gz``) into an array."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES:
+        raise ConfigError(f"{path} is not an IDX file (bad magic number); re-download it.")
+    ndim = data[3]
+    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    dtype = np.dtype(_DTYPES[data[2]])
+    body = data[4 + 4 * ndim:]
+    if len(body) != int(np.prod(shape)) * dtype.itemsize:
+        raise ConfigError(f"{path} is truncated: header says {shape}, found {len(body)} bytes; re-download it.")
+    return np.frombuffer(body, dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def write(path: str, array: np.ndarray) -> None:
+    """Write ``array`` (uint8) as an IDX file, gzip-compressed if ``path`` ends in ``.gz``."""
+    array = np.ascontiguousarray(array, np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def candidate_dirs(data_dir: str | None, torchvision_folder: str) -> list[str]:
+    """Folders searched for the IDX files, most specific first."""
+    if data_dir is None:
+        return []
+    return [
+        os.path.join(data_dir, torchvision_folder, "raw"),
+        os.path.join(data_dir, torchvision_folder),
+        data_dir,
+    ]
+
+
+def _find(folder: str, stem: str) -> str | None:
+    for name in (stem + ".gz", stem):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def load_split_files(folders: list[str], name: str):
+    """Load ``((X_train, y_train), (X_test, y_test))`` from the first folder holding all four files.
+
+    Raises:
+      ConfigError: naming every file and folder looked at, and how to get them.
+    """
+    for folder in folders:
+        paths = {k: _find(folder, stem) for k, stem in FILES.items()}
+        if all(paths.values()):
+            arrays = {k: read(p) for k, p in paths.items()}
+            return ((arrays["train_images"][..., None], arrays["train_labels"]),
+                    (arrays["test_images"][..., None], arrays["test_labels"]))
+    looked = "\n  ".join(folders) if folders else "(no --data-dir / data_dir given)"
+    files = ", ".join(f"{s}.gz" for s in FILES.values())
+    raise ConfigError(
+        f"{name} not found. No prepared TFDS copy, and no IDX files in:\n  {looked}\n"
+        f"Put the four files {files} (gzip or not) in <data_dir>/"
+        f"{'FashionMNIST' if name == 'fashion_mnist' else 'MNIST'}/raw/ (torchvision's layout, e.g. from "
+        f"torchvision.datasets.{'FashionMNIST' if name == 'fashion_mnist' else 'MNIST'}(root=data_dir, download=True)) "
+        f"or directly in data_dir, or prepare it with TFDS "
+        f"(tfds.data_source('{name}', data_dir=data_dir) on a machine with network)."
+    )
