@@ -8,13 +8,20 @@ import sys
 
 from jaxdl.errors import ConfigError
 
-SUBCOMMANDS = ("train",)
+SUBCOMMANDS = ("train", "plot")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (with a pointer to ``--help``), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``jaxdl`` parser with one subparser per module in ``jaxdl.cli``."""
-    parser = argparse.ArgumentParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"jaxdl.cli.{name}")
         module.register(sub)

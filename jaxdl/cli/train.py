@@ -1,0 +1,85 @@
+"""``jaxdl train``: train one model and write metrics.json, curves.png and a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from jaxdl import checkpoint, data, optim
+from jaxdl.cli import args as types
+from jaxdl.cli.outputs import staged_output, write_json
+from jaxdl.cli.progress import epoch_bar, summary_table
+from jaxdl.errors import ConfigError
+from jaxdl.models import MLP, LinearRegression, SoftmaxRegression
+from jaxdl.plots import plot_history
+from jaxdl.train import fit
+
+MODEL_CHOICES = ("mlp", "softmax", "linear")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand."""
+    p = sub.add_parser("train", help="train one model (default: an MLP on the embedded digits, offline)")
+    add_training_args(p)
+    p.add_argument("--out", type=types.writable_dir, default="runs/train",
+                   help="folder for metrics.json, curves.png, checkpoint (default runs/train)")
+    p.set_defaults(run=run)
+
+
+def add_training_args(p: argparse.ArgumentParser) -> None:
+    """Data, model and optimizer arguments shared by ``train`` and ``sweep``."""
+    p.add_argument("--dataset", default="digits", help=f"one of {', '.join(data.LOADERS)} (default digits)")
+    p.add_argument("--data-dir", type=types.existing_dir, default=None,
+                   help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)")
+    p.add_argument("--model", default="mlp", choices=MODEL_CHOICES, help="model (default mlp)")
+    p.add_argument("--hidden", type=types.int_list, default=(256,), help="hidden widths, e.g. 256 or 256,128")
+    p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout probability in [0, 1)")
+    p.add_argument("--batch-norm", action="store_true", help="batch norm after each hidden layer (torch convention)")
+    p.add_argument("--activation", default="relu", help="hidden activation (relu, sigmoid, tanh, gelu, elu)")
+    p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
+    p.add_argument("--lr", type=types.positive_float, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--epochs", type=types.positive_int, default=500, help="epochs (default 500)")
+    p.add_argument("--batch-size", type=types.positive_int, default=256, help="batch size (default 256)")
+    p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed for init, shuffling and dropout")
+
+
+def build_model(args: argparse.Namespace, ds: data.Dataset):
+    """The linen module named by ``--model`` for ``ds``."""
+    if args.model == "mlp":
+        return MLP(hidden=args.hidden, num_classes=ds.num_classes, dropout=args.dropout,
+                   batch_norm=args.batch_norm, activation=args.activation)
+    if args.model == "softmax":
+        if ds.num_classes is None:
+            raise ConfigError(f"--model softmax needs a classification dataset; {ds.name!r} is regression.")
+        return SoftmaxRegression(ds.num_classes)
+    return LinearRegression()
+
+
+def config_of(args: argparse.Namespace) -> dict:
+    """The run's full configuration as JSON-friendly values."""
+    skip = {"run", "command", "out"}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(vars(args).items()) if k not in skip}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, then write the three outputs into ``--out`` at once."""
+    ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
+    model = build_model(args, ds)
+    optimizer = optim.by_name(args.optimizer, lr=args.lr)
+    with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
+        result = fit(model, ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size,
+                     seed=args.seed, callback=callback)
+    history = {k: v for k, v in result.history.items() if k != "epoch_time"}
+    times = result.history["epoch_time"]
+    with staged_output(args.out) as stage:
+        write_json(os.path.join(stage, "metrics.json"), {"config": config_of(args), "history": history})
+        write_json(os.path.join(stage, "timing.json"), {"epoch_time": times})
+        plot_history(result.history, title=f"{args.model} on {ds.name}").savefig(os.path.join(stage, "curves.png"), dpi=100)
+        checkpoint.save(os.path.join(stage, "checkpoint"), result.state)
+    rows = [(k, f"{v[-1]:.4f}") for k, v in history.items()]
+    rows.append(("compile + first epoch (s)", f"{times[0]:.2f}"))
+    if len(times) > 1:
+        rows.append(("steady epoch, median (s)", f"{sorted(times[1:])[len(times[1:]) // 2]:.4f}"))
+    rows.append(("outputs", args.out))
+    summary_table(f"jaxdl train: {args.model} on {ds.name}, {args.epochs} epochs", rows)
+    return 0

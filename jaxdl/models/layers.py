@@ -1,0 +1,73 @@
+"""Layers that behave like their ``torch.nn`` namesakes: ``Linear`` init and ``BatchNorm`` statistics."""
+
+from __future__ import annotations
+
+import math
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+def _uniform(bound: float):
+    def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+        return jax.random.uniform(key, shape, dtype, -bound, bound)
+
+    return init
+
+
+class Linear(nn.Module):
+    """``torch.nn.Linear``: y = x W + b with torch's default init U(-1/√fan_in, 1/√fan_in) for W and b.
+
+    Maps (..., fan_in) to (..., features); parameters ``kernel`` (fan_in, features), ``bias`` (features,).
+
+    >>> Linear(3).init(jax.random.key(0), jnp.ones((2, 4)))["params"]["kernel"].shape
+    (4, 3)
+    """
+
+    features: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        bound = 1.0 / math.sqrt(x.shape[-1])
+        kernel = self.param("kernel", _uniform(bound), (x.shape[-1], self.features))
+        bias = self.param("bias", _uniform(bound), (self.features,))
+        return x @ kernel + bias
+
+
+class BatchNorm(nn.Module):
+    """Batch normalisation over all axes but the last, in ``torch.nn.BatchNorm1d/2d``'s convention.
+
+    ``momentum`` is torch's (running = (1 - momentum) * running + momentum * batch, default 0.1,
+    i.e. flax momentum 0.9). With ``unbiased_running_var`` the running variance averages the
+    unbiased batch variance as torch does (flax keeps the biased one: pass ``False`` for that).
+    ``mask`` (N,) marks the real rows of a padded batch; padding does not touch the statistics.
+    Input (N, ..., C) → output of the same shape; running stats live in ``batch_stats``.
+    """
+
+    momentum: float = 0.1
+    epsilon: float = 1e-5
+    unbiased_running_var: bool = True
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool, mask: jax.Array | None = None) -> jax.Array:
+        features = x.shape[-1]
+        mean_var = self.variable("batch_stats", "mean", jnp.zeros, (features,), jnp.float32)
+        var_var = self.variable("batch_stats", "var", jnp.ones, (features,), jnp.float32)
+        scale = self.param("scale", nn.initializers.ones, (features,))
+        bias = self.param("bias", nn.initializers.zeros, (features,))
+        if train:
+            weight = jnp.ones(x.shape[:1], x.dtype) if mask is None else mask.astype(x.dtype)
+            weight = weight.reshape(weight.shape + (1,) * (x.ndim - 1))
+            axes = tuple(range(x.ndim - 1))
+            count = weight.sum() * (x.size // (x.shape[0] * features))
+            mean = (x * weight).sum(axes) / count
+            var = (jnp.square(x - mean) * weight).sum(axes) / count
+            if not self.is_initializing():
+                m = self.momentum
+                running_var = var * count / jnp.maximum(count - 1, 1) if self.unbiased_running_var else var
+                mean_var.value = (1 - m) * mean_var.value + m * mean
+                var_var.value = (1 - m) * var_var.value + m * running_var
+        else:
+            mean, var = mean_var.value, var_var.value
+        return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias

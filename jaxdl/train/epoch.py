@@ -1,0 +1,79 @@
+"""A whole epoch as one compiled program: permute indices, ``lax.scan`` over batches.
+
+The dataset stays on the device; each step gathers its batch by index. The last partial
+batch is padded to full size with weight 0, so every example is seen once per epoch, the
+loss is the mean over real rows only, and every step has the same shape (one compile).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from jaxdl.train.objective import Objective
+from jaxdl.train.state import TrainState
+from jaxdl.train.step import eval_step, train_step
+
+
+def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
+    """Split example indices (N,) into (num_batches, batch_size) indices and 0/1 weights.
+
+    >>> idx, w = batch_plan(jnp.arange(5), 2)
+    >>> idx.tolist(), w.tolist()
+    ([[0, 1], [2, 3], [4, 0]], [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    """
+    n = order.shape[0]
+    num_batches = -(-n // batch_size)
+    pad = num_batches * batch_size - n
+    idx = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(num_batches, batch_size)
+    weight = (jnp.arange(num_batches * batch_size) < n).astype(jnp.float32).reshape(num_batches, batch_size)
+    return idx, weight
+
+
+def _finish(step_sums: dict) -> dict:
+    """Per-step sums (num_batches,) → epoch means, plus the first step with a non-finite loss (-1 if none)."""
+    totals = {k: v.sum() for k, v in step_sums.items()}
+    count = totals.pop("count")
+    metrics = {k: v / count for k, v in totals.items()}
+    bad = ~jnp.isfinite(step_sums["loss"])
+    metrics["nonfinite_step"] = jnp.where(bad.any(), jnp.argmax(bad), -1)
+    return metrics
+
+
+def train_epoch_fn(
+    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective
+) -> tuple[TrainState, dict]:
+    """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
+
+    Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
+    as seen during training, and ``nonfinite_step``.
+    """
+    key, perm_key = jax.random.split(state.key)
+    idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
+
+    def body(state, plan):
+        rows, w = plan
+        return train_step(state, (X[rows], y[rows], w), objective=objective)
+
+    state, step_sums = jax.lax.scan(body, state.replace(key=key), (idx, weight))
+    return state, _finish(step_sums)
+
+
+def evaluate_fn(
+    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective
+) -> dict:
+    """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted."""
+    idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
+
+    def body(_, plan):
+        rows, w = plan
+        return None, eval_step(state, (X[rows], y[rows], w), objective=objective)
+
+    _, step_sums = jax.lax.scan(body, None, (idx, weight))
+    metrics = _finish(step_sums)
+    del metrics["nonfinite_step"]
+    return metrics
+
+
+train_epoch = jax.jit(train_epoch_fn, static_argnames=("batch_size", "objective"), donate_argnums=0)
+evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective"))

@@ -1,0 +1,130 @@
+"""``fit``: create the state, run compiled epochs, evaluate, and keep the history."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import flax.linen as nn
+import jax
+import optax
+
+from jaxdl.data import Dataset
+from jaxdl.errors import ConfigError
+from jaxdl.train.epoch import evaluate, train_epoch
+from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.state import TrainState, create_train_state
+
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a NaN or infinite loss; names the epoch and the first bad step."""
+
+
+@dataclasses.dataclass
+class FitResult:
+    """The final state and one value per epoch for each metric.
+
+    ``history`` keys: ``train_loss``, ``test_loss``, ``epoch_time`` (seconds of the compiled
+    training epoch, the first one including compilation), and for classifiers ``train_acc``,
+    ``test_acc``.
+    """
+
+    state: TrainState
+    history: dict[str, list[float]]
+
+
+def check_positive_int(name: str, value) -> int:
+    """Return ``value`` if it is a positive integer, else raise a :class:`ConfigError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}={value!r}: expected a positive integer.")
+    return value
+
+
+def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
+    """Raise a :class:`ConfigError` when ``model``, ``data`` and ``batch_size`` cannot train together."""
+    n = int(data.train[0].shape[0])
+    if batch_size > n:
+        raise ConfigError(f"batch_size={batch_size} is larger than the {n} training examples: use at most {n}.")
+    if objective.task == "regression" and data.num_classes is not None:
+        raise ConfigError(
+            f"{type(model).__name__} is a regressor but dataset {data.name!r} has {data.num_classes} classes: "
+            "use a classifier (e.g. SoftmaxRegression or MLP(num_classes=...))."
+        )
+    if objective.task != "regression" and data.num_classes is None:
+        raise ConfigError(
+            f"{type(model).__name__} is a classifier but dataset {data.name!r} has real-valued targets: "
+            "use LinearRegression or MLP(num_classes=None)."
+        )
+    model_classes = getattr(model, "num_classes", None)
+    if objective.task == "classification" and model_classes is not None and model_classes < data.num_classes:
+        raise ConfigError(
+            f"{type(model).__name__}(num_classes={model_classes}) cannot predict the {data.num_classes} classes "
+            f"of {data.name!r}: set num_classes={data.num_classes}."
+        )
+
+
+def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:
+    """One history row from the train/test metric dicts of an epoch."""
+    row = {f"train_{k}": float(v) for k, v in train.items() if k != "nonfinite_step"}
+    row.update({f"test_{k}": float(v) for k, v in test.items()})
+    row["epoch_time"] = seconds
+    return row
+
+
+def fit(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    optimizer: optax.GradientTransformation,
+    epochs: int,
+    batch_size: int,
+    loss: str | Callable | None = None,
+    seed: int = 0,
+    callback: EpochCallback | None = None,
+) -> FitResult:
+    """Train ``model`` on ``data.train`` for ``epochs`` shuffled epochs, evaluating on ``data.test``.
+
+    Each epoch is one compiled program (see :func:`jaxdl.train.train_epoch`); the first
+    epoch compiles it, the others reuse it. ``seed`` fixes the init, the shuffling and dropout.
+    ``callback(epoch, row)`` is called after each epoch (epoch counts from 1).
+
+    Raises:
+      ConfigError: bad arguments or a model that does not fit the data.
+      DivergenceError: the loss became NaN/inf; the message names the epoch and step.
+
+    >>> from jaxdl import data, models
+    >>> r = fit(models.SoftmaxRegression(10), data.load("digits"), optimizer=optax.sgd(0.5),
+    ...         epochs=2, batch_size=64)
+    >>> len(r.history["test_acc"])
+    2
+    """
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1)).")
+    objective = objective_for(model, loss)
+    check_compatible(model, data, objective, batch_size)
+    (X, y), (X_test, y_test) = data.train, data.test
+    state = create_train_state(model, optimizer, X[:1], key=jax.random.key(seed))
+    history: dict[str, list[float]] = {}
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective)
+        train = jax.block_until_ready(train)
+        seconds = time.perf_counter() - start
+        bad_step = int(train["nonfinite_step"])
+        if bad_step >= 0:
+            raise DivergenceError(
+                f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
+                "lower the learning rate or check the data."
+            )
+        test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective)
+        row = epoch_row(train, test, seconds)
+        for key, value in row.items():
+            history.setdefault(key, []).append(value)
+        if callback is not None:
+            callback(epoch, row)
+    return FitResult(state=state, history=history)

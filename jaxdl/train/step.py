@@ -1,0 +1,49 @@
+"""One optimizer step and one evaluation step on a (possibly padded) batch."""
+
+from __future__ import annotations
+
+import jax
+
+from jaxdl.train.objective import Objective, masked_mean
+from jaxdl.train.state import TrainState
+
+Batch = tuple[jax.Array, jax.Array, jax.Array]
+"""``(x (B, ...), y (B, ...), weight (B,))``; weight 0 marks padding rows."""
+
+
+def train_step(state: TrainState, batch: Batch, *, objective: Objective) -> tuple[TrainState, dict]:
+    """Take one gradient step on the mean loss over the real rows of ``batch``.
+
+    Dropout uses a fresh key split from ``state.key``; batch-norm statistics are updated
+    from the real rows only. Returns the new state and per-batch metric sums
+    (``loss``, ``acc`` for classifiers) with the row ``count``.
+    """
+    x, y, weight = batch
+    key, dropout_key = jax.random.split(state.key)
+
+    def loss_fn(params):
+        outputs, updates = state.apply_fn(
+            {"params": params, "batch_stats": state.batch_stats}, x,
+            train=True, mask=weight, rngs={"dropout": dropout_key}, mutable=["batch_stats"],
+        )
+        metrics = objective.per_example(outputs, y)
+        return masked_mean(metrics["loss"], weight), (metrics, updates)
+
+    (_, (metrics, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+    state = state.apply_gradients(
+        grads=grads, batch_stats=updates.get("batch_stats", state.batch_stats), key=key
+    )
+    return state, _sums(metrics, weight)
+
+
+def eval_step(state: TrainState, batch: Batch, *, objective: Objective) -> dict:
+    """Metric sums over the real rows of ``batch`` in evaluation mode (no dropout, running BN stats)."""
+    x, y, weight = batch
+    outputs = state.apply_fn({"params": state.params, "batch_stats": state.batch_stats}, x, train=False)
+    return _sums(objective.per_example(outputs, y), weight)
+
+
+def _sums(metrics: dict, weight: jax.Array) -> dict:
+    sums = {name: (value * weight).sum() for name, value in metrics.items()}
+    sums["count"] = weight.sum()
+    return sums
