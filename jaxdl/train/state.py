@@ -6,6 +6,7 @@ from typing import Any
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import optax
 from flax.training import train_state
 
@@ -26,7 +27,8 @@ def create_train_state(
     """Initialise ``model`` on ``sample_x`` (1, ...) and pair it with ``optimizer``.
 
     ``key`` is split into the parameter-init key, the init-time dropout key and the key the
-    state carries for training (shuffling and dropout).
+    state carries for training (shuffling and dropout). ``step`` is an int32 array from the
+    start, so the first compiled epoch is reused by every later one.
 
     >>> from jaxdl.models import SoftmaxRegression
     >>> s = create_train_state(SoftmaxRegression(3), optax.sgd(0.1), jnp.ones((1, 4)), key=jax.random.key(0))
@@ -35,10 +37,11 @@ def create_train_state(
     """
     init_key, dropout_key, train_key = jax.random.split(key, 3)
     variables = model.init({"params": init_key, "dropout": dropout_key}, sample_x, train=False)
-    return TrainState.create(
+    state = TrainState.create(
         apply_fn=model.apply,
         params=variables["params"],
         tx=optimizer,
         batch_stats=variables.get("batch_stats", {}),
         key=train_key,
     )
+    return state.replace(step=jnp.zeros((), jnp.int32))
