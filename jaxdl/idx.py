@@ -75,13 +75,12 @@ def load_split_files(folders: list[str], name: str):
             arrays = {k: read(p) for k, p in paths.items()}
             return ((arrays["train_images"][..., None], arrays["train_labels"]),
                     (arrays["test_images"][..., None], arrays["test_labels"]))
-    looked = "\n  ".join(folders) if folders else "(no --data-dir / data_dir given)"
+    looked = ", ".join(folders) if folders else "(no data_dir / --data-dir given)"
     files = ", ".join(f"{s}.gz" for s in FILES.values())
+    torch_name = "FashionMNIST" if name == "fashion_mnist" else "MNIST"
     raise ConfigError(
-        f"{name} not found. No prepared TFDS copy, and no IDX files in:\n  {looked}\n"
-        f"Put the four files {files} (gzip or not) in <data_dir>/"
-        f"{'FashionMNIST' if name == 'fashion_mnist' else 'MNIST'}/raw/ (torchvision's layout, e.g. from "
-        f"torchvision.datasets.{'FashionMNIST' if name == 'fashion_mnist' else 'MNIST'}(root=data_dir, download=True)) "
-        f"or directly in data_dir, or prepare it with TFDS "
-        f"(tfds.data_source('{name}', data_dir=data_dir) on a machine with network)."
+        f"{name} not found: no prepared TFDS copy and no IDX files in {looked}. "
+        f"Put the four files {files} (gzip or not) in <data_dir>/{torch_name}/raw/ (torchvision's layout, "
+        f"e.g. from torchvision.datasets.{torch_name}(root=data_dir, download=True)) or directly in data_dir, "
+        f"or prepare it once with TFDS on a machine with network (tfds.data_source('{name}', data_dir=data_dir))."
     )

@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
+from jaxdl.errors import ConfigError
+
 
 @contextlib.contextmanager
 def staged_output(out: str) -> Iterator[str]:
@@ -17,8 +19,11 @@ def staged_output(out: str) -> Iterator[str]:
     If the block raises, the temporary folder is removed and ``out`` is left as it was.
     """
     parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    stage = tempfile.mkdtemp(prefix=".jaxdl-stage-", dir=parent)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        stage = tempfile.mkdtemp(prefix=".jaxdl-stage-", dir=parent)
+    except OSError as err:
+        raise ConfigError(f"--out {out!r} is not writable: {err.strerror}.") from None
     try:
         yield stage
         if not os.path.exists(out):
