@@ -8,7 +8,7 @@ import sys
 
 from jaxdl.errors import ConfigError
 
-SUBCOMMANDS = ("train", "plot")
+SUBCOMMANDS = ("train", "plot", "schedules")
 
 
 class OneLineParser(argparse.ArgumentParser):
