@@ -1,0 +1,376 @@
+"""PyTorch's optimizers as optax transforms: torch.optim names, arguments, defaults and numbers.
+
+Each function takes the arguments of the ``torch.optim`` class of the same name and
+returns an ``optax.GradientTransformation`` whose updates reproduce PyTorch's parameter
+trajectory. They are built from optax pieces where optax agrees with PyTorch and from
+small hand-written transforms in :mod:`jaxdl.optim_scratch` where it does not
+(Adagrad's accumulator, AMSGrad's maximum, SGD's dampening).
+
+``lr`` is a float or a schedule ``count -> lr`` (any optax schedule, or
+:mod:`jaxdl.schedules`). The schedule is read at the number of updates already applied
+(0 for the first), which is PyTorch's ``lr`` after as many ``scheduler.step()`` calls,
+and it enters where PyTorch's ``lr`` does (after the momentum buffer, in Adagrad's
+``lr_decay``, in AdamW's decoupled decay).
+
+The course's from-scratch pieces (:func:`SGD`, :func:`golden_section`,
+:func:`steepest_descent`) live there too and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl.errors import ConfigError, suggest
+from jaxdl.optim_scratch import (
+    SGD,
+    SteepestDescentResult,
+    dampened_trace,
+    golden_section,
+    scale_by_torch_adagrad,
+    scale_by_torch_amsgrad,
+    steepest_descent,
+)
+
+LearningRate = float | jax.Array | Callable[[jax.Array], jax.Array]
+
+__all__ = [
+    "SGD", "SteepestDescentResult", "adadelta", "adagrad", "adam", "adamw", "by_name",
+    "golden_section", "rmsprop", "sgd", "steepest_descent",
+]
+
+
+
+def _real(owner: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{owner} got {name}={value!r}: expected a real number.")
+    return float(value)
+
+
+def _at_least_zero(owner: str, **values: Any) -> None:
+    for name, value in values.items():
+        if not _real(owner, name, value) >= 0.0:
+            raise ConfigError(f"{owner} got {name}={value!r}: expected {name} >= 0.")
+
+
+def _check_lr(owner: str, lr: LearningRate) -> None:
+    """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule."""
+    if callable(lr) or isinstance(lr, jax.core.Tracer) and jnp.ndim(lr) == 0:
+        return
+    if isinstance(lr, (jax.Array, np.ndarray)) and lr.ndim == 0:
+        lr = lr.item()
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise ConfigError(
+            f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count)."
+        )
+    _at_least_zero(owner, lr=lr)
+
+
+def _check_betas(owner: str, betas: Any) -> tuple[float, float]:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ConfigError(f"{owner} got betas={betas!r}: expected a pair (beta1, beta2).")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= _real(owner, f"betas[{i}]", beta) < 1.0:
+            raise ConfigError(f"{owner} got betas[{i}]={beta!r}: expected 0 <= betas[{i}] < 1.")
+    return float(betas[0]), float(betas[1])
+
+
+
+def _grad_prelude(maximize: bool, weight_decay: float) -> list[optax.GradientTransformation]:
+    """torch's first two lines: flip the gradient for ``maximize``, then add ``weight_decay * p``."""
+    parts = [optax.scale(-1.0)] if maximize else []
+    if weight_decay != 0:
+        parts.append(optax.add_decayed_weights(weight_decay))
+    return parts
+
+
+def _finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool):
+    """Chain the parts; when weight decay reads ``params``, insist on them with a clear error."""
+    chained = optax.chain(*parts)
+    if not needs_params:
+        return optax.GradientTransformation(chained.init, chained.update)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ConfigError(
+                f"{owner} with weight_decay needs the parameters: call update(grads, state, params)."
+            )
+        return chained.update(updates, state, params)
+
+    return optax.GradientTransformation(chained.init, update_fn)
+
+
+
+def sgd(
+    lr: LearningRate = 1e-3,
+    momentum: float = 0,
+    dampening: float = 0,
+    weight_decay: float = 0,
+    nesterov: bool = False,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.SGD``: ``buf = momentum * buf + (1 - dampening) * g``; ``p -= lr * buf``.
+
+    The buffer holds the un-scaled gradient (``buf = g`` on the first step) and ``lr``
+    multiplies at the end, so a schedule changes the step, not the buffer. Nesterov
+    uses ``g + momentum * buf``. ``weight_decay`` is L2 added to the gradient.
+
+    Args:
+      lr: learning rate or schedule (torch 2.13's default 1e-3).
+      momentum, dampening, weight_decay, nesterov, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = sgd(0.1, momentum=0.9)
+    >>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
+    [-0.1 -0.1]
+    """
+    _check_lr("SGD", lr)
+    _at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
+    _real("SGD", "dampening", dampening)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ConfigError(
+            f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
+            "Nesterov momentum requires momentum > 0 and dampening == 0."
+        )
+    parts = _grad_prelude(maximize, weight_decay)
+    if momentum != 0:
+        parts.append(
+            optax.trace(momentum, nesterov) if dampening == 0 else dampened_trace(momentum, dampening)
+        )
+    parts.append(optax.scale_by_learning_rate(lr))
+    return _finish("SGD", parts, weight_decay != 0)
+
+
+def adagrad(
+    lr: LearningRate = 1e-2,
+    lr_decay: float = 0,
+    weight_decay: float = 0,
+    initial_accumulator_value: float = 0,
+    eps: float = 1e-10,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.Adagrad``: ``s += g**2``; ``p -= clr * g / (sqrt(s) + eps)``.
+
+    ``clr = lr / (1 + (step - 1) * lr_decay)`` with ``lr`` the current (scheduled) rate.
+    Unlike ``optax.adagrad``, eps sits outside the sqrt and the accumulator starts at
+    ``initial_accumulator_value`` (default 0, optax 0.1).
+
+    Args:
+      lr: learning rate or schedule.
+      lr_decay, weight_decay, initial_accumulator_value, eps, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = adagrad(0.1)
+    >>> print(tx.update({"w": jnp.full(2, 4.0)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
+    [-0.1 -0.1]
+    """
+    _check_lr("Adagrad", lr)
+    _at_least_zero(
+        "Adagrad", lr_decay=lr_decay, weight_decay=weight_decay,
+        initial_accumulator_value=initial_accumulator_value, eps=eps,
+    )
+    rate = lr
+    if lr_decay != 0:
+        rate = lambda count: (lr(count) if callable(lr) else lr) / (1 + count * lr_decay)  # noqa: E731
+    parts = _grad_prelude(maximize, weight_decay)
+    parts += [scale_by_torch_adagrad(initial_accumulator_value, eps), optax.scale_by_learning_rate(rate)]
+    return _finish("Adagrad", parts, weight_decay != 0)
+
+
+def rmsprop(
+    lr: LearningRate = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0,
+    momentum: float = 0,
+    centered: bool = False,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.RMSprop``: ``v = alpha * v + (1 - alpha) * g**2``; ``avg = sqrt(v) + eps``.
+
+    Without momentum ``p -= lr * g / avg``; with it ``buf = momentum * buf + g / avg`` and
+    ``p -= lr * buf`` (the scheduled ``lr`` is applied after the buffer). ``centered``
+    subtracts the squared running mean of ``g`` inside the sqrt. Unlike
+    ``optax.rmsprop``, eps sits outside the sqrt and alpha defaults to 0.99 (optax 0.9).
+
+    Args:
+      lr: learning rate or schedule.
+      alpha, eps, weight_decay, momentum, centered, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = rmsprop(0.01, eps=0.0)
+    >>> print(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
+    [-0.09999999]
+    """
+    _check_lr("RMSprop", lr)
+    _at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+    scale = optax.scale_by_stddev if centered else optax.scale_by_rms
+    parts = _grad_prelude(maximize, weight_decay)
+    parts.append(scale(decay=alpha, eps=eps, initial_scale=0.0, eps_in_sqrt=False))
+    if momentum > 0:
+        parts.append(optax.trace(momentum))
+    parts.append(optax.scale_by_learning_rate(lr))
+    return _finish("RMSprop", parts, weight_decay != 0)
+
+
+def adadelta(
+    lr: LearningRate = 1.0,
+    rho: float = 0.9,
+    eps: float = 1e-6,
+    weight_decay: float = 0,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.Adadelta``: ``delta = sqrt(u + eps) / sqrt(v + eps) * g``; ``p -= lr * delta``.
+
+    ``v`` and ``u`` are running means (factor ``rho``) of ``g**2`` and ``delta**2``.
+    ``optax.adadelta`` defaults to ``learning_rate=None``, which applies ``+delta`` and
+    ascends; here ``lr`` defaults to PyTorch's 1.0 and the step descends.
+
+    Args:
+      lr: learning rate or schedule.
+      rho, eps, weight_decay, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = adadelta()
+    >>> float(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"][0]) < 0
+    True
+    """
+    _check_lr("Adadelta", lr)
+    if not 0.0 <= _real("Adadelta", "rho", rho) <= 1.0:
+        raise ConfigError(f"Adadelta got rho={rho!r}: expected 0 <= rho <= 1.")
+    _at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
+    parts = _grad_prelude(maximize, weight_decay)
+    parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
+    return _finish("Adadelta", parts, weight_decay != 0)
+
+
+def adam(
+    lr: LearningRate = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0,
+    amsgrad: bool = False,
+    *,
+    maximize: bool = False,
+    decoupled_weight_decay: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.Adam``: ``p -= lr * m_hat / (sqrt(v_hat) + eps)``.
+
+    ``weight_decay`` is L2 added to the gradient, or with ``decoupled_weight_decay=True``
+    AdamW's ``p *= 1 - lr * weight_decay`` using the current ``lr``. ``amsgrad`` keeps
+    the running max of the raw second moment and bias-corrects it afterwards, as
+    PyTorch does (``optax.amsgrad`` takes the max after bias correction).
+
+    Args:
+      lr: learning rate or schedule.
+      betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = adam(0.1)
+    >>> print(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
+    [-0.09999933]
+    """
+    owner = "AdamW" if decoupled_weight_decay else "Adam"
+    _check_lr(owner, lr)
+    _at_least_zero(owner, eps=eps)
+    b1, b2 = _check_betas(owner, betas)
+    _at_least_zero(owner, weight_decay=weight_decay)
+    parts = _grad_prelude(maximize, 0 if decoupled_weight_decay else weight_decay)
+    parts.append(scale_by_torch_amsgrad(b1, b2, eps) if amsgrad else optax.scale_by_adam(b1, b2, eps))
+    if decoupled_weight_decay and weight_decay != 0:
+        parts.append(optax.add_decayed_weights(weight_decay))
+    parts.append(optax.scale_by_learning_rate(lr))
+    return _finish(owner, parts, weight_decay != 0)
+
+
+def adamw(
+    lr: LearningRate = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    amsgrad: bool = False,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.AdamW``: Adam plus decoupled decay ``p *= 1 - lr * weight_decay``.
+
+    The decay uses the current (scheduled) ``lr``; ``weight_decay`` defaults to
+    PyTorch's 1e-2 (``optax.adamw``: 1e-4).
+
+    Args:
+      lr: learning rate or schedule.
+      betas, eps, weight_decay, amsgrad, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = adamw(0.1, weight_decay=0.5)
+    >>> p = {"w": jnp.ones(1)}
+    >>> print(tx.update({"w": jnp.zeros(1)}, tx.init(p), p)[0]["w"])
+    [-0.05]
+    """
+    return adam(
+        lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+    )
+
+
+_OPTIMIZERS: dict[str, tuple[str, Callable[..., optax.GradientTransformation]]] = {
+    "sgd": ("SGD", sgd),
+    "adagrad": ("Adagrad", adagrad),
+    "rmsprop": ("RMSprop", rmsprop),
+    "adadelta": ("Adadelta", adadelta),
+    "adam": ("Adam", adam),
+    "adamw": ("AdamW", adamw),
+}
+
+
+def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
+    """Build an optimizer from its ``torch.optim`` class name (any case) and keyword arguments.
+
+    Args:
+      name: "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam" or "AdamW" in any case
+        (so the function names "sgd", "adamw", ... work too).
+      **kwargs: that optimizer's arguments, e.g. ``lr=0.1, momentum=0.9``.
+
+    Returns:
+      The ``optax.GradientTransformation`` of the matching function in this module.
+
+    >>> tx = by_name("AdamW", lr=3e-4)
+    """
+    torch_names = [torch_name for torch_name, _ in _OPTIMIZERS.values()]
+    key = name.lower() if isinstance(name, str) else None
+    if key not in _OPTIMIZERS:
+        raise ConfigError(
+            f"optimizer name={name!r} is unknown: expected one of {', '.join(torch_names)} "
+            f"(any case){suggest(str(name), torch_names)}."
+        )
+    torch_name, fn = _OPTIMIZERS[key]
+    valid = list(inspect.signature(fn).parameters)
+    unknown = sorted(set(kwargs) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"{torch_name} got unknown argument(s) {', '.join(unknown)}{suggest(unknown[0], valid)}: "
+            f"valid arguments are {', '.join(valid)}."
+        )
+    return fn(**kwargs)

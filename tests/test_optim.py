@@ -1,0 +1,468 @@
+"""jaxdl.optim against torch.optim: same MLP, same batches, same parameter trajectory."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import torch
+
+from jaxdl import optim
+from jaxdl.errors import ConfigError
+
+STEPS = 200
+N_BATCHES, BATCH = 4, 16
+SIZES = (5, 8, 3)
+
+
+def _problem():
+    """Fixed batches and initial parameters of a 5-8-3 tanh MLP, as float64 numpy."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N_BATCHES, BATCH, SIZES[0]))
+    y = rng.integers(0, SIZES[2], size=(N_BATCHES, BATCH))
+    params = {
+        "w1": rng.normal(size=SIZES[:2]) * 0.5,
+        "b1": rng.normal(size=SIZES[1]) * 0.1,
+        "w2": rng.normal(size=SIZES[1:]) * 0.5,
+        "b2": rng.normal(size=SIZES[2]) * 0.1,
+    }
+    return x, y, params
+
+
+def _jax_loss(p, x, y):
+    logits = jnp.tanh(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+
+def _jax_trajectories(txs, dtype):
+    """Parameters after every update for each transform, leaves stacked to (STEPS, *shape).
+
+    All transforms run in one jitted program (one compilation instead of one each).
+    """
+    x, y, params = _problem()
+    x, y = jnp.asarray(x, dtype), jnp.asarray(y, jnp.int32)
+    params = {k: jnp.asarray(v, dtype) for k, v in params.items()}
+
+    def run(tx, params):
+        def step(carry, i):
+            p, s = carry
+            g = jax.grad(_jax_loss)(p, x[i % N_BATCHES], y[i % N_BATCHES])
+            u, s = tx.update(g, s, p)
+            p = optax.apply_updates(p, u)
+            return (p, s), p
+
+        return jax.lax.scan(step, (params, tx.init(params)), jnp.arange(STEPS))[1]
+
+    trajectories = jax.jit(lambda p: [run(tx, p) for tx in txs])(params)
+    return [{k: np.asarray(v) for k, v in t.items()} for t in trajectories]
+
+
+def _torch_trajectory(cls, kwargs, dtype, schedule):
+    """One trajectory as in :func:`_jax_trajectories`, through ``torch.optim``; ``schedule`` is a LambdaLR factor."""
+    x, y, params = _problem()
+    x, y = torch.tensor(x, dtype=dtype), torch.tensor(y)
+    p = {k: torch.tensor(v, dtype=dtype, requires_grad=True) for k, v in params.items()}
+    opt = cls(list(p.values()), foreach=False, **kwargs)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule) if schedule else None
+    out = {k: [] for k in p}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: a thread pool only spins on a shared CPU
+    try:
+        for i in range(STEPS):
+            opt.zero_grad()
+            logits = torch.tanh(x[i % N_BATCHES] @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+            torch.nn.functional.cross_entropy(logits, y[i % N_BATCHES]).backward()
+            opt.step()
+            if sched:
+                sched.step()
+            for k, v in p.items():
+                out[k].append(v.detach().numpy().copy())
+    finally:
+        torch.set_num_threads(threads)
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def _assert_same(ours, theirs, rtol):
+    """Every element of every parameter at every step agrees to ``rtol`` (no atol)."""
+    for k in theirs:
+        np.testing.assert_allclose(ours[k], theirs[k], rtol=rtol, atol=0, err_msg=k)
+
+
+def _assert_close_per_step(ours, theirs, rtol):
+    """At every step, each parameter's error norm is below ``rtol`` times its norm."""
+    for k in theirs:
+        axes = tuple(range(1, theirs[k].ndim))
+        err = np.linalg.norm(ours[k] - theirs[k], axis=axes)
+        assert np.all(err <= rtol * np.linalg.norm(theirs[k], axis=axes)), (k, err.max())
+
+
+def _rel_gap(ours, theirs):
+    return max(float(np.linalg.norm(ours[k] - theirs[k]) / np.linalg.norm(theirs[k])) for k in theirs)
+
+
+def _step_decay(lr):
+    return lambda count: lr * 0.5 ** (count // 50)
+
+
+def _torch_step_decay(epoch):
+    return 0.5 ** (epoch // 50)
+
+
+TORCH = {
+    "sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
+    "adadelta": torch.optim.Adadelta, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+}
+CASES = [
+    ("sgd", {"lr": 0.1}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("sgd", {"lr": 0.1, "weight_decay": 0.05}),
+    ("sgd", {"lr": 0.1, "momentum": 0.5, "dampening": 0.5, "weight_decay": 0.01, "maximize": True}),
+    ("adagrad", {"lr": 0.1}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("adagrad", {"lr": 0.1, "initial_accumulator_value": 0.1, "eps": 1e-3}),
+    ("adagrad", {"lr": 0.1, "weight_decay": 0.05, "maximize": True}),
+    ("rmsprop", {"lr": 0.01}),
+    ("rmsprop", {"lr": 0.01, "momentum": 0.9}),
+    ("rmsprop", {"lr": 0.01, "centered": True}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "alpha": 0.9, "eps": 1e-3}),
+    ("rmsprop", {"lr": 0.01, "weight_decay": 0.05, "maximize": True}),
+    ("adadelta", {}),
+    ("adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4}),
+    ("adadelta", {"weight_decay": 0.05, "maximize": True}),
+    ("adam", {"lr": 0.01}),
+    ("adam", {"lr": 0.01, "amsgrad": True}),
+    ("adam", {"lr": 0.01, "weight_decay": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.05, "maximize": True}),
+    ("adamw", {"lr": 0.01}),
+    ("adamw", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+    ("adamw", {"lr": 0.01, "maximize": True}),
+]
+# float32 runs a subset (compile time): every optimizer, its options mostly combined.
+FLOAT32_CASES = [3, 5, 7, 8, 9, 12, 13, 14, 17, 20, 21, 23]
+IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for name, kw in CASES]
+DTYPES = {"float64": (jnp.float64, torch.float64), "float32": (jnp.float32, torch.float32)}
+
+
+def _default_lr(name):
+    return inspect.signature(getattr(optim, name)).parameters["lr"].default
+
+
+@pytest.fixture
+def x64():
+    with jax.enable_x64(True):
+        yield
+
+
+@functools.cache
+def _jaxdl_runs(dtype, scheduled):
+    """jaxdl trajectories of CASES (float64) or FLOAT32_CASES (float32), one compilation each."""
+    txs = []
+    for name, kwargs in CASES if dtype == "float64" else [CASES[c] for c in FLOAT32_CASES]:
+        lr = kwargs.get("lr", _default_lr(name))
+        txs.append(getattr(optim, name)(**dict(kwargs, lr=_step_decay(lr) if scheduled else lr)))
+    with jax.enable_x64(dtype == "float64"):
+        return _jax_trajectories(txs, DTYPES[dtype][0])
+
+
+@functools.cache
+def _torch_run(case, dtype="float64", scheduled=False):
+    name, kwargs = CASES[case]
+    schedule = _torch_step_decay if scheduled else None
+    return _torch_trajectory(TORCH[name], kwargs, DTYPES[dtype][1], schedule)
+
+
+@pytest.mark.parametrize("scheduled", [False, True], ids=["constant-lr", "step-decay-lr"])
+@pytest.mark.parametrize("case", range(len(CASES)), ids=IDS)
+def test_float64_trajectory_matches_torch(case, scheduled):
+    mine, theirs = _jaxdl_runs("float64", scheduled)[case], _torch_run(case, "float64", scheduled)
+    assert theirs["w1"].dtype == mine["w1"].dtype == np.float64
+    start = _problem()[2]
+    assert max(np.abs(theirs[k][-1] - start[k]).max() for k in start) > 1e-2  # training moved
+    _assert_same(mine, theirs, rtol=1e-8)
+
+
+@pytest.mark.parametrize("scheduled", [False, True], ids=["constant-lr", "step-decay-lr"])
+@pytest.mark.parametrize("case", FLOAT32_CASES, ids=[IDS[c] for c in FLOAT32_CASES])
+def test_float32_trajectory_matches_torch(case, scheduled):
+    mine = _jaxdl_runs("float32", scheduled)[FLOAT32_CASES.index(case)]
+    theirs = _torch_run(case, "float32", scheduled)
+    assert theirs["w1"].dtype == mine["w1"].dtype == np.float32
+    _assert_close_per_step(mine, theirs, rtol=1e-5)
+
+
+def test_float32_subset_covers_every_optimizer():
+    assert {CASES[c][0] for c in FLOAT32_CASES} == set(TORCH)
+
+
+def test_schedule_changes_the_trajectory():
+    """The step-decay runs are not the constant-lr runs (so the schedule parity is not vacuous)."""
+    for case in range(len(CASES)):
+        const, decayed = _jaxdl_runs("float64", False)[case], _jaxdl_runs("float64", True)[case]
+        np.testing.assert_allclose(const["w1"][:50], decayed["w1"][:50], rtol=1e-12, err_msg=IDS[case])
+        assert _rel_gap(const, decayed) > 1e-4, IDS[case]
+
+
+def test_jaxdl_defaults_are_torch_defaults():
+    for name, cls in TORCH.items():
+        torch_params = inspect.signature(cls).parameters
+        for arg, param in inspect.signature(getattr(optim, name)).parameters.items():
+            assert arg in torch_params, (name, arg)
+            assert param.default == torch_params[arg].default, (name, arg)
+
+
+# ------------------------------------------- plain optax differs from torch; jaxdl does not
+
+
+@functools.cache
+def _optax_runs():
+    """Float64 trajectories of plain optax aliases, named by the difference they show."""
+    runs = {
+        "adagrad": optax.adagrad(0.1),
+        "rmsprop": optax.rmsprop(0.01),
+        "rmsprop_torch_args": optax.rmsprop(0.01, decay=0.99, eps_in_sqrt=False),
+        "adadelta": optax.adadelta(),
+        "adamw": optax.adamw(0.01),
+        "adamw_torch_decay": optax.adamw(0.01, weight_decay=1e-2),
+        "amsgrad": optax.amsgrad(0.01),
+    }
+    with jax.enable_x64(True):
+        return dict(zip(runs, _jax_trajectories(list(runs.values()), jnp.float64)))
+
+
+def _case(name, kwargs):
+    return CASES.index((name, kwargs))
+
+
+def test_optax_adagrad_differs_from_torch():
+    """optax: accumulator starts at 0.1, eps=1e-7 inside the sqrt; torch: 0 and 1e-10 outside."""
+    case = _case("adagrad", {"lr": 0.1})
+    theirs = _torch_run(case)
+    assert _rel_gap(_optax_runs()["adagrad"], theirs) > 1e-3
+    _assert_same(_jaxdl_runs("float64", False)[case], theirs, rtol=1e-8)
+    g = jnp.array([0.5, -2.0])
+    first = optax.adagrad(0.1).update(g, optax.adagrad(0.1).init(g))[0]
+    np.testing.assert_allclose(first, -0.1 * g / jnp.sqrt(0.1 + g**2 + 1e-7), rtol=1e-6)
+
+
+def test_optax_rmsprop_differs_from_torch():
+    """optax: decay 0.9 and eps inside the sqrt; with decay=0.99, eps_in_sqrt=False it is torch's."""
+    case = _case("rmsprop", {"lr": 0.01})
+    theirs = _torch_run(case)
+    assert _rel_gap(_optax_runs()["rmsprop"], theirs) > 1e-3
+    _assert_same(_optax_runs()["rmsprop_torch_args"], theirs, rtol=1e-8)
+    _assert_same(_jaxdl_runs("float64", False)[case], theirs, rtol=1e-8)
+
+
+def test_optax_adadelta_without_lr_ascends():
+    """optax.adadelta() (learning_rate=None) takes +delta: exactly torch's first step reversed."""
+    case = _case("adadelta", {})
+    theirs, start = _torch_run(case), _problem()[2]
+    ascending = _optax_runs()["adadelta"]
+    for k in start:
+        np.testing.assert_allclose(ascending[k][0] - start[k], start[k] - theirs[k][0], rtol=1e-8)
+    assert _rel_gap(ascending, theirs) > 1e-3
+    _assert_same(_jaxdl_runs("float64", False)[case], theirs, rtol=1e-8)
+
+
+def test_optax_adamw_default_decay_differs_from_torch():
+    """optax.adamw decays by 1e-4 by default, torch by 1e-2; with 1e-2 passed they agree."""
+    case = _case("adamw", {"lr": 0.01})
+    theirs = _torch_run(case)
+    assert _rel_gap(_optax_runs()["adamw"], theirs) > 1e-4
+    _assert_same(_optax_runs()["adamw_torch_decay"], theirs, rtol=1e-8)
+    _assert_same(_jaxdl_runs("float64", False)[case], theirs, rtol=1e-8)
+
+
+def test_optax_amsgrad_differs_from_torch():
+    """optax takes the max of bias-corrected second moments; torch of raw ones, corrected after."""
+    case = _case("adam", {"lr": 0.01, "amsgrad": True})
+    theirs = _torch_run(case)
+    assert _rel_gap(_optax_runs()["amsgrad"], theirs) > 1e-3
+    _assert_same(_jaxdl_runs("float64", False)[case], theirs, rtol=1e-8)
+
+
+# ---------------------------------------------------------------- from-scratch pieces
+
+
+def test_d2l_sgd_equals_optax_sgd():
+    grads = {"w": jnp.array([[0.3, -1.2], [2.0, 0.5]]), "b": jnp.array([0.7, -0.1])}
+    params = {"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}
+    ours, ref = optim.SGD(0.05), optax.sgd(0.05)
+    s_ours, s_ref = ours.init(params), ref.init(params)
+    for scale in (1.0, -0.5, 3.0):
+        g = jax.tree.map(lambda x: scale * x, grads)
+        u_ours, s_ours = ours.update(g, s_ours, params)
+        u_ref, s_ref = ref.update(g, s_ref, params)
+        for k in params:
+            np.testing.assert_array_equal(u_ours[k], u_ref[k])
+            np.testing.assert_allclose(u_ours[k], -0.05 * g[k], rtol=1e-7)
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6])
+def test_golden_section_finds_quadratic_minimum(x64, tol):
+    f = lambda x: 3.0 * (x - 0.3) ** 2 + 1.0  # noqa: E731
+    x = optim.golden_section(f, -1.0, 2.0, tol=tol)
+    assert abs(float(x) - 0.3) <= tol
+    jitted = jax.jit(lambda a, b: optim.golden_section(f, a, b, tol=tol))(-1.0, 2.0)
+    assert abs(float(jitted) - 0.3) <= tol
+
+
+def _ill_conditioned():
+    """f(x) = 1/2 (x - x*)^T A (x - x*), A with eigenvalues 1 and 20 along rotated axes."""
+    c, s = np.cos(0.4), np.sin(0.4)
+    rot = np.array([[c, -s], [s, c]])
+    a = jnp.asarray(rot @ np.diag([1.0, 20.0]) @ rot.T)
+    x_star = jnp.array([1.0, -2.0])
+    return (lambda x: 0.5 * (x - x_star) @ a @ (x - x_star)), x_star
+
+
+def test_steepest_descent_converges_on_ill_conditioned_quadratic(x64):
+    f, x_star = _ill_conditioned()
+    x0 = jnp.array([4.0, 3.0])
+    x, history, n = optim.steepest_descent(f, x0, eps=1e-6, max_iter=500)
+    n = int(n)
+    assert 2 < n < 500
+    assert history.shape == (501, 2)
+    np.testing.assert_array_equal(history[0], x0)
+    np.testing.assert_array_equal(history[n], x)
+    np.testing.assert_array_equal(history[n + 1:], np.broadcast_to(x, (500 - n, 2)))
+    assert float(jnp.linalg.norm(jax.grad(f)(x))) < 1e-6
+    assert float(jnp.linalg.norm(x - x_star)) < 1e-6  # ||x - x*|| <= ||grad|| / smallest eigenvalue
+    values = jax.vmap(f)(history[: n + 1])
+    assert bool(jnp.all(jnp.diff(values) < 0))
+    jitted = jax.jit(lambda x0: optim.steepest_descent(f, x0, eps=1e-6, max_iter=500))(x0)
+    assert int(jitted.n_iter) == n
+    np.testing.assert_allclose(jitted.history, history, rtol=1e-12, atol=1e-12)
+
+
+def test_steepest_descent_stops_at_max_iter():
+    f, _ = _ill_conditioned()
+    x, history, n = optim.steepest_descent(f, jnp.array([4.0, 3.0]), max_iter=3)
+    assert int(n) == 3 and history.shape == (4, 2)
+    np.testing.assert_array_equal(history[3], x)
+    assert float(jnp.linalg.norm(jax.grad(f)(x))) > 1e-6
+
+
+# ---------------------------------------------------------------- by_name and validation
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [("SGD", "sgd"), ("sgd", "sgd"), ("Adam", "adam"), ("ADAM", "adam"), ("AdamW", "adamw"),
+     ("adamw", "adamw"), ("Adagrad", "adagrad"), ("RMSprop", "rmsprop"), ("rmsprop", "rmsprop"),
+     ("Adadelta", "adadelta"), ("adadelta", "adadelta")],
+)
+def test_by_name_builds_the_named_optimizer(name, fn):
+    params = {"w": jnp.array([0.5, -1.0, 2.0])}
+    grads = {"w": jnp.array([0.1, 0.4, -0.3])}
+    named = optim.by_name(name, lr=0.1, weight_decay=0.1)
+    direct = getattr(optim, fn)(lr=0.1, weight_decay=0.1)
+    s1, s2 = named.init(params), direct.init(params)
+    for _ in range(2):
+        u1, s1 = named.update(grads, s1, params)
+        u2, s2 = direct.update(grads, s2, params)
+        np.testing.assert_array_equal(u1["w"], u2["w"])
+
+
+def test_by_name_unknown_optimizer_lists_valid_names():
+    with pytest.raises(ConfigError) as err:
+        optim.by_name("adma", lr=0.1)
+    message = str(err.value)
+    assert "'adma'" in message and "did you mean 'Adam'" in message
+    for valid in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"):
+        assert valid in message
+    with pytest.raises(ConfigError, match="expected one of"):
+        optim.by_name(3)
+
+
+def test_by_name_unknown_argument_names_valid_ones():
+    with pytest.raises(ConfigError) as err:
+        optim.by_name("SGD", lr=0.1, momentun=0.9)
+    message = str(err.value)
+    assert "momentun" in message and "did you mean 'momentum'" in message
+    assert "lr, momentum, dampening, weight_decay, nesterov, maximize" in message
+    with pytest.raises(ConfigError, match="foreach"):
+        optim.by_name("Adam", foreach=True)
+
+
+INVALID = [
+    ("sgd", {"lr": -0.1}, "lr=-0.1"),
+    ("sgd", {"lr": 0.1, "momentum": -0.5}, "momentum=-0.5"),
+    ("sgd", {"lr": 0.1, "weight_decay": -1.0}, "weight_decay=-1.0"),
+    ("sgd", {"lr": 0.1, "nesterov": True}, "Nesterov momentum requires"),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True}, "dampening=0.1"),
+    ("adagrad", {"lr_decay": -0.1}, "lr_decay=-0.1"),
+    ("adagrad", {"initial_accumulator_value": -1.0}, "initial_accumulator_value=-1.0"),
+    ("adagrad", {"eps": -1e-10}, "eps=-1e-10"),
+    ("rmsprop", {"alpha": -0.9}, "alpha=-0.9"),
+    ("rmsprop", {"momentum": -0.1}, "momentum=-0.1"),
+    ("rmsprop", {"eps": -1.0}, "eps=-1.0"),
+    ("adadelta", {"rho": 1.5}, "rho=1.5"),
+    ("adadelta", {"rho": -0.1}, "rho=-0.1"),
+    ("adadelta", {"lr": -1.0}, "lr=-1.0"),
+    ("adam", {"eps": -1e-8}, "eps=-1e-08"),
+    ("adam", {"betas": (1.0, 0.999)}, "betas[0]=1.0"),
+    ("adam", {"betas": (0.9, -0.1)}, "betas[1]=-0.1"),
+    ("adam", {"weight_decay": -0.01}, "weight_decay=-0.01"),
+    ("adamw", {"betas": (0.9, 1.0)}, "betas[1]=1.0"),
+    ("adamw", {"weight_decay": -0.01}, "weight_decay=-0.01"),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "fragment"), INVALID, ids=[f"{n}-{f}" for n, _, f in INVALID])
+def test_invalid_arguments_raise_like_torch(name, kwargs, fragment):
+    with pytest.raises(ConfigError) as err:
+        getattr(optim, name)(**kwargs)
+    assert fragment in str(err.value)
+    with pytest.raises(ValueError):
+        TORCH[name]([torch.zeros(1, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda: optim.adam(lr="fast"), "schedule"),
+        (lambda: optim.sgd(lr=jnp.asarray(-0.1)), "lr=-0.1"),
+        (lambda: optim.sgd(lr=jnp.ones(2)), "schedule"),
+        (lambda: optim.adam(betas=(0.9,)), "pair"),
+        (lambda: optim.SGD(-0.1), "lr=-0.1"),
+        (lambda: optim.golden_section(jnp.square, 1.0, 1.0), "a < b"),
+        (lambda: optim.golden_section(jnp.square, 0.0, 1.0, tol=0.0), "tol=0.0"),
+        (lambda: optim.steepest_descent(jnp.sum, jnp.ones((2, 2))), "shape (2, 2)"),
+        (lambda: optim.steepest_descent(jnp.sum, jnp.ones(2), eps=-1.0), "eps=-1.0"),
+        (lambda: optim.steepest_descent(jnp.sum, jnp.ones(2), max_iter=-1), "max_iter=-1"),
+        (lambda: optim.steepest_descent(jnp.sum, jnp.ones(2), bracket=(1.0, 0.0)), "lo < hi"),
+    ],
+)
+def test_other_mistakes_raise_config_error(call, fragment):
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        call()
+
+
+def test_weight_decay_without_params_raises_config_error():
+    tx = optim.adamw(0.1)
+    grads = {"w": jnp.ones(2)}
+    with pytest.raises(ConfigError, match="update\\(grads, state, params\\)"):
+        tx.update(grads, tx.init(grads))
+    plain = optim.adam(0.1)
+    assert plain.update(grads, plain.init(grads))[0]["w"].shape == (2,)
+
+
+def test_lr_may_be_a_scalar_array_even_under_vmap():
+    params, grads = {"w": jnp.array([0.5, -1.0])}, {"w": jnp.array([0.2, -0.4])}
+
+    def first_update(lr):
+        tx = optim.adam(lr, weight_decay=0.1)
+        return tx.update(grads, tx.init(params), params)[0]["w"]
+
+    rates = jnp.array([0.1, 0.01])
+    np.testing.assert_array_equal(first_update(jnp.asarray(0.1)), first_update(0.1))
+    np.testing.assert_allclose(jax.vmap(first_update)(rates), [first_update(0.1), first_update(0.01)], rtol=1e-6)
