@@ -6,11 +6,11 @@ trajectory. They are built from optax pieces where optax agrees with PyTorch and
 small hand-written transforms in :mod:`jaxdl.optim_scratch` where it does not
 (Adagrad's accumulator, AMSGrad's maximum, SGD's dampening).
 
-``lr`` is a float or a schedule ``count -> lr`` (any optax schedule, or
-:mod:`jaxdl.schedules`). The schedule is read at the number of updates already applied
-(0 for the first), which is PyTorch's ``lr`` after as many ``scheduler.step()`` calls,
-and it enters where PyTorch's ``lr`` does (after the momentum buffer, in Adagrad's
-``lr_decay``, in AdamW's decoupled decay).
+``lr`` is a float, a scalar array (so ``jax.vmap`` can sweep it), or a schedule
+``count -> lr`` (any optax schedule, or :mod:`jaxdl.schedules`). A schedule is read at
+the number of updates already applied (0 for the first), which is PyTorch's ``lr``
+after as many ``scheduler.step()`` calls, and it enters where PyTorch's ``lr`` does
+(after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled decay).
 
 The course's from-scratch pieces (:func:`SGD`, :func:`golden_section`,
 :func:`steepest_descent`) live there too and are re-exported here.
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 
-
 def _real(owner: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{owner} got {name}={value!r}: expected a real number.")
@@ -82,7 +81,6 @@ def _check_betas(owner: str, betas: Any) -> tuple[float, float]:
     return float(betas[0]), float(betas[1])
 
 
-
 def _grad_prelude(maximize: bool, weight_decay: float) -> list[optax.GradientTransformation]:
     """torch's first two lines: flip the gradient for ``maximize``, then add ``weight_decay * p``."""
     parts = [optax.scale(-1.0)] if maximize else []
@@ -105,7 +103,6 @@ def _finish(owner: str, parts: list[optax.GradientTransformation], needs_params:
         return chained.update(updates, state, params)
 
     return optax.GradientTransformation(chained.init, update_fn)
-
 
 
 def sgd(

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxdl.errors import ConfigError
@@ -28,7 +29,7 @@ def SGD(lr: float) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
     """d2l's minibatch SGD: ``p <- p - lr * g`` for every leaf, no state.
 
     Args:
-      lr: learning rate, a float >= 0.
+      lr: learning rate, a float >= 0 or a scalar array (e.g. traced under ``vmap``).
 
     Returns:
       A stateless ``optax.GradientTransformation``; ``update`` returns ``-lr * g``
@@ -38,8 +39,11 @@ def SGD(lr: float) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init(None))[0]["w"])
     [-0.1 -0.1]
     """
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr >= 0:
-        raise ConfigError(f"SGD got lr={lr!r}: expected a float >= 0.")
+    if isinstance(lr, (jax.Array, np.ndarray)) and lr.ndim == 0 and _is_concrete(lr):
+        lr = lr.item()
+    swept = isinstance(lr, jax.core.Tracer) and lr.ndim == 0  # e.g. a vmapped learning rate
+    if not swept and (isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr >= 0):
+        raise ConfigError(f"SGD got lr={lr!r}: expected a float >= 0 or a scalar array.")
 
     def init_fn(params):
         del params

@@ -64,7 +64,10 @@ def _jax_trajectories(txs, dtype):
 
 
 def _torch_trajectory(cls, kwargs, dtype, schedule):
-    """One trajectory as in :func:`_jax_trajectories`, through ``torch.optim``; ``schedule`` is a LambdaLR factor."""
+    """One trajectory as in :func:`_jax_trajectories` through ``torch.optim``.
+
+    ``schedule`` is None or a LambdaLR factor, stepped after every ``optimizer.step()``.
+    """
     x, y, params = _problem()
     x, y = torch.tensor(x, dtype=dtype), torch.tensor(y)
     p = {k: torch.tensor(v, dtype=dtype, requires_grad=True) for k, v in params.items()}
@@ -434,6 +437,7 @@ def test_invalid_arguments_raise_like_torch(name, kwargs, fragment):
         (lambda: optim.sgd(lr=jnp.ones(2)), "schedule"),
         (lambda: optim.adam(betas=(0.9,)), "pair"),
         (lambda: optim.SGD(-0.1), "lr=-0.1"),
+        (lambda: optim.SGD(jnp.asarray(-0.1)), "lr=-0.1"),
         (lambda: optim.golden_section(jnp.square, 1.0, 1.0), "a < b"),
         (lambda: optim.golden_section(jnp.square, 0.0, 1.0, tol=0.0), "tol=0.0"),
         (lambda: optim.steepest_descent(jnp.sum, jnp.ones((2, 2))), "shape (2, 2)"),
@@ -465,4 +469,7 @@ def test_lr_may_be_a_scalar_array_even_under_vmap():
 
     rates = jnp.array([0.1, 0.01])
     np.testing.assert_array_equal(first_update(jnp.asarray(0.1)), first_update(0.1))
-    np.testing.assert_allclose(jax.vmap(first_update)(rates), [first_update(0.1), first_update(0.01)], rtol=1e-6)
+    expected = [first_update(0.1), first_update(0.01)]
+    np.testing.assert_allclose(jax.vmap(first_update)(rates), expected, rtol=1e-6)
+    d2l = jax.vmap(lambda lr: optim.SGD(lr).update(grads, optax.EmptyState())[0]["w"])(rates)
+    np.testing.assert_allclose(d2l, -rates[:, None] * grads["w"], rtol=1e-6)
