@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jaxdl.train.objective import Objective
 from jaxdl.train.state import TrainState
 from jaxdl.train.step import eval_step, train_step
+from jaxdl.transforms import Transform
 
 
 def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
@@ -41,10 +42,12 @@ def _finish(step_sums: dict) -> dict:
 
 
 def train_epoch_fn(
-    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective
+    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
+    transform: Transform | None = None,
 ) -> tuple[TrainState, dict]:
     """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
 
+    ``transform`` augments each training batch with a key of its own (see :func:`train_step`).
     Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
     as seen during training, and ``nonfinite_step``.
     """
@@ -53,21 +56,25 @@ def train_epoch_fn(
 
     def body(state, plan):
         rows, w = plan
-        return train_step(state, (X[rows], y[rows], w), objective=objective)
+        return train_step(state, (X[rows], y[rows], w), objective=objective, transform=transform)
 
     state, step_sums = jax.lax.scan(body, state.replace(key=key), (idx, weight))
     return state, _finish(step_sums)
 
 
 def evaluate_fn(
-    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective
+    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
+    transform: Transform | None = None,
 ) -> dict:
-    """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted."""
+    """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
+
+    ``transform`` is a deterministic one (e.g. the resize the model was trained with).
+    """
     idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
 
     def body(_, plan):
         rows, w = plan
-        return None, eval_step(state, (X[rows], y[rows], w), objective=objective)
+        return None, eval_step(state, (X[rows], y[rows], w), objective=objective, transform=transform)
 
     _, step_sums = jax.lax.scan(body, None, (idx, weight))
     metrics = _finish(step_sums)
@@ -75,5 +82,7 @@ def evaluate_fn(
     return metrics
 
 
-train_epoch = jax.jit(train_epoch_fn, static_argnames=("batch_size", "objective"), donate_argnums=0)
-evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective"))
+train_epoch = jax.jit(
+    train_epoch_fn, static_argnames=("batch_size", "objective", "transform"), donate_argnums=0
+)
+evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective", "transform"))

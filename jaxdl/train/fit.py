@@ -15,6 +15,7 @@ from jaxdl.errors import ConfigError
 from jaxdl.train.epoch import evaluate, train_epoch
 from jaxdl.train.objective import Objective, objective_for
 from jaxdl.train.state import TrainState, create_train_state
+from jaxdl.transforms import Transform, eval_transform_for
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -84,12 +85,17 @@ def fit(
     loss: str | Callable | None = None,
     seed: int = 0,
     callback: EpochCallback | None = None,
+    transform: Transform | None = None,
+    eval_transform: Transform | None = None,
 ) -> FitResult:
     """Train ``model`` on ``data.train`` for ``epochs`` shuffled epochs, evaluating on ``data.test``.
 
     Each epoch is one compiled program (see :func:`jaxdl.train.train_epoch`); the first
     epoch compiles it, the others reuse it. ``seed`` fixes the init, the shuffling and dropout.
     ``callback(epoch, row)`` is called after each epoch (epoch counts from 1).
+    ``transform`` (see :mod:`jaxdl.transforms`) augments training batches inside the compiled
+    epoch; test batches get ``eval_transform``, by default the deterministic part of
+    ``transform`` (e.g. its resize and normalize, not its random flips).
 
     Raises:
       ConfigError: bad arguments or a model that does not fit the data.
@@ -108,11 +114,13 @@ def fit(
     objective = objective_for(model, loss)
     check_compatible(model, data, objective, batch_size)
     (X, y), (X_test, y_test) = data.train, data.test
-    state = create_train_state(model, optimizer, X[:1], key=jax.random.key(seed))
+    eval_transform = eval_transform_for(transform, eval_transform, X[:1])
+    sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
+    state = create_train_state(model, optimizer, sample, key=jax.random.key(seed))
     history: dict[str, list[float]] = {}
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective)
+        state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
         train = jax.block_until_ready(train)
         seconds = time.perf_counter() - start
         bad_step = int(train["nonfinite_step"])
@@ -121,7 +129,7 @@ def fit(
                 f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
                 "lower the learning rate or check the data."
             )
-        test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective)
+        test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         row = epoch_row(train, test, seconds)
         for key, value in row.items():
             history.setdefault(key, []).append(value)
