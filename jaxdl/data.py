@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +17,9 @@ import numpy as np
 
 from jaxdl import idx, tfds_source
 from jaxdl.errors import ConfigError, suggest
+
+if TYPE_CHECKING:
+    from jaxdl.tabular import Standardizer
 
 FASHION_MNIST_CLASSES = (
     "t-shirt", "trouser", "pullover", "dress", "coat",
@@ -36,6 +40,10 @@ class Dataset:
       num_classes: number of classes, or ``None`` for regression.
       class_names: one text label per class, or ``None``.
       name: where the data came from.
+      standardizer: the train-statistics :class:`~jaxdl.tabular.Standardizer` already applied
+        to the features, or ``None``.
+      target_standardizer: the one applied to regression targets, or ``None``; metrics
+        such as ``test_mse`` are reported in the original units.
     """
 
     train: tuple[jax.Array, jax.Array]
@@ -43,6 +51,8 @@ class Dataset:
     num_classes: int | None = None
     class_names: tuple[str, ...] | None = None
     name: str = "arrays"
+    standardizer: Standardizer | None = None
+    target_standardizer: Standardizer | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -175,7 +185,7 @@ def _image_dataset(name: str, data_dir: str | None) -> Dataset:
     )
 
 
-LOADERS = ("digits", "mnist", "fashion_mnist", "synthetic_regression")
+LOADERS = ("digits", "mnist", "fashion_mnist", "synthetic_regression", "diabetes")
 
 
 def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
@@ -183,7 +193,8 @@ def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
 
     Args:
       name: one of ``digits`` (embedded, offline), ``mnist``, ``fashion_mnist``
-        (prepared TFDS data or IDX files in ``data_dir``), ``synthetic_regression``.
+        (prepared TFDS data or IDX files in ``data_dir``), ``synthetic_regression``,
+        ``diabetes`` (embedded, standardized regression; see :func:`jaxdl.tabular.diabetes`).
       data_dir: folder with TFDS data or the four IDX files (torchvision's
         ``<data_dir>/FashionMNIST/raw`` layout is accepted).
       seed: seeds the synthetic data; the real datasets have fixed splits.
@@ -198,4 +209,17 @@ def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
         return _image_dataset(key, data_dir)
     if key == "synthetic_regression":
         return synthetic_regression(key=jax.random.key(seed))
+    if key == "diabetes":
+        from jaxdl.tabular import diabetes  # tabular builds on this module
+
+        return diabetes()
     raise ConfigError(f"unknown dataset {name!r}{suggest(name, LOADERS)}; expected one of {', '.join(LOADERS)}.")
+
+
+def __getattr__(name: str):
+    """Lazy re-export of :func:`jaxdl.csv_data.from_csv` (that module builds on this one)."""
+    if name == "from_csv":
+        from jaxdl.csv_data import from_csv
+
+        return from_csv
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ import optax
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.train.epoch import evaluate, train_epoch
-from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.objective import Objective, RegressionScale, objective_for
 from jaxdl.train.state import TrainState, create_train_state
 from jaxdl.transforms import Transform, eval_transform_for
 
@@ -30,7 +30,8 @@ class FitResult:
 
     ``history`` keys: ``train_loss``, ``test_loss``, ``epoch_time`` (seconds of the compiled
     training epoch, the first one including compilation), and for classifiers ``train_acc``,
-    ``test_acc``.
+    ``test_acc``; for regressors ``train_mse``, ``test_mse`` (in the original target units when
+    the dataset has a ``target_standardizer``) and ``test_r2`` (1 - SSE/SST over the test set).
     """
 
     state: TrainState
@@ -116,6 +117,7 @@ def fit(
     (X, y), (X_test, y_test) = data.train, data.test
     eval_transform = eval_transform_for(transform, eval_transform, X[:1])
     sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
+    regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
     state = create_train_state(model, optimizer, sample, key=jax.random.key(seed))
     history: dict[str, list[float]] = {}
     for epoch in range(1, epochs + 1):
@@ -131,6 +133,8 @@ def fit(
             )
         test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         row = epoch_row(train, test, seconds)
+        if regression is not None:
+            row = regression.finish(row)
         for key, value in row.items():
             history.setdefault(key, []).append(value)
         if callback is not None:

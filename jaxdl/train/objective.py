@@ -36,11 +36,14 @@ class Objective(NamedTuple):
         return self.task != "regression"
 
     def per_example(self, outputs: jax.Array, targets: jax.Array) -> dict[str, jax.Array]:
-        """Per-example metrics, each of shape (B,): ``loss`` and, for classifiers, ``acc``."""
+        """Per-example metrics, each of shape (B,): ``loss``; ``acc`` for classifiers, the
+        squared error ``mse`` (mean over outputs) for regressors whatever the loss."""
         loss = self.loss(outputs, targets, reduction="none")
         metrics = {"loss": loss.reshape(loss.shape[0], -1).mean(axis=-1)}
         if self.classifier:
             metrics["acc"] = losses.accuracy(outputs, targets, reduction="none")
+        else:
+            metrics["mse"] = jnp.square(outputs - targets).reshape(outputs.shape[0], -1).mean(axis=-1)
         return metrics
 
 
@@ -70,3 +73,51 @@ def objective_for(model: nn.Module, loss: str | Callable[..., jax.Array] | None 
 def masked_mean(values: jax.Array, weight: jax.Array) -> jax.Array:
     """Mean of ``values`` (B,) over the rows where ``weight`` (B,) is 1."""
     return (values * weight).sum() / jnp.maximum(weight.sum(), 1.0)
+
+
+class RegressionScale(NamedTuple):
+    """Turns the ``mse`` of a history row into original target units and adds ``test_r2``.
+
+    Attributes:
+      mse_factor: std² of the target standardizer (1.0 when targets are not standardized).
+      test_variance: mean squared deviation of the test targets from their own mean, in
+        training units: R² = 1 - SSE/SST = 1 - test_mse / test_variance (sklearn's ``r2_score``).
+    """
+
+    mse_factor: float
+    test_variance: float
+
+    @classmethod
+    def of(cls, test_targets: jax.Array, target_standardizer=None) -> RegressionScale:
+        """The scale for test targets (N, K) and the dataset's ``target_standardizer`` (or ``None``).
+
+        >>> RegressionScale.of(jnp.array([[1.0], [3.0]])).test_variance
+        1.0
+        """
+        factor = 1.0
+        if target_standardizer is not None:
+            std = jnp.asarray(target_standardizer.std).ravel()
+            if std.size != 1:
+                raise ConfigError(
+                    f"target_standardizer has {std.size} columns: MSE in original units needs one target column."
+                )
+            factor = float(std[0]) ** 2
+        y = jnp.asarray(test_targets, jnp.float32).reshape(test_targets.shape[0], -1)
+        return cls(factor, float(jnp.square(y - y.mean(axis=0)).mean()))
+
+    def finish(self, row: dict) -> dict:
+        """``row`` with ``train_mse``/``test_mse`` in original units and ``test_r2``.
+
+        Values may be floats or arrays (one per run); ``test_r2`` is left out when the test
+        targets are constant (R² is undefined).
+
+        >>> RegressionScale(4.0, 2.0).finish({"test_mse": 0.5})
+        {'test_mse': 2.0, 'test_r2': 0.75}
+        """
+        out = dict(row)
+        for name in ("train_mse", "test_mse"):
+            if name in out:
+                out[name] = row[name] * self.mse_factor
+        if "test_mse" in row and self.test_variance > 0:
+            out["test_r2"] = 1.0 - row["test_mse"] / self.test_variance
+        return out
