@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 
-from jaxdl import checkpoint, data, optim
+from jaxdl import checkpoint, data, optim, transforms
 from jaxdl.cli import args as types
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.errors import ConfigError
-from jaxdl.models import MLP, LinearRegression, SoftmaxRegression
+from jaxdl.models import MLP, LeNet, LinearRegression, SoftmaxRegression
 from jaxdl.plots import plot_history
 from jaxdl.train import fit
 
-MODEL_CHOICES = ("mlp", "softmax", "linear")
+MODEL_CHOICES = ("mlp", "softmax", "linear", "lenet")
+LENET_SIDE = 28
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +53,18 @@ def build_model(args: argparse.Namespace, ds: data.Dataset):
         if ds.num_classes is None:
             raise ConfigError(f"--model softmax needs a classification dataset; {ds.name!r} is regression.")
         return SoftmaxRegression(ds.num_classes)
+    if args.model == "lenet":
+        if ds.num_classes is None or len(ds.input_shape) != 3:
+            raise ConfigError(f"--model lenet needs an image classification dataset; {ds.name!r} is not one.")
+        return LeNet(ds.num_classes, activation=args.activation)
     return LinearRegression()
+
+
+def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Transform | None:
+    """LeNet sees 28×28 images: smaller or larger ones (digits are 8×8) are resized on the device."""
+    if args.model == "lenet" and ds.input_shape[:2] != (LENET_SIDE, LENET_SIDE):
+        return transforms.resize(LENET_SIDE)
+    return None
 
 
 def config_of(args: argparse.Namespace) -> dict:
@@ -68,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     optimizer = optim.by_name(args.optimizer, lr=args.lr)
     with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
         result = fit(model, ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size,
-                     seed=args.seed, callback=callback)
+                     seed=args.seed, callback=callback, transform=model_transform(args, ds))
     history = {k: v for k, v in result.history.items() if k != "epoch_time"}
     times = result.history["epoch_time"]
     with staged_output(args.out) as stage:

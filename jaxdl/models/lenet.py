@@ -1,0 +1,99 @@
+"""LeNet-5 (d2l ch. 7.6) as a linen module on NHWC images, with torch's Conv2d init."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxdl.errors import ConfigError, suggest
+from jaxdl.models.layers import Linear
+from jaxdl.models.linear import flatten
+from jaxdl.models.mlp import ACTIVATIONS
+
+MIN_SIDE = 12
+"""Smallest image side LeNet accepts: 5×5 conv (padding 2), pool, 5×5 conv, pool leaves ≥ 1 pixel."""
+
+
+def _uniform(bound: float):
+    def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+        return jax.random.uniform(key, shape, dtype, -bound, bound)
+
+    return init
+
+
+def _pool(x: jax.Array) -> jax.Array:
+    return nn.avg_pool(x, (2, 2), strides=(2, 2))
+
+
+class Conv2d(nn.Module):
+    """``torch.nn.Conv2d`` on NHWC input with torch's default init U(-1/√fan_in, 1/√fan_in).
+
+    fan_in = in_channels · k · k. Input (N, H, W, C) → (N, H + 2p - k + 1, W + 2p - k + 1,
+    features); parameters ``kernel`` (k, k, C, features) and ``bias`` (features,).
+
+    >>> Conv2d(6, 5, padding=2).init(jax.random.key(0), jnp.ones((1, 28, 28, 1)))["params"]["kernel"].shape
+    (5, 5, 1, 6)
+    """
+
+    features: int
+    kernel_size: int
+    padding: int = 0
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        init = _uniform(1.0 / math.sqrt(x.shape[-1] * self.kernel_size**2))
+        kernel = self.param("kernel", init, (self.kernel_size, self.kernel_size, x.shape[-1], self.features))
+        bias = self.param("bias", init, (self.features,))
+        pad = [(self.padding, self.padding)] * 2
+        y = jax.lax.conv_general_dilated(x, kernel, (1, 1), pad, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return y + bias
+
+
+class LeNet(nn.Module):
+    """LeNet-5: Conv(6, 5×5, pad 2) → act → AvgPool 2 → Conv(16, 5×5) → act → AvgPool 2 →
+    Flatten → Dense 120 → act → Dense 84 → act → Dense num_classes.
+
+    The torch twin is d2l's ``nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(),
+    nn.AvgPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
+    nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))``
+    (61,706 parameters for 28×28×1 inputs). Flatten runs over (H, W, C), torch's over (C, H, W).
+    ``activation`` is ``"sigmoid"`` (d2l) or any :data:`jaxdl.models.mlp.ACTIVATIONS` name;
+    ReLU trains much faster. Input (N, H, W, C) with H, W ≥ 12 (28×28 as in the course;
+    smaller images: ``jaxdl.transforms.resize(28)``) → (N, num_classes) logits.
+
+    >>> LeNet().apply(LeNet().init(jax.random.key(0), jnp.ones((1, 28, 28, 1))), jnp.ones((2, 28, 28, 1))).shape
+    (2, 10)
+    """
+
+    num_classes: int = 10
+    activation: str = "sigmoid"
+    task: ClassVar[str] = "classification"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
+            raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2.")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"activation={self.activation!r}{suggest(self.activation, ACTIVATIONS)}: "
+                f"expected one of {', '.join(ACTIVATIONS)}."
+            )
+        super().__post_init__()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool = False, mask: jax.Array | None = None) -> jax.Array:
+        del train, mask
+        if x.ndim != 4 or min(x.shape[1:3]) < MIN_SIDE:
+            raise ConfigError(
+                f"LeNet expects images (N, H, W, C) with H, W >= {MIN_SIDE}; got shape {tuple(x.shape)} "
+                "(resize small images, e.g. transform=jaxdl.transforms.resize(28))."
+            )
+        act = ACTIVATIONS[self.activation]
+        x = _pool(act(Conv2d(6, 5, padding=2, name="conv1")(x)))
+        x = _pool(act(Conv2d(16, 5, name="conv2")(x)))
+        x = act(Linear(120, name="fc1")(flatten(x)))
+        x = act(Linear(84, name="fc2")(x))
+        return Linear(self.num_classes, name="fc3")(x)
