@@ -4,3 +4,4 @@ from jaxdl.plots.history import plot_history
 from jaxdl.plots.images import show_images
 from jaxdl.plots.activations import plot_activation
 from jaxdl.plots.schedules import plot_schedules
+from jaxdl.plots.sweep import plot_sweep

@@ -1,0 +1,353 @@
+"""``fit_many``: N models in one compiled program — ``vmap`` over runs, ``scan`` over batches.
+
+A run is one (seed, hyperparameter setting) pair. The states of all runs are stacked along
+a leading axis and one jitted program trains them all for an epoch: ``jax.vmap`` of
+:func:`~jaxdl.train.train_epoch_fn` and :func:`~jaxdl.train.evaluate_fn`. Hyperparameters
+are arrays in the optimizer state (not constants baked into the program), so a sweep over
+64 learning rates compiles once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import itertools
+import math
+import numbers
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl.data import Dataset
+from jaxdl.errors import ConfigError, suggest
+from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
+from jaxdl.train.fit import check_compatible, check_positive_int, epoch_row
+from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.state import TrainState, create_train_state
+
+OptimizerFn = Callable[..., optax.GradientTransformation]
+ManyCallback = Callable[[int, dict[str, np.ndarray]], None]
+
+
+class HyperparamState(NamedTuple):
+    """Optimizer state of :func:`with_hyperparams`: the hyperparameters (scalars) and the inner state."""
+
+    hparams: dict[str, jax.Array]
+    inner: optax.OptState
+
+
+def with_hyperparams(factory: OptimizerFn, hparams: Mapping[str, Any]) -> optax.GradientTransformation:
+    """``factory(**hparams)`` with the hyperparameters kept as arrays in the optimizer state.
+
+    Each update rebuilds ``factory(**state.hparams)`` from the state, so under ``vmap`` every
+    run uses its own values while the program is traced once. The factory must accept JAX
+    scalars (e.g. ``optax.sgd``; a learning rate may also be passed on as a schedule).
+
+    >>> tx = with_hyperparams(lambda lr: optax.sgd(lr), {"lr": 0.5})
+    >>> float(tx.update({"w": jnp.ones(())}, tx.init({"w": jnp.zeros(())}))[0]["w"])
+    -0.5
+    """
+
+    def init_fn(params):
+        values = {name: jnp.asarray(value) for name, value in hparams.items()}
+        return HyperparamState(values, factory(**values).init(params))
+
+    def update_fn(updates, state, params=None):
+        updates, inner = factory(**state.hparams).update(updates, state.inner, params)
+        return updates, HyperparamState(state.hparams, inner)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+@dataclasses.dataclass
+class ManyResult:
+    """The stacked final states and the per-run history of :func:`fit_many`.
+
+    Attributes:
+      state: one :class:`TrainState` whose leaves have a leading run axis (N, ...).
+      history: ``train_loss``, ``test_loss`` (and ``train_acc``, ``test_acc`` for classifiers),
+        each a numpy array (N, epochs).
+      runs: N dicts ``{"seed": s, **hyperparameters}`` in run order.
+      epoch_time: (epochs,) seconds per epoch for all runs together (the first includes compiling).
+      diverged: (N,) True where a run's training loss became NaN/inf (it keeps running, the
+        others are unaffected).
+    """
+
+    state: TrainState
+    history: dict[str, np.ndarray]
+    runs: list[dict[str, Any]]
+    epoch_time: np.ndarray
+    diverged: np.ndarray
+
+    def run_state(self, index: int) -> TrainState:
+        """The :class:`TrainState` of run ``index`` alone (usable with ``evaluate``/``train_epoch``)."""
+        return jax.tree.map(lambda leaf: leaf[index], self.state)
+
+    def best(self, metric: str = "test_acc") -> dict[str, Any]:
+        """The run with the best final ``metric``: highest for accuracies, lowest otherwise.
+
+        Runs that diverged or end with a non-finite value are skipped. Returns the run's dict
+        plus ``"index"`` and the final ``metric`` value, e.g.
+        ``{"index": 5, "seed": 1, "lr": 0.1, "test_acc": 0.97}``.
+        """
+        if metric not in self.history:
+            raise ConfigError(f"metric={metric!r}{suggest(metric, self.history)}: expected one of {', '.join(self.history)}.")
+        final = self.history[metric][:, -1].astype(np.float64)
+        usable = np.isfinite(final) & ~self.diverged
+        if not usable.any():
+            raise ConfigError(f"every run diverged or ended with a non-finite {metric}: no best run.")
+        scores = np.where(usable, final, -np.inf if metric.endswith("acc") else np.inf)
+        index = int(np.argmax(scores) if metric.endswith("acc") else np.argmin(scores))
+        return {"index": index, **self.runs[index], metric: float(final[index])}
+
+
+def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None):
+    """One epoch (train then evaluate) of every run in ``states``; targets shared or per run."""
+
+    def one(state, y, y_test):
+        state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective)
+        return state, train, evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective)
+
+    return jax.vmap(one, in_axes=(0, target_axis, target_axis))(states, y, y_test)
+
+
+many_epoch = jax.jit(_many_epoch_fn, static_argnames=("batch_size", "objective", "target_axis"), donate_argnums=0)
+"""The compiled epoch of N runs: ``(states, X, y, X_test, y_test) -> (states, train, test)``."""
+
+
+def init_many(model: nn.Module, tx: optax.GradientTransformation, sample_x: jax.Array,
+              runs: list[tuple[jax.Array, dict[str, Any]]], factory: OptimizerFn | None) -> TrainState:
+    """Stacked states (N, ...) of the runs ``[(key, hyperparameters), ...]``.
+
+    Each run is initialised exactly as ``fit`` does, by :func:`create_train_state` from its
+    key (eagerly: N small inits cost less than compiling a vmapped flax init). With a
+    ``factory`` its optimizer is ``with_hyperparams(factory, hyperparameters)``. Every state
+    carries ``tx`` (one object, so all chunks share one compiled epoch).
+    """
+    states = [
+        create_train_state(model, tx if factory is None else with_hyperparams(factory, hp), sample_x, key=key)
+        .replace(tx=tx)
+        for key, hp in runs
+    ]
+    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
+
+
+def run_epochs(
+    chunks: list[TrainState], data: tuple, *, epochs: int, batch_size: int, objective: Objective,
+    num_runs: int, targets_per_run: bool = False, callback: ManyCallback | None = None,
+) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Train the chunks of stacked states for ``epochs``; every call of the epoch reuses one program.
+
+    ``data`` is ``(X, y, X_test, y_test)``; with ``targets_per_run`` ``y`` and ``y_test`` are
+    lists with one stacked (chunk, n, ...) target array per chunk. Returns the states of the
+    first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and divergence flags.
+    """
+    X, y, X_test, y_test = data
+    axis = 0 if targets_per_run else None
+    rows: list[list[dict[str, float]]] = []
+    times, diverged = [], np.zeros(num_runs, bool)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        outputs = []
+        for i, states in enumerate(chunks):
+            yi, yti = (y[i], y_test[i]) if targets_per_run else (y, y_test)
+            chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size,
+                                                objective=objective, target_axis=axis)
+            outputs.append((train, test))
+        train, test = jax.tree.map(lambda *parts: np.concatenate(parts)[:num_runs], *jax.device_get(outputs))
+        seconds = time.perf_counter() - start
+        times.append(seconds)
+        diverged |= np.asarray(train["nonfinite_step"]) >= 0
+        pick = lambda metrics, r: {k: v[r] for k, v in metrics.items()}  # noqa: E731
+        rows.append([epoch_row(pick(train, r), pick(test, r), seconds) for r in range(num_runs)])
+        if callback is not None:
+            callback(epoch, {k: np.array([row[k] for row in rows[-1]]) for k in rows[-1][0] if k != "epoch_time"})
+    history = {k: np.array([[epoch_rows[r][k] for epoch_rows in rows] for r in range(num_runs)])
+               for k in rows[0][0] if k != "epoch_time"}
+    state = jax.tree.map(lambda *parts: jnp.concatenate(parts)[:num_runs], *chunks)
+    return state, history, np.array(times), diverged
+
+
+def _values(name: str, values: Any) -> tuple:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ConfigError(f"hparams[{name!r}]={values!r}: expected a list of numbers, e.g. [0.01, 0.1].")
+    if len(values) == 0:
+        raise ConfigError(f"hparams[{name!r}] is empty: expected at least one value.")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ConfigError(f"hparams[{name!r}] has {value!r}: expected finite numbers (flags cannot be swept).")
+    return tuple(int(v) if isinstance(v, numbers.Integral) else float(v) for v in values)
+
+
+def _check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
+    """Names must match the factory's parameters; it must work on the first values and on JAX scalars."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        accepted = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        for name in hparams:
+            if name not in accepted:
+                raise ConfigError(
+                    f"hparams has {name!r}{suggest(name, accepted)}, which the optimizer function does not take: "
+                    f"expected names among {', '.join(accepted) or '(none)'}."
+                )
+        missing = [n for n in accepted if parameters[n].default is parameters[n].empty and n not in hparams]
+        if missing:
+            raise ConfigError(f"hparams lacks {', '.join(missing)}: the optimizer function requires a value for each.")
+
+    first = {name: values[0] for name, values in hparams.items()}
+    try:
+        tx = factory(**first)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"the optimizer function failed on hyperparameters {first}: {err}") from None
+    if not isinstance(tx, optax.GradientTransformation):
+        raise ConfigError(f"the optimizer function returned {type(tx).__name__}: expected an optax.GradientTransformation.")
+
+    def step(hp):
+        tx, params = factory(**hp), {"w": jnp.zeros((2,))}
+        return tx.update(params, tx.init(params), params)[0]
+
+    try:
+        jax.eval_shape(step, {name: jnp.asarray(value) for name, value in first.items()})
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"the optimizer function rejected array-valued hyperparameters {', '.join(hparams)} ({err}). "
+            "fit_many passes each hyperparameter as a JAX scalar so one program serves every value: use a "
+            "function that accepts arrays (optax's optimizers do; jaxdl.optim's accept an array lr, their "
+            "other arguments must be Python numbers)."
+        ) from None
+
+
+def _check_seeds(seeds: Any) -> tuple[int, ...]:
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise ConfigError(f"seeds={seeds!r}: expected a list of seeds, e.g. range(4).")
+    if len(seeds) == 0:
+        raise ConfigError("seeds is empty: expected at least one seed.")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ConfigError(f"seeds has {seed!r}: expected non-negative integers.")
+    return tuple(int(s) for s in seeds)
+
+
+def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
+    """Every combination of the listed values, the last name varying fastest.
+
+    >>> hyperparameter_grid({"lr": [0.1, 0.3], "momentum": [0.0, 0.9]})[1]
+    {'lr': 0.1, 'momentum': 0.9}
+    """
+    names = list(hparams)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(hparams[n] for n in names))]
+
+
+def chunk_sizes(num_runs: int, max_parallel: int | None) -> tuple[int, int]:
+    """``(chunk size, number of chunks)`` for ``num_runs`` runs, at most ``max_parallel`` at once."""
+    size = num_runs if max_parallel is None else min(check_positive_int("max_parallel", max_parallel), num_runs)
+    return size, -(-num_runs // size)
+
+
+def split_padded(tree: Any, size: int, count: int) -> list[Any]:
+    """Pad the leading axis of ``tree`` to ``size * count`` by repeating row 0, then split into ``count`` chunks."""
+    total = size * count
+
+    def pad(leaf):
+        extra = total - leaf.shape[0]
+        return jnp.concatenate([leaf, jnp.repeat(leaf[:1], extra, axis=0)]) if extra else leaf
+
+    padded = jax.tree.map(pad, tree)
+    return [jax.tree.map(lambda leaf, i=i: leaf[i * size:(i + 1) * size], padded) for i in range(count)]
+
+
+def fit_many(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    optimizer: optax.GradientTransformation | OptimizerFn,
+    epochs: int,
+    batch_size: int,
+    seeds: Sequence[int] = (0,),
+    hparams: Mapping[str, Sequence[float]] | None = None,
+    loss: str | Callable | None = None,
+    max_parallel: int | None = None,
+    callback: ManyCallback | None = None,
+) -> ManyResult:
+    """Train one model per (hyperparameter setting, seed) pair as N vmapped runs in one program.
+
+    Runs are grid-major: for each setting of :func:`hyperparameter_grid` (``hparams`` in the
+    order given, the last name varying fastest) every seed in order, so run ``i`` has setting
+    ``i // len(seeds)`` and seed ``seeds[i % len(seeds)]``. Run ``i`` initialises, shuffles
+    and drops out exactly like ``fit(..., seed=seeds[i % len(seeds)])``, so a single run
+    reproduces ``fit``. A run whose loss becomes NaN/inf is flagged in ``diverged``; it does
+    not stop the others.
+
+    Args:
+      model: a linen module as for :func:`~jaxdl.train.fit`.
+      data: the dataset; all runs share it (it is not copied per run).
+      optimizer: an ``optax.GradientTransformation`` (no ``hparams``) or a function of the
+        hyperparameters returning one, e.g. ``lambda lr, momentum: optax.sgd(lr, momentum)``.
+        The function is called with JAX scalars inside the compiled program, so it must not
+        branch in Python on them.
+      epochs, batch_size, loss: as for ``fit``.
+      seeds: seeds of the runs (each non-negative).
+      hparams: hyperparameter name -> list of values (numbers) for the optimizer function.
+      max_parallel: train at most this many runs at once; the runs are split into equal,
+        padded chunks that share one compiled epoch. Results equal the unchunked ones.
+      callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (N,).
+
+    Returns:
+      a :class:`ManyResult` with history arrays of shape (N, epochs).
+
+    Raises:
+      ConfigError: empty seeds or value lists, names the optimizer function does not take,
+        hyperparameters without an optimizer function, or the errors of ``fit``.
+
+    >>> import optax
+    >>> from jaxdl import data, models
+    >>> r = fit_many(models.SoftmaxRegression(10), data.load("digits"), epochs=2, batch_size=64,
+    ...              optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.5]}, seeds=[0, 1])
+    >>> r.history["test_acc"].shape, r.runs[1]
+    ((4, 2), {'seed': 1, 'lr': 0.1})
+    """
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    seeds = _check_seeds(seeds)
+    if isinstance(optimizer, optax.GradientTransformation):
+        if hparams:
+            raise ConfigError(
+                f"hparams={dict(hparams)!r} needs optimizer to be a function of them, "
+                "e.g. optimizer=lambda lr: jaxdl.optim.sgd(lr=lr)."
+            )
+        factory, grid = None, [{}]
+    elif callable(optimizer):
+        if not hparams:
+            raise ConfigError("optimizer is a function of hyperparameters but hparams is empty: pass e.g. hparams={'lr': [0.01, 0.1]}.")
+        if not isinstance(hparams, Mapping):
+            raise ConfigError(f"hparams={hparams!r}: expected a dict of name -> list of values.")
+        hparams = {name: _values(name, values) for name, values in hparams.items()}
+        _check_factory(optimizer, hparams)
+        factory, grid = optimizer, hyperparameter_grid(hparams)
+    else:
+        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters.")
+    objective = objective_for(model, loss)
+    check_compatible(model, data, objective, batch_size)
+
+    runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
+    tx = optimizer if factory is None else with_hyperparams(factory, grid[0])
+    (X, y), (X_test, y_test) = data.train, data.test
+    settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
+    size, count = chunk_sizes(len(runs), max_parallel)
+    chunks = split_padded(init_many(model, tx, X[:1], settings, factory), size, count)
+    state, history, times, diverged = run_epochs(
+        chunks, (X, y, X_test, y_test), epochs=epochs, batch_size=batch_size, objective=objective,
+        num_runs=len(runs), callback=callback,
+    )
+    return ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=diverged)

@@ -1,0 +1,134 @@
+"""One-vs-rest classification: one binary logistic regression per class, trained as N vmapped models."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl import losses
+from jaxdl.data import Dataset
+from jaxdl.errors import ConfigError
+from jaxdl.models import LogisticRegression
+from jaxdl.train.fit import check_compatible, check_positive_int
+from jaxdl.train.many import ManyCallback, init_many, run_epochs
+from jaxdl.train.objective import Objective
+from jaxdl.train.state import TrainState
+
+
+@dataclasses.dataclass(frozen=True)
+class SummedBCE:
+    """``BCELoss(reduction="sum")`` per batch, expressed per example for the masked training step.
+
+    The step takes the mean of the per-example loss over the real rows of a batch; scaling
+    each example's BCE by ``batch_size`` turns that mean into the batch sum for every full
+    batch. The padded last batch (r < batch_size real rows) gets ``batch_size / r`` times its
+    sum: it weighs like a full batch, where PyTorch's smaller last batch weighs r / batch_size.
+    """
+
+    batch_size: int
+
+    def __call__(self, probs: jax.Array, targets: jax.Array, *, reduction: str = "mean") -> jax.Array:
+        return self.batch_size * losses.bce(probs, targets, reduction=reduction)
+
+
+@dataclasses.dataclass
+class OneVsRestResult:
+    """C binary classifiers (class c vs the rest) and how well their argmax classifies.
+
+    Attributes:
+      state: the C stacked states (leading axis C).
+      history: each binary classifier's ``train_loss``, ``test_loss`` (mean BCE per example),
+        ``train_acc``, ``test_acc`` (0.5 threshold on its own task), arrays (C, epochs).
+      binary_acc: (C,) final test accuracy of classifier c on "is it class c?".
+      class_acc: (C,) fraction of the test examples of class c that the argmax predicts as c.
+      test_acc: accuracy of the argmax over the C scores on the whole test set.
+      class_names: one name per class.
+    """
+
+    state: TrainState
+    history: dict[str, np.ndarray]
+    binary_acc: np.ndarray
+    class_acc: np.ndarray
+    test_acc: float
+    class_names: tuple[str, ...]
+
+
+def _per_example_loss(metrics: dict[str, np.ndarray], batch_size: int) -> dict[str, np.ndarray]:
+    """Undo :class:`SummedBCE`'s scaling: report the mean BCE per example."""
+    return {k: v / batch_size if k.endswith("loss") else v for k, v in metrics.items()}
+
+
+def predict_one_vs_rest(state: TrainState, X: jax.Array) -> jax.Array:
+    """Class predictions (N,) for X (N, ...): the argmax over the C stacked classifiers' scores.
+
+    >>> from jaxdl import data, optim
+    >>> ds = data.load("digits")
+    >>> r = fit_one_vs_rest(ds, optimizer=optim.sgd(0.01), epochs=2, batch_size=64)
+    >>> predict_one_vs_rest(r.state, ds.test[0]).shape
+    (360,)
+    """
+    scores = jax.vmap(lambda params: state.apply_fn({"params": params}, X)[:, 0])(state.params)
+    return scores.argmax(axis=0)
+
+
+def fit_one_vs_rest(
+    data: Dataset,
+    *,
+    optimizer: optax.GradientTransformation,
+    epochs: int,
+    batch_size: int,
+    seed: int = 0,
+    callback: ManyCallback | None = None,
+) -> OneVsRestResult:
+    """Train one ``LogisticRegression`` per class on targets ``(y == c)`` as C vmapped models.
+
+    Each classifier minimises ``BCELoss(reduction="sum")`` per batch (see :class:`SummedBCE`
+    for the padded last batch) with its own init and shuffling keys, split from ``seed``.
+    The prediction is the class whose classifier gives the highest probability.
+
+    Args:
+      data: a classification dataset with C >= 2 classes; X (N, ...), y (N,) int.
+      optimizer: one optax transformation, used by every classifier.
+      epochs, batch_size: as for :func:`~jaxdl.train.fit`.
+      seed: seeds the C classifiers.
+      callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (C,).
+
+    >>> from jaxdl import data, optim
+    >>> r = fit_one_vs_rest(data.load("digits"), optimizer=optim.sgd(0.01), epochs=20, batch_size=64)
+    >>> r.class_acc.shape
+    (10,)
+    """
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.01)).")
+    if data.num_classes is None or data.num_classes < 2:
+        raise ConfigError(f"dataset {data.name!r} has no classes: one-vs-rest needs a classification dataset.")
+    model, objective = LogisticRegression(), Objective(SummedBCE(batch_size), "binary")
+    check_compatible(model, data, objective, batch_size)
+    num_classes = data.num_classes
+    (X, y), (X_test, y_test) = data.train, data.test
+    classes = jnp.arange(num_classes)[:, None]
+    targets = (y[None, :] == classes).astype(jnp.float32)[..., None]
+    test_targets = (y_test[None, :] == classes).astype(jnp.float32)[..., None]
+    keys = jax.random.split(jax.random.key(seed), num_classes)
+    per_example = (lambda epoch, metrics: callback(epoch, _per_example_loss(metrics, batch_size))) if callback else None
+    states = init_many(model, optimizer, X[:1], [(key, {}) for key in keys], None)
+    state, history, _, _ = run_epochs(
+        [states], (X, [targets], X_test, [test_targets]), epochs=epochs, batch_size=batch_size,
+        objective=objective, num_runs=num_classes, targets_per_run=True, callback=per_example,
+    )
+    history = _per_example_loss(history, batch_size)
+    predicted = np.asarray(predict_one_vs_rest(state, X_test))
+    labels = np.asarray(y_test)
+    class_acc = np.array([(predicted[labels == c] == c).mean() if (labels == c).any() else np.nan
+                          for c in range(num_classes)])
+    names = data.class_names or tuple(str(c) for c in range(num_classes))
+    return OneVsRestResult(
+        state=state, history=history, binary_acc=history["test_acc"][:, -1], class_acc=class_acc,
+        test_acc=float((predicted == labels).mean()), class_names=tuple(names),
+    )

@@ -1,0 +1,203 @@
+"""fit_many: N vmapped runs reproduce N separate fits, compile once, chunk without changing results."""
+
+import json
+
+import jax
+import numpy as np
+import optax
+import pytest
+
+from jaxdl import data, losses, models, optim, schedules
+from jaxdl.cli.main import main
+from jaxdl.errors import ConfigError
+from jaxdl.plots import plot_sweep
+from jaxdl.train import fit, fit_many, hyperparameter_grid
+from jaxdl.train.many import many_epoch
+
+SEEDS = [0, 1, 2, 3]
+LRS = [0.1, 0.3]
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def max_abs_diff(a, b) -> float:
+    return max(jax.tree.leaves(jax.tree.map(lambda x, y: float(np.abs(np.asarray(x) - np.asarray(y)).max()), a, b)))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits")
+
+
+@pytest.fixture(scope="module")
+def sweep(digits):
+    """8 runs: lr 0.1 then lr 0.3, each over seeds 0..3 (grid-major)."""
+    return fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": LRS},
+                    seeds=SEEDS, epochs=3, batch_size=64)
+
+
+def test_runs_are_grid_major_with_history_per_run(sweep):
+    assert sweep.runs == [{"seed": s, "lr": lr} for lr in LRS for s in SEEDS]
+    assert set(sweep.history) == set(METRICS)
+    assert all(v.shape == (8, 3) for v in sweep.history.values())
+    assert sweep.epoch_time.shape == (3,)
+    assert jax.tree.leaves(sweep.state.params)[0].shape[0] == 8
+    assert not sweep.diverged.any()
+
+
+def test_four_seeds_equal_four_separate_fits(sweep, digits):
+    tx = optax.sgd(0.1)
+    for i, seed in enumerate(SEEDS):
+        single = fit(models.MLP(hidden=(32,)), digits, optimizer=tx, epochs=3, batch_size=64, seed=seed)
+        assert max_abs_diff(single.state.params, sweep.run_state(i).params) < 1e-6
+        for key in METRICS:
+            np.testing.assert_allclose(sweep.history[key][i], single.history[key], rtol=0, atol=1e-6)
+    assert max_abs_diff(sweep.run_state(0).params, sweep.run_state(1).params) > 1e-3  # seeds differ
+
+
+def test_chunked_equals_unchunked_with_one_compile(sweep, digits):
+    before = many_epoch._cache_size()
+    chunked = fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": LRS},
+                       seeds=SEEDS, epochs=3, batch_size=64, max_parallel=3)
+    assert many_epoch._cache_size() == before + 1  # 3 chunks (the last padded) share one program
+    assert chunked.runs == sweep.runs
+    for key in METRICS:
+        np.testing.assert_allclose(chunked.history[key], sweep.history[key], rtol=0, atol=1e-6)
+    assert max_abs_diff(chunked.state.params, sweep.state.params) < 1e-6
+
+
+def test_sixteen_learning_rates_trace_the_epoch_once(digits):
+    traces = []
+
+    def counting_cross_entropy(logits, labels, *, reduction="mean"):
+        traces.append(1)
+        return losses.cross_entropy(logits, labels, reduction=reduction)
+
+    lrs = np.geomspace(1e-3, 0.3, 16).tolist()
+    before = many_epoch._cache_size()
+    result = fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": lrs},
+                      epochs=2, batch_size=256, loss=counting_cross_entropy)
+    assert many_epoch._cache_size() == before + 1
+    assert len(traces) == 2  # once in the training step, once in the evaluation step, for all 16 rates
+    final = result.history["train_loss"][:, -1]
+    assert len(set(final.tolist())) == 16
+    assert final[-1] < final[0] - 0.1
+    assert [run["lr"] for run in result.runs] == lrs
+
+
+@pytest.mark.slow
+def test_learning_rate_swept_through_a_schedule_matches_fit(digits):
+    def optimizer(lr):
+        return optim.sgd(lr=schedules.step_lr(lr, step_size=10, gamma=0.5), momentum=0.9)
+
+    result = fit_many(models.SoftmaxRegression(10), digits, optimizer=optimizer, hparams={"lr": [0.05, 0.2]},
+                      seeds=[3], epochs=2, batch_size=64)
+    single = fit(models.SoftmaxRegression(10), digits, optimizer=optimizer(0.2), epochs=2, batch_size=64, seed=3)
+    assert max_abs_diff(single.state.params, result.run_state(1).params) < 1e-6
+    np.testing.assert_allclose(result.history["train_loss"][1], single.history["train_loss"], rtol=0, atol=1e-6)
+    assert max_abs_diff(result.run_state(0).params, result.run_state(1).params) > 1e-3
+
+
+def test_best_picks_max_accuracy_and_min_loss(sweep):
+    best = sweep.best("test_acc")
+    assert best["index"] == int(np.argmax(sweep.history["test_acc"][:, -1]))
+    assert best == {"index": best["index"], **sweep.runs[best["index"]], "test_acc": best["test_acc"]}
+    assert sweep.best("test_loss")["index"] == int(np.argmin(sweep.history["test_loss"][:, -1]))
+    with pytest.raises(ConfigError, match="test_ac.*did you mean 'test_acc'"):
+        sweep.best("test_ac")
+
+
+@pytest.mark.slow
+def test_a_diverging_run_is_flagged_and_skipped_by_best():
+    ds = data.load("synthetic_regression")
+    result = fit_many(models.LinearRegression(), ds, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.03, 10.0]},
+                      epochs=4, batch_size=100)
+    assert result.diverged.tolist() == [False, True]
+    assert not np.isfinite(result.history["train_loss"][1, -1])
+    assert np.isfinite(result.history["train_loss"][0]).all()
+    assert result.best("test_loss")["index"] == 0
+
+
+def test_plain_optimizer_over_seeds_matches_the_hyperparameter_path(sweep, digits):
+    result = fit_many(models.MLP(hidden=(32,)), digits, optimizer=optax.sgd(0.1), seeds=[1], epochs=3, batch_size=64)
+    assert result.runs == [{"seed": 1}]
+    assert max_abs_diff(result.run_state(0).params, sweep.run_state(1).params) < 1e-6
+
+
+def test_grid_order_last_name_fastest():
+    grid = hyperparameter_grid({"lr": [0.1, 0.2], "momentum": [0.0, 0.5, 0.9]})
+    assert grid[:4] == [{"lr": 0.1, "momentum": 0.0}, {"lr": 0.1, "momentum": 0.5},
+                        {"lr": 0.1, "momentum": 0.9}, {"lr": 0.2, "momentum": 0.0}]
+    assert len(grid) == 6
+
+
+def sgd_momentum(lr, momentum):
+    return optax.sgd(lr, momentum)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seeds": []}, "seeds is empty"),
+    ({"seeds": 4}, "seeds=4: expected a list"),
+    ({"seeds": [0, -1]}, "seeds has -1"),
+    ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
+    ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\]=0.1: expected a list of numbers"),
+    ({"hparams": {"lr": [0.1], "momentum": [True]}}, "flags cannot be swept"),
+    ({"hparams": {"lr": [0.1], "momentun": [0.9]}}, "'momentun' \\(did you mean 'momentum'\\?\\)"),
+    ({"hparams": {"lr": [0.1]}}, "hparams lacks momentum"),
+    ({"hparams": None}, "hparams is empty"),
+    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "optimizer": optax.sgd(0.1)}, "needs optimizer to be a function"),
+    ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
+     "rejected array-valued hyperparameters lr"),
+    ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: lr}, "returned .*expected an optax.GradientTransformation"),
+    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "max_parallel": 0}, "max_parallel=0"),
+])
+def test_bad_arguments_raise_one_clear_config_error(digits, kwargs, message):
+    arguments = {"optimizer": sgd_momentum, "seeds": [0], "epochs": 1, "batch_size": 64, **kwargs}
+    with pytest.raises(ConfigError, match=message):
+        fit_many(models.SoftmaxRegression(10), digits, **arguments)
+
+
+def test_plot_sweep_draws_final_metric_and_curves(sweep):
+    fig = plot_sweep(sweep)
+    final_ax, curve_ax = fig.axes
+    assert final_ax.get_xlabel() == "lr" and curve_ax.get_ylabel() == "test_acc"
+    assert len(curve_ax.get_lines()) == len(LRS)
+    np.testing.assert_allclose(curve_ax.get_lines()[0].get_ydata(), sweep.history["test_acc"][:4].mean(axis=0))
+    with pytest.raises(ConfigError, match="param='momentum'"):
+        plot_sweep(sweep, param="momentum")
+
+
+def test_sweep_cli_writes_metrics_and_figure(tmp_path):
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--model", "softmax", "--lr", "0.1,0.5", "--seeds", "2", "--seed", "3", "--epochs", "2",
+                 "--batch-size", "128", "--out", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "sweep.png", "timing.json"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [(r["lr"], r["seed"]) for r in metrics["runs"]] == [(0.1, 3), (0.1, 4), (0.5, 3), (0.5, 4)]
+    assert all(len(r["history"]["test_acc"]) == 2 for r in metrics["runs"])
+    finals = [r["history"]["test_acc"][-1] for r in metrics["runs"]]
+    assert metrics["best"]["test_acc"] == max(finals)
+    assert metrics["config"]["lr"] == [0.1, 0.5]
+    assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["--lr", "0.1,abc"], ["--seeds", "0"], ["--lr", "0.1,-1"],
+])
+def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
+    out = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", *argv, "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert not out.exists()
+    assert "error" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "digitz"], "did you mean 'digits'"), (["--optimizer", "adma"], "did you mean 'Adam'"),
+])
+def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):
+    out = tmp_path / "sweep"
+    assert main(["sweep", *argv, "--epochs", "1", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert message in capsys.readouterr().err
