@@ -7,7 +7,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxdl import data, losses, models, optim, schedules
+from jaxdl import data, losses, models, optim, schedules, transforms
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
@@ -85,13 +85,15 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
 
 
 @pytest.mark.slow
-def test_learning_rate_swept_through_a_schedule_matches_fit(digits):
+def test_schedule_swept_lr_and_a_random_transform_match_fit(digits):
     def optimizer(lr):
         return optim.sgd(lr=schedules.step_lr(lr, step_size=10, gamma=0.5), momentum=0.9)
 
+    flip = transforms.random_flip("horizontal")
     result = fit_many(models.SoftmaxRegression(10), digits, optimizer=optimizer, hparams={"lr": [0.05, 0.2]},
-                      seeds=[3], epochs=2, batch_size=64)
-    single = fit(models.SoftmaxRegression(10), digits, optimizer=optimizer(0.2), epochs=2, batch_size=64, seed=3)
+                      seeds=[3], epochs=2, batch_size=64, transform=flip)
+    single = fit(models.SoftmaxRegression(10), digits, optimizer=optimizer(0.2), epochs=2, batch_size=64, seed=3,
+                 transform=flip)
     assert max_abs_diff(single.state.params, result.run_state(1).params) < 1e-6
     np.testing.assert_allclose(result.history["train_loss"][1], single.history["train_loss"], rtol=0, atol=1e-6)
     assert max_abs_diff(result.run_state(0).params, result.run_state(1).params) > 1e-3
@@ -107,14 +109,18 @@ def test_best_picks_max_accuracy_and_min_loss(sweep):
 
 
 @pytest.mark.slow
-def test_a_diverging_run_is_flagged_and_skipped_by_best():
+def test_regression_runs_match_fit_and_a_diverging_run_is_flagged():
     ds = data.load("synthetic_regression")
     result = fit_many(models.LinearRegression(), ds, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.03, 10.0]},
                       epochs=4, batch_size=100)
+    single = fit(models.LinearRegression(), ds, optimizer=optax.sgd(0.03), epochs=4, batch_size=100)
+    assert set(result.history) == set(single.history) - {"epoch_time"}
+    for key in result.history:
+        np.testing.assert_allclose(result.history[key][0], single.history[key], rtol=1e-6, atol=1e-6)
     assert result.diverged.tolist() == [False, True]
     assert not np.isfinite(result.history["train_loss"][1, -1])
     assert np.isfinite(result.history["train_loss"][0]).all()
-    assert result.best("test_loss")["index"] == 0
+    assert result.best("test_loss")["index"] == 0 and result.best("test_r2")["index"] == 0
 
 
 def test_plain_optimizer_over_seeds_matches_the_hyperparameter_path(sweep, digits):

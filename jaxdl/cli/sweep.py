@@ -12,7 +12,7 @@ from jaxdl import data, optim
 from jaxdl.cli import args as types
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
-from jaxdl.cli.train import add_training_args, build_model, config_of
+from jaxdl.cli.train import add_training_args, build_model, config_of, model_transform
 from jaxdl.plots.sweep import plot_sweep
 from jaxdl.train.many import ManyResult, fit_many
 
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         result = fit_many(
             model, ds, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)}, seeds=seeds,
             epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
-            callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)),
+            callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)), transform=model_transform(args, ds),
         )
     content = payload(args, result, metric)
     figure = plot_sweep(result, param="lr", metric=metric, title=f"{args.optimizer} sweep: {label}")

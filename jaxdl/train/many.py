@@ -28,8 +28,9 @@ from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
 from jaxdl.train.fit import check_compatible, check_positive_int, epoch_row
-from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.objective import Objective, RegressionScale, objective_for
 from jaxdl.train.state import TrainState, create_train_state
+from jaxdl.transforms import Transform, eval_transform_for
 
 OptimizerFn = Callable[..., optax.GradientTransformation]
 ManyCallback = Callable[[int, dict[str, np.ndarray]], None]
@@ -71,8 +72,9 @@ class ManyResult:
 
     Attributes:
       state: one :class:`TrainState` whose leaves have a leading run axis (N, ...).
-      history: ``train_loss``, ``test_loss`` (and ``train_acc``, ``test_acc`` for classifiers),
-        each a numpy array (N, epochs).
+      history: the keys of ``FitResult.history`` but ``epoch_time``: ``train_loss``, ``test_loss``,
+        and ``train_acc``, ``test_acc`` for classifiers or ``train_mse``, ``test_mse``, ``test_r2``
+        for regressors, each a numpy array (N, epochs).
       runs: N dicts ``{"seed": s, **hyperparameters}`` in run order.
       epoch_time: (epochs,) seconds per epoch for all runs together (the first includes compiling).
       diverged: (N,) True where a run's training loss became NaN/inf (it keeps running, the
@@ -90,7 +92,7 @@ class ManyResult:
         return jax.tree.map(lambda leaf: leaf[index], self.state)
 
     def best(self, metric: str = "test_acc") -> dict[str, Any]:
-        """The run with the best final ``metric``: highest for accuracies, lowest otherwise.
+        """The run with the best final ``metric``: highest for accuracies and R², lowest otherwise.
 
         Runs that diverged or end with a non-finite value are skipped. Returns the run's dict
         plus ``"index"`` and the final ``metric`` value, e.g.
@@ -102,22 +104,28 @@ class ManyResult:
         usable = np.isfinite(final) & ~self.diverged
         if not usable.any():
             raise ConfigError(f"every run diverged or ended with a non-finite {metric}: no best run.")
-        scores = np.where(usable, final, -np.inf if metric.endswith("acc") else np.inf)
-        index = int(np.argmax(scores) if metric.endswith("acc") else np.argmin(scores))
+        higher = metric.endswith(("acc", "r2"))
+        scores = np.where(usable, final, -np.inf if higher else np.inf)
+        index = int(np.argmax(scores) if higher else np.argmin(scores))
         return {"index": index, **self.runs[index], metric: float(final[index])}
 
 
-def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None):
+def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
+                   transform: Transform | None, eval_transform: Transform | None):
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run."""
 
     def one(state, y, y_test):
-        state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective)
-        return state, train, evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective)
+        state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
+        test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
+        return state, train, test
 
     return jax.vmap(one, in_axes=(0, target_axis, target_axis))(states, y, y_test)
 
 
-many_epoch = jax.jit(_many_epoch_fn, static_argnames=("batch_size", "objective", "target_axis"), donate_argnums=0)
+many_epoch = jax.jit(
+    _many_epoch_fn, donate_argnums=0,
+    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform"),
+)
 """The compiled epoch of N runs: ``(states, X, y, X_test, y_test) -> (states, train, test)``."""
 
 
@@ -141,12 +149,15 @@ def init_many(model: nn.Module, tx: optax.GradientTransformation, sample_x: jax.
 def run_epochs(
     chunks: list[TrainState], data: tuple, *, epochs: int, batch_size: int, objective: Objective,
     num_runs: int, targets_per_run: bool = False, callback: ManyCallback | None = None,
+    transforms: tuple[Transform | None, Transform | None] = (None, None), regression: RegressionScale | None = None,
 ) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Train the chunks of stacked states for ``epochs``; every call of the epoch reuses one program.
 
     ``data`` is ``(X, y, X_test, y_test)``; with ``targets_per_run`` ``y`` and ``y_test`` are
-    lists with one stacked (chunk, n, ...) target array per chunk. Returns the states of the
-    first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and divergence flags.
+    lists with one stacked (chunk, n, ...) target array per chunk. ``transforms`` are the
+    training and test transforms; ``regression`` finishes each row as ``fit`` does. Returns the
+    states of the first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and
+    divergence flags.
     """
     X, y, X_test, y_test = data
     axis = 0 if targets_per_run else None
@@ -157,15 +168,16 @@ def run_epochs(
         outputs = []
         for i, states in enumerate(chunks):
             yi, yti = (y[i], y_test[i]) if targets_per_run else (y, y_test)
-            chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size,
-                                                objective=objective, target_axis=axis)
+            chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size, objective=objective,
+                                                target_axis=axis, transform=transforms[0], eval_transform=transforms[1])
             outputs.append((train, test))
         train, test = jax.tree.map(lambda *parts: np.concatenate(parts)[:num_runs], *jax.device_get(outputs))
         seconds = time.perf_counter() - start
         times.append(seconds)
         diverged |= np.asarray(train["nonfinite_step"]) >= 0
         pick = lambda metrics, r: {k: v[r] for k, v in metrics.items()}  # noqa: E731
-        rows.append([epoch_row(pick(train, r), pick(test, r), seconds) for r in range(num_runs)])
+        row = [epoch_row(pick(train, r), pick(test, r), seconds) for r in range(num_runs)]
+        rows.append(row if regression is None else [regression.finish(r) for r in row])
         if callback is not None:
             callback(epoch, {k: np.array([row[k] for row in rows[-1]]) for k in rows[-1][0] if k != "epoch_time"})
     history = {k: np.array([[epoch_rows[r][k] for epoch_rows in rows] for r in range(num_runs)])
@@ -279,6 +291,8 @@ def fit_many(
     loss: str | Callable | None = None,
     max_parallel: int | None = None,
     callback: ManyCallback | None = None,
+    transform: Transform | None = None,
+    eval_transform: Transform | None = None,
 ) -> ManyResult:
     """Train one model per (hyperparameter setting, seed) pair as N vmapped runs in one program.
 
@@ -302,6 +316,7 @@ def fit_many(
       max_parallel: train at most this many runs at once; the runs are split into equal,
         padded chunks that share one compiled epoch. Results equal the unchunked ones.
       callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (N,).
+      transform, eval_transform: batch transforms, as for ``fit``.
 
     Returns:
       a :class:`ManyResult` with history arrays of shape (N, epochs).
@@ -343,11 +358,14 @@ def fit_many(
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
     tx = optimizer if factory is None else with_hyperparams(factory, grid[0])
     (X, y), (X_test, y_test) = data.train, data.test
+    eval_transform = eval_transform_for(transform, eval_transform, X[:1])
+    sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
+    regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
     size, count = chunk_sizes(len(runs), max_parallel)
-    chunks = split_padded(init_many(model, tx, X[:1], settings, factory), size, count)
+    chunks = split_padded(init_many(model, tx, sample, settings, factory), size, count)
     state, history, times, diverged = run_epochs(
         chunks, (X, y, X_test, y_test), epochs=epochs, batch_size=batch_size, objective=objective,
-        num_runs=len(runs), callback=callback,
+        num_runs=len(runs), callback=callback, transforms=(transform, eval_transform), regression=regression,
     )
     return ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=diverged)
