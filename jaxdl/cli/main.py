@@ -8,7 +8,7 @@ import sys
 
 from jaxdl.errors import ConfigError
 
-SUBCOMMANDS = ("train", "plot", "schedules")
+SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr")
 
 
 class OneLineParser(argparse.ArgumentParser):
