@@ -274,7 +274,7 @@ def manual_backprop(
 ) -> dict[str, jax.Array]:
     """d2l 5.3.3's backpropagation written out by hand: equals ``jax.grad(regularized_loss)``.
 
-    With ``Z = X W1ᵀ``, ``H = ReLU(Z)``, ``O = H W2ᵀ`` and ``P = softmax(O)``::
+    With ``Z = X W1ᵀ``, ``H = ReLU(Z)``, logits ``O = H W2ᵀ`` and ``P = softmax(O)``::
 
         ∂J/∂O  = (P - onehot(y)) / n                 (n, q)
         ∂J/∂W2 = (∂J/∂O)ᵀ H + λ W2                    (q, h)
@@ -298,9 +298,10 @@ def manual_backprop(
     W1, W2 = params["W1"], params["W2"]
     Z = X @ W1.T
     H = jax.nn.relu(Z)
-    O = H @ W2.T
-    dO = (jax.nn.softmax(O, axis=-1) - jax.nn.one_hot(y, O.shape[-1], dtype=O.dtype)) / X.shape[0]
-    dW2 = dO.T @ H + weight_decay * W2
-    dZ = (dO @ W2) * (Z > 0)
+    logits = H @ W2.T
+    onehot = jax.nn.one_hot(y, logits.shape[-1], dtype=logits.dtype)
+    d_logits = (jax.nn.softmax(logits, axis=-1) - onehot) / X.shape[0]
+    dW2 = d_logits.T @ H + weight_decay * W2
+    dZ = (d_logits @ W2) * (Z > 0)
     dW1 = dZ.T @ X + weight_decay * W1
     return {"W1": dW1, "W2": dW2}

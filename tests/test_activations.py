@@ -43,8 +43,9 @@ def torch_value_and_grad(name: str, x: np.ndarray, *args: float) -> tuple[np.nda
 def check_against_torch(name: str, x: np.ndarray, rtol: float, atol: float) -> None:
     args = (ALPHA,) if name == "prelu" else ()
     expected_y, expected_dy = torch_value_and_grad(name, x)
-    assert activations.get_activation(name)(jnp.asarray(x), *args).dtype == x.dtype
-    np.testing.assert_allclose(np.asarray(activations.get_activation(name)(jnp.asarray(x), *args)), expected_y, rtol, atol)
+    y = activations.get_activation(name)(jnp.asarray(x), *args)
+    assert y.dtype == x.dtype
+    np.testing.assert_allclose(np.asarray(y), expected_y, rtol, atol)
     np.testing.assert_allclose(np.asarray(JAX_GRADS[name](jnp.asarray(x))), expected_dy, rtol, atol)
     np.testing.assert_allclose(np.asarray(activations.derivative(name, jnp.asarray(x), *args)), expected_dy, rtol, atol)
 

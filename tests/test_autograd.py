@@ -142,7 +142,7 @@ def test_accumulate_grads_equals_repeated_backward_without_zero_grad():
     X = rng.normal(size=(3, 8, 4)).astype(np.float32)
     y = rng.normal(size=(3, 8, 1)).astype(np.float32)
     tw, tb = torch_leaf(w), torch_leaf(b)
-    for Xb, yb in zip(X, y):
+    for Xb, yb in zip(X, y, strict=True):
         ((torch.tensor(Xb) @ tw + tb - torch.tensor(yb)) ** 2).mean().backward()
 
     def loss_fn(params, batch):
@@ -218,8 +218,8 @@ def mlp_problem(seed: int, n: int = 16, d: int = 5, h: int = 7, q: int = 3):
 @pytest.mark.parametrize("seed, weight_decay", [(0, 0.0), (1, 0.01), (2, 0.5)])
 def test_manual_backprop_equals_jax_grad(seed, weight_decay):
     params, X, y = mlp_problem(seed)
-    manual = autograd.manual_backprop(params, X, y, weight_decay)
-    auto = jax.grad(autograd.regularized_loss)(params, X, y, weight_decay)
+    manual = jax.jit(autograd.manual_backprop)(params, X, y, weight_decay)
+    auto = jax.jit(jax.grad(autograd.regularized_loss))(params, X, y, weight_decay)
     assert jax.tree.structure(manual) == jax.tree.structure(auto)
     for key in ("W1", "W2"):
         np.testing.assert_allclose(np.asarray(manual[key]), np.asarray(auto[key]), rtol=1e-6, atol=1e-6)

@@ -51,16 +51,17 @@ def _alpha(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     """Check every argument, then build the figures, then write them; print one path per file."""
     if args.what not in PLOTS:
-        raise ConfigError(f"plot {args.what!r} is not known: expected one of {', '.join(PLOTS)}" + suggest(args.what, PLOTS))
+        raise ConfigError(
+            f"plot {args.what!r} is not known: expected one of {', '.join(PLOTS)}" + suggest(args.what, PLOTS)
+        )
     out = _out_dir(args.out)
     names = [name.strip() for name in args.names.split(",") if name.strip()]
     if not names:
         raise ConfigError(f"--names {args.names!r} is empty: expected some of {', '.join(ACTIVATIONS)}.")
     for name in names:
         if name not in ACTIVATIONS:
-            raise ConfigError(
-                f"--names has {name!r}: expected activations among {', '.join(ACTIVATIONS)}" + suggest(name, ACTIVATIONS)
-            )
+            expected = f"expected activations among {', '.join(ACTIVATIONS)}"
+            raise ConfigError(f"--names has {name!r}: {expected}" + suggest(name, ACTIVATIONS))
     alpha = _alpha(args.alpha)
     figures = {name: plot_activation(name, alpha=alpha) for name in names}
     try:

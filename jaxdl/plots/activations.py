@@ -30,7 +30,7 @@ def plot_activation(name: str, *, alpha: float = PRELU_INIT) -> Figure:
     dy = np.asarray(derivative(fn, x, *args))
     fig = Figure(figsize=(7.0, 2.5), layout="constrained")
     label = f"{name}(x, alpha={alpha:g})" if args else f"{name}(x)"
-    for ax, values, ylabel in zip(fig.subplots(1, 2), (y, dy), (label, f"grad of {name}")):
+    for ax, values, ylabel in zip(fig.subplots(1, 2), (y, dy), (label, f"grad of {name}"), strict=True):
         ax.plot(np.asarray(x), values)
         ax.set_xlabel("x")
         ax.set_ylabel(ylabel)
