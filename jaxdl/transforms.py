@@ -253,6 +253,9 @@ def eval_transform_for(
 
     ``eval_transform`` defaults to ``transform.deterministic_part()``; both must turn
     ``example`` (1, H, W, C) into the same shape, or the model could not see both.
+
+    >>> eval_transform_for(compose([resize(28), random_flip("horizontal")]), None, jnp.zeros((1, 8, 8, 1)))
+    Compose(transforms=(Resize(size=(28, 28)),))
     """
     for name, t in (("transform", transform), ("eval_transform", eval_transform)):
         if t is not None and not isinstance(t, Transform):
