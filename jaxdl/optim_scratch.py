@@ -3,7 +3,7 @@
 Two groups: the course's from-scratch optimizers (d2l's minibatch :func:`SGD`,
 :func:`golden_section` line search, :func:`steepest_descent`), and the three transforms
 with PyTorch semantics that optax lacks, used by :mod:`jaxdl.optim`
-(:func:`dampened_trace`, :func:`scale_by_torch_adagrad`, :func:`scale_by_torch_amsgrad`).
+(:func:`dampened_trace`, :func:`scale_by_torch_adagrad`, :func:`scale_by_torch_adam`).
 All are ``optax.GradientTransformation``s with ``NamedTuple`` states or jit-compatible
 functions (``lax.while_loop``).
 """
@@ -135,48 +135,65 @@ def scale_by_torch_adagrad(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-class TorchAmsgradState(NamedTuple):
-    """State of :func:`scale_by_torch_amsgrad`: count, both moments, the max second moment."""
+class TorchAdamState(NamedTuple):
+    """State of :func:`scale_by_torch_adam`: count, both moments, and (AMSGrad) the max second moment."""
 
     count: jax.Array
     mu: optax.Updates
     nu: optax.Updates
-    nu_max: optax.Updates
+    nu_max: optax.Updates  # () without amsgrad
 
 
-def scale_by_torch_amsgrad(
-    b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+def _one_minus_power(decay: float, count: jax.Array) -> jax.Array:
+    """``1 - decay**count`` computed as ``-expm1(count * log(decay))`` with ``log`` in double.
+
+    PyTorch evaluates its bias corrections in Python doubles; optax raises the float32
+    ``decay`` to the power, and ``1 - 0.999f**t`` is off by ~1e-5 relative.
+    """
+    if decay == 0:
+        return jnp.ones_like(count, dtype=float)
+    return -jnp.expm1(count * math.log(decay))
+
+
+def scale_by_torch_adam(
+    b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, amsgrad: bool = False
 ) -> optax.GradientTransformation:
-    """torch's AMSGrad scaling: ``nu_max = max(nu_max, nu)`` on the raw second moment, then bias correction.
+    """torch Adam's scaling ``m_hat / (sqrt(v_hat) + eps)``, AMSGrad as PyTorch does it.
 
-    ``optax.scale_by_amsgrad`` takes the max of the bias-corrected second moment.
+    Two differences from optax: the bias corrections ``1 - b**t`` are accurate in
+    float32 (see ``_one_minus_power``), and AMSGrad keeps ``nu_max = max(nu_max, nu)``
+    of the raw second moment and bias-corrects it afterwards (``optax.scale_by_amsgrad``
+    takes the max of the bias-corrected moment).
 
     Args:
       b1, b2: decay of the first and second moments (torch's ``betas``).
-      eps: added to ``sqrt(nu_max / (1 - b2**t))``.
+      eps: added to ``sqrt(v_hat)``.
+      amsgrad: normalize by the running max of the second moment.
 
     Returns:
-      A ``GradientTransformation``; updates ``m_hat / (sqrt(v_hat) + eps)`` (gradients' shapes).
+      A ``GradientTransformation``; updates have the gradients' shapes.
 
-    >>> tx = scale_by_torch_amsgrad(eps=0.0)
-    >>> print(tx.update(jnp.array([-2.0]), tx.init(jnp.zeros(1)))[0].round(4))
+    >>> tx = scale_by_torch_adam(eps=0.0)
+    >>> print(tx.update(jnp.array([-2.0]), tx.init(jnp.zeros(1)))[0])
     [-1.]
     """
 
     def init_fn(params):
         zeros = optax.tree.zeros_like(params)
-        return TorchAmsgradState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+        return TorchAdamState(jnp.zeros([], jnp.int32), zeros, zeros, zeros if amsgrad else ())
 
     def update_fn(updates, state, params=None):
         del params
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         count = optax.safe_increment(state.count)
-        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu)
-        mu_hat = optax.tree.bias_correction(mu, b1, count)
-        nu_hat = optax.tree.bias_correction(nu_max, b2, count)
-        updates = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), mu_hat, nu_hat)
-        return updates, TorchAmsgradState(count, mu, nu, nu_max)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
+        bc1, bc2 = _one_minus_power(b1, count), _one_minus_power(b2, count)
+        updates = jax.tree.map(
+            lambda m, v: (m / bc1.astype(m.dtype)) / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps),
+            mu, nu_max if amsgrad else nu,
+        )
+        return updates, TorchAdamState(count, mu, nu, nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
