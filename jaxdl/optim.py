@@ -180,11 +180,15 @@ def adagrad(
         "Adagrad", lr_decay=lr_decay, weight_decay=weight_decay,
         initial_accumulator_value=initial_accumulator_value, eps=eps,
     )
-    rate = lr
-    if lr_decay != 0:
-        rate = lambda count: (lr(count) if callable(lr) else lr) / (1 + count * lr_decay)  # noqa: E731
+
+    def decayed(count):  # count = step - 1
+        return (lr(count) if callable(lr) else lr) / (1 + count * lr_decay)
+
     parts = _grad_prelude(maximize, weight_decay)
-    parts += [scale_by_torch_adagrad(initial_accumulator_value, eps), optax.scale_by_learning_rate(rate)]
+    parts += [
+        scale_by_torch_adagrad(initial_accumulator_value, eps),
+        optax.scale_by_learning_rate(decayed if lr_decay != 0 else lr),
+    ]
     return _finish("Adagrad", parts, weight_decay != 0)
 
 
@@ -357,6 +361,8 @@ def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
       The ``optax.GradientTransformation`` of the matching function in this module.
 
     >>> tx = by_name("AdamW", lr=3e-4)
+    >>> type(tx).__name__
+    'GradientTransformation'
     """
     torch_names = [torch_name for torch_name, _ in _OPTIMIZERS.values()]
     key = name.lower() if isinstance(name, str) else None

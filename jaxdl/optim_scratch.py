@@ -25,7 +25,7 @@ from jaxdl.errors import ConfigError
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618..., the golden-section shrink factor
 
 
-def SGD(lr: float) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
+def SGD(lr: float | jax.Array) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
     """d2l's minibatch SGD: ``p <- p - lr * g`` for every leaf, no state.
 
     Args:
