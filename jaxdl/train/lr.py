@@ -1,0 +1,82 @@
+"""Learning-rate schedules in ``fit``: stepped per optimizer step or per epoch, or driven by a plateau.
+
+PyTorch users call ``scheduler.step()`` once per epoch (or per batch) and
+``ReduceLROnPlateau.step(val_loss)`` once per epoch; here the optimizer reads the rate from
+its own step count, so a per-epoch schedule is evaluated at ``count // steps_per_epoch``, and a
+plateau sets the rate between compiled epochs through ``optax.inject_hyperparams``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import optax
+
+from jaxdl.errors import ConfigError
+from jaxdl.plateau import Plateau, PlateauState
+from jaxdl.train.state import TrainState
+
+UNITS = ("epoch", "step")
+OptimizerFactory = Callable[..., optax.GradientTransformation]
+
+
+class LrPlan(NamedTuple):
+    """The optimizer ``fit`` trains with, the rate of each epoch, and the plateau (if any)."""
+
+    optimizer: optax.GradientTransformation
+    lr_at_epoch: Callable[[int], float] | None
+    plateau: Plateau | None
+
+
+def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int) -> LrPlan:
+    """Combine ``optimizer`` with ``schedule`` the way ``fit`` runs them.
+
+    Args:
+      optimizer: a ``GradientTransformation`` when ``schedule`` is None, else a function of the
+        learning rate, e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``.
+      schedule: None, a ``count -> lr`` schedule (:mod:`jaxdl.schedules`), or a
+        :func:`jaxdl.schedules.reduce_lr_on_plateau` pair (driven by the test loss).
+      unit: ``"epoch"`` (torch's usual ``scheduler.step()`` after each epoch) or ``"step"``.
+      steps_per_epoch: optimizer steps in one epoch.
+    """
+    if schedule is None:
+        return LrPlan(optimizer, None, None)
+    if unit not in UNITS:
+        raise ConfigError(f"schedule_unit={unit!r}: expected 'epoch' or 'step'.")
+    if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
+        raise ConfigError(
+            "with schedule=, optimizer must be a function of the learning rate, e.g. "
+            "functools.partial(jaxdl.optim.sgd, momentum=0.9) or lambda lr: jaxdl.optim.adam(lr=lr)."
+        )
+    if isinstance(schedule, Plateau):
+        first = float(schedule.init().lr)
+        tx = optax.chain(optimizer(lr=1.0), optax.inject_hyperparams(optax.scale)(step_size=first))
+        return LrPlan(tx, None, schedule)
+    if not callable(schedule):
+        raise ConfigError(f"schedule={schedule!r}: expected a jaxdl.schedules schedule or reduce_lr_on_plateau.")
+    if unit == "epoch":
+        def lr(count):
+            return schedule(count // steps_per_epoch)
+
+        return LrPlan(optimizer(lr=lr), lambda epoch: float(schedule(epoch)), None)
+    return LrPlan(optimizer(lr=schedule), lambda epoch: float(schedule(epoch * steps_per_epoch)), None)
+
+
+@jax.jit
+def _set_rate(state: TrainState, lr: jax.Array) -> TrainState:
+    inner, scale = state.opt_state
+    scale = scale._replace(hyperparams={**scale.hyperparams, "step_size": lr})
+    return state.replace(opt_state=(inner, scale))
+
+
+def plateau_step(plateau: Plateau, pstate: PlateauState, state: TrainState, metric) -> tuple[PlateauState, TrainState]:
+    """Feed ``metric`` to the plateau and set the rate the next epoch trains with."""
+    pstate, lr = jax.jit(plateau.step)(pstate, metric)
+    return pstate, _set_rate(state, lr)
+
+
+def current_rate(state: TrainState) -> float:
+    """The rate a plateau-driven optimizer applies now."""
+    return float(state.opt_state[1].hyperparams["step_size"])

@@ -1,0 +1,89 @@
+"""``fit`` with a scheduler: same parameters as a torch loop that calls ``scheduler.step()``."""
+
+import functools
+
+import jax
+import numpy as np
+import pytest
+import torch
+
+from jaxdl import data, optim, schedules
+from jaxdl.errors import ConfigError
+from jaxdl.models import SoftmaxRegression
+from jaxdl.train import fit
+
+EPOCHS = 6
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits")
+
+
+def torch_run(ds, params, make_scheduler, *, per_step_batches=1, plateau=False):
+    """Full-batch (or equal-split) SGD with momentum in torch, the scheduler stepped like a course loop."""
+    X = torch.tensor(np.asarray(ds.train[0]).reshape(len(ds.train[0]), -1))
+    y = torch.tensor(np.asarray(ds.train[1]), dtype=torch.long)
+    Xt = torch.tensor(np.asarray(ds.test[0]).reshape(len(ds.test[0]), -1))
+    yt = torch.tensor(np.asarray(ds.test[1]), dtype=torch.long)
+    net = torch.nn.Linear(64, 10)
+    with torch.no_grad():
+        net.weight.copy_(torch.tensor(np.asarray(params["kernel"]).T))
+        net.bias.copy_(torch.tensor(np.asarray(params["bias"])))
+    opt = torch.optim.SGD(net.parameters(), lr=0.5, momentum=0.9)
+    scheduler = make_scheduler(opt)
+    lrs = []
+    for _ in range(EPOCHS):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(X), y).backward()
+        opt.step()
+        if plateau:
+            with torch.no_grad():
+                scheduler.step(torch.nn.functional.cross_entropy(net(Xt), yt).item())
+        else:
+            scheduler.step()
+    return net.weight.detach().numpy().T, net.bias.detach().numpy(), lrs
+
+
+def initial_params(ds):
+    first = fit(SoftmaxRegression(10), ds, optimizer=optim.sgd(lr=0.0), epochs=1, batch_size=len(ds.train[0]))
+    return jax.tree.map(np.asarray, first.state.params["Linear_0"])
+
+
+@pytest.mark.parametrize("case", ["step_lr", "cosine", "plateau"])
+def test_fit_with_scheduler_per_epoch_matches_torch(digits, case):
+    n = len(digits.train[0])
+    if case == "step_lr":
+        ours, theirs = schedules.step_lr(0.5, step_size=2, gamma=0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, 2, 0.3)
+    elif case == "cosine":
+        ours = schedules.cosine_annealing_lr(0.5, T_max=4, eta_min=0.01)
+        theirs = lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01)  # noqa: E731
+    else:
+        ours = schedules.reduce_lr_on_plateau(0.5, patience=0, factor=0.5, threshold=0.05)
+        theirs = lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5, threshold=0.05)  # noqa: E731
+    result = fit(SoftmaxRegression(10), digits, optimizer=functools.partial(optim.sgd, momentum=0.9),
+                 schedule=ours, epochs=EPOCHS, batch_size=n)
+    kernel, bias, lrs = torch_run(digits, initial_params(digits), theirs, plateau=case == "plateau")
+    np.testing.assert_allclose(result.history["lr"], lrs, rtol=1e-6)
+    params = result.state.params["Linear_0"]
+    np.testing.assert_allclose(params["kernel"], kernel, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(params["bias"], bias, rtol=1e-4, atol=1e-5)
+
+
+def test_per_step_unit_changes_the_rate_inside_an_epoch(digits):
+    sched = schedules.step_lr(0.5, step_size=3, gamma=0.1)
+    per_step = fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=sched, schedule_unit="step",
+                   epochs=2, batch_size=256)
+    per_epoch = fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=sched, epochs=2, batch_size=256)
+    assert per_step.history["lr"] == pytest.approx([0.5, 0.5 * 0.1 ** 2])
+    assert per_epoch.history["lr"] == pytest.approx([0.5, 0.5])
+
+
+def test_schedule_needs_an_optimizer_factory(digits):
+    with pytest.raises(ConfigError, match="function of the learning rate"):
+        fit(SoftmaxRegression(10), digits, optimizer=optim.sgd(lr=0.1), schedule=schedules.step_lr(0.1, 2),
+            epochs=1, batch_size=64)
+    with pytest.raises(ConfigError, match="schedule_unit='batch'"):
+        fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=schedules.step_lr(0.1, 2),
+            schedule_unit="batch", epochs=1, batch_size=64)
