@@ -43,8 +43,8 @@ def test_overall_accuracy_is_the_class_weighted_per_class_accuracy(result, digit
 def test_prediction_is_the_argmax_of_the_ten_classifiers(result, digits):
     X = digits.test[0]
     model = LogisticRegression()
-    scores = np.stack([np.asarray(model.apply({"params": jax.tree.map(lambda p, c=c: p[c], result.state.params)}, X))[:, 0]
-                       for c in range(10)])
+    params = [jax.tree.map(lambda p, c=c: p[c], result.state.params) for c in range(10)]
+    scores = np.stack([np.asarray(model.apply({"params": p}, X))[:, 0] for p in params])
     np.testing.assert_array_equal(np.asarray(predict_one_vs_rest(result.state, X)), scores.argmax(axis=0))
     assert result.test_acc == pytest.approx(float((scores.argmax(axis=0) == np.asarray(digits.test[1])).mean()))
 

@@ -22,15 +22,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Trains one LogisticRegression per class on (y == c) with BCELoss(reduction='sum'), "
                     "all in one compiled program, and predicts the argmax of the C scores. Writes metrics.json.",
     )
-    p.add_argument("--dataset", default="digits", help=f"a classification dataset: {', '.join(data.LOADERS[:3])} (default digits)")
+    p.add_argument("--dataset", default="digits",
+                   help=f"a classification dataset: {', '.join(data.LOADERS[:3])} (default digits)")
     p.add_argument("--data-dir", type=types.existing_dir, default=None,
                    help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)")
     p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
-    p.add_argument("--lr", type=types.positive_float, default=0.01, help="learning rate (default 0.01, for the summed loss)")
+    p.add_argument("--lr", type=types.positive_float, default=0.01,
+                   help="learning rate (default 0.01, for the summed loss)")
     p.add_argument("--epochs", type=types.positive_int, default=50, help="epochs (default 50)")
     p.add_argument("--batch-size", type=types.positive_int, default=64, help="batch size (default 64)")
     p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed for the inits and the shuffling")
-    p.add_argument("--out", type=types.writable_dir, default="runs/ovr", help="folder for metrics.json (default runs/ovr)")
+    p.add_argument("--out", type=types.writable_dir, default="runs/ovr",
+                   help="folder for metrics.json (default runs/ovr)")
     p.set_defaults(run=run)
 
 

@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     label = f"{len(args.lr) * len(seeds)} × {args.model} on {ds.name}"
     with epoch_bar(args.epochs, label) as bar:
         result = fit_many(
-            model, ds, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)}, seeds=seeds,
+            model, ds, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)},
+            seeds=seeds,
             epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
             callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)), transform=model_transform(args, ds),
         )

@@ -40,10 +40,14 @@ def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: s
     """
     metric = metric or ("test_acc" if "test_acc" in result.history else "test_loss")
     if metric not in result.history:
-        raise ConfigError(f"metric={metric!r}{suggest(metric, result.history)}: expected one of {', '.join(result.history)}.")
+        raise ConfigError(
+            f"metric={metric!r}{suggest(metric, result.history)}: expected one of {', '.join(result.history)}."
+        )
     names = [k for k in result.runs[0] if k != "seed"]
     if param not in names:
-        raise ConfigError(f"param={param!r}{suggest(param, names)}: the swept hyperparameters are {', '.join(names) or '(none)'}.")
+        raise ConfigError(
+            f"param={param!r}{suggest(param, names)}: the swept hyperparameters are {', '.join(names) or '(none)'}."
+        )
     values = np.asarray(result.history[metric], dtype=np.float64)
     groups = _groups(result.runs, param)
     all_values = sorted({run[param] for run in result.runs})
@@ -65,8 +69,10 @@ def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: s
             final_ax.plot([x] * len(f), f, ".", color=line[0].get_color(), alpha=0.35)
         for x in xs:
             runs = values[by_value[x]]
-            curve_ax.plot(epochs, np.nanmean(runs, axis=0), color=color_of[x], label=f"{param}={x:g}" + (f", {label}" if label else ""))
-            curve_ax.fill_between(epochs, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0), color=color_of[x], alpha=0.2)
+            name = f"{param}={x:g}" + (f", {label}" if label else "")
+            curve_ax.plot(epochs, np.nanmean(runs, axis=0), color=color_of[x], label=name)
+            curve_ax.fill_between(epochs, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0),
+                                  color=color_of[x], alpha=0.2)
     positive = all(v > 0 for v in all_values)
     if positive and max(all_values) / min(all_values) >= 10:
         final_ax.set_xscale("log")

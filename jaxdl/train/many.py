@@ -99,7 +99,9 @@ class ManyResult:
         ``{"index": 5, "seed": 1, "lr": 0.1, "test_acc": 0.97}``.
         """
         if metric not in self.history:
-            raise ConfigError(f"metric={metric!r}{suggest(metric, self.history)}: expected one of {', '.join(self.history)}.")
+            raise ConfigError(
+                f"metric={metric!r}{suggest(metric, self.history)}: expected one of {', '.join(self.history)}."
+            )
         final = self.history[metric][:, -1].astype(np.float64)
         usable = np.isfinite(final) & ~self.diverged
         if not usable.any():
@@ -161,7 +163,7 @@ def run_epochs(
     """
     X, y, X_test, y_test = data
     axis = 0 if targets_per_run else None
-    rows: list[list[dict[str, float]]] = []
+    columns: list[dict[str, np.ndarray]] = []
     times, diverged = [], np.zeros(num_runs, bool)
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -175,20 +177,32 @@ def run_epochs(
         seconds = time.perf_counter() - start
         times.append(seconds)
         diverged |= np.asarray(train["nonfinite_step"]) >= 0
-        pick = lambda metrics, r: {k: v[r] for k, v in metrics.items()}  # noqa: E731
-        row = [epoch_row(pick(train, r), pick(test, r), seconds) for r in range(num_runs)]
-        rows.append(row if regression is None else [regression.finish(r) for r in row])
+        rows = [epoch_row({k: v[r] for k, v in train.items()}, {k: v[r] for k, v in test.items()}, seconds)
+                for r in range(num_runs)]
+        if regression is not None:
+            rows = [regression.finish(row) for row in rows]
+        columns.append({k: np.array([row[k] for row in rows]) for k in rows[0] if k != "epoch_time"})
         if callback is not None:
-            callback(epoch, {k: np.array([row[k] for row in rows[-1]]) for k in rows[-1][0] if k != "epoch_time"})
-    history = {k: np.array([[epoch_rows[r][k] for epoch_rows in rows] for r in range(num_runs)])
-               for k in rows[0][0] if k != "epoch_time"}
+            callback(epoch, columns[-1])
+    history = {k: np.stack([c[k] for c in columns], axis=1) for k in columns[0]}
     state = jax.tree.map(lambda *parts: jnp.concatenate(parts)[:num_runs], *chunks)
     return state, history, np.array(times), diverged
 
 
-def _values(name: str, values: Any) -> tuple:
+def _as_list(values: Any) -> list | None:
+    """A list of the items of a sequence or a 1-D numpy array; ``None`` for anything else."""
+    if isinstance(values, np.ndarray):
+        return values.tolist() if values.ndim == 1 else None
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise ConfigError(f"hparams[{name!r}]={values!r}: expected a list of numbers, e.g. [0.01, 0.1].")
+        return None
+    return list(values)
+
+
+def _values(name: str, given: Any) -> tuple:
+    values = _as_list(given)
+    if values is None:
+        shown = f"an array of shape {given.shape}" if isinstance(given, np.ndarray) else repr(given)
+        raise ConfigError(f"hparams[{name!r}] is {shown}: expected a list of numbers, e.g. [0.01, 0.1].")
     if len(values) == 0:
         raise ConfigError(f"hparams[{name!r}] is empty: expected at least one value.")
     for value in values:
@@ -223,7 +237,9 @@ def _check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
     except (TypeError, ValueError) as err:
         raise ConfigError(f"the optimizer function failed on hyperparameters {first}: {err}") from None
     if not isinstance(tx, optax.GradientTransformation):
-        raise ConfigError(f"the optimizer function returned {type(tx).__name__}: expected an optax.GradientTransformation.")
+        raise ConfigError(
+            f"the optimizer function returned {type(tx).__name__}: expected an optax.GradientTransformation."
+        )
 
     def step(hp):
         tx, params = factory(**hp), {"w": jnp.zeros((2,))}
@@ -240,9 +256,10 @@ def _check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
         ) from None
 
 
-def _check_seeds(seeds: Any) -> tuple[int, ...]:
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise ConfigError(f"seeds={seeds!r}: expected a list of seeds, e.g. range(4).")
+def _check_seeds(given: Any) -> tuple[int, ...]:
+    seeds = _as_list(given)
+    if seeds is None:
+        raise ConfigError(f"seeds={given!r}: expected a list of seeds, e.g. range(4).")
     if len(seeds) == 0:
         raise ConfigError("seeds is empty: expected at least one seed.")
     for seed in seeds:
@@ -309,10 +326,12 @@ def fit_many(
       optimizer: an ``optax.GradientTransformation`` (no ``hparams``) or a function of the
         hyperparameters returning one, e.g. ``lambda lr, momentum: optax.sgd(lr, momentum)``.
         The function is called with JAX scalars inside the compiled program, so it must not
-        branch in Python on them.
+        branch in Python on them: optax's optimizers qualify, :mod:`jaxdl.optim`'s take an array
+        ``lr`` (other arguments must be numbers), and a :mod:`jaxdl.schedules` base rate may be
+        swept, ``lambda lr: optim.sgd(lr=schedules.step_lr(lr, 30))`` (stepped per batch).
       epochs, batch_size, loss: as for ``fit``.
-      seeds: seeds of the runs (each non-negative).
-      hparams: hyperparameter name -> list of values (numbers) for the optimizer function.
+      seeds: seeds of the runs (each non-negative): a list, ``range`` or 1-D array.
+      hparams: hyperparameter name -> list (or 1-D array) of numbers for the optimizer function.
       max_parallel: train at most this many runs at once; the runs are split into equal,
         padded chunks that share one compiled epoch. Results equal the unchunked ones.
       callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (N,).
@@ -344,14 +363,19 @@ def fit_many(
         factory, grid = None, [{}]
     elif callable(optimizer):
         if not hparams:
-            raise ConfigError("optimizer is a function of hyperparameters but hparams is empty: pass e.g. hparams={'lr': [0.01, 0.1]}.")
+            raise ConfigError(
+                "optimizer is a function of hyperparameters but hparams is empty: "
+                "pass e.g. hparams={'lr': [0.01, 0.1]}."
+            )
         if not isinstance(hparams, Mapping):
             raise ConfigError(f"hparams={hparams!r}: expected a dict of name -> list of values.")
         hparams = {name: _values(name, values) for name, values in hparams.items()}
         _check_factory(optimizer, hparams)
         factory, grid = optimizer, hyperparameter_grid(hparams)
     else:
-        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters.")
+        raise ConfigError(
+            f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters."
+        )
     objective = objective_for(model, loss)
     check_compatible(model, data, objective, batch_size)
 

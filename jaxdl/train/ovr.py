@@ -105,7 +105,9 @@ def fit_one_vs_rest(
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     if not isinstance(optimizer, optax.GradientTransformation):
-        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.01)).")
+        raise ConfigError(
+            f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.01))."
+        )
     if data.num_classes is None or data.num_classes < 2:
         raise ConfigError(f"dataset {data.name!r} has no classes: one-vs-rest needs a classification dataset.")
     model, objective = LogisticRegression(), Objective(SummedBCE(batch_size), "binary")
