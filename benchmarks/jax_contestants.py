@@ -1,0 +1,134 @@
+"""The jaxdl contestants (5–8): a Python loop over a jitted step, ``fit``, ``fit_many``, N sequential fits.
+
+All train the workload's linen model (torch's default init) with ``optax.sgd(0.1)`` on the
+same arrays as the PyTorch contestants, placed on the device once.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from benchmarks.measure import Measurement, time_epochs
+from benchmarks.workloads import BATCH_SIZE, LR, NUM_CLASSES, BenchData, Workload
+from jaxdl import data as jdata
+from jaxdl import train
+from jaxdl.models import MLP, SoftmaxRegression
+
+
+def to_dataset(bench: BenchData) -> jdata.Dataset:
+    """The benchmark arrays as a jaxdl :class:`~jaxdl.data.Dataset` on the default device."""
+    return jdata.from_arrays(bench.X_train, bench.y_train, bench.X_test, bench.y_test,
+                             num_classes=NUM_CLASSES, name=bench.source)
+
+
+def build_model(workload: Workload) -> nn.Module:
+    """The jaxdl twin of :func:`benchmarks.torch_contestants.build_model`."""
+    if not workload.hidden:
+        return SoftmaxRegression(NUM_CLASSES)
+    return MLP(hidden=workload.hidden, num_classes=NUM_CLASSES, dropout=workload.dropout,
+               batch_norm=workload.batch_norm)
+
+
+def _steps(ds: jdata.Dataset) -> int:
+    """Steps of jaxdl's compiled epoch: the rows of its batch plan."""
+    return int(train.batch_plan(jnp.arange(ds.train[0].shape[0]), BATCH_SIZE)[0].shape[0])
+
+
+def python_loop(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int) -> Measurement:
+    """Contestant 5: jaxdl's ``train_step`` jitted alone, called once per batch from Python.
+
+    The epoch is planned exactly as :func:`jaxdl.train.train_epoch_fn` plans it (same key
+    split, permutation and padded last batch); each call gathers its batch on the device.
+    """
+    model = build_model(workload)
+    objective = train.objective_for(model)
+    (X, y), (X_test, y_test) = ds.train, ds.test
+    state = train.create_train_state(model, optax.sgd(LR), X[:1], key=jax.random.key(seed))
+    n = X.shape[0]
+
+    @jax.jit
+    def plan(key):
+        key, perm_key = jax.random.split(key)
+        return (key, *train.batch_plan(jax.random.permutation(perm_key, n), BATCH_SIZE))
+
+    @functools.partial(jax.jit, donate_argnums=0)
+    def step(state, X, y, idx, weight, i):
+        return train.train_step(state, (X[idx[i]], y[idx[i]], weight[i]), objective=objective)[0]
+
+    def epoch() -> tuple[float, int]:
+        nonlocal state
+        key, idx, weight = plan(state.key)
+        state = state.replace(key=key)
+        for i in range(idx.shape[0]):
+            state = step(state, X, y, idx, weight, i)
+        test = train.evaluate(state, X_test, y_test, batch_size=BATCH_SIZE, objective=objective)
+        return float(test["acc"]), int(idx.shape[0])
+
+    times, acc, steps = time_epochs(epoch, epochs)
+    return Measurement(5, workload.name, precision, 1, n, times, acc, steps)
+
+
+def _timed_fit(model: nn.Module, tx: optax.GradientTransformation, workload: Workload, ds: jdata.Dataset, *,
+               precision: str, epochs: int, seed: int) -> Measurement:
+    stamps = [time.perf_counter()]
+    result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed,
+                       callback=lambda *_: stamps.append(time.perf_counter()))
+    return Measurement(6, workload.name, precision, 1, int(ds.train[0].shape[0]), np.diff(stamps).tolist(),
+                       result.history["test_acc"][-1], _steps(ds))
+
+
+def compiled_fit(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int) -> Measurement:
+    """Contestant 6: :func:`jaxdl.train.fit`, timed from the call to each epoch's callback.
+
+    The first epoch therefore includes creating the state and compiling; every epoch
+    includes ``fit``'s test-set evaluation, as for the other contestants.
+    """
+    return _timed_fit(build_model(workload), optax.sgd(LR), workload, ds, precision=precision, epochs=epochs, seed=seed)
+
+
+def vmapped_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
+                 models: int) -> Measurement:
+    """Contestant 7: :func:`jaxdl.train.fit_many` with seeds ``seed … seed + models - 1``.
+
+    Steady epochs are ``fit_many``'s own ``epoch_time`` (train and test evaluation of all
+    models); the warm-up is the rest of the call's wall time (init, compile, first epoch).
+    """
+    fit_many = getattr(train, "fit_many", None)
+    if fit_many is None:
+        raise RuntimeError("jaxdl.train.fit_many is not in this checkout")
+    start = time.perf_counter()
+    result = fit_many(build_model(workload), ds, optimizer=optax.sgd(LR), epochs=epochs, batch_size=BATCH_SIZE,
+                      seeds=tuple(range(seed, seed + models)))
+    wall = time.perf_counter() - start
+    steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
+    acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))
+    return Measurement(7, workload.name, precision, models, int(ds.train[0].shape[0]),
+                       [wall - sum(steady)] + steady, acc, _steps(ds))
+
+
+def sequential_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
+                    counts: tuple[int, ...]) -> list[Measurement]:
+    """Contestant 8: ``max(counts)`` fits run one after another (seeds ``seed, seed + 1, …``).
+
+    The fits share one model and one optimizer object, as a loop over seeds would, so the
+    compiled epoch is reused (a new optimizer object per fit would recompile it each time).
+    For each N in ``counts``, epoch k of "N sequential fits" is the sum of epoch k of the
+    first N fits, every one of them measured; nothing is extrapolated.
+    """
+    model, tx = build_model(workload), optax.sgd(LR)
+    fits = [_timed_fit(model, tx, workload, ds, precision=precision, epochs=epochs, seed=seed + i)
+            for i in range(max(counts))]
+    rows = []
+    for n in sorted(counts):
+        times = np.sum([f.epoch_times for f in fits[:n]], axis=0).tolist()
+        acc = float(np.mean([f.test_acc for f in fits[:n]]))
+        rows.append(Measurement(8, workload.name, precision, n, fits[0].train_size, times, acc,
+                                fits[0].steps_per_epoch, note="measured"))
+    return rows
