@@ -8,7 +8,7 @@ import sys
 
 from jaxdl.errors import ConfigError
 
-SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr")
+SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench")
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -1,0 +1,211 @@
+"""The benchmark harness (benchmarks/): its files, rows, ratios, step counts and options — not its timings."""
+
+import json
+import math
+import statistics
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+from benchmarks import compare_pytorch, jax_contestants, options, report, torch_contestants
+from benchmarks.measure import CONTESTANTS, Measurement, failure, time_epochs
+from benchmarks.precision import matmul_precision
+from benchmarks.workloads import WORKLOADS, load_data, synthetic
+from jaxdl.cli import main as cli
+from jaxdl.errors import ConfigError
+
+TRAIN, TEST = 600, 300  # --quick sizes: 3 steps per epoch, the last one partial
+STEPS = math.ceil(TRAIN / 256)
+WORKLOAD = "mlp_bn_dropout"  # the scaling workload of the end-to-end run: dropout, batch norm, N = 1, 2
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "cpu"
+    rc = compare_pytorch.main(["--quick", "--device", "cpu", "--workloads", WORKLOAD,
+                               "--scaling-workloads", WORKLOAD, "--out", str(out)])
+    assert rc == 0
+    return out, json.loads((out / "results.json").read_text())
+
+
+def _rows(results):
+    return {(r["contestant"], r["models"]): r for r in results["rows"]}
+
+
+@pytest.mark.slow
+def test_quick_run_writes_json_markdown_and_png(quick_run):
+    out, results = quick_run
+    assert sorted(p.name for p in out.iterdir()) == ["results.json", "results.md", "scaling.png"]
+    assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = results["meta"]
+    assert meta["device"] == "cpu" and meta["train_size"] == TRAIN and meta["test_size"] == TEST
+    assert meta["data_source"].startswith("synthetic")
+    md = (out / "results.md").read_text()
+    for text in (meta["device_name"], meta["date"], meta["data_source"], meta["command"], "float32", "## Targets"):
+        assert text in md
+
+
+@pytest.mark.slow
+def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
+    _, results = quick_run
+    rows = _rows(results)
+    assert set(rows) == {(1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2)}
+    for (k, n), row in rows.items():
+        if k == 3 and row["error"]:  # torch.compile may be unusable (no compiler); then it must say why
+            assert row["error"].strip()
+            continue
+        assert row["error"] is None, (k, n, row["error"])
+        assert len(row["epoch_times"]) == 3  # warm-up + --epochs 2
+        assert all(t > 0 for t in row["epoch_times"])
+        assert 0.0 <= row["test_acc"] <= 1.0
+        assert row["workload"] == WORKLOAD and row["precision"] == "float32"
+
+
+@pytest.mark.slow
+def test_every_contestant_takes_the_same_number_of_steps_per_epoch(quick_run):
+    _, results = quick_run
+    steps = {(r["contestant"], r["models"]): r["steps_per_epoch"] for r in results["rows"] if not r["error"]}
+    assert set(steps.values()) == {STEPS}, steps
+
+
+@pytest.mark.slow
+def test_speedups_and_throughput_follow_from_the_epoch_times(quick_run):
+    _, results = quick_run
+    rows = _rows(results)
+    for row in results["rows"]:
+        if row["error"]:
+            continue
+        assert row["steady_s"] == pytest.approx(statistics.median(row["epoch_times"][1:]))
+        assert row["warmup_s"] == row["epoch_times"][0]
+        assert row["images_per_s"] == pytest.approx(row["models"] * TRAIN / row["steady_s"])
+        for k in (1, 2):
+            base = rows[(k, 1)]
+            assert row[f"speedup_vs_{k}"] == pytest.approx(row["models"] * base["steady_s"] / row["steady_s"])
+
+
+@pytest.mark.slow
+def test_sequential_fits_add_up_the_measured_fits(quick_run):
+    _, results = quick_run
+    rows = _rows(results)
+    one, two = rows[(8, 1)], rows[(8, 2)]
+    assert one["note"] == two["note"] == "measured"
+    assert all(b > a for a, b in zip(one["epoch_times"], two["epoch_times"]))
+
+
+def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
+    return Measurement(k, workload, precision, models, 1000, [seconds * 3] + [seconds] * 3, 0.9, 4)
+
+
+def test_cpu_targets_are_computed_from_the_numbers():
+    rows = [_m(1, 10.0), _m(2, 1.0), _m(6, 0.5), _m(7, 2.0, models=8), _m(8, 4.0, models=8)]
+    got = [(round(v["value"], 6), v["met"]) for v in report.targets(rows, "cpu", ["float32"])]
+    assert got == [(20.0, True), (2.0, True), (2.0, True)]  # fit vs c1, fit vs c2, fit_many 8 vs 8 sequential
+    slow_fit = [_m(1, 10.0), _m(2, 1.0), _m(6, 2.0)]
+    met = [(v["value"], v["met"]) for v in report.targets(slow_fit, "cpu", ["float32"])]
+    assert met == [(5.0, False), (0.5, False), (None, None)]
+
+
+def test_gpu_targets_include_latency_and_256_models():
+    rows = [_m(1, 1.0, precision="tf32"), _m(2, 0.05, precision="tf32"), _m(3, 0.02, precision="tf32"),
+            _m(6, 0.004, precision="tf32"), _m(7, 0.02, models=256, precision="tf32")]
+    got = [(round(v["value"], 6), v["met"]) for v in report.targets(rows, "gpu", ["tf32"])]
+    assert got == [(4.0, True), (250.0, True), (12.5, True), (5.0, True), (5.0, False)]
+
+
+def test_failed_rows_and_unmeasured_sequential_fits_are_labelled_not_invented():
+    rows = [_m(1, 1.0), failure(3, "mlp", "float32", 1, 1000, RuntimeError("no compiler\ndetails")),
+            _m(7, 1.0), _m(7, 2.0, models=64), _m(8, 1.0), _m(4, 3.0, models=64)]
+    table = "\n".join(report.results_table(rows))
+    assert "failed: RuntimeError: no compiler |" in table
+    scaling = report.scaling_table(rows, "mlp", "float32")
+    assert scaling[-1] == "| 64 | 2 | 3 | not measured |"
+    assert scaling[-2] == "| 1 | 1 | not measured | 1 (measured) |"
+
+
+def test_time_epochs_times_each_call():
+    calls = []
+    times, acc, steps = time_epochs(lambda: (calls.append(1) or 0.25, 7), 3)
+    assert len(times) == 3 and all(t >= 0 for t in times) and (acc, steps) == (0.25, 7) and len(calls) == 3
+
+
+def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error():
+    parser = compare_pytorch.build_parser()
+    quick = options.resolve(parser.parse_args(["--quick"]), gpu_available=False)
+    assert (quick.device, quick.train_size, quick.test_size, quick.epochs, quick.models) == ("cpu", 600, 300, 2, (1, 2))
+    full = options.resolve(parser.parse_args(["--quick", "--train-size", "4096", "--models", "8,1"]), gpu_available=True)
+    assert (full.device, full.train_size, full.models, full.precisions) == ("gpu", 4096, (1, 8), ("highest", "tf32"))
+    assert "--train-size 4096" in full.command("out") and "benchmarks/results/h100-" in full.default_out("h100")
+    with pytest.raises(ConfigError, match="did you mean 'mlp'"):
+        options.resolve(parser.parse_args(["--workloads", "mpl"]), gpu_available=False)
+    with pytest.raises(ConfigError, match="--precisions has 'tf32'"):
+        options.resolve(parser.parse_args(["--precisions", "tf32"]), gpu_available=False)
+    with pytest.raises(ConfigError, match="--contestants has 9"):
+        options.resolve(parser.parse_args(["--contestants", "1,9"]), gpu_available=False)
+
+
+def test_plan_gives_every_n_and_the_sequential_fits_only_to_scaling_workloads():
+    opts = options.resolve(compare_pytorch.build_parser().parse_args(
+        ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8"]), gpu_available=False)
+    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "mlp")] == [(1, 1), (4, 1), (4, 8), (4, 64), (7, 1), (7, 8),
+                                                                       (7, 64), (8, 8)]
+    assert compare_pytorch.plan(opts, "mlp")[-1][2] == {"counts": (1, 8)}
+    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "softmax")] == [(1, 1), (4, 1), (7, 1)]
+
+
+def test_jaxdl_bench_forwards_to_the_benchmark(capsys):
+    assert cli.main(["bench", "--workloads", "nope"]) == 2
+    assert "jaxdl bench: error: --workloads has 'nope'" in capsys.readouterr().err
+
+
+def test_synthetic_data_is_image_shaped_learnable_and_seeded():
+    a, b = synthetic(2000, 50, seed=3), synthetic(2000, 50, seed=3)
+    assert a.X_train.shape == (2000, 28, 28, 1) and a.X_train.dtype == np.float32
+    assert 0.0 <= a.X_train.min() and a.X_train.max() <= 1.0
+    assert set(np.unique(a.y_train)) == set(range(10))
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    means = np.stack([a.X_train[a.y_train == c].mean(0).ravel() for c in range(10)])
+    assert np.abs(means - means.mean(0)).mean() > 0.02  # the classes differ (up to label noise)
+
+
+def test_missing_fashion_mnist_falls_back_to_synthetic_and_says_why(tmp_path):
+    bench = load_data(300, 100, str(tmp_path), seed=0)
+    assert bench.source.startswith("synthetic") and f"FashionMNIST not found in {tmp_path}" in bench.source
+    assert bench.X_train.shape == (300, 28, 28, 1)
+
+
+def test_matmul_precision_sets_both_frameworks_and_restores_them():
+    before = (torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision())
+    with matmul_precision("tf32"):
+        assert torch.backends.cuda.matmul.allow_tf32 and torch.get_float32_matmul_precision() == "high"
+        assert jax.config.jax_default_matmul_precision == "tensorfloat32"
+    with matmul_precision("highest"):
+        assert not torch.backends.cuda.matmul.allow_tf32 and torch.get_float32_matmul_precision() == "highest"
+        assert jax.config.jax_default_matmul_precision == "highest"
+    assert (torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision()) == before
+
+
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_both_frameworks_build_the_same_model(name):
+    """Same layers, same init bounds, and with torch's weights copied in, the same eval-mode logits."""
+    workload = WORKLOADS[name]
+    net = torch_contestants.build_model(workload, seed=0, device=torch.device("cpu")).eval()
+    model = jax_contestants.build_model(workload)
+    x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
+    variables = model.init(jax.random.key(0), jnp.asarray(x))
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    norms = [m for m in net if isinstance(m, torch.nn.BatchNorm1d)]
+    params = {f"Linear_{i}": {"kernel": jnp.asarray(m.weight.detach().numpy().T), "bias": jnp.asarray(m.bias.detach().numpy())}
+              for i, m in enumerate(linears)}
+    params.update({f"BatchNorm_{i}": {"scale": jnp.asarray(m.weight.detach().numpy()), "bias": jnp.asarray(m.bias.detach().numpy())}
+                   for i, m in enumerate(norms)})
+    assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, variables["params"])
+    for i, m in enumerate(linears):
+        bound = 1 / math.sqrt(m.in_features)
+        kernel = np.asarray(variables["params"][f"Linear_{i}"]["kernel"])
+        assert np.abs(kernel).max() <= bound and np.abs(kernel).max() > 0.95 * bound
+    out = model.apply({**variables, "params": params}, jnp.asarray(x), train=False)
+    expected = net(torch.from_numpy(x).reshape(5, 1, 28, 28)).detach().numpy()
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-5, atol=1e-5)
