@@ -14,6 +14,7 @@ from benchmarks import compare_pytorch, jax_contestants, options, report, torch_
 from benchmarks.measure import CONTESTANTS, Measurement, failure, time_epochs
 from benchmarks.precision import matmul_precision
 from benchmarks.workloads import WORKLOADS, load_data, synthetic
+from jaxdl import idx
 from jaxdl.cli import main as cli
 from jaxdl.errors import ConfigError
 
@@ -174,6 +175,21 @@ def test_missing_fashion_mnist_falls_back_to_synthetic_and_says_why(tmp_path):
     bench = load_data(300, 100, str(tmp_path), seed=0)
     assert bench.source.startswith("synthetic") and f"FashionMNIST not found in {tmp_path}" in bench.source
     assert bench.X_train.shape == (300, 28, 28, 1)
+
+
+def test_fashion_mnist_idx_files_are_used_and_named(tmp_path):
+    rng = np.random.default_rng(0)
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = {"train": rng.integers(0, 256, (400, 28, 28)), "t10k": rng.integers(0, 256, (120, 28, 28))}
+    for split, X in images.items():
+        idx.write(str(raw / f"{split}-images-idx3-ubyte.gz"), X)
+        idx.write(str(raw / f"{split}-labels-idx1-ubyte.gz"), rng.integers(0, 10, len(X)))
+    bench = load_data(300, 100, str(tmp_path), seed=0)
+    assert bench.source == f"FashionMNIST from {tmp_path} (300 train / 100 test)"
+    np.testing.assert_allclose(bench.X_train[..., 0], images["train"][:300] / 255.0, rtol=1e-6)
+    with pytest.raises(ConfigError, match="--train-size 500: the real data has only 400"):
+        load_data(500, 100, str(tmp_path), seed=0)
 
 
 def test_matmul_precision_sets_both_frameworks_and_restores_them():
