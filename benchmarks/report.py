@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from benchmarks.measure import CONTESTANTS, MULTI_MODEL, Measurement
 
@@ -173,6 +174,8 @@ def scaling_figure(rows: Sequence[Measurement], scaling: Sequence[tuple[str, str
                     label="N × one fit (extrapolated, not measured)")
         ax.set(xscale="log", yscale="log", xlabel="number of models N", ylabel="seconds per epoch",
                title=f"{workload}, {precision}")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticks(all_n, [str(n) for n in all_n])
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     return fig
