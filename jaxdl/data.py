@@ -8,6 +8,7 @@ compiled epoch (see :mod:`jaxdl.train`), so a dataset is nothing more than four 
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -60,13 +61,36 @@ class Dataset:
         return tuple(self.train[0].shape[1:])
 
 
+def _array(value, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0]
+        raise ConfigError(
+            f"{name} cannot be read as one array ({reason}): expected a rectangular array of numbers."
+        ) from None
+
+
+def _check_labels(y: np.ndarray, split: str) -> None:
+    if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise ConfigError(
+            f"y_{split} has dtype {y.dtype}: expected integer class indices 0..num_classes-1 "
+            "(map names to indices first)."
+        )
+    if y.ndim > 1 and y.shape[1:] != (1,):
+        raise ConfigError(
+            f"y_{split} has shape {y.shape}: expected ({y.shape[0]},) class indices "
+            "(for one-hot labels pass y.argmax(axis=1))."
+        )
+
+
 def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _array(X, f"X_{split}"), _array(y, f"y_{split}")
     if X.ndim < 1 or len(X) == 0:
         raise ConfigError(f"X_{split} is empty: expected at least one example, got shape {X.shape}.")
-    if len(X) != len(y):
+    if y.ndim < 1 or len(X) != len(y):
         raise ConfigError(
-            f"X_{split} and y_{split} have different lengths ({len(X)} vs {len(y)}): "
+            f"X_{split} and y_{split} have different lengths ({len(X)} vs {len(y) if y.ndim else 'a scalar'}): "
             "expected one label per example."
         )
     if not np.issubdtype(X.dtype, np.number):
@@ -75,10 +99,13 @@ def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray,
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
         raise ConfigError(f"X_{split} contains {bad} NaN/inf values: clean or impute the data first.")
     if num_classes is None:
+        if not np.issubdtype(y.dtype, np.number):
+            raise ConfigError(f"y_{split} has dtype {y.dtype}: expected real-valued regression targets.")
         if not np.all(np.isfinite(y)):
             raise ConfigError(f"y_{split} contains NaN/inf values: expected finite regression targets.")
         y = y.astype(np.float32)
         return X.astype(np.float32), y.reshape(len(y), -1)
+    _check_labels(y, split)
     if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
         raise ConfigError(f"y_{split} has non-integer labels (dtype {y.dtype}): expected class indices.")
     y = y.astype(np.int64).reshape(-1)
@@ -111,12 +138,15 @@ def from_arrays(
     """
     if not regression:
         if num_classes is None:
-            labels = np.concatenate([np.ravel(y_train), np.ravel(y_test)]) if len(y_train) else np.array([0])
+            splits = {"train": _array(y_train, "y_train"), "test": _array(y_test, "y_test")}
+            for split, y in splits.items():
+                _check_labels(y, split)
+            labels = np.concatenate([np.ravel(y) for y in splits.values()])
             if not np.all(np.isfinite(labels)) or not np.all(np.mod(labels, 1) == 0):
                 raise ConfigError("labels must be integer class indices (or pass regression=True).")
-            num_classes = int(labels.max()) + 1
-        if num_classes < 1:
-            raise ConfigError(f"num_classes={num_classes}: expected a positive integer.")
+            num_classes = int(labels.max()) + 1 if labels.size else 1
+        if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
+            raise ConfigError(f"num_classes={num_classes!r}: expected a positive integer.")
         if class_names is not None and len(class_names) != num_classes:
             raise ConfigError(
                 f"class_names has {len(class_names)} names: expected num_classes={num_classes}."

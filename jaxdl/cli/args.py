@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
+
+from jaxdl.errors import suggest
 
 
 def positive_int(text: str) -> int:
@@ -62,15 +65,19 @@ def float_list(text: str) -> tuple[float, ...]:
 
 
 def writable_dir(text: str) -> str:
-    """A folder that exists and is writable, or can be created (nothing is created here)."""
+    """A folder that exists and is writable, or can be created (tested by creating and removing a temporary folder)."""
     path = os.path.abspath(text)
     if os.path.exists(path) and not os.path.isdir(path):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
     probe = path
     while not os.path.exists(probe):
         probe = os.path.dirname(probe)
-    if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{text!r} is not writable ({probe!r} does not allow writing)")
+    if not os.path.isdir(probe):
+        raise argparse.ArgumentTypeError(f"{text!r} is not writable ({probe!r} is a file, not a folder)")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".jaxdl-probe-", dir=probe))
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not writable ({probe!r}: {err.strerror})") from None
     return path
 
 
@@ -79,3 +86,60 @@ def existing_dir(text: str) -> str:
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an existing folder")
     return text
+
+
+def choice(what: str, choices: tuple[str, ...]):
+    """A type accepting one of ``choices``; a near miss gets a "did you mean" hint.
+
+    >>> choice("model", ("mlp", "softmax"))("mlp")
+    'mlp'
+    """
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {what}{suggest(text, choices)}; expected one of {', '.join(choices)}"
+            )
+        return text
+
+    parse.__name__ = what
+    return parse
+
+
+def _mark_given(namespace: argparse.Namespace, dest: str) -> None:
+    namespace.given = set(getattr(namespace, "given", ())) | {dest}
+
+
+class StoreGiven(argparse.Action):
+    """argparse's ``store`` that also records ``dest`` in ``namespace.given`` (see :func:`track_given`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        _mark_given(namespace, self.dest)
+
+
+class StoreTrueGiven(argparse.Action):
+    """argparse's ``store_true`` that also records ``dest`` in ``namespace.given``."""
+
+    def __init__(self, option_strings, dest, default=False, required=False, help=None):
+        super().__init__(option_strings, dest, nargs=0, const=True, default=default, required=required, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+        _mark_given(namespace, self.dest)
+
+
+def track_given(parser: argparse.ArgumentParser) -> None:
+    """Make the options added to ``parser`` from now on record themselves in ``args.given`` when typed.
+
+    Call before adding the arguments; :func:`given` then tells an option typed with its
+    default value from one left out (``jaxdl train --resume`` needs the difference).
+    """
+    parser.register("action", None, StoreGiven)
+    parser.register("action", "store", StoreGiven)
+    parser.register("action", "store_true", StoreTrueGiven)
+
+
+def given(args: argparse.Namespace) -> set[str]:
+    """The ``dest`` names of the options typed on the command line (see :func:`track_given`)."""
+    return set(getattr(args, "given", ()))

@@ -1,18 +1,24 @@
-"""``jaxdl train``: train one model and write metrics.json, curves.png and a checkpoint."""
+"""``jaxdl train``: train one model and write metrics.json, curves.png and a checkpoint.
+
+The checkpoint is written as training goes, so a run that is killed, stopped with Ctrl-C
+or diverges can be continued with ``jaxdl train --resume DIR`` (see :mod:`jaxdl.cli.resume`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-from jaxdl import checkpoint, data, optim, transforms
+from jaxdl import data, optim, transforms
 from jaxdl.cli import args as types
+from jaxdl.cli import resume
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LeNet, LinearRegression, SoftmaxRegression
 from jaxdl.plots import plot_history
-from jaxdl.train import fit
+from jaxdl.train import DivergenceError, fit
 
 MODEL_CHOICES = ("mlp", "softmax", "linear", "lenet")
 LENET_SIDE = 28
@@ -21,9 +27,15 @@ LENET_SIDE = 28
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand."""
     p = sub.add_parser("train", help="train one model (default: an MLP on the embedded digits, offline)")
+    types.track_given(p)
     add_training_args(p)
     p.add_argument("--out", type=types.writable_dir, default="runs/train",
                    help="folder for metrics.json, curves.png, checkpoint (default runs/train)")
+    p.add_argument("--resume", type=types.existing_dir, default=None, metavar="DIR",
+                   help="continue the run in DIR (an earlier --out) from its checkpoint, with its saved settings; "
+                        "only --epochs (to train longer) and --data-dir may be given anew")
+    p.add_argument("--checkpoint-every", type=types.positive_int, default=None, metavar="K",
+                   help="write the checkpoint every K epochs and at the end (default: about 50 per run)")
     p.set_defaults(run=run)
 
 
@@ -32,7 +44,8 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="digits", help=f"one of {', '.join(data.LOADERS)} (default digits)")
     p.add_argument("--data-dir", type=types.existing_dir, default=None,
                    help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)")
-    p.add_argument("--model", default="mlp", choices=MODEL_CHOICES, help="model (default mlp)")
+    p.add_argument("--model", default="mlp", type=types.choice("model", MODEL_CHOICES),
+                   help=f"one of {', '.join(MODEL_CHOICES)} (default mlp)")
     p.add_argument("--hidden", type=types.int_list, default=(256,), help="hidden widths, e.g. 256 or 256,128")
     p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout probability in [0, 1)")
     p.add_argument("--batch-norm", action="store_true", help="batch norm after each hidden layer (torch convention)")
@@ -69,25 +82,52 @@ def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Tr
 
 def config_of(args: argparse.Namespace) -> dict:
     """The run's full configuration as JSON-friendly values."""
-    skip = {"run", "command", "out"}
+    skip = {"run", "command"} | resume.RUN_OPTIONS
     return {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(vars(args).items()) if k not in skip}
 
 
+def write_outputs(args: argparse.Namespace, ds: data.Dataset, history: dict[str, list[float]]) -> None:
+    """Write metrics.json, timing.json and curves.png for ``history`` into ``--out`` at once."""
+    metrics = {k: v for k, v in history.items() if k != "epoch_time"}
+    with staged_output(args.out) as stage:
+        write_json(os.path.join(stage, "metrics.json"), {"config": config_of(args), "history": metrics})
+        write_json(os.path.join(stage, "timing.json"), {"epoch_time": history["epoch_time"]})
+        plot_history(history, title=f"{args.model} on {ds.name}").savefig(os.path.join(stage, "curves.png"), dpi=100)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Train, then write the three outputs into ``--out`` at once."""
+    """Train with a checkpoint every few epochs, then write the outputs into ``--out`` at once.
+
+    Returns 0, or 1 when training diverged, 130 on Ctrl-C (outputs written for the epochs
+    in the checkpoint).
+    """
+    saved = None
+    if args.resume is not None:
+        saved = resume.load_saved(args.resume)
+        args = resume.resumed_args(args, saved, args.resume)
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     model = build_model(args, ds)
     optimizer = optim.by_name(args.optimizer, lr=args.lr)
-    with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
-        result = fit(model, ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size,
-                     seed=args.seed, callback=callback, transform=model_transform(args, ds))
+    transform = model_transform(args, ds)
+    every = resume.checkpoint_every(args.epochs, args.checkpoint_every)
+    folder = resume.RunFolder(args.out, config_of(args), epochs=args.epochs, every=every,
+                              history=None if saved is None else saved.history)
+    try:
+        with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
+            result = fit(model, ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                         callback=callback, transform=transform, initial=saved, max_loss=resume.max_loss_for(ds),
+                         on_epoch_end=folder.save_epoch)
+    except DivergenceError as err:
+        print(f"jaxdl train: error: {resume.divergence_message(err, folder)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if folder.history is not None:
+            write_outputs(args, ds, folder.history)
+        print(f"jaxdl train: {resume.interrupted_message(folder, args.out)}", file=sys.stderr)
+        return 130
+    write_outputs(args, ds, result.history)
     history = {k: v for k, v in result.history.items() if k != "epoch_time"}
     times = result.history["epoch_time"]
-    with staged_output(args.out) as stage:
-        write_json(os.path.join(stage, "metrics.json"), {"config": config_of(args), "history": history})
-        write_json(os.path.join(stage, "timing.json"), {"epoch_time": times})
-        plot_history(result.history, title=f"{args.model} on {ds.name}").savefig(os.path.join(stage, "curves.png"), dpi=100)
-        checkpoint.save(os.path.join(stage, "checkpoint"), result.state)
     rows = [(k, f"{v[-1]:.4f}") for k, v in history.items()]
     rows.append(("compile + first epoch (s)", f"{times[0]:.2f}"))
     if len(times) > 1:

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.train.objective import Objective
+from jaxdl.train.resume import check_inputs
 from jaxdl.train.state import TrainState
 from jaxdl.train.step import eval_step, train_step
 from jaxdl.transforms import Transform
@@ -69,7 +70,9 @@ def evaluate_fn(
     """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
 
     ``transform`` is a deterministic one (e.g. the resize the model was trained with).
+    Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
     """
+    check_inputs(state, X, transform)
     idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
 
     def body(_, plan):

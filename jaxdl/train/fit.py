@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import time
 from collections.abc import Callable
 
@@ -14,6 +16,7 @@ from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.train.epoch import evaluate, train_epoch
 from jaxdl.train.objective import Objective, RegressionScale, objective_for
+from jaxdl.train.resume import Progress, SavedRun, own_buffers, resume_point
 from jaxdl.train.state import TrainState, create_train_state
 from jaxdl.transforms import Transform, eval_transform_for
 
@@ -21,7 +24,16 @@ EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 class DivergenceError(RuntimeError):
-    """Training produced a NaN or infinite loss; names the epoch and the first bad step."""
+    """Training diverged: a NaN/inf loss (naming the epoch and first bad step) or one above ``max_loss``.
+
+    Attributes:
+      epoch: the epoch (from 1) that diverged; the state after epoch ``epoch - 1`` was good.
+      step: the first step of that epoch (from 1) with a NaN/inf loss, or ``None``.
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None, step: int | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.step = epoch, step
 
 
 @dataclasses.dataclass
@@ -68,6 +80,14 @@ def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batc
         )
 
 
+def check_max_loss(max_loss) -> None:
+    """Raise a :class:`ConfigError` unless ``max_loss`` is ``None`` or a finite number > 0."""
+    if max_loss is None:
+        return
+    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not 0 < max_loss < math.inf:
+        raise ConfigError(f"max_loss={max_loss!r}: expected a finite number > 0, or None.")
+
+
 def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:
     """One history row from the train/test metric dicts of an epoch."""
     row = {f"train_{k}": float(v) for k, v in train.items() if k != "nonfinite_step"}
@@ -88,6 +108,9 @@ def fit(
     callback: EpochCallback | None = None,
     transform: Transform | None = None,
     eval_transform: Transform | None = None,
+    initial: Progress | SavedRun | None = None,
+    max_loss: float | None = None,
+    on_epoch_end: Callable[[FitResult], None] | None = None,
 ) -> FitResult:
     """Train ``model`` on ``data.train`` for ``epochs`` shuffled epochs, evaluating on ``data.test``.
 
@@ -98,9 +121,21 @@ def fit(
     epoch; test batches get ``eval_transform``, by default the deterministic part of
     ``transform`` (e.g. its resize and normalize, not its random flips).
 
+    ``initial`` (a previous ``FitResult``, or the ``SavedRun`` of
+    :func:`jaxdl.checkpoint.load_run`) continues that run: ``epochs`` counts the whole run,
+    the epochs already in ``initial.history`` are skipped, the history is extended, and
+    ``seed`` is not used (the state carries its key), so training k epochs, then
+    ``epochs - k`` more from the result, gives bit-identical parameters and history.
+    ``max_loss`` stops training when an epoch's mean training loss exceeds it (a loss
+    that exploded but stayed finite); a NaN/inf loss always stops it.
+    ``on_epoch_end(result)`` gets the run so far after each good epoch, e.g. to save it with
+    :func:`jaxdl.checkpoint.save_run`; ``result.state`` is valid only during the call (the
+    next epoch reuses its buffers) and ``result.history`` keeps growing.
+
     Raises:
       ConfigError: bad arguments or a model that does not fit the data.
-      DivergenceError: the loss became NaN/inf; the message names the epoch and step.
+      DivergenceError: the loss became NaN/inf (the message names the epoch and step)
+        or exceeded ``max_loss``.
 
     >>> from jaxdl import data, models
     >>> r = fit(models.SoftmaxRegression(10), data.load("digits"), optimizer=optax.sgd(0.5),
@@ -118,9 +153,13 @@ def fit(
     eval_transform = eval_transform_for(transform, eval_transform, X[:1])
     sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
     regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
-    state = create_train_state(model, optimizer, sample, key=jax.random.key(seed))
-    history: dict[str, list[float]] = {}
-    for epoch in range(1, epochs + 1):
+    check_max_loss(max_loss)
+    if initial is None:
+        state = own_buffers(create_train_state(model, optimizer, sample, key=jax.random.key(seed)))
+        history, first = {}, 1
+    else:
+        state, history, first = resume_point(initial, model, optimizer, sample, epochs=epochs)
+    for epoch in range(first, epochs + 1):
         start = time.perf_counter()
         state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
         train = jax.block_until_ready(train)
@@ -129,7 +168,12 @@ def fit(
         if bad_step >= 0:
             raise DivergenceError(
                 f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
-                "lower the learning rate or check the data."
+                "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
+            )
+        if max_loss is not None and float(train["loss"]) > max_loss:
+            raise DivergenceError(
+                f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
+                "training diverged; lower the learning rate or check the data.", epoch=epoch,
             )
         test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         row = epoch_row(train, test, seconds)
@@ -139,4 +183,6 @@ def fit(
             history.setdefault(key, []).append(value)
         if callback is not None:
             callback(epoch, row)
+        if on_epoch_end is not None:
+            on_epoch_end(FitResult(state=state, history=history))
     return FitResult(state=state, history=history)
