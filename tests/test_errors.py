@@ -193,7 +193,9 @@ def test_scheduler_arguments_torch_rejects_are_config_errors(name, kwargs):
     base = {} if name in ("OneCycleLR", "CyclicLR") else {"lr": 0.1}
     with pytest.raises(ConfigError) as err:
         schedules.by_name(name, **base, **kwargs)
-    assert name in str(err.value) and "\n" not in str(err.value)
+    message = str(err.value)
+    named = [k for k in kwargs if k not in ("base_lr", "max_lr")] or ["total_steps"]
+    assert message.startswith(f"{name}: ") and named[-1] in message and "\n" not in message
 
 
 def run_cli(args: list[str]) -> int:

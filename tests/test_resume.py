@@ -18,7 +18,7 @@ from jaxdl import checkpoint, data
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
-from jaxdl.train import FitResult, fit
+from jaxdl.train import fit
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = ["train", "--hidden", "16", "--dropout", "0.2", "--batch-norm", "--optimizer", "adam", "--lr", "0.01",
