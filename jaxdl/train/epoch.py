@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import NamedSharding
 
+from jaxdl.parallel import constrain, replicated_like
 from jaxdl.train.objective import Objective
 from jaxdl.train.resume import check_inputs
 from jaxdl.train.state import TrainState
@@ -44,11 +46,13 @@ def _finish(step_sums: dict) -> dict:
 
 def train_epoch_fn(
     state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
-    transform: Transform | None = None,
+    transform: Transform | None = None, batch_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict]:
     """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
 
     ``transform`` augments each training batch with a key of its own (see :func:`train_step`).
+    ``batch_sharding`` (see :mod:`jaxdl.parallel`) splits each gathered batch over a device
+    mesh, and keeps the returned state replicated on it: data parallelism, same numbers.
     Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
     as seen during training, and ``nonfinite_step``.
     """
@@ -57,19 +61,23 @@ def train_epoch_fn(
 
     def body(state, plan):
         rows, w = plan
-        return train_step(state, (X[rows], y[rows], w), objective=objective, transform=transform)
+        batch = constrain((X[rows], y[rows], w), batch_sharding)
+        return train_step(state, batch, objective=objective, transform=transform)
 
     state, step_sums = jax.lax.scan(body, state.replace(key=key), (idx, weight))
+    if batch_sharding is not None:
+        state = constrain(state, replicated_like(batch_sharding))
     return state, _finish(step_sums)
 
 
 def evaluate_fn(
     state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
-    transform: Transform | None = None,
+    transform: Transform | None = None, batch_sharding: NamedSharding | None = None,
 ) -> dict:
     """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
 
-    ``transform`` is a deterministic one (e.g. the resize the model was trained with).
+    ``transform`` is a deterministic one (e.g. the resize the model was trained with);
+    ``batch_sharding`` splits each batch over a device mesh as in :func:`train_epoch_fn`.
     Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
     """
     check_inputs(state, X, transform)
@@ -77,7 +85,8 @@ def evaluate_fn(
 
     def body(_, plan):
         rows, w = plan
-        return None, eval_step(state, (X[rows], y[rows], w), objective=objective, transform=transform)
+        batch = constrain((X[rows], y[rows], w), batch_sharding)
+        return None, eval_step(state, batch, objective=objective, transform=transform)
 
     _, step_sums = jax.lax.scan(body, None, (idx, weight))
     metrics = _finish(step_sums)
@@ -86,6 +95,6 @@ def evaluate_fn(
 
 
 train_epoch = jax.jit(
-    train_epoch_fn, static_argnames=("batch_size", "objective", "transform"), donate_argnums=0
+    train_epoch_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"), donate_argnums=0
 )
-evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective", "transform"))
+evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"))

@@ -11,7 +11,9 @@ from collections.abc import Callable
 import flax.linen as nn
 import jax
 import optax
+from jax.sharding import Mesh
 
+from jaxdl import parallel
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.train.epoch import evaluate, train_epoch
@@ -111,6 +113,7 @@ def fit(
     initial: Progress | SavedRun | None = None,
     max_loss: float | None = None,
     on_epoch_end: Callable[[FitResult], None] | None = None,
+    mesh: Mesh | None = None,
 ) -> FitResult:
     """Train ``model`` on ``data.train`` for ``epochs`` shuffled epochs, evaluating on ``data.test``.
 
@@ -131,6 +134,10 @@ def fit(
     ``on_epoch_end(result)`` gets the run so far after each good epoch, e.g. to save it with
     :func:`jaxdl.checkpoint.save_run`; ``result.state`` is valid only during the call (the
     next epoch reuses its buffers) and ``result.history`` keeps growing.
+
+    ``mesh`` (:func:`jaxdl.parallel.make_mesh`) trains data-parallel on its devices: each
+    batch is split over them (``batch_size`` must divide by their number), the state and the
+    dataset are replicated, and the numbers equal a one-device ``fit`` up to float rounding.
 
     Raises:
       ConfigError: bad arguments or a model that does not fit the data.
@@ -154,14 +161,21 @@ def fit(
     sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
     regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
     check_max_loss(max_loss)
+    if mesh is not None:
+        parallel.check_batch_split(batch_size, mesh)
     if initial is None:
         state = own_buffers(create_train_state(model, optimizer, sample, key=jax.random.key(seed)))
         history, first = {}, 1
     else:
         state, history, first = resume_point(initial, model, optimizer, sample, epochs=epochs)
+    batch_sharding = None
+    if mesh is not None:
+        state, (X, y, X_test, y_test) = parallel.replicate((state, (X, y, X_test, y_test)), mesh)
+        batch_sharding = parallel.data_sharding(mesh)
     for epoch in range(first, epochs + 1):
         start = time.perf_counter()
-        state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
+        state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective, transform=transform,
+                                   batch_sharding=batch_sharding)
         train = jax.block_until_ready(train)
         seconds = time.perf_counter() - start
         bad_step = int(train["nonfinite_step"])
@@ -175,7 +189,8 @@ def fit(
                 f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
                 "training diverged; lower the learning rate or check the data.", epoch=epoch,
             )
-        test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
+        test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform,
+                        batch_sharding=batch_sharding)
         row = epoch_row(train, test, seconds)
         if regression is not None:
             row = regression.finish(row)

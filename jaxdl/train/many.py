@@ -23,7 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh, NamedSharding
 
+from jaxdl import parallel
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
@@ -113,20 +115,29 @@ class ManyResult:
 
 
 def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
-                   transform: Transform | None, eval_transform: Transform | None):
-    """One epoch (train then evaluate) of every run in ``states``; targets shared or per run."""
+                   transform: Transform | None, eval_transform: Transform | None,
+                   run_sharding: NamedSharding | None = None):
+    """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
+
+    ``run_sharding`` keeps the returned states split along the run axis over its mesh and
+    gathers the (small) metrics onto every device, so each process can read them.
+    """
 
     def one(state, y, y_test):
         state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
         test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         return state, train, test
 
-    return jax.vmap(one, in_axes=(0, target_axis, target_axis))(states, y, y_test)
+    states, train, test = jax.vmap(one, in_axes=(0, target_axis, target_axis))(states, y, y_test)
+    if run_sharding is not None:
+        states = parallel.constrain(states, run_sharding)
+        train, test = parallel.constrain((train, test), parallel.replicated_like(run_sharding))
+    return states, train, test
 
 
 many_epoch = jax.jit(
     _many_epoch_fn, donate_argnums=0,
-    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform"),
+    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform", "run_sharding"),
 )
 """The compiled epoch of N runs: ``(states, X, y, X_test, y_test) -> (states, train, test)``."""
 
@@ -152,12 +163,14 @@ def run_epochs(
     chunks: list[TrainState], data: tuple, *, epochs: int, batch_size: int, objective: Objective,
     num_runs: int, targets_per_run: bool = False, callback: ManyCallback | None = None,
     transforms: tuple[Transform | None, Transform | None] = (None, None), regression: RegressionScale | None = None,
+    run_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Train the chunks of stacked states for ``epochs``; every call of the epoch reuses one program.
 
     ``data`` is ``(X, y, X_test, y_test)``; with ``targets_per_run`` ``y`` and ``y_test`` are
     lists with one stacked (chunk, n, ...) target array per chunk. ``transforms`` are the
-    training and test transforms; ``regression`` finishes each row as ``fit`` does. Returns the
+    training and test transforms; ``regression`` finishes each row as ``fit`` does; ``run_sharding``
+    splits each chunk's runs over a mesh (chunks placed with :func:`jaxdl.parallel.shard_runs`). Returns the
     states of the first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and
     divergence flags.
     """
@@ -171,7 +184,8 @@ def run_epochs(
         for i, states in enumerate(chunks):
             yi, yti = (y[i], y_test[i]) if targets_per_run else (y, y_test)
             chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size, objective=objective,
-                                                target_axis=axis, transform=transforms[0], eval_transform=transforms[1])
+                                                target_axis=axis, transform=transforms[0], eval_transform=transforms[1],
+                                                run_sharding=run_sharding)
             outputs.append((train, test))
         train, test = jax.tree.map(lambda *parts: np.concatenate(parts)[:num_runs], *jax.device_get(outputs))
         seconds = time.perf_counter() - start
@@ -310,6 +324,7 @@ def fit_many(
     callback: ManyCallback | None = None,
     transform: Transform | None = None,
     eval_transform: Transform | None = None,
+    mesh: Mesh | None = None,
 ) -> ManyResult:
     """Train one model per (hyperparameter setting, seed) pair as N vmapped runs in one program.
 
@@ -336,6 +351,10 @@ def fit_many(
         padded chunks that share one compiled epoch. Results equal the unchunked ones.
       callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (N,).
       transform, eval_transform: batch transforms, as for ``fit``.
+      mesh: a device mesh (:func:`jaxdl.parallel.make_mesh`): the runs are split over its D
+        devices, N / D per device, with the dataset replicated. When N (or ``max_parallel``) is
+        not a multiple of D, each chunk is padded to the next multiple with copies of a run,
+        trained and dropped. Results equal those without a mesh.
 
     Returns:
       a :class:`ManyResult` with history arrays of shape (N, epochs).
@@ -387,9 +406,16 @@ def fit_many(
     regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
     size, count = chunk_sizes(len(runs), max_parallel)
+    if mesh is not None:
+        size = parallel.runs_per_chunk(size, parallel.check_mesh(mesh))
+        count = -(-len(runs) // size)
     chunks = split_padded(init_many(model, tx, sample, settings, factory), size, count)
+    arrays, run_sharding = (X, y, X_test, y_test), None
+    if mesh is not None:
+        chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
+        arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.runs_sharding(mesh)
     state, history, times, diverged = run_epochs(
-        chunks, (X, y, X_test, y_test), epochs=epochs, batch_size=batch_size, objective=objective,
-        num_runs=len(runs), callback=callback, transforms=(transform, eval_transform), regression=regression,
+        chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
+        callback=callback, transforms=(transform, eval_transform), regression=regression, run_sharding=run_sharding,
     )
     return ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=diverged)

@@ -1,0 +1,209 @@
+"""jaxdl.parallel on 8 fake CPU devices: sharded ``fit`` / ``fit_many`` equal one device, the compiled
+epoch's shardings, clear errors, ``--devices`` in the CLI, the scaling benchmark, and a real
+two-process run (two processes on this machine, talking through ``jax.distributed``).
+
+JAX fixes its device count when it starts, so every check runs in a fresh Python process with
+``XLA_FLAGS=--xla_force_host_platform_device_count=8`` and reports JSON back.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TOL = 1e-5
+
+
+def run_python(code: str, *, devices: int = 8, args: tuple[str, ...] = (), timeout: int = 300) -> dict:
+    """Run ``code`` in a fresh interpreter with ``devices`` fake CPU devices; return the JSON of its last line."""
+    proc = start_python(code, devices=devices, args=args)
+    stdout, stderr = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"snippet failed (rc {proc.returncode}):\n{stderr[-4000:]}"
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def start_python(code: str, *, devices: int, args: tuple[str, ...] = ()) -> subprocess.Popen:
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu",
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+HELPERS = """
+import json, re, sys
+import jax, numpy as np, optax
+from jaxdl import data, models, parallel
+from jaxdl.errors import ConfigError
+from jaxdl.train import create_train_state, fit, fit_many, objective_for, train_epoch
+
+def diff(a, b):
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+
+def history_diff(a, b):
+    assert set(a) == set(b), (set(a), set(b))
+    return max(float(np.max(np.abs(np.asarray(a[k]) - np.asarray(b[k])))) for k in a if k != "epoch_time")
+
+def error(fn):
+    try:
+        fn()
+    except ConfigError as err:
+        return str(err)
+    return None
+"""
+
+LIBRARY = HELPERS + r"""
+out = {"devices": jax.device_count()}
+ds = data.load("digits")
+mesh = parallel.make_mesh()
+out["mesh"] = [list(mesh.axis_names), mesh.size]
+
+# fit: batch norm, dropout and momentum, so batch statistics, dropout masks and optimizer state are all compared
+model = models.MLP(hidden=(24,), dropout=0.2, batch_norm=True)
+kw = dict(optimizer=optax.sgd(0.1, momentum=0.9), epochs=2, batch_size=40, seed=3)
+one, many = fit(model, ds, **kw), fit(model, ds, **kw, mesh=mesh)
+out["fit_param_diff"] = diff(one.state.params, many.state.params)
+out["fit_stats_diff"] = diff(one.state.batch_stats, many.state.batch_stats)
+out["fit_opt_diff"] = diff(one.state.opt_state, many.state.opt_state)
+out["fit_history_diff"] = history_diff(one.history, many.history)
+out["fit_test_acc"] = many.history["test_acc"][-1]
+leaves = jax.tree.leaves((many.state.params, many.state.opt_state, many.state.batch_stats))
+out["state_specs"] = sorted({str(leaf.sharding.spec) for leaf in leaves})
+out["state_replicated_on_8"] = all(leaf.sharding.is_fully_replicated and leaf.sharding.mesh.size == 8 for leaf in leaves)
+
+# the compiled epoch of that fit: per-device matmuls, the gradient all-reduce, the work per device, output shardings
+state = create_train_state(model, kw["optimizer"], ds.train[0][:1], key=jax.random.key(0))
+for name, sharding in (("epoch_one", None), ("epoch_mesh", parallel.data_sharding(mesh))):
+    args = (state, *ds.train) if sharding is None else parallel.replicate((state, *ds.train), mesh)
+    compiled = train_epoch.lower(*args, batch_size=40, objective=objective_for(model), batch_sharding=sharding).compile()
+    text = compiled.as_text()
+    out[name] = {
+        "dot_shapes": sorted(set(re.findall(r"= f32\[([\d,]*)\]\{[^}]*\} dot\(", text))),
+        "all_reduces": len(re.findall(r" all-reduce\(", text)),
+        "flops": compiled.cost_analysis()["flops"],
+        "param_out_specs": sorted({str(s.spec) for s in jax.tree.leaves(compiled.output_shardings[0].params)}
+                                  if sharding is not None else []),
+    }
+
+# a gathered batch, constrained as in the epoch's scan body
+batch = jax.jit(lambda X, y: parallel.constrain((X[:64], y[:64]), parallel.data_sharding(mesh)))(
+    *parallel.replicate(ds.train, mesh))
+out["batch_spec"] = str(batch[0].sharding.spec)
+out["batch_rows_per_device"] = sorted({s.data.shape[0] for s in batch[0].addressable_shards})
+out["batch_shards"] = len(batch[0].addressable_shards)
+
+# fit_many: 16 runs, 2 per device; then 10 runs with max_parallel=3: chunks of 8 (one per device), the last padded
+kw = dict(optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.3]}, epochs=2, batch_size=64)
+small = models.MLP(hidden=(16,))
+m1 = fit_many(small, ds, seeds=range(8), **kw)
+m8 = fit_many(small, ds, seeds=range(8), **kw, mesh=mesh)
+out["many_param_diff"] = diff(m1.state.params, m8.state.params)
+out["many_history_diff"] = history_diff(m1.history, m8.history)
+out["many_runs_differ"] = diff(m1.run_state(0).params, m1.run_state(9).params)
+leaf = jax.tree.leaves(m8.state.params)[0]
+out["many_spec"] = str(leaf.sharding.spec)
+out["many_runs_per_device"] = sorted({s.data.shape[0] for s in leaf.addressable_shards})
+same = [0, 1, 2, 3, 4, 8, 9, 10, 11, 12]  # (lr, seed) of the 10-run sweep inside the 16-run one
+padded = fit_many(small, ds, seeds=range(5), max_parallel=3, **kw, mesh=mesh)
+out["padded_runs"] = len(padded.runs)
+out["padded_param_diff"] = diff(jax.tree.map(lambda x: np.asarray(x)[same], m1.state.params), padded.state.params)
+out["padded_history_diff"] = history_diff({k: v[same] for k, v in m1.history.items()}, padded.history)
+
+# the dataset split by rows (1432 and 360 examples divide by 8) gives the same fit as on one device
+X, y = ds.train
+trimmed = data.from_arrays(np.asarray(X[:1432]), np.asarray(y[:1432]), *map(np.asarray, ds.test), num_classes=10)
+rows = parallel.place_dataset(trimmed, mesh, shard=True)
+out["rows_spec"] = str(rows.train[0].sharding.spec)
+out["rows_per_device"] = sorted({s.data.shape[0] for s in rows.train[0].addressable_shards})
+plain = models.MLP(hidden=(16,))
+kw = dict(optimizer=optax.sgd(0.1), epochs=2, batch_size=64)
+a, b = fit(plain, trimmed, **kw), fit(plain, rows, **kw, mesh=mesh)
+out["rows_param_diff"] = diff(a.state.params, b.state.params)
+out["rows_history_diff"] = history_diff(a.history, b.history)
+
+# mistakes
+out["err_batch"] = error(lambda: fit(plain, ds, optimizer=optax.sgd(0.1), epochs=1, batch_size=100, mesh=mesh))
+out["err_small_batch"] = error(lambda: fit(plain, ds, optimizer=optax.sgd(0.1), epochs=1, batch_size=5, mesh=mesh))
+out["err_mesh_100"] = error(lambda: parallel.make_mesh(100))
+out["err_mesh_0"] = error(lambda: parallel.make_mesh(0))
+out["err_fit_mesh_type"] = error(lambda: fit(plain, ds, optimizer=optax.sgd(0.1), epochs=1, batch_size=64, mesh=8))
+out["err_many_mesh_type"] = error(lambda: fit_many(plain, ds, optimizer=optax.sgd(0.1), epochs=1, batch_size=64,
+                                                   mesh="data"))
+out["err_rows"] = error(lambda: parallel.place_dataset(ds, mesh, shard=True))
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def lib() -> dict:
+    return run_python(LIBRARY)
+
+
+def test_mesh_spans_the_eight_fake_devices(lib):
+    assert lib["devices"] == 8
+    assert lib["mesh"] == [["data"], 8]
+
+
+def test_sharded_fit_equals_one_device_fit(lib):
+    assert lib["fit_param_diff"] < TOL
+    assert lib["fit_stats_diff"] < TOL
+    assert lib["fit_opt_diff"] < TOL
+    assert lib["fit_history_diff"] < TOL
+    assert lib["fit_test_acc"] > 0.5  # it trained
+
+
+def test_sharded_fit_state_is_replicated(lib):
+    assert lib["state_specs"] == ["P()"]
+    assert lib["state_replicated_on_8"]
+
+
+def test_compiled_epoch_splits_each_batch_and_all_reduces_gradients(lib):
+    one, mesh = lib["epoch_one"], lib["epoch_mesh"]
+    assert "40,24" in one["dot_shapes"] and one["all_reduces"] == 0  # batch 40 -> hidden 24
+    assert "5,24" in mesh["dot_shapes"] and "40,24" not in mesh["dot_shapes"]  # 40 rows / 8 devices
+    assert mesh["all_reduces"] >= 1
+    assert mesh["flops"] < 0.3 * one["flops"]  # each device does about an eighth of the work
+    assert mesh["param_out_specs"] == ["P()"]
+
+
+def test_constrained_batch_is_split_over_data(lib):
+    assert lib["batch_spec"] == "P('data',)"
+    assert lib["batch_rows_per_device"] == [8]
+    assert lib["batch_shards"] == 8
+
+
+def test_sharded_fit_many_equals_unsharded(lib):
+    assert lib["many_param_diff"] < TOL
+    assert lib["many_history_diff"] < TOL
+    assert lib["many_runs_differ"] > 1e-3
+    assert lib["many_spec"] == "P('data',)"
+    assert lib["many_runs_per_device"] == [2]
+
+
+def test_fit_many_pads_runs_to_the_device_count(lib):
+    assert lib["padded_runs"] == 10
+    assert lib["padded_param_diff"] < TOL
+    assert lib["padded_history_diff"] < TOL
+
+
+def test_dataset_split_by_rows_gives_the_same_fit(lib):
+    assert lib["rows_spec"] == "P('data',)"
+    assert lib["rows_per_device"] == [179]
+    assert lib["rows_param_diff"] < TOL
+    assert lib["rows_history_diff"] < TOL
+
+
+def test_clear_errors(lib):
+    assert lib["err_batch"] == "batch_size=100 does not split over 8 devices: use a multiple of 8 such as 96 or 104."
+    assert lib["err_small_batch"] == "batch_size=5 does not split over 8 devices: use a multiple of 8 such as 8."
+    assert lib["err_mesh_100"].startswith("n_devices=100: 8 cpu device(s) are visible; expected an integer from 1 to 8.")
+    assert lib["err_mesh_0"].startswith("n_devices=0: 8 cpu device(s) are visible")
+    assert lib["err_fit_mesh_type"] == "mesh=8: expected a 1-D jax.sharding.Mesh, e.g. jaxdl.parallel.make_mesh()."
+    assert lib["err_many_mesh_type"].startswith("mesh='data': expected a 1-D jax.sharding.Mesh")
+    assert lib["err_rows"].startswith("the training set has 1437 rows, which do not split over 8 devices")
