@@ -157,21 +157,31 @@ def _on_mesh(x: Any, mesh: Mesh) -> bool:
     return isinstance(sharding, NamedSharding) and sharding.mesh.devices.tolist() == mesh.devices.tolist()
 
 
+def _put(x: Any, sharding: NamedSharding) -> Any:
+    """``jax.device_put(x, sharding)``; across processes, a local device array goes through the host.
+
+    JAX moves only host data (equal on every process) onto the devices of other processes, so a
+    local array is fetched first; a PRNG key array travels as its raw ``key_data``.
+    """
+    if not isinstance(x, jax.Array) or sharding.is_fully_addressable or not x.is_fully_addressable:
+        return jax.device_put(x, sharding)
+    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        return jax.random.wrap_key_data(_put(jax.random.key_data(x), sharding), impl=jax.random.key_impl(x))
+    return jax.device_put(np.asarray(x), sharding)
+
+
 def replicate(tree: Any, mesh: Mesh) -> Any:
     """``tree`` copied onto every device of ``mesh`` (``jax.device_put`` with :func:`replicated`).
 
     Arrays already laid out on ``mesh`` (e.g. from :func:`shard_rows`) keep their layout. With
     several processes, the other arrays must be equal on every process (same seed, same data).
     """
-    def place(x):
-        return x if _on_mesh(x, mesh) else jax.device_put(x, replicated(mesh))
-
-    return jax.tree.map(place, tree)
+    return jax.tree.map(lambda x: x if _on_mesh(x, mesh) else _put(x, replicated(mesh)), tree)
 
 
 def shard_runs(tree: Any, mesh: Mesh) -> Any:
     """Stacked states (N, ...) split along the run axis (``jax.device_put`` with :func:`runs_sharding`)."""
-    return jax.device_put(tree, runs_sharding(mesh))
+    return jax.tree.map(lambda x: _put(x, runs_sharding(mesh)), tree)
 
 
 def shard_rows(x: Any, mesh: Mesh, *, name: str = "x") -> jax.Array:

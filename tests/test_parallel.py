@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-5
 
 
-def run_python(code: str, *, devices: int = 8, args: tuple[str, ...] = (), timeout: int = 300) -> dict:
-    """Run ``code`` in a fresh interpreter with ``devices`` fake CPU devices; return the JSON of its last line."""
-    proc = start_python(code, devices=devices, args=args)
-    stdout, stderr = proc.communicate(timeout=timeout)
+def result_of(proc: subprocess.Popen, timeout: int = 400) -> dict:
+    """Wait for a snippet started by :func:`start_python`; return the JSON of its last line."""
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 0, f"snippet failed (rc {proc.returncode}):\n{stderr[-4000:]}"
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -141,8 +144,19 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def lib() -> dict:
-    return run_python(LIBRARY)
+def started(tmp_path_factory) -> dict:
+    """The library and CLI snippets, started together (each mostly waits on one core compiling)."""
+    folder = tmp_path_factory.mktemp("cli")
+    procs = {"lib": start_python(LIBRARY, devices=8), "cli": start_python(CLI, devices=8, args=(str(folder),))}
+    yield {"folder": folder, **procs}
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def lib(started) -> dict:
+    return result_of(started["lib"])
 
 
 def test_mesh_spans_the_eight_fake_devices(lib):
@@ -207,3 +221,194 @@ def test_clear_errors(lib):
     assert lib["err_fit_mesh_type"] == "mesh=8: expected a 1-D jax.sharding.Mesh, e.g. jaxdl.parallel.make_mesh()."
     assert lib["err_many_mesh_type"].startswith("mesh='data': expected a 1-D jax.sharding.Mesh")
     assert lib["err_rows"].startswith("the training set has 1437 rows, which do not split over 8 devices")
+
+
+CLI = r"""
+import contextlib, io, json, os, sys
+from jaxdl.cli.distributed import RUN_OPTIONS
+from jaxdl.cli.main import main
+
+tmp = sys.argv[1]
+out = {}
+
+def cli(*argv):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(list(argv))
+    return rc, err.getvalue()
+
+def metrics(name):
+    with open(os.path.join(tmp, name, "metrics.json")) as f:
+        return json.load(f)
+
+def history_diff(a, b):
+    assert set(a) == set(b) and all(len(a[k]) == len(b[k]) for k in a), (a, b)
+    return max(abs(x - y) for k in a for x, y in zip(a[k], b[k]))
+
+train = ["train", "--epochs", "2", "--batch-size", "64", "--hidden", "16"]
+out["train_rc"] = [cli(*train, "--devices", "1", "--out", f"{tmp}/one")[0], cli(*train, "--out", f"{tmp}/all")[0]]
+one, every = metrics("one"), metrics("all")
+out["train_history_diff"] = history_diff(one["history"], every["history"])
+out["run_options_in_config"] = sorted(set(every["config"]) & RUN_OPTIONS)
+out["config_equal"] = one["config"] == every["config"]
+
+# continue the 8-device run on 4 devices; it matches 3 epochs on one device
+out["resume_rc"] = cli("train", "--resume", f"{tmp}/all", "--epochs", "3", "--devices", "4")[0]
+out["one3_rc"] = cli("train", "--epochs", "3", "--batch-size", "64", "--hidden", "16", "--devices", "1",
+                     "--out", f"{tmp}/one3")[0]
+out["resume_history_diff"] = history_diff(metrics("one3")["history"], metrics("all")["history"])
+
+sweep = ["sweep", "--epochs", "2", "--batch-size", "64", "--hidden", "16", "--lr", "0.1,0.3", "--seeds", "3"]
+out["sweep_rc"] = [cli(*sweep, "--devices", "1", "--out", f"{tmp}/sweep1")[0],
+                   cli(*sweep, "--devices", "8", "--out", f"{tmp}/sweep8")[0]]
+runs1, runs8 = metrics("sweep1")["runs"], metrics("sweep8")["runs"]
+out["sweep_runs"] = [len(runs1), len(runs8)]
+out["sweep_history_diff"] = max(history_diff(a["history"], b["history"]) for a, b in zip(runs1, runs8))
+
+out["err_devices"] = cli(*train, "--devices", "100", "--out", f"{tmp}/x")
+out["err_batch"] = cli("train", "--epochs", "1", "--batch-size", "100", "--devices", "8", "--out", f"{tmp}/x")
+out["err_cluster"] = cli(*train, "--num-processes", "2", "--out", f"{tmp}/x")
+out["nothing_written_on_errors"] = not os.path.exists(f"{tmp}/x")
+
+from benchmarks import mesh_scaling
+bench_err = io.StringIO()
+with contextlib.redirect_stderr(bench_err), contextlib.redirect_stdout(io.StringIO()):
+    out["bench_rc"] = mesh_scaling.main(["--devices", "1,8", "--epochs", "1", "--train-size", "512", "--test-size",
+                                         "256", "--models", "8", "--out", f"{tmp}/bench"])
+out["bench_stderr"] = bench_err.getvalue()
+with open(os.path.join(tmp, "bench", "mesh_scaling.json")) as f:
+    out["bench"] = json.load(f)
+out["bench_md"] = open(os.path.join(tmp, "bench", "mesh_scaling.md")).read()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def cli(started) -> dict:
+    return {**result_of(started["cli"]), "folder": started["folder"]}
+
+
+def test_train_devices_flag_matches_one_device(cli):
+    assert cli["train_rc"] == [0, 0]
+    assert cli["train_history_diff"] < TOL
+    assert cli["run_options_in_config"] == []  # how to run is not what to train: configs are equal
+    assert cli["config_equal"]
+
+
+def test_resume_on_other_device_count_matches_one_device(cli):
+    assert cli["resume_rc"] == 0 and cli["one3_rc"] == 0
+    assert cli["resume_history_diff"] < TOL
+
+
+def test_sweep_devices_flag_matches_one_device(cli):
+    assert cli["sweep_rc"] == [0, 0]
+    assert cli["sweep_runs"] == [6, 6]  # 6 runs padded to 8 on 8 devices, padding dropped
+    assert cli["sweep_history_diff"] < TOL
+
+
+def test_cli_errors_are_one_line(cli):
+    rc, err = cli["err_devices"]
+    assert rc == 2 and err.startswith("jaxdl train: error: --devices=100: 8 cpu device(s) are visible;")
+    rc, err = cli["err_batch"]
+    assert (rc, err) == (2, "jaxdl train: error: batch_size=100 does not split over 8 devices: "
+                            "use a multiple of 8 such as 96 or 104.\n")
+    rc, err = cli["err_cluster"]
+    assert (rc, err) == (2, "jaxdl train: error: --num-processes only apply to a multi-host run: add --distributed.\n")
+    assert cli["nothing_written_on_errors"]
+
+
+def test_mesh_scaling_benchmark_checks_correctness_on_fake_devices(cli):
+    assert cli["bench_rc"] == 0
+    rows = cli["bench"]["rows"]
+    assert [r["devices"] for r in rows] == [1, 8]
+    assert all(r["fit_max_param_diff"] < TOL and r["fit_many_max_param_diff"] < TOL for r in rows)
+    assert all(r["fit_epoch_s"] > 0 and r["fit_many_epoch_s"] > 0 for r in rows)
+    assert "correctness only" in cli["bench"]["meta"]["note"]
+    assert "correctness only" in cli["bench_stderr"] and "correctness only" in cli["bench_md"]
+
+
+DISTRIBUTED = r"""
+import json, os, sys
+from jaxdl.cli.main import main
+
+coordinator, processes, process, out_dir = sys.argv[1:5]
+rc = main(["train", "--distributed", "--coordinator-address", coordinator, "--num-processes", processes,
+           "--process-id", process, "--epochs", "2", "--batch-size", "64", "--hidden", "16", "--out", out_dir])
+import jax, numpy as np, optax
+from jax.experimental import multihost_utils
+from jaxdl import data, models, parallel
+from jaxdl.train import fit, fit_many
+
+res = {"rc": rc, "processes": jax.process_count(), "devices": jax.device_count(),
+       "local_devices": jax.local_device_count(), "wrote": sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []}
+if len(sys.argv) > 5:  # library checks across processes: every process compares with its own one-device run
+    mesh = parallel.make_mesh()
+    ds = data.load("digits")
+    X, y = ds.train
+    trimmed = data.from_arrays(np.asarray(X[:1432]), np.asarray(y[:1432]), *map(np.asarray, ds.test), num_classes=10)
+    rows = parallel.place_dataset(trimmed, mesh, shard=True)
+    res["rows_per_local_device"] = sorted({s.data.shape[0] for s in rows.train[0].addressable_shards})
+    kw = dict(optimizer=optax.sgd(0.1), epochs=2, batch_size=64)
+    model = models.MLP(hidden=(16,))
+    local, spread = fit(model, trimmed, **kw), fit(model, rows, **kw, mesh=mesh)
+    res["rows_param_diff"] = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
+                                 for a, b in zip(jax.tree.leaves(local.state.params), jax.tree.leaves(spread.state.params)))
+    kw = dict(optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.3]}, seeds=range(4), epochs=2, batch_size=64)
+    m1, m8 = fit_many(model, ds, **kw), fit_many(model, ds, **kw, mesh=mesh)
+    gathered = multihost_utils.process_allgather(m8.state.params, tiled=True)
+    res["many_param_diff"] = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
+                                 for a, b in zip(jax.tree.leaves(m1.state.params), jax.tree.leaves(gathered)))
+    res["many_history_diff"] = max(float(np.abs(m1.history[k] - m8.history[k]).max()) for k in m1.history)
+print(json.dumps(res))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(processes: int, folder: Path, *, library: bool) -> list[dict]:
+    """Run DISTRIBUTED as ``processes`` processes of 8 / processes fake devices each, like one per host."""
+    coordinator = f"127.0.0.1:{free_port()}"
+    extra = ("library",) if library else ()
+    procs = [start_python(DISTRIBUTED, devices=8 // processes,
+                          args=(coordinator, str(processes), str(i), str(folder / f"out{i}"), *extra))
+             for i in range(processes)]
+    try:
+        return [result_of(proc) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def history_of(folder: Path) -> dict:
+    return json.loads((folder / "metrics.json").read_text())["history"]
+
+
+def max_history_diff(a: dict, b: dict) -> float:
+    assert set(a) == set(b)
+    return max(float(np.max(np.abs(np.asarray(a[k]) - np.asarray(b[k])))) for k in a)
+
+
+def test_distributed_entry_point_single_process(tmp_path, cli):
+    (result,) = launch(1, tmp_path, library=False)
+    assert result == {"rc": 0, "processes": 1, "devices": 8, "local_devices": 8,
+                      "wrote": ["checkpoint", "curves.png", "metrics.json", "timing.json"]}
+    assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL
+
+
+@pytest.mark.slow
+def test_two_processes_train_like_one_device(tmp_path, cli):
+    """Two processes of 4 devices each (two 'hosts' on this machine) form one 8-device mesh."""
+    first, second = launch(2, tmp_path, library=True)
+    for result in (first, second):
+        assert (result["rc"], result["processes"], result["devices"], result["local_devices"]) == (0, 2, 8, 4)
+        assert result["rows_per_local_device"] == [179]  # each process holds its devices' rows only
+        assert result["rows_param_diff"] < TOL
+        assert result["many_param_diff"] < TOL and result["many_history_diff"] < TOL
+    assert first["wrote"] == ["checkpoint", "curves.png", "metrics.json", "timing.json"]
+    assert second["wrote"] == []  # only process 0 writes
+    assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL

@@ -10,9 +10,11 @@ import numpy as np
 
 from jaxdl import data, optim
 from jaxdl.cli import args as types
+from jaxdl.cli import distributed
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.cli.train import add_training_args, build_model, config_of, model_transform
+from jaxdl.parallel import is_main_process
 from jaxdl.plots.sweep import plot_sweep
 from jaxdl.train.many import ManyResult, fit_many
 
@@ -62,19 +64,28 @@ def payload(args: argparse.Namespace, result: ManyResult, metric: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Sweep, then write metrics.json, timing.json and sweep.png into ``--out`` at once."""
+    """Sweep, then write metrics.json, timing.json and sweep.png into ``--out`` at once.
+
+    With ``--devices`` / ``--distributed`` the runs are split over the devices of every host;
+    process 0 writes the outputs.
+    """
+    mesh = distributed.setup(args)
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     model = build_model(args, ds)
     seeds = list(range(args.seed, args.seed + args.seeds))
     metric = "test_acc" if ds.num_classes is not None else "test_loss"
     label = f"{len(args.lr) * len(seeds)} × {args.model} on {ds.name}"
+    placed = distributed.place(ds, mesh, args)
     with epoch_bar(args.epochs, label) as bar:
         result = fit_many(
-            model, ds, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)},
+            model, placed, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)},
             seeds=seeds,
             epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
             callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)), transform=model_transform(args, ds),
+            mesh=mesh,
         )
+    if not is_main_process():
+        return 0
     content = payload(args, result, metric)
     figure = plot_sweep(result, param="lr", metric=metric, title=f"{args.optimizer} sweep: {label}")
     with staged_output(args.out) as stage:

@@ -12,11 +12,13 @@ import sys
 
 from jaxdl import data, optim, transforms
 from jaxdl.cli import args as types
+from jaxdl.cli import distributed
 from jaxdl.cli import resume
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LeNet, LinearRegression, SoftmaxRegression
+from jaxdl.parallel import is_main_process
 from jaxdl.plots import plot_history
 from jaxdl.train import DivergenceError, fit
 
@@ -55,6 +57,7 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=types.positive_int, default=500, help="epochs (default 500)")
     p.add_argument("--batch-size", type=types.positive_int, default=256, help="batch size (default 256)")
     p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed for init, shuffling and dropout")
+    distributed.add_arguments(p)
 
 
 def build_model(args: argparse.Namespace, ds: data.Dataset):
@@ -82,7 +85,7 @@ def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Tr
 
 def config_of(args: argparse.Namespace) -> dict:
     """The run's full configuration as JSON-friendly values."""
-    skip = {"run", "command"} | resume.RUN_OPTIONS
+    skip = {"run", "command"} | resume.RUN_OPTIONS | distributed.RUN_OPTIONS
     return {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(vars(args).items()) if k not in skip}
 
 
@@ -99,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
     """Train with a checkpoint every few epochs, then write the outputs into ``--out`` at once.
 
     Returns 0, or 1 when training diverged, 130 on Ctrl-C (outputs written for the epochs
-    in the checkpoint).
+    in the checkpoint). On several devices or hosts (see :mod:`jaxdl.cli.distributed`) every
+    process trains its part; process 0 writes the checkpoint and the outputs.
     """
+    mesh = distributed.setup(args)
     saved = None
     if args.resume is not None:
         saved = resume.load_saved(args.resume)
@@ -112,11 +117,12 @@ def run(args: argparse.Namespace) -> int:
     every = resume.checkpoint_every(args.epochs, args.checkpoint_every)
     folder = resume.RunFolder(args.out, config_of(args), epochs=args.epochs, every=every,
                               history=None if saved is None else saved.history)
+    placed = distributed.place(ds, mesh, args, batch_size=args.batch_size)
     try:
         with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
-            result = fit(model, ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+            result = fit(model, placed, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                          callback=callback, transform=transform, initial=saved, max_loss=resume.max_loss_for(ds),
-                         on_epoch_end=folder.save_epoch)
+                         on_epoch_end=folder.save_epoch if is_main_process() else None, mesh=mesh)
     except DivergenceError as err:
         print(f"jaxdl train: error: {resume.divergence_message(err, folder)}", file=sys.stderr)
         return 1
@@ -125,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
             write_outputs(args, ds, folder.history)
         print(f"jaxdl train: {resume.interrupted_message(folder, args.out)}", file=sys.stderr)
         return 130
+    if not is_main_process():
+        return 0
     write_outputs(args, ds, result.history)
     history = {k: v for k, v in result.history.items() if k != "epoch_time"}
     times = result.history["epoch_time"]
