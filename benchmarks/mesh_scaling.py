@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -75,13 +76,22 @@ def measure(model, ds, mesh, *, epochs: int, models: int, seed: int) -> dict:
     return {"fit": single, "fit_s": _steady(np.diff(stamps)), "many": many, "many_s": _steady(many.epoch_time)}
 
 
+def row_of(n: int, got: dict, base: dict) -> dict:
+    """One table row: times of ``got`` on ``n`` devices, speed-ups and parameter differences against ``base``."""
+    return {
+        "devices": n, "fit_epoch_s": got["fit_s"], "fit_speedup": base["fit_s"] / got["fit_s"],
+        "fit_max_param_diff": max_difference(got["fit"].state.params, base["fit"].state.params),
+        "fit_many_epoch_s": got["many_s"], "fit_many_speedup": base["many_s"] / got["many_s"],
+        "fit_many_max_param_diff": max_difference(got["many"].state.params, base["many"].state.params),
+    }
+
+
 def run(args: argparse.Namespace) -> int:
-    """Measure every device count, print a table, write mesh_scaling.json and mesh_scaling.md."""
+    """Measure every device count, print a line each, write mesh_scaling.json and mesh_scaling.md."""
     available = jax.device_count()
     counts = device_counts(args.devices, available)
     for n in counts:
         parallel.check_devices(n, name="--devices")
-    for n in counts:
         if BATCH_SIZE % n:
             raise ConfigError(f"--devices {n}: the batch of {BATCH_SIZE} does not split over {n} devices; "
                               "use device counts that divide it.")
@@ -98,21 +108,17 @@ def run(args: argparse.Namespace) -> int:
             got = measure(model, ds, parallel.make_mesh(n) if n > 1 else None, epochs=args.epochs,
                           models=args.models, seed=args.seed)
             base = base or got
-            row = {
-                "devices": n, "fit_epoch_s": got["fit_s"], "fit_speedup": base["fit_s"] / got["fit_s"],
-                "fit_max_param_diff": max_difference(got["fit"].state.params, base["fit"].state.params),
-                "fit_many_epoch_s": got["many_s"], "fit_many_speedup": base["many_s"] / got["many_s"],
-                "fit_many_max_param_diff": max_difference(got["many"].state.params, base["many"].state.params),
-            }
-            rows.append(row)
-            print(f"devices {n:4d}  fit {row['fit_epoch_s']:.4f} s (x{row['fit_speedup']:.2f}, "
-                  f"max |dparams| {row['fit_max_param_diff']:.1e})  fit_many N={args.models} "
-                  f"{row['fit_many_epoch_s']:.4f} s (x{row['fit_many_speedup']:.2f}, "
-                  f"max |dparams| {row['fit_many_max_param_diff']:.1e})", file=sys.stderr, flush=True)
-    meta = {"device": device, "platform": platform, "note": note, "data": bench.source, "workload": workload.description,
-            "batch_size": BATCH_SIZE, "lr": LR, "models": args.models, "epochs_timed": args.epochs,
-            "matmul_precision": "highest (full float32)", "jax": jax.__version__,
-            "date": datetime.datetime.now().isoformat(timespec="seconds"), "command": " ".join(sys.argv)}
+            rows.append(row_of(n, got, base))
+            r = rows[-1]
+            print(f"devices {n:4d}  fit {r['fit_epoch_s']:.4f} s (x{r['fit_speedup']:.2f}, max |dparams| "
+                  f"{r['fit_max_param_diff']:.1e})  fit_many N={args.models} {r['fit_many_epoch_s']:.4f} s "
+                  f"(x{r['fit_many_speedup']:.2f}, max |dparams| {r['fit_many_max_param_diff']:.1e})",
+                  file=sys.stderr, flush=True)
+    meta = {"device": device, "platform": platform, "note": note, "data": bench.source,
+            "workload": workload.description, "batch_size": BATCH_SIZE, "lr": LR, "models": args.models,
+            "epochs_timed": args.epochs, "matmul_precision": "highest (full float32)", "jax": jax.__version__,
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "command": shlex.join(["python", "benchmarks/mesh_scaling.py", *args.argv])}
     out = args.out or str(RESULTS / f"mesh-{platform}-{datetime.date.today().isoformat()}")
     with staged_output(out) as stage:
         write_json(os.path.join(stage, "mesh_scaling.json"), {"meta": meta, "rows": rows})
@@ -128,11 +134,13 @@ def markdown(meta: dict, rows: list[dict]) -> str:
              f"- data: {meta['data']}", f"- batch {meta['batch_size']}, SGD lr {meta['lr']}, "
              f"fit_many N={meta['models']}, matmuls {meta['matmul_precision']}, jax {meta['jax']}",
              f"- command: `{meta['command']}`", "",
-             "| devices | fit epoch (s) | speed-up | max abs Δ params | fit_many epoch (s) | speed-up | max abs Δ params |",
+             "| devices | fit epoch (s) | speed-up | max abs Δ params "
+             "| fit_many epoch (s) | speed-up | max abs Δ params |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['devices']} | {r['fit_epoch_s']:.4f} | {r['fit_speedup']:.2f} | {r['fit_max_param_diff']:.1e} "
-                     f"| {r['fit_many_epoch_s']:.4f} | {r['fit_many_speedup']:.2f} | {r['fit_many_max_param_diff']:.1e} |")
+        lines.append(f"| {r['devices']} | {r['fit_epoch_s']:.4f} | {r['fit_speedup']:.2f} "
+                     f"| {r['fit_max_param_diff']:.1e} | {r['fit_many_epoch_s']:.4f} "
+                     f"| {r['fit_many_speedup']:.2f} | {r['fit_many_max_param_diff']:.1e} |")
     return "\n".join(lines) + "\n"
 
 
@@ -149,13 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="folder with FashionMNIST; without it the data is synthetic")
     p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed of data, init and shuffling")
     p.add_argument("--out", type=types.writable_dir, default=None,
-                   help="folder for mesh_scaling.json and mesh_scaling.md (default benchmarks/results/mesh-<platform>-<date>)")
+                   help="folder for mesh_scaling.json and mesh_scaling.md "
+                        "(default benchmarks/results/mesh-<platform>-<date>)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run; a :class:`ConfigError` is one line on stderr and exit code 2."""
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return run(args)
     except ConfigError as err:

@@ -104,7 +104,11 @@ def replicated(mesh: Mesh) -> NamedSharding:
 
 
 def replicated_like(sharding: NamedSharding) -> NamedSharding:
-    """The replicated sharding on ``sharding``'s mesh."""
+    """The replicated sharding on ``sharding``'s mesh.
+
+    >>> replicated_like(data_sharding(make_mesh(1))).spec
+    P()
+    """
     return replicated(sharding.mesh)
 
 
@@ -112,6 +116,9 @@ def constrain(tree: Any, sharding: NamedSharding | None) -> Any:
     """``jax.lax.with_sharding_constraint(tree, sharding)`` inside a jitted function; ``tree`` when ``None``.
 
     Lets a pure function (e.g. the epoch) be written once for one device and for a mesh.
+
+    >>> constrain([1.0], None)
+    [1.0]
     """
     return tree if sharding is None else jax.lax.with_sharding_constraint(tree, sharding)
 
@@ -175,12 +182,19 @@ def replicate(tree: Any, mesh: Mesh) -> Any:
 
     Arrays already laid out on ``mesh`` (e.g. from :func:`shard_rows`) keep their layout. With
     several processes, the other arrays must be equal on every process (same seed, same data).
+
+    >>> replicate({"w": np.ones(3)}, make_mesh(1))["w"].sharding.is_fully_replicated
+    True
     """
     return jax.tree.map(lambda x: x if _on_mesh(x, mesh) else _put(x, replicated(mesh)), tree)
 
 
 def shard_runs(tree: Any, mesh: Mesh) -> Any:
-    """Stacked states (N, ...) split along the run axis (``jax.device_put`` with :func:`runs_sharding`)."""
+    """Stacked states (N, ...) split along the run axis (``jax.device_put`` with :func:`runs_sharding`).
+
+    >>> shard_runs(np.zeros((4, 3)), make_mesh(1)).sharding.spec
+    P('data',)
+    """
     return jax.tree.map(lambda x: _put(x, runs_sharding(mesh)), tree)
 
 
@@ -238,6 +252,8 @@ def initialize(
     Raises:
       ConfigError: JAX could not set up the run (it says which value is missing), or it was
         already set up, or a device was used before.
+
+    >>> initialize("10.0.0.1:1234", num_processes=2, process_id=0)  # doctest: +SKIP
     """
     try:
         jax.distributed.initialize(coordinator_address=coordinator_address, num_processes=num_processes,
@@ -245,11 +261,16 @@ def initialize(
     except (ValueError, RuntimeError) as err:
         reason = str(err).splitlines()[0]
         raise ConfigError(
-            f"cannot start the multi-host run ({reason}): pass coordinator_address='HOST:PORT' (process 0's "
-            "address), num_processes and process_id, or launch under SLURM, Open MPI or on a Cloud TPU pod."
+            f"cannot start the multi-host run ({reason}): give process 0's HOST:PORT, the number of processes and "
+            "this process's id (coordinator_address, num_processes, process_id; in the CLI --coordinator-address, "
+            "--num-processes, --process-id), or launch under SLURM, Open MPI or on a Cloud TPU pod."
         ) from None
 
 
 def is_main_process() -> bool:
-    """Whether this process writes files and prints summaries (process 0 of a multi-host run)."""
+    """Whether this process writes files and prints summaries (process 0 of a multi-host run).
+
+    >>> is_main_process()
+    True
+    """
     return jax.process_index() == 0

@@ -33,6 +33,7 @@ def result_of(proc: subprocess.Popen, timeout: int = 400) -> dict:
 
 
 def start_python(code: str, *, devices: int, args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """Start ``python -c code *args`` with ``devices`` fake CPU devices and this checkout first on the path."""
     env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu",
            "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env, text=True,
@@ -47,7 +48,8 @@ from jaxdl.errors import ConfigError
 from jaxdl.train import create_train_state, fit, fit_many, objective_for, train_epoch
 
 def diff(a, b):
-    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b))
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in pairs)
 
 def history_diff(a, b):
     assert set(a) == set(b), (set(a), set(b))
@@ -78,13 +80,15 @@ out["fit_history_diff"] = history_diff(one.history, many.history)
 out["fit_test_acc"] = many.history["test_acc"][-1]
 leaves = jax.tree.leaves((many.state.params, many.state.opt_state, many.state.batch_stats))
 out["state_specs"] = sorted({str(leaf.sharding.spec) for leaf in leaves})
-out["state_replicated_on_8"] = all(leaf.sharding.is_fully_replicated and leaf.sharding.mesh.size == 8 for leaf in leaves)
+out["state_replicated_on_8"] = all(leaf.sharding.is_fully_replicated and leaf.sharding.mesh.size == 8
+                                   for leaf in leaves)
 
 # the compiled epoch of that fit: per-device matmuls, the gradient all-reduce, the work per device, output shardings
 state = create_train_state(model, kw["optimizer"], ds.train[0][:1], key=jax.random.key(0))
 for name, sharding in (("epoch_one", None), ("epoch_mesh", parallel.data_sharding(mesh))):
     args = (state, *ds.train) if sharding is None else parallel.replicate((state, *ds.train), mesh)
-    compiled = train_epoch.lower(*args, batch_size=40, objective=objective_for(model), batch_sharding=sharding).compile()
+    lowered = train_epoch.lower(*args, batch_size=40, objective=objective_for(model), batch_sharding=sharding)
+    compiled = lowered.compile()
     text = compiled.as_text()
     out[name] = {
         "dot_shapes": sorted(set(re.findall(r"= f32\[([\d,]*)\]\{[^}]*\} dot\(", text))),
@@ -216,7 +220,8 @@ def test_dataset_split_by_rows_gives_the_same_fit(lib):
 def test_clear_errors(lib):
     assert lib["err_batch"] == "batch_size=100 does not split over 8 devices: use a multiple of 8 such as 96 or 104."
     assert lib["err_small_batch"] == "batch_size=5 does not split over 8 devices: use a multiple of 8 such as 8."
-    assert lib["err_mesh_100"].startswith("n_devices=100: 8 cpu device(s) are visible; expected an integer from 1 to 8.")
+    assert lib["err_mesh_100"].startswith(
+        "n_devices=100: 8 cpu device(s) are visible; expected an integer from 1 to 8.")
     assert lib["err_mesh_0"].startswith("n_devices=0: 8 cpu device(s) are visible")
     assert lib["err_fit_mesh_type"] == "mesh=8: expected a 1-D jax.sharding.Mesh, e.g. jaxdl.parallel.make_mesh()."
     assert lib["err_many_mesh_type"].startswith("mesh='data': expected a 1-D jax.sharding.Mesh")
@@ -268,6 +273,7 @@ out["sweep_history_diff"] = max(history_diff(a["history"], b["history"]) for a, 
 out["err_devices"] = cli(*train, "--devices", "100", "--out", f"{tmp}/x")
 out["err_batch"] = cli("train", "--epochs", "1", "--batch-size", "100", "--devices", "8", "--out", f"{tmp}/x")
 out["err_cluster"] = cli(*train, "--num-processes", "2", "--out", f"{tmp}/x")
+out["err_late_distributed"] = cli(*train, "--distributed", "--out", f"{tmp}/x")  # devices are in use already
 out["nothing_written_on_errors"] = not os.path.exists(f"{tmp}/x")
 
 from benchmarks import mesh_scaling
@@ -314,6 +320,9 @@ def test_cli_errors_are_one_line(cli):
                             "use a multiple of 8 such as 96 or 104.\n")
     rc, err = cli["err_cluster"]
     assert (rc, err) == (2, "jaxdl train: error: --num-processes only apply to a multi-host run: add --distributed.\n")
+    rc, err = cli["err_late_distributed"]
+    assert rc == 2 and err.startswith("jaxdl train: error: cannot start the multi-host run (")
+    assert "--coordinator-address" in err and err.count("\n") == 1
     assert cli["nothing_written_on_errors"]
 
 
@@ -340,7 +349,8 @@ from jaxdl import data, models, parallel
 from jaxdl.train import fit, fit_many
 
 res = {"rc": rc, "processes": jax.process_count(), "devices": jax.device_count(),
-       "local_devices": jax.local_device_count(), "wrote": sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []}
+       "local_devices": jax.local_device_count(),
+       "wrote": sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []}
 if len(sys.argv) > 5:  # library checks across processes: every process compares with its own one-device run
     mesh = parallel.make_mesh()
     ds = data.load("digits")
@@ -351,8 +361,8 @@ if len(sys.argv) > 5:  # library checks across processes: every process compares
     kw = dict(optimizer=optax.sgd(0.1), epochs=2, batch_size=64)
     model = models.MLP(hidden=(16,))
     local, spread = fit(model, trimmed, **kw), fit(model, rows, **kw, mesh=mesh)
-    res["rows_param_diff"] = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
-                                 for a, b in zip(jax.tree.leaves(local.state.params), jax.tree.leaves(spread.state.params)))
+    pairs = zip(jax.tree.leaves(local.state.params), jax.tree.leaves(spread.state.params))
+    res["rows_param_diff"] = max(float(np.abs(np.asarray(a) - np.asarray(b)).max()) for a, b in pairs)
     kw = dict(optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.3]}, seeds=range(4), epochs=2, batch_size=64)
     m1, m8 = fit_many(model, ds, **kw), fit_many(model, ds, **kw, mesh=mesh)
     gathered = multihost_utils.process_allgather(m8.state.params, tiled=True)

@@ -42,7 +42,13 @@ class _Flag(argparse.Action):
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Add the device and multi-host options to ``p``."""
+    """Add the device and multi-host options to ``p``.
+
+    >>> p = argparse.ArgumentParser()
+    >>> add_arguments(p)
+    >>> p.parse_args(["--devices", "2"]).devices
+    2
+    """
     group = p.add_argument_group("devices and hosts (see README: Many devices, many hosts)")
     group.add_argument("--devices", type=types.positive_int, default=None, action=_Store, metavar="N",
                        help="train on a mesh of the first N devices (default: all visible; with 1 nothing changes)")
@@ -68,6 +74,10 @@ def setup(args: argparse.Namespace) -> Mesh | None:
 
     Raises:
       ConfigError: a cluster option without ``--distributed``, a failed join, or a bad ``--devices``.
+
+    >>> setup(argparse.Namespace(devices=1, distributed=False, coordinator_address=None, num_processes=None,
+    ...                          process_id=None)) is None
+    True
     """
     cluster = {"--coordinator-address": args.coordinator_address, "--num-processes": args.num_processes,
                "--process-id": args.process_id}
@@ -85,6 +95,11 @@ def place(ds: Dataset, mesh: Mesh | None, args: argparse.Namespace, *, batch_siz
 
     With ``batch_size`` (``jaxdl train``, which splits batches; ``jaxdl sweep`` splits runs), also
     check before training starts that it splits over the mesh.
+
+    >>> from jaxdl import data
+    >>> ds = data.load("digits")
+    >>> place(ds, None, argparse.Namespace(shard_data=True)) is ds
+    True
     """
     if mesh is None:
         return ds
