@@ -14,7 +14,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxdl import checkpoint, data
+from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
@@ -87,6 +87,17 @@ def test_continuing_a_fit_result_leaves_it_usable(train):
     assert [x.tobytes() for x in leaves(part.state.params)] == [x.tobytes() for x in before]
     assert len(part.history["train_loss"]) == 2 and len(continued.history["train_loss"]) == 4
     assert without_time(continued.history) == without_time(train(epochs=4).history)
+
+
+def test_plateau_schedule_resumes_exactly(digits):
+    plateau = schedules.reduce_lr_on_plateau(0.5, factor=0.5, patience=1, threshold=0.2)
+    train = functools.partial(fit, MLP(hidden=(16,)), digits, optimizer=lambda lr: optim.sgd(lr=lr),
+                              schedule=plateau, batch_size=128, seed=0)
+    full = train(epochs=9)
+    resumed = train(epochs=9, initial=train(epochs=4))
+    assert len(set(full.history["lr"][4:])) > 1, "the rate must change after the resume point"
+    assert without_time(resumed.history) == without_time(full.history)
+    assert_bit_identical(resumed.state.params, full.state.params)
 
 
 def test_initial_from_a_longer_run_is_a_clear_error(train):

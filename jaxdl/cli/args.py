@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import tempfile
 
 from jaxdl.errors import suggest
@@ -86,6 +87,37 @@ def existing_dir(text: str) -> str:
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an existing folder")
     return text
+
+
+_PAIR = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(\[[^\]]*\]|[^,]+)\s*(?:,|$)")
+
+
+def _value(text: str):
+    text = text.strip()
+    if text.startswith("["):
+        return [_value(part) for part in text[1:-1].split(",") if part.strip()]
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def key_values(text: str) -> dict:
+    """``"T_0=10,T_mult=2,milestones=[30,60],mode=triangular2"`` → a dict of numbers, lists, bools and words."""
+    pairs, pos = {}, 0
+    while pos < len(text):
+        match = _PAIR.match(text, pos)
+        if not match:
+            raise argparse.ArgumentTypeError(
+                f"cannot read {text[pos:]!r}: expected name=value pairs separated by commas, e.g. T_0=10,T_mult=2"
+            )
+        pairs[match.group(1)] = _value(match.group(2))
+        pos = match.end()
+    return pairs
 
 
 def choice(what: str, choices: tuple[str, ...]):

@@ -7,10 +7,12 @@ or diverges can be continued with ``jaxdl train --resume DIR`` (see :mod:`jaxdl.
 from __future__ import annotations
 
 import argparse
+import functools
+import inspect
 import os
 import sys
 
-from jaxdl import data, optim, transforms
+from jaxdl import data, optim, schedules, transforms
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed
 from jaxdl.cli import resume
@@ -21,6 +23,8 @@ from jaxdl.models import MLP, LeNet, LinearRegression, SoftmaxRegression
 from jaxdl.parallel import is_main_process
 from jaxdl.plots import plot_history
 from jaxdl.train import DivergenceError, fit
+from jaxdl.train import lr as lr_plan
+from jaxdl.train.fit import check_fit_args
 
 MODEL_CHOICES = ("mlp", "softmax", "linear", "lenet")
 LENET_SIDE = 28
@@ -53,7 +57,15 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-norm", action="store_true", help="batch norm after each hidden layer (torch convention)")
     p.add_argument("--activation", default="relu", help="hidden activation (relu, sigmoid, tanh, gelu, elu)")
     p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
+    p.add_argument("--optimizer-args", type=types.key_values, default={}, metavar="K=V,...",
+                   help="more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4")
     p.add_argument("--lr", type=types.positive_float, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--scheduler", default=None,
+                   help="torch.optim.lr_scheduler name, e.g. StepLR, CosineAnnealingWarmRestarts, ReduceLROnPlateau")
+    p.add_argument("--scheduler-args", type=types.key_values, default={}, metavar="K=V,...",
+                   help="its arguments, e.g. T_0=10,T_mult=2 or milestones=[30,60],gamma=0.1 (--lr is its base lr)")
+    p.add_argument("--schedule-unit", choices=lr_plan.UNITS, default="epoch",
+                   help="step the scheduler once per epoch (torch's usual loop, default) or per optimizer step")
     p.add_argument("--epochs", type=types.positive_int, default=500, help="epochs (default 500)")
     p.add_argument("--batch-size", type=types.positive_int, default=256, help="batch size (default 256)")
     p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed for init, shuffling and dropout")
@@ -81,6 +93,19 @@ def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Tr
     if args.model == "lenet" and ds.input_shape[:2] != (LENET_SIDE, LENET_SIDE):
         return transforms.resize(LENET_SIDE)
     return None
+
+
+def optimizer_kwargs(args: argparse.Namespace, plain) -> dict:
+    """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``--lr``."""
+    if args.scheduler is None:
+        return {"optimizer": plain}
+    torch_name, fn = schedules.resolve(args.scheduler)
+    if torch_name in ("SequentialLR", "ChainedScheduler"):
+        raise ConfigError(f"--scheduler {torch_name} combines other schedulers: build it in Python (jaxdl.schedules).")
+    base = next(iter(inspect.signature(fn).parameters))
+    schedule = schedules.by_name(torch_name, **{base: args.lr, **args.scheduler_args})
+    make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
+    return {"optimizer": make, "schedule": schedule, "schedule_unit": args.schedule_unit}
 
 
 def config_of(args: argparse.Namespace) -> dict:
@@ -112,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
         args = resume.resumed_args(args, saved, args.resume)
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     model = build_model(args, ds)
-    optimizer = optim.by_name(args.optimizer, lr=args.lr)
+    plain = optim.by_name(args.optimizer, lr=args.lr, **args.optimizer_args)
+    check_fit_args(model, ds, optimizer=plain, epochs=args.epochs, batch_size=args.batch_size)
+    optimizer = optimizer_kwargs(args, plain)
     transform = model_transform(args, ds)
     every = resume.checkpoint_every(args.epochs, args.checkpoint_every)
     folder = resume.RunFolder(args.out, config_of(args), epochs=args.epochs, every=every,
@@ -120,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     placed = distributed.place(ds, mesh, args, batch_size=args.batch_size)
     try:
         with epoch_bar(args.epochs, f"{args.model} on {ds.name}") as callback:
-            result = fit(model, placed, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+            result = fit(model, placed, **optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                          callback=callback, transform=transform, initial=saved, max_loss=resume.max_loss_for(ds),
                          on_epoch_end=folder.save_epoch if is_main_process() else None, mesh=mesh)
     except DivergenceError as err:

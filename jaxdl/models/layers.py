@@ -42,6 +42,7 @@ class BatchNorm(nn.Module):
     i.e. flax momentum 0.9). With ``unbiased_running_var`` the running variance averages the
     unbiased batch variance as torch does (flax keeps the biased one: pass ``False`` for that).
     ``mask`` (N,) marks the real rows of a padded batch; padding does not touch the statistics.
+    The masked sums are dot products with the mask (one fused reduction, also under ``vmap``).
     Input (N, ..., C) → output of the same shape; running stats live in ``batch_stats``.
     """
 
@@ -58,11 +59,10 @@ class BatchNorm(nn.Module):
         bias = self.param("bias", nn.initializers.zeros, (features,))
         if train:
             weight = jnp.ones(x.shape[:1], x.dtype) if mask is None else mask.astype(x.dtype)
-            weight = weight.reshape(weight.shape + (1,) * (x.ndim - 1))
-            axes = tuple(range(x.ndim - 1))
-            count = weight.sum() * (x.size // (x.shape[0] * features))
-            mean = (x * weight).sum(axes) / count
-            var = (jnp.square(x - mean) * weight).sum(axes) / count
+            rows = x.reshape(x.shape[0], -1, features)
+            count = weight.sum() * rows.shape[1]
+            mean = jnp.tensordot(weight, rows, axes=1).sum(0) / count
+            var = jnp.tensordot(weight, jnp.square(rows - mean), axes=1).sum(0) / count
             if not self.is_initializing():
                 m = self.momentum
                 running_var = var * count / jnp.maximum(count - 1, 1) if self.unbiased_running_var else var

@@ -16,9 +16,10 @@ from jax.sharding import Mesh
 from jaxdl import parallel
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
+from jaxdl.train import lr
 from jaxdl.train.epoch import evaluate, train_epoch
 from jaxdl.train.objective import Objective, RegressionScale, objective_for
-from jaxdl.train.resume import Progress, SavedRun, own_buffers, resume_point
+from jaxdl.train.resume import Progress, SavedRun, own_buffers, replay_plateau, resume_point
 from jaxdl.train.state import TrainState, create_train_state
 from jaxdl.transforms import Transform, eval_transform_for
 
@@ -82,6 +83,23 @@ def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batc
         )
 
 
+def check_fit_args(
+    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None
+) -> Objective:
+    """Validate :func:`fit`'s arguments before anything runs; return the model's objective.
+
+    Raises:
+      ConfigError: naming the argument, its value and what was expected.
+    """
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1)).")
+    objective = objective_for(model, loss)
+    check_compatible(model, data, objective, batch_size)
+    return objective
+
+
 def check_max_loss(max_loss) -> None:
     """Raise a :class:`ConfigError` unless ``max_loss`` is ``None`` or a finite number > 0."""
     if max_loss is None:
@@ -96,6 +114,21 @@ def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:
     row.update({f"test_{k}": float(v) for k, v in test.items()})
     row["epoch_time"] = seconds
     return row
+
+
+def check_divergence(train: dict, epoch: int, max_loss: float | None) -> None:
+    """Raise :class:`DivergenceError` if the epoch's ``train`` metrics hold a NaN/inf loss or exceed ``max_loss``."""
+    bad_step = int(train["nonfinite_step"])
+    if bad_step >= 0:
+        raise DivergenceError(
+            f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
+            "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
+        )
+    if max_loss is not None and float(train["loss"]) > max_loss:
+        raise DivergenceError(
+            f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
+            "training diverged; lower the learning rate or check the data.", epoch=epoch,
+        )
 
 
 def fit(
@@ -113,6 +146,8 @@ def fit(
     initial: Progress | SavedRun | None = None,
     max_loss: float | None = None,
     on_epoch_end: Callable[[FitResult], None] | None = None,
+    schedule=None,
+    schedule_unit: str = "epoch",
     mesh: Mesh | None = None,
 ) -> FitResult:
     """Train ``model`` on ``data.train`` for ``epochs`` shuffled epochs, evaluating on ``data.test``.
@@ -120,6 +155,10 @@ def fit(
     Each epoch is one compiled program (see :func:`jaxdl.train.train_epoch`); the first
     epoch compiles it, the others reuse it. ``seed`` fixes the init, the shuffling and dropout.
     ``callback(epoch, row)`` is called after each epoch (epoch counts from 1).
+    ``schedule`` (a :mod:`jaxdl.schedules` schedule, stepped per ``schedule_unit``, or
+    ``reduce_lr_on_plateau``, stepped with the test loss after each epoch) then sets the
+    rate, and ``optimizer`` is a function of it (``functools.partial(optim.sgd, momentum=0.9)``);
+    the history gains ``lr``, the rate each epoch trained with.
     ``transform`` (see :mod:`jaxdl.transforms`) augments training batches inside the compiled
     epoch; test batches get ``eval_transform``, by default the deterministic part of
     ``transform`` (e.g. its resize and normalize, not its random flips).
@@ -150,13 +189,11 @@ def fit(
     >>> len(r.history["test_acc"])
     2
     """
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if not isinstance(optimizer, optax.GradientTransformation):
-        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1)).")
-    objective = objective_for(model, loss)
-    check_compatible(model, data, objective, batch_size)
     (X, y), (X_test, y_test) = data.train, data.test
+    steps_per_epoch = -(-int(X.shape[0]) // check_positive_int("batch_size", batch_size))
+    lr_plan = lr.plan(optimizer, schedule, unit=schedule_unit, steps_per_epoch=steps_per_epoch)
+    optimizer = lr_plan.optimizer
+    objective = check_fit_args(model, data, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss)
     eval_transform = eval_transform_for(transform, eval_transform, X[:1])
     sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
     regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
@@ -172,26 +209,22 @@ def fit(
     if mesh is not None:
         state, (X, y, X_test, y_test) = parallel.replicate((state, (X, y, X_test, y_test)), mesh)
         batch_sharding = parallel.data_sharding(mesh)
+    plateau_state = replay_plateau(lr_plan.plateau, history) if lr_plan.plateau else None
     for epoch in range(first, epochs + 1):
+        rate = lr.current_rate(state) if lr_plan.plateau else lr_plan.lr_at_epoch and lr_plan.lr_at_epoch(epoch - 1)
         start = time.perf_counter()
         state, train = train_epoch(state, X, y, batch_size=batch_size, objective=objective, transform=transform,
                                    batch_sharding=batch_sharding)
         train = jax.block_until_ready(train)
         seconds = time.perf_counter() - start
-        bad_step = int(train["nonfinite_step"])
-        if bad_step >= 0:
-            raise DivergenceError(
-                f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
-                "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
-            )
-        if max_loss is not None and float(train["loss"]) > max_loss:
-            raise DivergenceError(
-                f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
-                "training diverged; lower the learning rate or check the data.", epoch=epoch,
-            )
+        check_divergence(train, epoch, max_loss)
         test = evaluate(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform,
                         batch_sharding=batch_sharding)
         row = epoch_row(train, test, seconds)
+        if rate is not None:
+            row["lr"] = rate
+        if lr_plan.plateau:
+            plateau_state, state = lr.plateau_step(lr_plan.plateau, plateau_state, state, test["loss"])
         if regression is not None:
             row = regression.finish(row)
         for key, value in row.items():
