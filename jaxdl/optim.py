@@ -20,6 +20,7 @@ The course's from-scratch pieces (:func:`SGD`, :func:`golden_section`,
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -56,8 +57,8 @@ def _real(owner: str, name: str, value: Any) -> float:
 
 def _at_least_zero(owner: str, **values: Any) -> None:
     for name, value in values.items():
-        if not _real(owner, name, value) >= 0.0:
-            raise ConfigError(f"{owner} got {name}={value!r}: expected {name} >= 0.")
+        if not 0.0 <= _real(owner, name, value) < math.inf:
+            raise ConfigError(f"{owner} got {name}={value!r}: expected a finite {name} >= 0.")
 
 
 def _check_lr(owner: str, lr: LearningRate) -> None:
