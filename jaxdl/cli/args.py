@@ -11,48 +11,35 @@ import tempfile
 from jaxdl.errors import suggest
 
 
+def _number(text: str, cast, ok, kind: str, rule: str):
+    """``cast(text)`` if it parses and satisfies ``ok``; else one argparse error naming ``kind`` or ``rule``."""
+    try:
+        value = cast(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {kind} (expected {rule})") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be {rule}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """An integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer (expected a positive integer)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
-    return value
+    return _number(text, int, lambda v: v >= 1, "an integer", "a positive integer")
 
 
 def nonnegative_int(text: str) -> int:
     """An integer ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer (expected 0 or more)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
+    return _number(text, int, lambda v: v >= 0, "an integer", "0 or more")
 
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (expected a positive number)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
-    return value
+    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a number", "a finite number > 0")
 
 
 def probability(text: str) -> float:
     """A number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (expected a value in [0, 1))") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 1)")
-    return value
+    return _number(text, float, lambda v: 0.0 <= v < 1.0, "a number", "in [0, 1)")
 
 
 def int_list(text: str) -> tuple[int, ...]:

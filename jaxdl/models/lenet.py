@@ -9,10 +9,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import ConfigError
 from jaxdl.models.layers import Linear
 from jaxdl.models.linear import flatten
-from jaxdl.models.mlp import ACTIVATIONS
+from jaxdl.models.mlp import ACTIVATIONS, check_activation
 
 MIN_SIDE = 12
 """Smallest image side LeNet accepts: 5×5 conv (padding 2), pool, 5×5 conv, pool leaves ≥ 1 pixel."""
@@ -76,11 +76,7 @@ class LeNet(nn.Module):
     def __post_init__(self) -> None:
         if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
             raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2.")
-        if self.activation not in ACTIVATIONS:
-            raise ConfigError(
-                f"activation={self.activation!r}{suggest(self.activation, ACTIVATIONS)}: "
-                f"expected one of {', '.join(ACTIVATIONS)}."
-            )
+        check_activation(self.activation)
         super().__post_init__()
 
     @nn.compact

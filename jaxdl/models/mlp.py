@@ -14,6 +14,12 @@ from jaxdl.models.linear import flatten
 ACTIVATIONS = {"relu": nn.relu, "sigmoid": nn.sigmoid, "tanh": nn.tanh, "gelu": nn.gelu, "elu": nn.elu}
 
 
+def check_activation(name: str) -> None:
+    """Raise a :class:`ConfigError` (with a close match) unless ``name`` is in :data:`ACTIVATIONS`."""
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"activation={name!r}{suggest(name, ACTIVATIONS)}: expected one of {', '.join(ACTIVATIONS)}.")
+
+
 class MLP(nn.Module):
     """Flatten → [Linear → (BatchNorm) → activation → (Dropout)] per hidden width → Linear.
 
@@ -44,11 +50,7 @@ class MLP(nn.Module):
             raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2 (or None to regress).")
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout!r}: expected a probability in [0, 1).")
-        if self.activation not in ACTIVATIONS:
-            raise ConfigError(
-                f"activation={self.activation!r}{suggest(self.activation, ACTIVATIONS)}: "
-                f"expected one of {', '.join(ACTIVATIONS)}."
-            )
+        check_activation(self.activation)
         super().__post_init__()
 
     @property
