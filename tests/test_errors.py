@@ -166,7 +166,7 @@ def test_damaged_checkpoint_is_one_clear_error(tmp_path, damage):
     payload = path.read_bytes()
     path.write_bytes(payload[: len(payload) // 2] if damage == "truncated" else b"\x93" + bytes(range(256)) * 4)
     for read in (lambda: checkpoint.load_run(path), lambda: checkpoint.restore(path, like=state_for(64))):
-        with pytest.raises(ConfigError, match=rf"checkpoint '.*ckpt' is corrupt or truncated \(\w+\); save it again."):
+        with pytest.raises(ConfigError, match=r"checkpoint '.*ckpt' is corrupt or truncated \(\w+\); save it again."):
             read()
 
 

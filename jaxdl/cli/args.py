@@ -11,12 +11,12 @@ import tempfile
 from jaxdl.errors import suggest
 
 
-def _number(text: str, cast, ok, kind: str, rule: str):
-    """``cast(text)`` if it parses and satisfies ``ok``; else one argparse error naming ``kind`` or ``rule``."""
+def _number(text: str, cast, ok, kind: str, expected: str, rule: str):
+    """``cast(text)`` if it parses and satisfies ``ok``; else one argparse error saying what was expected."""
     try:
         value = cast(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {kind} (expected {rule})") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {kind} (expected {expected})") from None
     if not ok(value):
         raise argparse.ArgumentTypeError(f"{text!r} must be {rule}")
     return value
@@ -24,22 +24,23 @@ def _number(text: str, cast, ok, kind: str, rule: str):
 
 def positive_int(text: str) -> int:
     """An integer ≥ 1."""
-    return _number(text, int, lambda v: v >= 1, "an integer", "a positive integer")
+    return _number(text, int, lambda v: v >= 1, "an integer", "a positive integer", "a positive integer")
 
 
 def nonnegative_int(text: str) -> int:
     """An integer ≥ 0."""
-    return _number(text, int, lambda v: v >= 0, "an integer", "0 or more")
+    return _number(text, int, lambda v: v >= 0, "an integer", "0 or more", "0 or more")
 
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a number", "a finite number > 0")
+    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a number", "a positive number",
+                   "a finite number > 0")
 
 
 def probability(text: str) -> float:
     """A number in [0, 1)."""
-    return _number(text, float, lambda v: 0.0 <= v < 1.0, "a number", "in [0, 1)")
+    return _number(text, float, lambda v: 0.0 <= v < 1.0, "a number", "a value in [0, 1)", "in [0, 1)")
 
 
 def int_list(text: str) -> tuple[int, ...]:

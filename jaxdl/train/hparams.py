@@ -1,0 +1,140 @@
+"""Hyperparameters of a sweep: validated value lists, the grid of runs, and arrays in the optimizer state."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl.errors import ConfigError, suggest
+
+OptimizerFn = Callable[..., optax.GradientTransformation]
+
+
+class HyperparamState(NamedTuple):
+    """Optimizer state of :func:`with_hyperparams`: the hyperparameters (scalars) and the inner state."""
+
+    hparams: dict[str, jax.Array]
+    inner: optax.OptState
+
+
+def with_hyperparams(factory: OptimizerFn, hparams: Mapping[str, Any]) -> optax.GradientTransformation:
+    """``factory(**hparams)`` with the hyperparameters kept as arrays in the optimizer state.
+
+    Each update rebuilds ``factory(**state.hparams)`` from the state, so under ``vmap`` every
+    run uses its own values while the program is traced once. The factory must accept JAX
+    scalars (e.g. ``optax.sgd``; a learning rate may also be passed on as a schedule).
+
+    >>> tx = with_hyperparams(lambda lr: optax.sgd(lr), {"lr": 0.5})
+    >>> float(tx.update({"w": jnp.ones(())}, tx.init({"w": jnp.zeros(())}))[0]["w"])
+    -0.5
+    """
+
+    def init_fn(params):
+        values = {name: jnp.asarray(value) for name, value in hparams.items()}
+        return HyperparamState(values, factory(**values).init(params))
+
+    def update_fn(updates, state, params=None):
+        updates, inner = factory(**state.hparams).update(updates, state.inner, params)
+        return updates, HyperparamState(state.hparams, inner)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def as_list(values: Any) -> list | None:
+    """A list of the items of a sequence or a 1-D numpy array; ``None`` for anything else."""
+    if isinstance(values, np.ndarray):
+        return values.tolist() if values.ndim == 1 else None
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        return None
+    return list(values)
+
+
+def check_values(name: str, given: Any) -> tuple:
+    """The values swept for ``name`` as a tuple of finite numbers."""
+    values = as_list(given)
+    if values is None:
+        shown = f"an array of shape {given.shape}" if isinstance(given, np.ndarray) else repr(given)
+        raise ConfigError(f"hparams[{name!r}] is {shown}: expected a list of numbers, e.g. [0.01, 0.1].")
+    if len(values) == 0:
+        raise ConfigError(f"hparams[{name!r}] is empty: expected at least one value.")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ConfigError(f"hparams[{name!r}] has {value!r}: expected finite numbers (flags cannot be swept).")
+    return tuple(int(v) if isinstance(v, numbers.Integral) else float(v) for v in values)
+
+
+def check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
+    """Names must match the factory's parameters; it must work on the first values and on JAX scalars."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        accepted = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        for name in hparams:
+            if name not in accepted:
+                raise ConfigError(
+                    f"hparams has {name!r}{suggest(name, accepted)}, which the optimizer function does not take: "
+                    f"expected names among {', '.join(accepted) or '(none)'}."
+                )
+        missing = [n for n in accepted if parameters[n].default is parameters[n].empty and n not in hparams]
+        if missing:
+            raise ConfigError(f"hparams lacks {', '.join(missing)}: the optimizer function requires a value for each.")
+
+    first = {name: values[0] for name, values in hparams.items()}
+    try:
+        tx = factory(**first)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"the optimizer function failed on hyperparameters {first}: {err}") from None
+    if not isinstance(tx, optax.GradientTransformation):
+        raise ConfigError(
+            f"the optimizer function returned {type(tx).__name__}: expected an optax.GradientTransformation."
+        )
+
+    def step(hp):
+        tx, params = factory(**hp), {"w": jnp.zeros((2,))}
+        return tx.update(params, tx.init(params), params)[0]
+
+    try:
+        jax.eval_shape(step, {name: jnp.asarray(value) for name, value in first.items()})
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"the optimizer function rejected array-valued hyperparameters {', '.join(hparams)} ({err}). "
+            "fit_many passes each hyperparameter as a JAX scalar so one program serves every value: use a "
+            "function that accepts arrays (optax's optimizers do; jaxdl.optim's accept an array lr, their "
+            "other arguments must be Python numbers)."
+        ) from None
+
+
+def check_seeds(given: Any) -> tuple[int, ...]:
+    """``given`` as a tuple of non-negative integer seeds."""
+    seeds = as_list(given)
+    if seeds is None:
+        raise ConfigError(f"seeds={given!r}: expected a list of seeds, e.g. range(4).")
+    if len(seeds) == 0:
+        raise ConfigError("seeds is empty: expected at least one seed.")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ConfigError(f"seeds has {seed!r}: expected non-negative integers.")
+    return tuple(int(s) for s in seeds)
+
+
+def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
+    """Every combination of the listed values, the last name varying fastest.
+
+    >>> hyperparameter_grid({"lr": [0.1, 0.3], "momentum": [0.0, 0.9]})[1]
+    {'lr': 0.1, 'momentum': 0.9}
+    """
+    names = list(hparams)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(hparams[n] for n in names))]
