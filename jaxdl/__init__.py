@@ -1,1 +1,28 @@
-"""jaxdl: the introductory PyTorch deep-learning course as pure, fast JAX."""
+"""jaxdl: the introductory PyTorch deep-learning course as pure, fast JAX.
+
+The modules load on first use (``jaxdl.train``, ``jaxdl.optim``, …), so ``import jaxdl`` is
+cheap and has no side effects.
+
+>>> import jaxdl
+>>> jaxdl.data.load("digits").num_classes
+10
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__version__ = "0.1.0"
+
+MODULES = (
+    "activations", "autograd", "checkpoint", "data", "losses", "models", "optim", "parallel",
+    "plots", "schedules", "tabular", "train", "transforms",
+)
+__all__ = list(MODULES)
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in MODULES:
+        return importlib.import_module(f"jaxdl.{name}")
+    raise AttributeError(f"module 'jaxdl' has no attribute {name!r}")

@@ -23,7 +23,9 @@ def flatten(x: jax.Array) -> jax.Array:
 class LinearRegression(nn.Module):
     """``nn.Linear(D, outputs)``: (N, ...) → (N, outputs) real predictions.
 
-    >>> LinearRegression().apply(LinearRegression().init(jax.random.key(0), jnp.ones((2, 3))), jnp.ones((2, 3))).shape
+    >>> import jax.numpy as jnp
+    >>> x = jnp.ones((2, 3))
+    >>> LinearRegression().apply(LinearRegression().init(jax.random.key(0), x), x).shape
     (2, 1)
     """
 

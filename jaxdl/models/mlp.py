@@ -28,6 +28,7 @@ class MLP(nn.Module):
     ``num_classes=None`` makes a regressor with one real output.
     Input (N, ...) → (N, num_classes) logits, or (N, 1) for a regressor.
 
+    >>> import jax.numpy as jnp
     >>> params = MLP(hidden=(8,), num_classes=3).init(jax.random.key(0), jnp.ones((2, 4)))
     >>> MLP(hidden=(8,), num_classes=3).apply(params, jnp.ones((2, 4))).shape
     (2, 3)
