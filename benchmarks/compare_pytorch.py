@@ -33,7 +33,7 @@ from benchmarks import torch_contestants as tc  # noqa: E402
 from benchmarks.measure import CONTESTANTS, Measurement, failure  # noqa: E402
 from benchmarks.options import Options, add_arguments, resolve  # noqa: E402
 from benchmarks.workloads import BATCH_SIZE, LR, WORKLOADS, load_data  # noqa: E402
-from jaxdl.cli.main import OneLineParser  # noqa: E402
+from jaxdl.cli.main import OneLineParser, run_or_report  # noqa: E402
 from jaxdl.cli.outputs import staged_output, write_json  # noqa: E402
 from jaxdl.errors import ConfigError  # noqa: E402
 
@@ -148,12 +148,7 @@ def build_parser(prog: str = "compare_pytorch.py") -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run, and turn a :class:`ConfigError` into one line on stderr and exit code 2."""
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except ConfigError as err:
-        print(f"compare_pytorch.py: error: {err}", file=sys.stderr)
-        return 2
+    return run_or_report("compare_pytorch.py", run, build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

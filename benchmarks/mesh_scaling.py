@@ -33,7 +33,7 @@ from benchmarks import jax_contestants as jc  # noqa: E402
 from benchmarks.workloads import BATCH_SIZE, LR, WORKLOADS, load_data  # noqa: E402
 from jaxdl import parallel  # noqa: E402
 from jaxdl.cli import args as types  # noqa: E402
-from jaxdl.cli.main import OneLineParser  # noqa: E402
+from jaxdl.cli.main import OneLineParser, run_or_report  # noqa: E402
 from jaxdl.cli.outputs import staged_output, write_json  # noqa: E402
 from jaxdl.errors import ConfigError  # noqa: E402
 from jaxdl.train import fit, fit_many  # noqa: E402
@@ -167,11 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     args.argv = argv
-    try:
-        return run(args)
-    except ConfigError as err:
-        print(f"mesh_scaling.py: error: {err}", file=sys.stderr)
-        return 2
+    return run_or_report("mesh_scaling.py", run, args)
 
 
 if __name__ == "__main__":

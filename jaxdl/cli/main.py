@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 
 from jaxdl.errors import ConfigError
 
@@ -28,14 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """``run(args)``'s exit code; a :class:`ConfigError` becomes one ``prog: error: ...`` line and exit code 2."""
+    try:
+        return int(run(args) or 0)
+    except ConfigError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except ConfigError as err:
-        print(f"jaxdl {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    return run_or_report(f"jaxdl {args.command}", args.run, args)
 
 
 if __name__ == "__main__":
