@@ -45,6 +45,7 @@ PROTOCOL = (f"batch {BATCH_SIZE} (last partial batch kept), SGD lr {LR}, cross-e
 RUNNERS: dict[int, Callable] = {
     1: tc.course_loop, 2: tc.eager_on_device, 3: tc.compiled_step, 4: tc.func_vmap,
     5: jc.python_loop, 6: jc.compiled_fit, 7: jc.vmapped_fits, 8: jc.sequential_fits,
+    9: jc.vmapped_lr_sweep, 10: jc.sequential_lr_sweep,
 }
 """Contestant number -> function(workload, data, *, precision, epochs, seed, **extra); 1-4 take torch data."""
 
@@ -52,7 +53,8 @@ RUNNERS: dict[int, Callable] = {
 def plan(opts: Options, workload: str) -> list[tuple[int, int, dict]]:
     """``(contestant, N, extra keyword arguments)`` for every selected run on ``workload``.
 
-    Scaling workloads get every N of ``--models`` and the sequential fits; the others N = 1.
+    Scaling workloads get every N of ``--models``, the learning-rate sweeps and the sequential
+    fits; the others N = 1.
     """
     scaling = workload in opts.scaling_workloads
     counts = opts.models if scaling else (1,)
@@ -62,6 +64,8 @@ def plan(opts: Options, workload: str) -> list[tuple[int, int, dict]]:
     jobs += [(5, 1, {}), (6, 1, {})]
     jobs += [(7, n, {"models": n}) for n in counts]
     jobs += [(8, max(sequential), {"counts": sequential})] if sequential else []
+    jobs += [(9, n, {"models": n}) for n in counts] if scaling else []
+    jobs += [(10, max(sequential), {"counts": sequential})] if sequential else []
     return [job for job in jobs if job[0] in opts.contestants]
 
 

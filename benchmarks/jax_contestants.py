@@ -1,7 +1,8 @@
-"""The jaxdl contestants (5–8): a Python loop over a jitted step, ``fit``, ``fit_many``, N sequential fits.
+"""The jaxdl contestants (5–10): a Python loop over a jitted step, ``fit``, ``fit_many``, N sequential fits.
 
 All train the workload's linen model (torch's default init) with ``optax.sgd(0.1)`` on the
-same arrays as the PyTorch contestants, placed on the device once.
+same arrays as the PyTorch contestants, placed on the device once; the learning-rate sweeps
+(9, 10) use the N rates of :func:`sweep_rates` instead.
 """
 
 from __future__ import annotations
@@ -93,24 +94,57 @@ def compiled_fit(workload: Workload, ds: jdata.Dataset, *, precision: str, epoch
     return _timed_fit(build_model(workload), optax.sgd(LR), workload, ds, precision=precision, epochs=epochs, seed=seed)
 
 
-def vmapped_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
-                 models: int) -> Measurement:
-    """Contestant 7: :func:`jaxdl.train.fit_many` with seeds ``seed … seed + models - 1``.
+def sweep_rates(models: int) -> list[float]:
+    """The N learning rates of contestants 9 and 10: geometric from LR / 4 up to LR (just LR for N = 1)."""
+    return np.geomspace(LR / 4, LR, models).tolist() if models > 1 else [LR]
 
-    Steady epochs are ``fit_many``'s own ``epoch_time`` (train and test evaluation of all
-    models); the warm-up is the rest of the call's wall time (init, compile, first epoch).
-    """
+
+def _timed_fit_many(contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int,
+                    models: int, **kwargs) -> Measurement:
     fit_many = getattr(train, "fit_many", None)
     if fit_many is None:
         raise RuntimeError("jaxdl.train.fit_many is not in this checkout")
     start = time.perf_counter()
-    result = fit_many(build_model(workload), ds, optimizer=optax.sgd(LR), epochs=epochs, batch_size=BATCH_SIZE,
-                      seeds=tuple(range(seed, seed + models)))
+    result = fit_many(build_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, **kwargs)
     wall = time.perf_counter() - start
     steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
     acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))
-    return Measurement(7, workload.name, precision, models, int(ds.train[0].shape[0]),
+    return Measurement(contestant, workload.name, precision, models, int(ds.train[0].shape[0]),
                        [wall - sum(steady)] + steady, acc, _steps(ds))
+
+
+def vmapped_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
+                 models: int) -> Measurement:
+    """Contestant 7: :func:`jaxdl.train.fit_many` with seeds ``seed … seed + models - 1``.
+
+    Every run shuffles with its own seed, so each model gathers its own batches. Steady
+    epochs are ``fit_many``'s own ``epoch_time`` (train and test evaluation of all models);
+    the warm-up is the rest of the call's wall time (init, compile, first epoch).
+    """
+    return _timed_fit_many(7, workload, ds, precision=precision, epochs=epochs, models=models,
+                           optimizer=optax.sgd(LR), seeds=tuple(range(seed, seed + models)))
+
+
+def vmapped_lr_sweep(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
+                     models: int) -> Measurement:
+    """Contestant 9: :func:`jaxdl.train.fit_many` over the N rates of :func:`sweep_rates`, one seed.
+
+    All runs share the seed, hence the shuffling: each step gathers one batch for all N
+    models, and a layer's N matmuls become one wide matmul. Timed as contestant 7.
+    """
+    return _timed_fit_many(9, workload, ds, precision=precision, epochs=epochs, models=models,
+                           optimizer=lambda lr: optax.sgd(lr), hparams={"lr": sweep_rates(models)}, seeds=(seed,))
+
+
+def _summed(contestant: int, fits: list[Measurement], counts: tuple[int, ...]) -> list[Measurement]:
+    """For each N in ``counts``, epoch k of "N fits" is the sum of epoch k of the first N fits."""
+    rows = []
+    for n in sorted(counts):
+        times = np.sum([f.epoch_times for f in fits[:n]], axis=0).tolist()
+        acc = float(np.mean([f.test_acc for f in fits[:n]]))
+        rows.append(Measurement(contestant, fits[0].workload, fits[0].precision, n, fits[0].train_size, times, acc,
+                                fits[0].steps_per_epoch, note="measured"))
+    return rows
 
 
 def sequential_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
@@ -119,16 +153,22 @@ def sequential_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, ep
 
     The fits share one model and one optimizer object, as a loop over seeds would, so the
     compiled epoch is reused (a new optimizer object per fit would recompile it each time).
-    For each N in ``counts``, epoch k of "N sequential fits" is the sum of epoch k of the
-    first N fits, every one of them measured; nothing is extrapolated.
+    Every fit is measured; nothing is extrapolated.
     """
     model, tx = build_model(workload), optax.sgd(LR)
     fits = [_timed_fit(model, tx, workload, ds, precision=precision, epochs=epochs, seed=seed + i)
             for i in range(max(counts))]
-    rows = []
-    for n in sorted(counts):
-        times = np.sum([f.epoch_times for f in fits[:n]], axis=0).tolist()
-        acc = float(np.mean([f.test_acc for f in fits[:n]]))
-        rows.append(Measurement(8, workload.name, precision, n, fits[0].train_size, times, acc,
-                                fits[0].steps_per_epoch, note="measured"))
-    return rows
+    return _summed(8, fits, counts)
+
+
+def sequential_lr_sweep(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
+                        counts: tuple[int, ...]) -> list[Measurement]:
+    """Contestant 10: one fit per rate of ``sweep_rates(max(counts))``, one after another, one seed.
+
+    Each fit gets ``optax.sgd(lr)``, a new optimizer object, as a loop over rates would write
+    it, so each fit compiles its epoch (in its warm-up). Summed as contestant 8.
+    """
+    model = build_model(workload)
+    fits = [_timed_fit(model, optax.sgd(lr), workload, ds, precision=precision, epochs=epochs, seed=seed)
+            for lr in sweep_rates(max(counts))]
+    return _summed(10, fits, counts)

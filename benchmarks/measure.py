@@ -22,8 +22,10 @@ CONTESTANTS = {
     6: "jaxdl fit (one compiled epoch: scan over batches)",
     7: "jaxdl fit_many (vmap over N models)",
     8: "N jaxdl fits one after another",
+    9: "jaxdl fit_many over N learning rates, one seed (shared batches)",
+    10: "N jaxdl fits over N learning rates, one after another",
 }
-MULTI_MODEL = (4, 7, 8)
+MULTI_MODEL = (4, 7, 8, 9, 10)
 """Contestants that train N models; the others train one."""
 
 EpochFn = Callable[[], tuple[float, int]]

@@ -38,8 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="workloads that get every N of --models; the others get N=1 (default mlp)")
     parser.add_argument("--sequential-max", type=types.positive_int, default=None,
                         help="measure N sequential fits only for N up to this (default 8)")
-    parser.add_argument("--contestants", type=types.int_list, default=(1, 2, 3, 4, 5, 6, 7, 8),
-                        help="which contestants to run, 1-8 (default all)")
+    parser.add_argument("--contestants", type=types.int_list, default=tuple(range(1, 11)),
+                        help="which contestants to run, 1-10 (default all)")
     parser.add_argument("--precisions", default=None,
                         help="matmul precisions: float32 on CPU; highest,tf32 on GPU (default: all of the device's)")
     parser.add_argument("--train-size", type=types.positive_int, default=None, help="training images (default 60000)")
@@ -111,8 +111,8 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
     base = {**FULL, "models": DEFAULT_MODELS[device]} | (QUICK if args.quick else {})
     pick = {name: getattr(args, name) if getattr(args, name) is not None else base[name] for name in base}
     for number in args.contestants:
-        if not 1 <= number <= 8:
-            raise ConfigError(f"--contestants has {number}: expected numbers from 1 to 8.")
+        if not 1 <= number <= 10:
+            raise ConfigError(f"--contestants has {number}: expected numbers from 1 to 10.")
     precisions = PRECISION_NAMES[device]
     return Options(
         device=device,

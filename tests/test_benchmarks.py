@@ -53,7 +53,8 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
 def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
     _, results = quick_run
     rows = _rows(results)
-    assert set(rows) == {(1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2)}
+    assert set(rows) == {(1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2),
+                         (9, 1), (9, 2), (10, 1), (10, 2)}
     for (k, n), row in rows.items():
         if k == 3 and row["error"]:  # torch.compile may be unusable (no compiler); then it must say why
             assert row["error"].strip()
@@ -91,9 +92,10 @@ def test_speedups_and_throughput_follow_from_the_epoch_times(quick_run):
 def test_sequential_fits_add_up_the_measured_fits(quick_run):
     _, results = quick_run
     rows = _rows(results)
-    one, two = rows[(8, 1)], rows[(8, 2)]
-    assert one["note"] == two["note"] == "measured"
-    assert all(b > a for a, b in zip(one["epoch_times"], two["epoch_times"]))
+    for k in (8, 10):
+        one, two = rows[(k, 1)], rows[(k, 2)]
+        assert one["note"] == two["note"] == "measured"
+        assert all(b > a for a, b in zip(one["epoch_times"], two["epoch_times"]))
 
 
 def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
@@ -101,12 +103,14 @@ def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
 
 
 def test_cpu_targets_are_computed_from_the_numbers():
-    rows = [_m(1, 10.0), _m(2, 1.0), _m(6, 0.5), _m(7, 2.0, models=8), _m(8, 4.0, models=8)]
+    rows = [_m(1, 10.0), _m(2, 1.0), _m(6, 0.5), _m(7, 2.0, models=8), _m(8, 4.0, models=8),
+            _m(9, 3.0, models=8), _m(10, 4.0, models=8)]
     got = [(round(v["value"], 6), v["met"]) for v in report.targets(rows, "cpu", ["float32"])]
-    assert got == [(20.0, True), (2.0, True), (2.0, True)]  # fit vs c1, fit vs c2, fit_many 8 vs 8 sequential
+    # fit vs c1, fit vs c2, fit_many vs sequential fits over 8 seeds, then over 8 learning rates
+    assert got == [(20.0, True), (2.0, True), (2.0, True), (1.333333, False)]
     slow_fit = [_m(1, 10.0), _m(2, 1.0), _m(6, 2.0)]
     met = [(v["value"], v["met"]) for v in report.targets(slow_fit, "cpu", ["float32"])]
-    assert met == [(5.0, False), (0.5, False), (None, None)]
+    assert met == [(5.0, False), (0.5, False), (None, None), (None, None)]
 
 
 def test_gpu_targets_include_latency_and_256_models():
@@ -118,12 +122,15 @@ def test_gpu_targets_include_latency_and_256_models():
 
 def test_failed_rows_and_unmeasured_sequential_fits_are_labelled_not_invented():
     rows = [_m(1, 1.0), failure(3, "mlp", "float32", 1, 1000, RuntimeError("no compiler\ndetails")),
-            _m(7, 1.0), _m(7, 2.0, models=64), _m(8, 1.0), _m(4, 3.0, models=64)]
+            _m(7, 1.0), _m(7, 2.0, models=64), _m(8, 1.0), _m(4, 3.0, models=64), _m(10, 1.5)]
     table = "\n".join(report.results_table(rows))
     assert "failed: RuntimeError: no compiler |" in table
     scaling = report.scaling_table(rows, "mlp", "float32")
-    assert scaling[-1] == "| 64 | 2 | 3 | not measured |"
-    assert scaling[-2] == "| 1 | 1 | not measured | 1 (measured) |"
+    assert scaling[2] == ("| N | jaxdl fit_many, N seeds | jaxdl fit_many, N learning rates | torch.func vmap "
+                          "| N sequential jaxdl fits, N seeds (measured) "
+                          "| N sequential jaxdl fits, N learning rates (measured) |")
+    assert scaling[-1] == "| 64 | 2 | not measured | 3 | not measured | not measured |"
+    assert scaling[-2] == "| 1 | 1 | not measured | not measured | 1 | 1.5 |"
 
 
 def test_time_epochs_times_each_call():
@@ -143,15 +150,15 @@ def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error(
         options.resolve(parser.parse_args(["--workloads", "mpl"]), gpu_available=False)
     with pytest.raises(ConfigError, match="--precisions has 'tf32'"):
         options.resolve(parser.parse_args(["--precisions", "tf32"]), gpu_available=False)
-    with pytest.raises(ConfigError, match="--contestants has 9"):
-        options.resolve(parser.parse_args(["--contestants", "1,9"]), gpu_available=False)
+    with pytest.raises(ConfigError, match="--contestants has 11: expected numbers from 1 to 10"):
+        options.resolve(parser.parse_args(["--contestants", "1,11"]), gpu_available=False)
 
 
 def test_plan_gives_every_n_and_the_sequential_fits_only_to_scaling_workloads():
     opts = options.resolve(compare_pytorch.build_parser().parse_args(
-        ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8"]), gpu_available=False)
-    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "mlp")] == [(1, 1), (4, 1), (4, 8), (4, 64), (7, 1), (7, 8),
-                                                                       (7, 64), (8, 8)]
+        ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8,9,10"]), gpu_available=False)
+    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "mlp")] == [
+        (1, 1), (4, 1), (4, 8), (4, 64), (7, 1), (7, 8), (7, 64), (8, 8), (9, 1), (9, 8), (9, 64), (10, 8)]
     assert compare_pytorch.plan(opts, "mlp")[-1][2] == {"counts": (1, 8)}
     assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "softmax")] == [(1, 1), (4, 1), (7, 1)]
 

@@ -1,5 +1,6 @@
 """fit_many: N vmapped runs reproduce N separate fits, compile once, chunk without changing results."""
 
+import functools
 import json
 
 import jax
@@ -12,7 +13,9 @@ from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
 from jaxdl.train import fit, fit_many, hyperparameter_grid
-from jaxdl.train.many import many_epoch
+from jaxdl.train.hparams import with_hyperparams
+from jaxdl.train.many import _many_epoch_fn, init_many, many_epoch
+from jaxdl.train.objective import objective_for
 
 SEEDS = [0, 1, 2, 3]
 LRS = [0.1, 0.3]
@@ -82,6 +85,44 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
     assert len(set(final.tolist())) == 16
     assert final[-1] < final[0] - 0.1
     assert result.runs == [{"seed": 0, "lr": lr} for lr in lrs.tolist()]
+
+
+def test_one_seed_lr_sweep_with_dropout_and_batch_norm_matches_one_fit_per_rate(digits):
+    model = models.MLP(hidden=(32,), dropout=0.5, batch_norm=True)
+    result = fit_many(model, digits, optimizer=lambda lr: optax.sgd(lr, momentum=0.9), hparams={"lr": LRS},
+                      seeds=[7], epochs=2, batch_size=64)
+    for i, lr in enumerate(LRS):
+        single = fit(model, digits, optimizer=optax.sgd(lr, momentum=0.9), epochs=2, batch_size=64, seed=7)
+        assert max_abs_diff(single.state.params, result.run_state(i).params) < 1e-6
+        assert jax.random.key_data(single.state.key).tolist() == jax.random.key_data(result.run_state(i).key).tolist()
+        for key in METRICS:  # the test metrics use the running batch-norm statistics
+            np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
+
+
+def _training_gathers(same_seed: bool, digits) -> list[tuple[int, ...]]:
+    """Shapes of the gathers from the training images in the traced epoch of 3 runs."""
+    model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
+    (X, y), (X_test, y_test) = digits.train, digits.test
+    states = init_many(model, with_hyperparams(optimizer, {"lr": 0.1}), X[:1],
+                       [(jax.random.key(0), {"lr": lr}) for lr in (0.1, 0.2, 0.3)], optimizer)
+    epoch = functools.partial(_many_epoch_fn, batch_size=64, objective=objective_for(model), target_axis=None,
+                              transform=None, eval_transform=None, same_seed=same_seed)
+    shapes = []
+
+    def walk(jaxpr):
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name == "gather" and eqn.invars[0].aval.shape == X.shape:
+                shapes.append(eqn.outvars[0].aval.shape)
+            for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+                walk(sub)
+
+    walk(jax.make_jaxpr(epoch)(states, X, y, X_test, y_test).jaxpr)
+    return shapes
+
+
+def test_runs_of_one_seed_gather_each_batch_once_for_all(digits):
+    assert _training_gathers(True, digits) == [(64, 8, 8, 1)]
+    assert _training_gathers(False, digits) == [(3, 64, 8, 8, 1)]
 
 
 @pytest.mark.slow

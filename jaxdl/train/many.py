@@ -83,20 +83,28 @@ class ManyResult:
 
 
 def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
-                   transform: Transform | None, eval_transform: Transform | None,
+                   transform: Transform | None, eval_transform: Transform | None, same_seed: bool = False,
                    run_sharding: NamedSharding | None = None):
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
 
+    With ``same_seed`` every run carries the same key (one seed, many hyperparameters), so
+    the key is taken once, outside the ``vmap``: all runs then gather the same batch, and a
+    layer's matmul becomes one wide ``(B, d) @ (d, N*k)`` product instead of N small ones.
     ``run_sharding`` keeps the returned states split along the run axis over its mesh and
     gathers the (small) metrics onto every device, so each process can read them.
     """
 
-    def one(state, y, y_test):
-        state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective, transform=transform)
+    def one(state, key, y, y_test):
+        state, train = train_epoch_fn(state.replace(key=key), X, y, batch_size=batch_size, objective=objective,
+                                      transform=transform)
         test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
-        return state, train, test
+        return state.replace(key=None), state.key, train, test
 
-    states, train, test = jax.vmap(one, in_axes=(0, target_axis, target_axis))(states, y, y_test)
+    key_axis = None if same_seed else 0
+    keys = states.key[0] if same_seed else states.key
+    new, keys, train, test = jax.vmap(one, in_axes=(0, key_axis, target_axis, target_axis),
+                                      out_axes=(0, key_axis, 0, 0))(states.replace(key=None), keys, y, y_test)
+    states = new.replace(key=jnp.broadcast_to(keys, states.key.shape))
     if run_sharding is not None:
         states = parallel.constrain(states, run_sharding)
         train, test = parallel.constrain((train, test), parallel.replicated_like(run_sharding))
@@ -105,7 +113,8 @@ def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: 
 
 many_epoch = jax.jit(
     _many_epoch_fn, donate_argnums=0,
-    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform", "run_sharding"),
+    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform", "same_seed",
+                     "run_sharding"),
 )
 """The compiled epoch of N runs: ``(states, X, y, X_test, y_test) -> (states, train, test)``."""
 
@@ -131,13 +140,14 @@ def run_epochs(
     chunks: list[TrainState], data: tuple, *, epochs: int, batch_size: int, objective: Objective,
     num_runs: int, targets_per_run: bool = False, callback: ManyCallback | None = None,
     transforms: tuple[Transform | None, Transform | None] = (None, None), regression: RegressionScale | None = None,
-    run_sharding: NamedSharding | None = None,
+    same_seed: bool = False, run_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Train the chunks of stacked states for ``epochs``; every call of the epoch reuses one program.
 
     ``data`` is ``(X, y, X_test, y_test)``; with ``targets_per_run`` ``y`` and ``y_test`` are
     lists with one stacked (chunk, n, ...) target array per chunk. ``transforms`` are the
-    training and test transforms; ``regression`` finishes each row as ``fit`` does; ``run_sharding``
+    training and test transforms; ``regression`` finishes each row as ``fit`` does; ``same_seed``
+    says every run carries one key (see :func:`_many_epoch_fn`); ``run_sharding``
     splits each chunk's runs over a mesh (chunks placed with :func:`jaxdl.parallel.shard_runs`). Returns the
     states of the first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and
     divergence flags.
@@ -153,7 +163,7 @@ def run_epochs(
             yi, yti = (y[i], y_test[i]) if targets_per_run else (y, y_test)
             chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size, objective=objective,
                                                 target_axis=axis, transform=transforms[0], eval_transform=transforms[1],
-                                                run_sharding=run_sharding)
+                                                same_seed=same_seed, run_sharding=run_sharding)
             outputs.append((train, test))
         train, test = jax.tree.map(lambda *parts: np.concatenate(parts)[:num_runs], *jax.device_get(outputs))
         seconds = time.perf_counter() - start
@@ -295,6 +305,7 @@ def fit_many(
         arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.runs_sharding(mesh)
     state, history, times, diverged = run_epochs(
         chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
-        callback=callback, transforms=(transform, eval_transform), regression=regression, run_sharding=run_sharding,
+        callback=callback, transforms=(transform, eval_transform), regression=regression,
+        same_seed=len(set(seeds)) == 1, run_sharding=run_sharding,
     )
     return ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=diverged)
