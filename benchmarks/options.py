@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import os
 import shlex
 from pathlib import Path
 
@@ -81,11 +82,17 @@ class Options:
                  "--train-size", str(self.train_size), "--test-size", str(self.test_size), "--seed", str(self.seed)]
         if self.data_dir:
             parts += ["--data-dir", self.data_dir]
-        return shlex.join(parts + ["--out", out])
+        return shlex.join(parts + ["--out", shown_path(out)])
 
     def default_out(self, slug: str) -> str:
         """``benchmarks/results/<slug>-<YYYY-MM-DD>`` in this checkout, wherever the command runs from."""
         return str(RESULTS / f"{slug}-{datetime.date.today().isoformat()}")
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it (for the printed command), else as given."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def _join(values: tuple[int, ...]) -> str:

@@ -92,17 +92,19 @@ def _fmt(value: float | None, spec: str) -> str:
 def results_table(rows: Sequence[Measurement]) -> list[str]:
     """Markdown lines of the main table, one line per row (a failed row says why)."""
     lines = [
-        "| precision | workload | # | contestant | N | steps/epoch | warm-up s | epoch s (median) | images/s | vs 1 | vs 2 | test acc |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| precision | workload | # | contestant | N | steps/epoch | warm-up s | epoch s (median) | whole run s "
+        "| images/s | vs 1 | vs 2 | test acc |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         head = f"| {r.precision} | {r.workload} | {r.contestant} | {CONTESTANTS[r.contestant]} | {r.models}"
         if not r.ok:
-            lines.append(f"{head} | – | failed: {r.error} | – | – | – | – | – |")
+            lines.append(f"{head} | – | failed: {r.error} | – | – | – | – | – | – |")
             continue
         v1, v2 = (speedup(r, find(rows, k, r.workload, r.precision)) for k in (1, 2))
         lines.append(
-            f"{head} | {r.steps_per_epoch} | {r.warmup_s:.3g} | {r.steady_s:.3g} | {r.images_per_s:,.0f} "
+            f"{head} | {r.steps_per_epoch} | {r.warmup_s:.3g} | {r.steady_s:.3g} | {sum(r.epoch_times):.3g} "
+            f"| {r.images_per_s:,.0f} "
             f"| {_fmt(v1, '.2f')}× | {_fmt(v2, '.2f')}× | {r.test_acc:.3f} |"
         )
     return lines
@@ -146,6 +148,7 @@ def markdown(meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], 
         "- Workloads: " + "; ".join(f"**{k}**: {v}" for k, v in meta["workloads"].items()),
         "", "## Results", "",
         "Warm-up = first epoch (includes compilation). Epoch = median of the timed epochs after it. "
+        "Whole run = warm-up plus every timed epoch. "
         "images/s counts all N models. vs 1 / vs 2 = images/s over contestant 1 / 2 on the same workload and precision.",
         "", *results_table(rows), "", "## Targets", "",
         "| target | precision | value | met |", "|---|---|---|---|",

@@ -232,3 +232,33 @@ def test_both_frameworks_build_the_same_model(name):
     out = model.apply({**variables, "params": params}, jnp.asarray(x), train=False)
     expected = net(torch.from_numpy(x).reshape(5, 1, 28, 28)).detach().numpy()
     np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_matmul_bound_shared_batches_compute_what_per_model_batches_compute():
+    from benchmarks.matmul_bound import matmul_epoch
+
+    X = jax.random.uniform(jax.random.key(1), (600, 784))
+    W = jax.random.normal(jax.random.key(2), (3, 784, 256)) * 0.01
+    key = jax.random.key(3)
+    shared = matmul_epoch(X, W, key, shared=True)
+    per_model = matmul_epoch(X, W, jnp.broadcast_to(key, (3,)), shared=False)
+    assert shared.shape == W.shape
+    assert float(jnp.abs(shared - W).max()) > 1e-4  # it trained
+    np.testing.assert_allclose(shared, per_model, rtol=0, atol=1e-6)
+
+
+def test_matmul_bound_writes_its_table_and_bounds_follow_from_the_times(tmp_path, capsys):
+    from benchmarks import matmul_bound
+
+    out = tmp_path / "bound"
+    assert matmul_bound.main(["--models", "2", "--train-size", "512", "--repeats", "1", "--out", str(out)]) == 0
+    saved = json.loads((out / "matmul_bound.json").read_text())
+    r = saved["result"]
+    for name in ("per_model", "shared"):
+        assert r[name]["speedup_bound"] == pytest.approx(2 * r["one_model_s"] / r[name]["epoch_s"])
+        assert r[name]["gflops"] == pytest.approx(2 * r["one_model_gflops"] * r["one_model_s"] / r[name]["epoch_s"])
+    assert saved["meta"]["command"] in (out / "matmul_bound.md").read_text()
+    with pytest.raises(SystemExit) as exit_info:
+        matmul_bound.main(["--models", "0", "--out", str(tmp_path / "bad")])
+    assert exit_info.value.code == 2
+    assert "--models" in capsys.readouterr().err and not (tmp_path / "bad").exists()
