@@ -64,3 +64,16 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, 
     assert len(err) == 1, err
     assert message in err[0]
     assert sorted(os.listdir(tmp_path)) == ["FILE"]
+
+
+def test_ctrl_c_while_loading_data_is_one_line_exit_130_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    from jaxdl import data
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "load", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "jaxdl train: interrupted before any output was written.\n"
+    assert not out.exists()

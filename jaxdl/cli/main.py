@@ -30,12 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
-    """``run(args)``'s exit code; a :class:`ConfigError` becomes one ``prog: error: ...`` line and exit code 2."""
+    """``run(args)``'s exit code; a :class:`ConfigError` becomes one ``prog: error: ...`` line and exit code 2.
+
+    Ctrl-C that ``run`` does not handle itself (e.g. while loading data or compiling) is one
+    ``prog: interrupted`` line and exit code 130; outputs are staged, so nothing was written.
+    """
     try:
         return int(run(args) or 0)
     except ConfigError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted before any output was written.", file=sys.stderr)
+        return 130
 
 
 def main(argv: list[str] | None = None) -> int:
