@@ -101,11 +101,8 @@ def sweep_rates(models: int) -> list[float]:
 
 def _timed_fit_many(contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int,
                     models: int, **kwargs) -> Measurement:
-    fit_many = getattr(train, "fit_many", None)
-    if fit_many is None:
-        raise RuntimeError("jaxdl.train.fit_many is not in this checkout")
     start = time.perf_counter()
-    result = fit_many(build_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, **kwargs)
+    result = train.fit_many(build_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, **kwargs)
     wall = time.perf_counter() - start
     steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
     acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))

@@ -54,24 +54,17 @@ def matmul_epoch(X: jax.Array, W: jax.Array, key: jax.Array, *, shared: bool) ->
     def plan(k):
         return jax.random.permutation(k, n)[: steps * BATCH_SIZE].reshape(steps, BATCH_SIZE)
 
-    if shared:
-        wide = jnp.moveaxis(W, 0, 1).reshape(IN, models * HIDDEN)
-
-        def body(w, rows):
-            x = X[rows]
-            return w - x.T @ (jnp.maximum(x @ w, 0.0) * 1e-6), None
-
-        wide = jax.lax.scan(body, wide, plan(key))[0]
-        return jnp.moveaxis(wide.reshape(IN, models, HIDDEN), 1, 0)
-
-    def one(w, k):
+    def train(w, k):  # w (784, k·256): one model, or N side by side
         def body(w, rows):
             x = X[rows]
             return w - x.T @ (jnp.maximum(x @ w, 0.0) * 1e-6), None
 
         return jax.lax.scan(body, w, plan(k))[0]
 
-    return jax.vmap(one)(W, key)
+    if shared:
+        wide = train(jnp.moveaxis(W, 0, 1).reshape(IN, models * HIDDEN), key)
+        return jnp.moveaxis(wide.reshape(IN, models, HIDDEN), 1, 0)
+    return jax.vmap(train)(W, key)
 
 
 _compiled = jax.jit(matmul_epoch, static_argnames="shared")

@@ -46,8 +46,9 @@ def targets(rows: Sequence[Measurement], device: str, precisions: Sequence[str])
     """The issue's performance targets for ``device``, each with its value and whether it is met.
 
     CPU: ``fit`` ≥ 10× contestant 1 and ≥ 1× contestant 2 on the MLP; 8 vmapped MLPs
-    ≥ 1.4× the images/s of 8 sequential fits, over seeds (7 vs 8) and over learning rates (9 vs 10). GPU (stated for an H100): ``fit`` ≤ 5 ms per
-    MLP epoch; ≥ 100× c1, ≥ 5× c2, ≥ 1.5× c3; 256 vmapped MLPs ≤ 4× the epoch time of one fit.
+    ≥ 1.4× the images/s of 8 sequential fits, over seeds (7 vs 8) and over learning rates
+    (9 vs 10). GPU (stated for an H100): ``fit`` ≤ 5 ms per MLP epoch; ≥ 100× c1, ≥ 5× c2,
+    ≥ 1.5× c3; 256 vmapped MLPs ≤ 4× the epoch time of one fit.
     A target whose rows were not measured has ``met`` None.
     """
     out = []
