@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import jax
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from jaxdl import checkpoint, data, idx
+from jaxdl.cli import resume
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import LinearRegression
@@ -170,3 +172,21 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
         f"jaxdl train: interrupted; metrics.json, timing.json and curves.png hold the {saved.epochs_done} epochs of "
         f"the checkpoint. Continue with: jaxdl train --resume {out}")
     assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.json", "timing.json"]
+
+
+def test_ctrl_c_while_a_checkpoint_is_written_lands_after_the_folder_knows_it(tmp_path, monkeypatch):
+    """SIGINT arriving just after the file is replaced must not leave the folder's history one epoch behind."""
+    written = checkpoint.save_run
+
+    def save_then_interrupt(*args, **kwargs):
+        written(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(checkpoint, "save_run", save_then_interrupt)
+    folder = resume.RunFolder(str(tmp_path / "run"), {"lr": 0.1}, epochs=4, every=1)
+    result = SimpleNamespace(state={"w": np.ones(2)}, history={"loss": [0.5, 0.4]})
+    with pytest.raises(KeyboardInterrupt):
+        folder.save_epoch(result)
+    assert folder.history == {"loss": [0.5, 0.4]}
+    assert checkpoint.load_run(folder.path).history == folder.history
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -10,8 +10,12 @@ in ``--out`` changes before the first checkpoint of the new run is ready to be w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import signal
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -144,14 +148,31 @@ class RunFolder:
         if done % self.every and done != self.epochs:
             return
         history = {k: list(v) for k, v in result.history.items()}
-        try:
-            if not self._prepared:
-                prepare(self.out, fresh=self._fresh)
-                self._prepared = True
-            checkpoint.save_run(self.path, result.state, config=self.config, history=history)
-        except OSError as err:
-            raise ConfigError(f"--out {self.out!r}: cannot write the checkpoint ({err.strerror or err}).") from None
-        self.history = history
+        with _interrupt_held():
+            try:
+                if not self._prepared:
+                    prepare(self.out, fresh=self._fresh)
+                    self._prepared = True
+                checkpoint.save_run(self.path, result.state, config=self.config, history=history)
+            except OSError as err:
+                raise ConfigError(f"--out {self.out!r}: cannot write the checkpoint ({err.strerror or err}).") from None
+            self.history = history
+
+
+@contextlib.contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, so :attr:`RunFolder.history` always matches the file on disk."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)
 
 
 def divergence_message(err: Exception, folder: RunFolder) -> str:
