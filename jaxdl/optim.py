@@ -91,11 +91,46 @@ def _grad_prelude(maximize: bool, weight_decay: float) -> list[optax.GradientTra
     return parts
 
 
-def _finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool):
+class _Configured(optax.GradientTransformation):
+    """An optimizer equal to any other built by the same call with equal arguments.
+
+    ``fit`` keys its compiled epoch on the optimizer, so ``fit(..., optimizer=optim.sgd(lr=0.1))``
+    called twice compiles once. An argument that cannot be hashed (an array ``lr``, e.g. a
+    traced one under ``vmap``) makes the optimizer equal only to itself.
+    """
+
+    def __new__(cls, init, update, config: tuple | None):
+        self = super().__new__(cls, init, update)
+        self._config = config
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if self._config is None:
+            return self is other
+        return isinstance(other, _Configured) and self._config == other._config
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return id(self) if self._config is None else hash(self._config)
+
+
+def _config(owner: str, args: dict[str, Any]) -> tuple | None:
+    """``(owner, arguments)`` as a hashable key, or None when an argument is not hashable."""
+    key = (owner, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, config: tuple | None):
     """Chain the parts; when weight decay reads ``params``, insist on them with a clear error."""
     chained = optax.chain(*parts)
     if not needs_params:
-        return optax.GradientTransformation(chained.init, chained.update)
+        return _Configured(chained.init, chained.update, config)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -104,7 +139,7 @@ def _finish(owner: str, parts: list[optax.GradientTransformation], needs_params:
             )
         return chained.update(updates, state, params)
 
-    return optax.GradientTransformation(chained.init, update_fn)
+    return _Configured(chained.init, update_fn, config)
 
 
 def sgd(
@@ -133,6 +168,7 @@ def sgd(
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
     [-0.1 -0.1]
     """
+    config = _config("SGD", locals())
     _check_lr("SGD", lr)
     _at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
     _real("SGD", "dampening", dampening)
@@ -147,7 +183,7 @@ def sgd(
             optax.trace(momentum, nesterov) if dampening == 0 else dampened_trace(momentum, dampening)
         )
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("SGD", parts, weight_decay != 0)
+    return _finish("SGD", parts, weight_decay != 0, config)
 
 
 def adagrad(
@@ -176,6 +212,7 @@ def adagrad(
     >>> print(tx.update({"w": jnp.full(2, 4.0)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
     [-0.1 -0.1]
     """
+    config = _config("Adagrad", locals())
     _check_lr("Adagrad", lr)
     _at_least_zero(
         "Adagrad", lr_decay=lr_decay, weight_decay=weight_decay,
@@ -190,7 +227,7 @@ def adagrad(
         scale_by_torch_adagrad(initial_accumulator_value, eps),
         optax.scale_by_learning_rate(decayed if lr_decay != 0 else lr),
     ]
-    return _finish("Adagrad", parts, weight_decay != 0)
+    return _finish("Adagrad", parts, weight_decay != 0, config)
 
 
 def rmsprop(
@@ -221,6 +258,7 @@ def rmsprop(
     >>> print(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
     [-0.09999999]
     """
+    config = _config("RMSprop", locals())
     _check_lr("RMSprop", lr)
     _at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
     scale = optax.scale_by_stddev if centered else optax.scale_by_rms
@@ -229,7 +267,7 @@ def rmsprop(
     if momentum > 0:
         parts.append(optax.trace(momentum))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("RMSprop", parts, weight_decay != 0)
+    return _finish("RMSprop", parts, weight_decay != 0, config)
 
 
 def adadelta(
@@ -257,13 +295,14 @@ def adadelta(
     >>> float(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"][0]) < 0
     True
     """
+    config = _config("Adadelta", locals())
     _check_lr("Adadelta", lr)
     if not 0.0 <= _real("Adadelta", "rho", rho) <= 1.0:
         raise ConfigError(f"Adadelta got rho={rho!r}: expected 0 <= rho <= 1.")
     _at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
     parts = _grad_prelude(maximize, weight_decay)
     parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
-    return _finish("Adadelta", parts, weight_decay != 0)
+    return _finish("Adadelta", parts, weight_decay != 0, config)
 
 
 def adam(
@@ -297,6 +336,7 @@ def adam(
     [-0.1]
     """
     owner = "AdamW" if decoupled_weight_decay else "Adam"
+    config = _config(owner, {k: v for k, v in locals().items() if k != "owner"})
     _check_lr(owner, lr)
     _at_least_zero(owner, eps=eps)
     b1, b2 = _check_betas(owner, betas)
@@ -306,7 +346,7 @@ def adam(
     if decoupled_weight_decay and weight_decay != 0:
         parts.append(optax.add_decayed_weights(weight_decay))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish(owner, parts, weight_decay != 0)
+    return _finish(owner, parts, weight_decay != 0, config)
 
 
 def adamw(
@@ -362,8 +402,8 @@ def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
       The ``optax.GradientTransformation`` of the matching function in this module.
 
     >>> tx = by_name("AdamW", lr=3e-4)
-    >>> type(tx).__name__
-    'GradientTransformation'
+    >>> isinstance(tx, optax.GradientTransformation), tx == adamw(lr=3e-4), tx == adamw(lr=1e-3)
+    (True, True, False)
     """
     torch_names = [torch_name for torch_name, _ in _OPTIMIZERS.values()]
     key = name.lower() if isinstance(name, str) else None

@@ -495,3 +495,16 @@ def test_lr_may_be_a_scalar_array_even_under_vmap():
     np.testing.assert_allclose(jax.vmap(first_update)(rates), expected, rtol=1e-6)
     d2l = jax.vmap(lambda lr: optim.SGD(lr).update(grads, optax.EmptyState())[0]["w"])(rates)
     np.testing.assert_allclose(d2l, -rates[:, None] * grads["w"], rtol=1e-6)
+
+
+def test_optimizers_are_equal_exactly_when_built_from_equal_arguments():
+    schedule = optax.constant_schedule(0.1)
+    assert optim.sgd(lr=0.1, momentum=0.9) == optim.sgd(0.1, 0.9)
+    assert hash(optim.adamw(lr=3e-4)) == hash(optim.by_name("AdamW", lr=3e-4))
+    assert optim.sgd(lr=schedule) == optim.sgd(lr=schedule)
+    different = [optim.sgd(lr=0.1, momentum=0.8), optim.sgd(lr=0.2, momentum=0.9), optim.rmsprop(lr=0.1, momentum=0.9),
+                 optim.sgd(lr=optax.constant_schedule(0.1), momentum=0.9), optax.sgd(0.1, momentum=0.9)]
+    for other in different:
+        assert optim.sgd(lr=0.1, momentum=0.9) != other
+    array_lr = optim.sgd(lr=jnp.asarray(0.1))
+    assert array_lr == array_lr and array_lr != optim.sgd(lr=jnp.asarray(0.1))

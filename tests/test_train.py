@@ -6,7 +6,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxdl import data, losses
+from jaxdl import data, losses, optim
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LinearRegression, SoftmaxRegression
 from jaxdl.train import (
@@ -74,6 +74,20 @@ def test_train_epoch_compiles_once_and_is_reused(digits):
     assert int(state.step) == 3 * 15
     assert not np.array_equal(keys[0], keys[1])
 
+
+
+def test_fit_again_with_an_equal_model_and_jaxdl_optimizer_reuses_the_compiled_epoch(digits):
+    def run(model, tx):
+        return fit(model, digits, optimizer=tx, epochs=1, batch_size=128, seed=0)
+
+    first = run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.9))
+    before = train_epoch._cache_size()
+    again = run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.9))
+    assert train_epoch._cache_size() == before
+    assert again.history == {**first.history, "epoch_time": again.history["epoch_time"]}
+    run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.5))
+    run(MLP(hidden=(19,), activation="tanh"), optim.sgd(lr=0.1, momentum=0.9))
+    assert train_epoch._cache_size() == before + 2
 
 def test_dropout_gets_a_fresh_key_every_step(digits):
     X, y = digits.train

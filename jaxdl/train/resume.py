@@ -21,7 +21,7 @@ import optax
 from jaxdl.checkpoint import SavedRun
 from jaxdl.errors import ConfigError
 from jaxdl.plateau import Plateau, PlateauState
-from jaxdl.train.state import TrainState, create_train_state
+from jaxdl.train.state import ModelApply, TrainState, create_train_state
 
 
 class Progress(Protocol):
@@ -98,7 +98,7 @@ def check_state(
     """
     if not isinstance(state, TrainState):
         raise ConfigError(f"initial.state is a {type(state).__name__}: expected a jaxdl TrainState (FitResult.state).")
-    state = state.replace(apply_fn=model.apply, tx=optimizer)
+    state = state.replace(apply_fn=ModelApply(model), tx=optimizer)
     variables = _variable_shapes(model, tuple(sample_x.shape), jax.numpy.dtype(sample_x.dtype))
     params, batch_stats = variables["params"], variables.get("batch_stats", {})
     expected = {"params": params, "batch_stats": batch_stats, "opt_state": jax.eval_shape(optimizer.init, params)}

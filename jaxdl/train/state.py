@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import flax.linen as nn
@@ -9,6 +10,20 @@ import jax
 import jax.numpy as jnp
 import optax
 from flax.training import train_state
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelApply:
+    """``model.apply`` that equals the ``apply`` of any equal model.
+
+    A bound ``model.apply`` equals only itself, so every new but equal model would compile
+    the epoch again; this compares the models' fields instead.
+    """
+
+    model: nn.Module
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.model.apply(*args, **kwargs)
 
 
 class TrainState(train_state.TrainState):
@@ -38,7 +53,7 @@ def create_train_state(
     init_key, dropout_key, train_key = jax.random.split(key, 3)
     variables = model.init({"params": init_key, "dropout": dropout_key}, sample_x, train=False)
     state = TrainState.create(
-        apply_fn=model.apply,
+        apply_fn=ModelApply(model),
         params=variables["params"],
         tx=optimizer,
         batch_stats=variables.get("batch_stats", {}),
