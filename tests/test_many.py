@@ -99,12 +99,12 @@ def test_one_seed_lr_sweep_with_dropout_and_batch_norm_matches_one_fit_per_rate(
             np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
 
 
-def _training_gathers(same_seed: bool, digits) -> list[tuple[int, ...]]:
-    """Shapes of the gathers from the training images in the traced epoch of 3 runs."""
+def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tuple[int, ...]]:
+    """Shapes of the gathers from the training images in the traced epoch of one run per rate."""
     model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
     (X, y), (X_test, y_test) = digits.train, digits.test
     states = init_many(model, with_hyperparams(optimizer, {"lr": 0.1}), X[:1],
-                       [(jax.random.key(0), {"lr": lr}) for lr in (0.1, 0.2, 0.3)], optimizer)
+                       [(jax.random.key(0), {"lr": lr}) for lr in rates], optimizer)
     epoch = functools.partial(_many_epoch_fn, batch_size=64, objective=objective_for(model), target_axis=None,
                               transform=None, eval_transform=None, same_seed=same_seed)
     shapes = []
@@ -123,6 +123,10 @@ def _training_gathers(same_seed: bool, digits) -> list[tuple[int, ...]]:
 def test_runs_of_one_seed_gather_each_batch_once_for_all(digits):
     assert _training_gathers(True, digits) == [(64, 8, 8, 1)]
     assert _training_gathers(False, digits) == [(3, 64, 8, 8, 1)]
+
+
+def test_a_single_run_is_traced_without_a_run_axis(digits):
+    assert _training_gathers(False, digits, rates=(0.1,)) == [(64, 8, 8, 1)]
 
 
 @pytest.mark.slow
