@@ -8,7 +8,9 @@ small hand-written transforms in :mod:`jaxdl.optim_scratch` where it does not
 SGD's dampening).
 
 ``lr`` is a float, a scalar array (so ``jax.vmap`` can sweep it), or a schedule
-``count -> lr`` (any optax schedule, or :mod:`jaxdl.schedules`). A schedule is read at
+``count -> lr`` (any optax schedule, or :mod:`jaxdl.schedules`). Every other numeric argument
+(momentum, betas, weight_decay, ...) may be a scalar array too, so ``fit_many`` can sweep it;
+a part that a Python 0 switches off is always kept for an array, which gives the same numbers. A schedule is read at
 the number of updates already applied (0 for the first), which is PyTorch's ``lr``
 after as many ``scheduler.step()`` calls, and it enters where PyTorch's ``lr`` does
 (after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled decay).
@@ -49,44 +51,63 @@ __all__ = [
 ]
 
 
-def _real(owner: str, name: str, value: Any) -> float:
+def _number(owner: str, name: str, value: Any) -> float | None:
+    """``value`` as a float to check; ``None`` for a traced scalar (a swept value, checked by nobody).
+
+    Raises:
+      ConfigError: ``value`` is neither a real number nor a scalar array.
+    """
+    if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
+        return None
+    if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{owner} got {name}={value!r}: expected a real number.")
+        raise ConfigError(f"{owner} got {name}={value!r}: expected a real number (or a scalar array, to sweep it).")
     return float(value)
 
 
 def _at_least_zero(owner: str, **values: Any) -> None:
     for name, value in values.items():
-        if not 0.0 <= _real(owner, name, value) < math.inf:
-            raise ConfigError(f"{owner} got {name}={value!r}: expected a finite {name} >= 0.")
+        number = _number(owner, name, value)
+        if number is not None and not 0.0 <= number < math.inf:
+            raise ConfigError(f"{owner} got {name}={_shown(value)}: expected a finite {name} >= 0.")
+
+
+def _shown(value: Any) -> str:
+    """``value`` for an error message: a scalar array as its number."""
+    return repr(value.item() if isinstance(value, (jax.Array, np.ndarray)) else value)
+
+
+def _off(value: Any) -> bool:
+    """True for the Python number 0: the part it controls is left out (an array keeps it, equal to 0 or not)."""
+    return isinstance(value, numbers.Real) and value == 0
 
 
 def _check_lr(owner: str, lr: LearningRate) -> None:
     """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule."""
-    if callable(lr) or isinstance(lr, jax.core.Tracer) and jnp.ndim(lr) == 0:
+    if callable(lr):
         return
-    if isinstance(lr, (jax.Array, np.ndarray)) and lr.ndim == 0:
-        lr = lr.item()
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or jnp.ndim(lr) != 0:
         raise ConfigError(
             f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count)."
         )
     _at_least_zero(owner, lr=lr)
 
 
-def _check_betas(owner: str, betas: Any) -> tuple[float, float]:
+def _check_betas(owner: str, betas: Any) -> tuple[Any, Any]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ConfigError(f"{owner} got betas={betas!r}: expected a pair (beta1, beta2).")
     for i, beta in enumerate(betas):
-        if not 0.0 <= _real(owner, f"betas[{i}]", beta) < 1.0:
-            raise ConfigError(f"{owner} got betas[{i}]={beta!r}: expected 0 <= betas[{i}] < 1.")
-    return float(betas[0]), float(betas[1])
+        number = _number(owner, f"betas[{i}]", beta)
+        if number is not None and not 0.0 <= number < 1.0:
+            raise ConfigError(f"{owner} got betas[{i}]={_shown(beta)}: expected 0 <= betas[{i}] < 1.")
+    return tuple(float(b) if isinstance(b, numbers.Real) else b for b in betas)
 
 
-def _grad_prelude(maximize: bool, weight_decay: float) -> list[optax.GradientTransformation]:
+def _grad_prelude(maximize: bool, weight_decay: Any) -> list[optax.GradientTransformation]:
     """torch's first two lines: flip the gradient for ``maximize``, then add ``weight_decay * p``."""
     parts = [optax.scale(-1.0)] if maximize else []
-    if weight_decay != 0:
+    if not _off(weight_decay):
         parts.append(optax.add_decayed_weights(weight_decay))
     return parts
 
@@ -171,19 +192,20 @@ def sgd(
     config = _config("SGD", locals())
     _check_lr("SGD", lr)
     _at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
-    _real("SGD", "dampening", dampening)
-    if nesterov and (momentum <= 0 or dampening != 0):
+    _number("SGD", "dampening", dampening)
+    known_momentum = _number("SGD", "momentum", momentum)
+    if nesterov and (known_momentum is not None and known_momentum <= 0 or not _off(dampening)):
         raise ConfigError(
             f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
-            "Nesterov momentum requires momentum > 0 and dampening == 0."
+            "Nesterov momentum requires momentum > 0 and dampening == 0 (the number 0: it cannot be swept)."
         )
     parts = _grad_prelude(maximize, weight_decay)
-    if momentum != 0:
+    if not _off(momentum):
         parts.append(
-            optax.trace(momentum, nesterov) if dampening == 0 else dampened_trace(momentum, dampening)
+            optax.trace(momentum, nesterov) if _off(dampening) else dampened_trace(momentum, dampening)
         )
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("SGD", parts, weight_decay != 0, config)
+    return _finish("SGD", parts, not _off(weight_decay), config)
 
 
 def adagrad(
@@ -225,9 +247,9 @@ def adagrad(
     parts = _grad_prelude(maximize, weight_decay)
     parts += [
         scale_by_torch_adagrad(initial_accumulator_value, eps),
-        optax.scale_by_learning_rate(decayed if lr_decay != 0 else lr),
+        optax.scale_by_learning_rate(lr if _off(lr_decay) else decayed),
     ]
-    return _finish("Adagrad", parts, weight_decay != 0, config)
+    return _finish("Adagrad", parts, not _off(weight_decay), config)
 
 
 def rmsprop(
@@ -264,10 +286,10 @@ def rmsprop(
     scale = optax.scale_by_stddev if centered else optax.scale_by_rms
     parts = _grad_prelude(maximize, weight_decay)
     parts.append(scale(decay=alpha, eps=eps, initial_scale=0.0, eps_in_sqrt=False))
-    if momentum > 0:
+    if not _off(momentum):
         parts.append(optax.trace(momentum))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("RMSprop", parts, weight_decay != 0, config)
+    return _finish("RMSprop", parts, not _off(weight_decay), config)
 
 
 def adadelta(
@@ -297,12 +319,13 @@ def adadelta(
     """
     config = _config("Adadelta", locals())
     _check_lr("Adadelta", lr)
-    if not 0.0 <= _real("Adadelta", "rho", rho) <= 1.0:
-        raise ConfigError(f"Adadelta got rho={rho!r}: expected 0 <= rho <= 1.")
+    known_rho = _number("Adadelta", "rho", rho)
+    if known_rho is not None and not 0.0 <= known_rho <= 1.0:
+        raise ConfigError(f"Adadelta got rho={_shown(rho)}: expected 0 <= rho <= 1.")
     _at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
     parts = _grad_prelude(maximize, weight_decay)
     parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
-    return _finish("Adadelta", parts, weight_decay != 0, config)
+    return _finish("Adadelta", parts, not _off(weight_decay), config)
 
 
 def adam(
@@ -343,10 +366,10 @@ def adam(
     _at_least_zero(owner, weight_decay=weight_decay)
     parts = _grad_prelude(maximize, 0 if decoupled_weight_decay else weight_decay)
     parts.append(scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad))
-    if decoupled_weight_decay and weight_decay != 0:
+    if decoupled_weight_decay and not _off(weight_decay):
         parts.append(optax.add_decayed_weights(weight_decay))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish(owner, parts, weight_decay != 0, config)
+    return _finish(owner, parts, not _off(weight_decay), config)
 
 
 def adamw(

@@ -67,7 +67,8 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
     """torch SGD's momentum buffer: ``buf = g`` at first, then ``momentum * buf + (1 - dampening) * g``.
 
     ``optax.trace`` is the ``dampening=0`` case only (its buffer starts at 0, which
-    for ``dampening=0`` gives the same first step).
+    for ``dampening=0`` gives the same first step). With ``momentum == 0`` (an array: a
+    swept value) the update is ``g``, as torch, which then keeps no buffer at all.
 
     Args:
       momentum: buffer decay.
@@ -90,7 +91,7 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
         del params
         first = state.count == 0
         trace = jax.tree.map(
-            lambda g, buf: jnp.where(first, g, momentum * buf + (1 - dampening) * g),
+            lambda g, buf: jnp.where(first | (momentum == 0), g, momentum * buf + (1 - dampening) * g),
             updates, state.trace,
         )
         return trace, DampenedTraceState(optax.safe_increment(state.count), trace)
@@ -144,12 +145,16 @@ class TorchAdamState(NamedTuple):
     nu_max: optax.Updates  # () without amsgrad
 
 
-def _one_minus_power(decay: float, count: jax.Array) -> jax.Array:
-    """``1 - decay**count`` computed as ``-expm1(count * log(decay))`` with ``log`` in double.
+def _one_minus_power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
+    """``1 - decay**count`` (``count >= 1``) computed as ``-expm1(count * log(decay))``.
 
     PyTorch evaluates its bias corrections in Python doubles; optax raises the float32
-    ``decay`` to the power, and ``1 - 0.999f**t`` is off by ~1e-5 relative.
+    ``decay`` to the power, and ``1 - 0.999f**t`` is off by ~1e-5 relative. A Python
+    ``decay`` takes its ``log`` in double, as PyTorch; an array ``decay`` (a swept beta) is
+    float32 itself, so ``1 - decay`` carries its rounding (~1e-5 relative for 0.999).
     """
+    if not isinstance(decay, numbers.Real):
+        return -jnp.expm1(count * jnp.log(decay))
     if decay == 0:
         return jnp.ones_like(count, dtype=float)
     return -jnp.expm1(count * math.log(decay))

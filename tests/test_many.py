@@ -99,6 +99,21 @@ def test_one_seed_lr_sweep_with_dropout_and_batch_norm_matches_one_fit_per_rate(
             np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
 
 
+
+def test_momentum_and_weight_decay_swept_with_jaxdl_sgd_match_one_fit_per_setting(digits):
+    grid = {"momentum": [0.0, 0.9], "weight_decay": [0.0, 1e-3]}
+    result = fit_many(models.MLP(hidden=(32,)), digits, hparams=grid, seeds=[5], epochs=2, batch_size=64,
+                      optimizer=lambda momentum, weight_decay: optim.sgd(lr=0.05, momentum=momentum,
+                                                                          weight_decay=weight_decay))
+    assert [{k: r[k] for k in grid} for r in result.runs] == hyperparameter_grid(grid)
+    for i, run in enumerate(result.runs):
+        tx = optim.sgd(lr=0.05, momentum=run["momentum"], weight_decay=run["weight_decay"])
+        single = fit(models.MLP(hidden=(32,)), digits, optimizer=tx, epochs=2, batch_size=64, seed=5)
+        assert max_abs_diff(single.state.params, result.run_state(i).params) < 1e-6
+        for key in METRICS:
+            np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
+    assert max_abs_diff(result.run_state(0).params, result.run_state(2).params) > 1e-3
+
 def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tuple[int, ...]]:
     """Shapes of the gathers from the training images in the traced epoch of one run per rate."""
     model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
@@ -248,9 +263,27 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
 
 @pytest.mark.parametrize("argv, message", [
     (["--dataset", "digitz"], "did you mean 'digits'"), (["--optimizer", "adma"], "did you mean 'Adam'"),
+    (["--optimizer-args", "momentun=0.9"], "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
+    (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
+    (["--scheduler", "StepLR"], "StepLR: missing required argument(s) step_size"),
 ])
 def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):
     out = tmp_path / "sweep"
     assert main(["sweep", *argv, "--epochs", "1", "--out", str(out)]) == 2
     assert not out.exists()
     assert message in capsys.readouterr().err
+
+
+def test_sweep_cli_applies_optimizer_args_and_scheduler_exactly_as_train(tmp_path):
+    common = ["--epochs", "3", "--hidden", "16", "--batch-size", "128", "--optimizer-args", "momentum=0.9",
+              "--scheduler", "StepLR", "--scheduler-args", "step_size=1,gamma=0.5"]
+    assert main(["sweep", *common, "--lr", "0.05,0.2", "--seeds", "1", "--out", str(tmp_path / "sweep")]) == 0
+    runs = json.loads((tmp_path / "sweep" / "metrics.json").read_text())["runs"]
+    for run in runs:
+        out = tmp_path / f"train-{run['lr']}"
+        assert main(["train", *common, "--lr", str(run["lr"]), "--out", str(out)]) == 0
+        history = json.loads((out / "metrics.json").read_text())["history"]
+        assert set(history) - {"lr"} == set(run["history"])
+        for key, values in run["history"].items():
+            np.testing.assert_allclose(values, history[key], rtol=0, atol=1e-6)
+    assert runs[0]["history"]["test_loss"] != runs[1]["history"]["test_loss"]

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
+from collections.abc import Callable
 
 import numpy as np
 
-from jaxdl import data, optim
+import optax
+
+from jaxdl import data, optim, schedules
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
-from jaxdl.cli.train import add_training_args, build_model, config_of, model_transform
+from jaxdl.cli.train import add_training_args, build_model, config_of, model_transform, scheduler_of
+from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
 from jaxdl.plots.sweep import plot_sweep
+from jaxdl.train import lr as lr_plan
 from jaxdl.train.many import ManyResult, fit_many
 
 
@@ -37,6 +43,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=types.writable_dir, default="runs/sweep",
                    help="folder for metrics.json, timing.json, sweep.png (default runs/sweep)")
     p.set_defaults(run=run)
+
+
+def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., optax.GradientTransformation]:
+    """One run's optimizer as a function of its learning rate: ``--optimizer-args`` and ``--scheduler`` as ``train``.
+
+    With a scheduler, the swept ``lr`` is its base rate and each run follows the schedule
+    exactly as ``jaxdl train --lr <that rate>`` would.
+    """
+    make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
+    if args.scheduler is None:
+        return lambda lr: make(lr=lr)
+    if schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
+        raise ConfigError("--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
+                          "for many runs at once: use jaxdl train for it, or a fixed schedule here.")
+    steps_per_epoch = -(-int(ds.train[0].shape[0]) // args.batch_size)
+
+    def optimizer(lr):
+        plan = lr_plan.plan(make, scheduler_of(args, lr), unit=args.schedule_unit, steps_per_epoch=steps_per_epoch)
+        return plan.optimizer
+
+    return optimizer
 
 
 def finite_or_none(values) -> list:
@@ -75,10 +102,11 @@ def run(args: argparse.Namespace) -> int:
     seeds = list(range(args.seed, args.seed + args.seeds))
     metric = "test_acc" if ds.num_classes is not None else "test_loss"
     label = f"{len(args.lr) * len(seeds)} × {args.model} on {ds.name}"
+    optimizer = run_optimizer(args, ds)
     placed = distributed.place(ds, mesh, args)
     with epoch_bar(args.epochs, label) as bar:
         result = fit_many(
-            model, placed, optimizer=lambda lr: optim.by_name(args.optimizer, lr=lr), hparams={"lr": list(args.lr)},
+            model, placed, optimizer=optimizer, hparams={"lr": list(args.lr)},
             seeds=seeds,
             epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
             callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)), transform=model_transform(args, ds),

@@ -95,17 +95,21 @@ def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Tr
     return None
 
 
-def optimizer_kwargs(args: argparse.Namespace, plain) -> dict:
-    """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``--lr``."""
-    if args.scheduler is None:
-        return {"optimizer": plain}
+def scheduler_of(args: argparse.Namespace, lr) -> schedules.Schedule | schedules.Plateau:
+    """``--scheduler`` with ``--scheduler-args`` around the base learning rate ``lr`` (a number or an array)."""
     torch_name, fn = schedules.resolve(args.scheduler)
     if torch_name in ("SequentialLR", "ChainedScheduler"):
         raise ConfigError(f"--scheduler {torch_name} combines other schedulers: build it in Python (jaxdl.schedules).")
     base = next(iter(inspect.signature(fn).parameters))
-    schedule = schedules.by_name(torch_name, **{base: args.lr, **args.scheduler_args})
+    return schedules.by_name(torch_name, **{base: lr, **args.scheduler_args})
+
+
+def optimizer_kwargs(args: argparse.Namespace, plain) -> dict:
+    """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``--lr``."""
+    if args.scheduler is None:
+        return {"optimizer": plain}
     make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
-    return {"optimizer": make, "schedule": schedule, "schedule_unit": args.schedule_unit}
+    return {"optimizer": make, "schedule": scheduler_of(args, args.lr), "schedule_unit": args.schedule_unit}
 
 
 def config_of(args: argparse.Namespace) -> dict:

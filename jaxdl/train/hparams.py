@@ -112,8 +112,8 @@ def check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
         raise ConfigError(
             f"the optimizer function rejected array-valued hyperparameters {', '.join(hparams)} ({err}). "
             "fit_many passes each hyperparameter as a JAX scalar so one program serves every value: use a "
-            "function that accepts arrays (optax's optimizers do; jaxdl.optim's accept an array lr, their "
-            "other arguments must be Python numbers)."
+            "function that accepts arrays (optax's and jaxdl.optim's optimizers do; jaxdl.schedules accept "
+            "an array base lr, their other arguments must be Python numbers)."
         ) from None
 
 
