@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_training_args(p)
     p.add_argument("--lr", type=types.float_list, default=(0.01, 0.03, 0.1, 0.3),
-                   help="comma-separated learning rates (default 0.01,0.03,0.1,0.3)")
+                   help="comma-separated learning rates, each the base rate of --scheduler if one is given "
+                        "(default 0.01,0.03,0.1,0.3)")
     p.add_argument("--seeds", type=types.positive_int, default=4,
                    help="seeds per learning rate: --seed, --seed + 1, ... (default 4)")
     p.add_argument("--max-parallel", type=types.positive_int, default=None,
