@@ -22,17 +22,15 @@ The course's from-scratch pieces (:func:`SGD`, :func:`golden_section`,
 from __future__ import annotations
 
 import inspect
-import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import jax
-import jax.numpy as jnp
-import numpy as np
+import jax.numpy as jnp  # noqa: F401 (the docstring examples use jnp)
 import optax
 
 from jaxdl.errors import ConfigError, suggest
+from jaxdl.optim_args import as_number, at_least_zero, check_betas, check_fraction, check_lr, off
 from jaxdl.optim_scratch import (
     SGD,
     SteepestDescentResult,
@@ -51,63 +49,10 @@ __all__ = [
 ]
 
 
-def _number(owner: str, name: str, value: Any) -> float | None:
-    """``value`` as a float to check; ``None`` for a traced scalar (a swept value, checked by nobody).
-
-    Raises:
-      ConfigError: ``value`` is neither a real number nor a scalar array.
-    """
-    if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
-        return None
-    if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{owner} got {name}={value!r}: expected a real number (or a scalar array, to sweep it).")
-    return float(value)
-
-
-def _at_least_zero(owner: str, **values: Any) -> None:
-    for name, value in values.items():
-        number = _number(owner, name, value)
-        if number is not None and not 0.0 <= number < math.inf:
-            raise ConfigError(f"{owner} got {name}={_shown(value)}: expected a finite {name} >= 0.")
-
-
-def _shown(value: Any) -> str:
-    """``value`` for an error message: a scalar array as its number."""
-    return repr(value.item() if isinstance(value, (jax.Array, np.ndarray)) else value)
-
-
-def _off(value: Any) -> bool:
-    """True for the Python number 0: the part it controls is left out (an array keeps it, equal to 0 or not)."""
-    return isinstance(value, numbers.Real) and value == 0
-
-
-def _check_lr(owner: str, lr: LearningRate) -> None:
-    """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule."""
-    if callable(lr):
-        return
-    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or jnp.ndim(lr) != 0:
-        raise ConfigError(
-            f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count)."
-        )
-    _at_least_zero(owner, lr=lr)
-
-
-def _check_betas(owner: str, betas: Any) -> tuple[Any, Any]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ConfigError(f"{owner} got betas={betas!r}: expected a pair (beta1, beta2).")
-    for i, beta in enumerate(betas):
-        number = _number(owner, f"betas[{i}]", beta)
-        if number is not None and not 0.0 <= number < 1.0:
-            raise ConfigError(f"{owner} got betas[{i}]={_shown(beta)}: expected 0 <= betas[{i}] < 1.")
-    return tuple(float(b) if isinstance(b, numbers.Real) else b for b in betas)
-
-
 def _grad_prelude(maximize: bool, weight_decay: Any) -> list[optax.GradientTransformation]:
     """torch's first two lines: flip the gradient for ``maximize``, then add ``weight_decay * p``."""
     parts = [optax.scale(-1.0)] if maximize else []
-    if not _off(weight_decay):
+    if not off(weight_decay):
         parts.append(optax.add_decayed_weights(weight_decay))
     return parts
 
@@ -190,22 +135,22 @@ def sgd(
     [-0.1 -0.1]
     """
     config = _config("SGD", locals())
-    _check_lr("SGD", lr)
-    _at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
-    _number("SGD", "dampening", dampening)
-    known_momentum = _number("SGD", "momentum", momentum)
-    if nesterov and (known_momentum is not None and known_momentum <= 0 or not _off(dampening)):
+    check_lr("SGD", lr)
+    at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
+    as_number("SGD", "dampening", dampening)
+    known_momentum = as_number("SGD", "momentum", momentum)
+    if nesterov and (known_momentum is not None and known_momentum <= 0 or not off(dampening)):
         raise ConfigError(
             f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
             "Nesterov momentum requires momentum > 0 and dampening == 0 (the number 0: it cannot be swept)."
         )
     parts = _grad_prelude(maximize, weight_decay)
-    if not _off(momentum):
+    if not off(momentum):
         parts.append(
-            optax.trace(momentum, nesterov) if _off(dampening) else dampened_trace(momentum, dampening)
+            optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening)
         )
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("SGD", parts, not _off(weight_decay), config)
+    return _finish("SGD", parts, not off(weight_decay), config)
 
 
 def adagrad(
@@ -235,8 +180,8 @@ def adagrad(
     [-0.1 -0.1]
     """
     config = _config("Adagrad", locals())
-    _check_lr("Adagrad", lr)
-    _at_least_zero(
+    check_lr("Adagrad", lr)
+    at_least_zero(
         "Adagrad", lr_decay=lr_decay, weight_decay=weight_decay,
         initial_accumulator_value=initial_accumulator_value, eps=eps,
     )
@@ -247,9 +192,9 @@ def adagrad(
     parts = _grad_prelude(maximize, weight_decay)
     parts += [
         scale_by_torch_adagrad(initial_accumulator_value, eps),
-        optax.scale_by_learning_rate(lr if _off(lr_decay) else decayed),
+        optax.scale_by_learning_rate(lr if off(lr_decay) else decayed),
     ]
-    return _finish("Adagrad", parts, not _off(weight_decay), config)
+    return _finish("Adagrad", parts, not off(weight_decay), config)
 
 
 def rmsprop(
@@ -281,15 +226,15 @@ def rmsprop(
     [-0.09999999]
     """
     config = _config("RMSprop", locals())
-    _check_lr("RMSprop", lr)
-    _at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+    check_lr("RMSprop", lr)
+    at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
     scale = optax.scale_by_stddev if centered else optax.scale_by_rms
     parts = _grad_prelude(maximize, weight_decay)
     parts.append(scale(decay=alpha, eps=eps, initial_scale=0.0, eps_in_sqrt=False))
-    if not _off(momentum):
+    if not off(momentum):
         parts.append(optax.trace(momentum))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish("RMSprop", parts, not _off(weight_decay), config)
+    return _finish("RMSprop", parts, not off(weight_decay), config)
 
 
 def adadelta(
@@ -318,14 +263,12 @@ def adadelta(
     True
     """
     config = _config("Adadelta", locals())
-    _check_lr("Adadelta", lr)
-    known_rho = _number("Adadelta", "rho", rho)
-    if known_rho is not None and not 0.0 <= known_rho <= 1.0:
-        raise ConfigError(f"Adadelta got rho={_shown(rho)}: expected 0 <= rho <= 1.")
-    _at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
+    check_lr("Adadelta", lr)
+    check_fraction("Adadelta", "rho", rho, one_allowed=True)
+    at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
     parts = _grad_prelude(maximize, weight_decay)
     parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
-    return _finish("Adadelta", parts, not _off(weight_decay), config)
+    return _finish("Adadelta", parts, not off(weight_decay), config)
 
 
 def adam(
@@ -360,16 +303,16 @@ def adam(
     """
     owner = "AdamW" if decoupled_weight_decay else "Adam"
     config = _config(owner, {k: v for k, v in locals().items() if k != "owner"})
-    _check_lr(owner, lr)
-    _at_least_zero(owner, eps=eps)
-    b1, b2 = _check_betas(owner, betas)
-    _at_least_zero(owner, weight_decay=weight_decay)
+    check_lr(owner, lr)
+    at_least_zero(owner, eps=eps)
+    b1, b2 = check_betas(owner, betas)
+    at_least_zero(owner, weight_decay=weight_decay)
     parts = _grad_prelude(maximize, 0 if decoupled_weight_decay else weight_decay)
     parts.append(scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad))
-    if decoupled_weight_decay and not _off(weight_decay):
+    if decoupled_weight_decay and not off(weight_decay):
         parts.append(optax.add_decayed_weights(weight_decay))
     parts.append(optax.scale_by_learning_rate(lr))
-    return _finish(owner, parts, not _off(weight_decay), config)
+    return _finish(owner, parts, not off(weight_decay), config)
 
 
 def adamw(
