@@ -26,17 +26,11 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.options import shown_path  # noqa: E402
-from benchmarks.precision import describe  # noqa: E402
-from benchmarks.workloads import BATCH_SIZE  # noqa: E402
-from jaxdl.cli import args as types  # noqa: E402
-from jaxdl.cli.main import OneLineParser, run_or_report  # noqa: E402
-from jaxdl.cli.outputs import staged_output, write_json  # noqa: E402
+from jaxdl.bench import BATCH_SIZE, describe, shown_path
+from jaxdl.cli import args as types
+from jaxdl.cli.main import OneLineParser, run_or_report
+from jaxdl.cli.outputs import staged_output, write_json
 
 IN, HIDDEN = 784, 256
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -26,17 +26,13 @@ import jax
 import numpy as np
 import optax
 
-if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import jax_contestants as jc  # noqa: E402
-from benchmarks.workloads import BATCH_SIZE, LR, WORKLOADS, load_data  # noqa: E402
-from jaxdl import parallel  # noqa: E402
-from jaxdl.cli import args as types  # noqa: E402
-from jaxdl.cli.main import OneLineParser, run_or_report  # noqa: E402
-from jaxdl.cli.outputs import staged_output, write_json  # noqa: E402
-from jaxdl.errors import ConfigError  # noqa: E402
-from jaxdl.train import fit, fit_many  # noqa: E402
+from jaxdl import parallel
+from jaxdl.bench import BATCH_SIZE, LR, WORKLOADS, jax_model, load_data, to_dataset
+from jaxdl.cli import args as types
+from jaxdl.cli.main import OneLineParser, run_or_report
+from jaxdl.cli.outputs import staged_output, write_json
+from jaxdl.errors import ConfigError
+from jaxdl.train import fit, fit_many
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CPU_NOTE = ("fake CPU devices: they share the machine's cores, so these times say nothing about scaling; "
@@ -99,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     note = CPU_NOTE if platform == "cpu" else "times are steady epochs (median after a compiling first epoch)"
     bench = load_data(args.train_size, args.test_size, args.data_dir, seed=args.seed)
     workload = WORKLOADS[args.workload]
-    model, ds = jc.build_model(workload), jc.to_dataset(bench)
+    model, ds = jax_model(workload), to_dataset(bench)
     device = f"{available} x {jax.devices()[0].device_kind} ({platform})"
     print(f"{device}\n{note}\ndata: {bench.source}", file=sys.stderr, flush=True)
     rows, base = [], None

@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 MODULES = (
     "activations", "autograd", "checkpoint", "data", "losses", "models", "optim", "parallel",
-    "plots", "schedules", "tabular", "train", "transforms",
+    "plots", "schedules", "train", "transforms",
 )
 __all__ = list(MODULES)
 

@@ -1,4 +1,6 @@
-"""The activation functions of d2l 5.1 and their derivatives, with PyTorch's conventions.
+"""The activation functions of d2l 5.1 (and the GELU and ELU models may use), with PyTorch's conventions.
+
+:data:`ACTIVATIONS` is the one table of them: the plots, the CLI and the models take names from it.
 
 Derivatives come from ``jax.grad`` mapped over the elements with ``jax.vmap`` (what
 ``y.backward(torch.ones_like(x)); x.grad`` computes for an elementwise ``y``). At the kinks
@@ -62,25 +64,49 @@ def prelu(x: jax.Array, alpha: float | jax.Array) -> jax.Array:
     return jnp.where(x > 0, x, alpha * x)
 
 
+def gelu(x: jax.Array) -> jax.Array:
+    """``F.gelu(x, approximate="tanh")`` (flax's ``nn.gelu``): ``x/2 (1 + tanh(√(2/π) (x + 0.044715 x³)))``.
+
+    >>> gelu(jnp.array([0.0]))
+    Array([0.], dtype=float32)
+    """
+    return jax.nn.gelu(x, approximate=True)
+
+
+def elu(x: jax.Array) -> jax.Array:
+    """``F.elu`` (alpha 1): ``x`` if ``x > 0`` else ``exp(x) - 1``; derivative 1 at 0 and at NaN, as torch.
+
+    >>> elu(jnp.array([0.0, 2.0]))
+    Array([0., 2.], dtype=float32)
+    """
+    return jnp.where(x <= 0, jnp.expm1(jnp.where(x <= 0, x, jnp.zeros_like(x))), x)
+
+
 ACTIVATIONS: dict[str, Callable[..., jax.Array]] = {
     "relu": relu,
     "sigmoid": sigmoid,
     "tanh": tanh,
     "prelu": prelu,
+    "gelu": gelu,
+    "elu": elu,
 }
 
+LAYER_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "prelu")
+"""The names a model's hidden layers take: the activations of ``x`` alone (PReLU's slope is a parameter)."""
 
-def get_activation(name: str) -> Callable[..., jax.Array]:
-    """The activation called ``name`` (one of :data:`ACTIVATIONS`).
+
+def get_activation(name: str, *, layer: bool = False) -> Callable[..., jax.Array]:
+    """The activation called ``name``: one of :data:`ACTIVATIONS`, or of :data:`LAYER_ACTIVATIONS` with ``layer``.
 
     >>> get_activation("tanh") is tanh
     True
+    >>> get_activation("prelu", layer=True)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: activation='prelu' (did you mean 'relu'?): expected one of relu, sigmoid, tanh, gelu, elu.
     """
-    if name not in ACTIVATIONS:
-        raise ConfigError(
-            f"activation {name!r} is not known: expected one of {', '.join(ACTIVATIONS)}"
-            + suggest(name, ACTIVATIONS)
-        )
+    choices = LAYER_ACTIVATIONS if layer else tuple(ACTIVATIONS)
+    if name not in choices:
+        raise ConfigError(f"activation={name!r}{suggest(name, choices)}: expected one of {', '.join(choices)}.")
     return ACTIVATIONS[name]
 
 

@@ -36,7 +36,11 @@ def save(path: str | os.PathLike, target: Any) -> None:
     The bytes go to a temporary file in the same folder, which then replaces ``path``, so a
     crash never leaves a half-written checkpoint.
 
-    >>> save("/tmp/jaxdl-doctest.ckpt", {"w": np.ones(2)})
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(os.path.join(folder, "w.ckpt"), {"w": np.ones(2)})
+    ...     os.listdir(folder)
+    ['w.ckpt']
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -109,7 +113,11 @@ def restore(path: str | os.PathLike, like: T) -> T:
       ConfigError: the file is missing, corrupt or truncated, or was saved from a model
         whose parameter names or shapes differ from ``like``'s.
 
-    >>> restore("/tmp/jaxdl-doctest.ckpt", like={"w": np.zeros(2)})["w"].tolist()
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "w.ckpt")
+    ...     save(path, {"w": np.ones(2)})
+    ...     restore(path, like={"w": np.zeros(2)})["w"].tolist()
     [1.0, 1.0]
     """
     path = os.fspath(path)
@@ -155,8 +163,11 @@ def save_run(path: str | os.PathLike, state: Any, *, config: dict[str, Any], his
     One file, written atomically like :func:`save`, so the state and the history always
     belong to the same epoch. ``jaxdl train`` writes one after every few epochs.
 
-    >>> save_run("/tmp/jaxdl-run.ckpt", {"w": np.ones(2)}, config={"lr": 0.1}, history={"loss": [0.5]})
-    >>> load_run("/tmp/jaxdl-run.ckpt").epochs_done
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "run.ckpt")
+    ...     save_run(path, {"w": np.ones(2)}, config={"lr": 0.1}, history={"loss": [0.5]})
+    ...     load_run(path).epochs_done
     1
     """
     meta = {"format": RUN_FORMAT, "config": config, "history": history}
@@ -168,6 +179,14 @@ def load_run(path: str | os.PathLike) -> SavedRun:
 
     Raises:
       ConfigError: the file is missing, corrupt or truncated, or holds only a state.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "run.ckpt")
+    ...     save_run(path, {"w": np.ones(2)}, config={"lr": 0.1}, history={"loss": [0.5, 0.4]})
+    ...     run = load_run(path)
+    ...     run.config, run.epochs_done, run.state(like={"w": np.zeros(2)})["w"].tolist()
+    ({'lr': 0.1}, 2, [1.0, 1.0])
     """
     path = os.fspath(path)
     saved = _read(path)
@@ -188,6 +207,12 @@ def remove_partial_writes(folder: str | os.PathLike) -> list[str]:
     """Delete the temporary files of saves that were killed before finishing; return their names.
 
     Only the hidden ``.ckpt-*`` files :func:`save` writes before its atomic rename are touched.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     open(os.path.join(folder, ".ckpt-killed"), "wb").close()
+    ...     remove_partial_writes(folder), os.listdir(folder)
+    (['.ckpt-killed'], [])
     """
     names = sorted(n for n in os.listdir(folder) if n.startswith(TMP_PREFIX))
     for name in names:

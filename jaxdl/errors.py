@@ -1,4 +1,4 @@
-"""The one error type for user mistakes, and close-match suggestions."""
+"""The errors jaxdl raises for user mistakes and for diverged training, and close-match suggestions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from collections.abc import Iterable
 
 class ConfigError(ValueError):
     """A user-facing mistake: the message names the argument, the value and what was expected."""
+
+
+class DivergenceError(RuntimeError):
+    """Training diverged: a NaN/inf loss (naming the epoch and first bad step) or one above ``max_loss``.
+
+    Attributes:
+      epoch: the epoch (from 1) that diverged; the state after epoch ``epoch - 1`` was good.
+      step: the first step of that epoch (from 1) with a NaN/inf loss, or ``None``.
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None, step: int | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.step = epoch, step
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

@@ -23,6 +23,7 @@ import jax
 import numpy as np
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
+from jaxdl._checks import ceil_div
 from jaxdl.errors import ConfigError
 
 DATA_AXIS = "data"
@@ -77,21 +78,12 @@ def make_mesh(n_devices: int | None = None, *, axis: str = DATA_AXIS) -> Mesh:
 
 
 def data_sharding(mesh: Mesh) -> NamedSharding:
-    """Arrays (B, ...) split along their first (batch) axis over the mesh axis.
+    """Arrays split along their first axis over the mesh axis: batches (B, ...) or stacked runs (N, ...).
 
     >>> data_sharding(make_mesh(1)).spec
     P('data',)
     """
     return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
-
-
-def runs_sharding(mesh: Mesh) -> NamedSharding:
-    """Stacked states (N, ...) of ``fit_many`` split along their run axis: N / D runs per device.
-
-    >>> runs_sharding(make_mesh(1)).spec
-    P('data',)
-    """
-    return data_sharding(mesh)
 
 
 def replicated(mesh: Mesh) -> NamedSharding:
@@ -141,22 +133,20 @@ def check_batch_split(batch_size: int, mesh: Mesh) -> None:
     """
     d = check_mesh(mesh).size
     if batch_size % d:
-        lower, upper = batch_size // d * d, -(-batch_size // d) * d
+        lower, upper = batch_size // d * d, ceil_div(batch_size, d) * d
         such = f"{lower} or {upper}" if lower else f"{upper}"
         raise ConfigError(
             f"batch_size={batch_size} does not split over {d} devices: use a multiple of {d} such as {such}."
         )
 
 
-def runs_per_chunk(size: int, mesh: Mesh | None) -> int:
+def runs_per_chunk(size: int, mesh: Mesh) -> int:
     """``size`` runs rounded up to a multiple of the mesh's device count (padding runs fill the rest).
 
     >>> runs_per_chunk(10, make_mesh(1))
     10
     """
-    if mesh is None:
-        return size
-    return -(-size // mesh.size) * mesh.size
+    return ceil_div(size, mesh.size) * mesh.size
 
 
 def _on_mesh(x: Any, mesh: Mesh) -> bool:
@@ -190,12 +180,12 @@ def replicate(tree: Any, mesh: Mesh) -> Any:
 
 
 def shard_runs(tree: Any, mesh: Mesh) -> Any:
-    """Stacked states (N, ...) split along the run axis (``jax.device_put`` with :func:`runs_sharding`).
+    """Stacked states (N, ...) split along the run axis (``jax.device_put`` with :func:`data_sharding`).
 
     >>> shard_runs(np.zeros((4, 3)), make_mesh(1)).sharding.spec
     P('data',)
     """
-    return jax.tree.map(lambda x: _put(x, runs_sharding(mesh)), tree)
+    return jax.tree.map(lambda x: _put(x, data_sharding(mesh)), tree)
 
 
 def shard_rows(x: Any, mesh: Mesh, *, name: str = "x") -> jax.Array:

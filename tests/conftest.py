@@ -1,15 +1,52 @@
-"""Suite-wide guard: tests never touch the network.
+"""Suite-wide guards: tests never touch the network, and never write into the checkout.
 
 Every socket connection to a host (not a local Unix socket) and every name lookup of a
 remote host raises :class:`NetworkBlocked`, an ``OSError`` like the one an offline
 machine gives, so code with an offline fallback takes it and anything else fails with a
 message that says why. Subprocesses started by tests are not patched; they run offline
 commands only.
+
+Tests write only under their own temporary folders (``tmp_path``, or ``tempfile`` in a
+doctest). A file that appears in the checkout during the session (outside hidden folders,
+``__pycache__`` and ``*.egg-info``) fails the run and is named: on a fresh machine nothing
+else would have left it there, so a later run could pass only because of it.
 """
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_CHECKOUT_FILES = pytest.StashKey[frozenset]()
+
+
+def _checkout_files() -> frozenset:
+    """Relative paths of the checkout's files, skipping hidden folders, caches and build metadata."""
+    found = set()
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__" and not d.endswith(".egg-info")]
+        found.update(os.path.relpath(os.path.join(folder, f), ROOT) for f in files if not f.startswith(".coverage"))
+    return frozenset(found)
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_CHECKOUT_FILES] = _checkout_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = session.config.stash.get(_CHECKOUT_FILES, None)
+    if before is None:
+        return
+    new = sorted(_checkout_files() - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"tests wrote into the checkout instead of tmp_path: {', '.join(new[:10])}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 LOCAL_HOSTS = {None, "localhost", "127.0.0.1", "::1", ""}
 

@@ -1,8 +1,9 @@
-"""The benchmark harness (benchmarks/): its files, rows, ratios, step counts and options — not its timings."""
+"""The benchmark harness (jaxdl.bench, ``jaxdl bench``, benchmarks/): files, rows, ratios, steps, options — not timings."""
 
 import json
 import math
 import statistics
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -10,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks import compare_pytorch, jax_contestants, options, report, torch_contestants
-from benchmarks.measure import CONTESTANTS, Measurement, failure, time_epochs
-from benchmarks.precision import matmul_precision
-from benchmarks.workloads import WORKLOADS, load_data, synthetic
-from jaxdl import idx
+from benchmarks import compare_pytorch
+from jaxdl import bench
+from jaxdl.bench import WORKLOADS, Measurement, failure, load_data, matmul_precision, synthetic, time_epochs
+from jaxdl.cli import bench as bench_cli
 from jaxdl.cli import main as cli
+from jaxdl.data import write_idx
 from jaxdl.errors import ConfigError
 
 TRAIN, TEST = 600, 300  # --quick sizes: 3 steps per epoch, the last one partial
@@ -26,8 +27,8 @@ WORKLOAD = "mlp_bn_dropout"  # the scaling workload of the end-to-end run: dropo
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "cpu"
-    rc = compare_pytorch.main(["--quick", "--device", "cpu", "--workloads", WORKLOAD,
-                               "--scaling-workloads", WORKLOAD, "--out", str(out)])
+    rc = cli.main(["bench", "--quick", "--device", "cpu", "--workloads", WORKLOAD,
+                   "--scaling-workloads", WORKLOAD, "--out", str(out)])
     assert rc == 0
     return out, json.loads((out / "results.json").read_text())
 
@@ -44,6 +45,7 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
     meta = results["meta"]
     assert meta["device"] == "cpu" and meta["train_size"] == TRAIN and meta["test_size"] == TEST
     assert meta["data_source"].startswith("synthetic")
+    assert meta["command"].startswith("jaxdl bench --device cpu --epochs 2 --models 1,2 ")
     md = (out / "results.md").read_text()
     for text in (meta["device_name"], meta["date"], meta["data_source"], meta["command"], "float32", "## Targets"):
         assert text in md
@@ -105,27 +107,27 @@ def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
 def test_cpu_targets_are_computed_from_the_numbers():
     rows = [_m(1, 10.0), _m(2, 1.0), _m(6, 0.5), _m(7, 2.0, models=8), _m(8, 4.0, models=8),
             _m(9, 3.0, models=8), _m(10, 4.0, models=8)]
-    got = [(round(v["value"], 6), v["met"]) for v in report.targets(rows, "cpu", ["float32"])]
+    got = [(round(v["value"], 6), v["met"]) for v in bench.targets(rows, "cpu", ["float32"])]
     # fit vs c1, fit vs c2, fit_many vs sequential fits over 8 seeds, then over 8 learning rates
     assert got == [(20.0, True), (2.0, True), (2.0, True), (1.333333, False)]
     slow_fit = [_m(1, 10.0), _m(2, 1.0), _m(6, 2.0)]
-    met = [(v["value"], v["met"]) for v in report.targets(slow_fit, "cpu", ["float32"])]
+    met = [(v["value"], v["met"]) for v in bench.targets(slow_fit, "cpu", ["float32"])]
     assert met == [(5.0, False), (0.5, False), (None, None), (None, None)]
 
 
 def test_gpu_targets_include_latency_and_256_models():
     rows = [_m(1, 1.0, precision="tf32"), _m(2, 0.05, precision="tf32"), _m(3, 0.02, precision="tf32"),
             _m(6, 0.004, precision="tf32"), _m(7, 0.02, models=256, precision="tf32")]
-    got = [(round(v["value"], 6), v["met"]) for v in report.targets(rows, "gpu", ["tf32"])]
+    got = [(round(v["value"], 6), v["met"]) for v in bench.targets(rows, "gpu", ["tf32"])]
     assert got == [(4.0, True), (250.0, True), (12.5, True), (5.0, True), (5.0, False)]
 
 
 def test_failed_rows_and_unmeasured_sequential_fits_are_labelled_not_invented():
     rows = [_m(1, 1.0), failure(3, "mlp", "float32", 1, 1000, RuntimeError("no compiler\ndetails")),
             _m(7, 1.0), _m(7, 2.0, models=64), _m(8, 1.0), _m(4, 3.0, models=64), _m(10, 1.5)]
-    table = "\n".join(report.results_table(rows))
+    table = "\n".join(bench.results_table(rows))
     assert "failed: RuntimeError: no compiler |" in table
-    scaling = report.scaling_table(rows, "mlp", "float32")
+    scaling = bench.scaling_table(rows, "mlp", "float32")
     assert scaling[2] == ("| N | jaxdl fit_many, N seeds | jaxdl fit_many, N learning rates | torch.func vmap "
                           "| N sequential jaxdl fits, N seeds (measured) "
                           "| N sequential jaxdl fits, N learning rates (measured) |")
@@ -140,32 +142,51 @@ def test_time_epochs_times_each_call():
 
 
 def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error():
-    parser = compare_pytorch.build_parser()
-    quick = options.resolve(parser.parse_args(["--quick"]), gpu_available=False)
+    parser = bench_cli.build_parser()
+    quick = bench.resolve(parser.parse_args(["--quick"]), gpu_available=False)
     assert (quick.device, quick.train_size, quick.test_size, quick.epochs, quick.models) == ("cpu", 600, 300, 2, (1, 2))
-    full = options.resolve(parser.parse_args(["--quick", "--train-size", "4096", "--models", "8,1"]), gpu_available=True)
+    full = bench.resolve(parser.parse_args(["--quick", "--train-size", "4096", "--models", "8,1"]), gpu_available=True)
     assert (full.device, full.train_size, full.models, full.precisions) == ("gpu", 4096, (1, 8), ("highest", "tf32"))
-    assert "--train-size 4096" in full.command("out") and "benchmarks/results/h100-" in full.default_out("h100")
+    assert "--train-size 4096" in full.command("out") and full.command("out").startswith("jaxdl bench --device gpu")
+    assert full.command("out", "python benchmarks/compare_pytorch.py").startswith("python benchmarks/compare_pytorch.py ")
+    assert "benchmarks/results/h100-" in full.default_out("h100") and full.default_out("h100", "/r").startswith("/r/h100-")
     with pytest.raises(ConfigError, match="did you mean 'mlp'"):
-        options.resolve(parser.parse_args(["--workloads", "mpl"]), gpu_available=False)
+        bench.resolve(parser.parse_args(["--workloads", "mpl"]), gpu_available=False)
     with pytest.raises(ConfigError, match="--precisions has 'tf32'"):
-        options.resolve(parser.parse_args(["--precisions", "tf32"]), gpu_available=False)
+        bench.resolve(parser.parse_args(["--precisions", "tf32"]), gpu_available=False)
     with pytest.raises(ConfigError, match="--contestants has 11: expected numbers from 1 to 10"):
-        options.resolve(parser.parse_args(["--contestants", "1,11"]), gpu_available=False)
+        bench.resolve(parser.parse_args(["--contestants", "1,11"]), gpu_available=False)
 
 
 def test_plan_gives_every_n_and_the_sequential_fits_only_to_scaling_workloads():
-    opts = options.resolve(compare_pytorch.build_parser().parse_args(
+    opts = bench.resolve(bench_cli.build_parser().parse_args(
         ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8,9,10"]), gpu_available=False)
-    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "mlp")] == [
+    assert [(k, n) for k, n, _ in bench.plan(opts, "mlp")] == [
         (1, 1), (4, 1), (4, 8), (4, 64), (7, 1), (7, 8), (7, 64), (8, 8), (9, 1), (9, 8), (9, 64), (10, 8)]
-    assert compare_pytorch.plan(opts, "mlp")[-1][2] == {"counts": (1, 8)}
-    assert [(k, n) for k, n, _ in compare_pytorch.plan(opts, "softmax")] == [(1, 1), (4, 1), (7, 1)]
+    assert bench.plan(opts, "mlp")[-1][2] == {"counts": (1, 8)}
+    assert [(k, n) for k, n, _ in bench.plan(opts, "softmax")] == [(1, 1), (4, 1), (7, 1)]
 
 
 def test_jaxdl_bench_forwards_to_the_benchmark(capsys):
     assert cli.main(["bench", "--workloads", "nope"]) == 2
     assert "jaxdl bench: error: --workloads has 'nope'" in capsys.readouterr().err
+
+
+def test_the_checkout_script_is_jaxdl_bench_with_its_own_results_folder(capsys):
+    assert compare_pytorch.main(["--workloads", "nope"]) == 2
+    assert "compare_pytorch.py: error: --workloads has 'nope'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        compare_pytorch.main(["--help"])
+    default = str(compare_pytorch.RESULTS / "<device>-<YYYY-MM-DD>")
+    assert "".join(default.split()) in "".join(capsys.readouterr().out.split())  # help text wraps anywhere
+
+
+def test_without_torch_jaxdl_bench_says_how_to_install_it_in_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if it were not installed
+    assert cli.main(["bench", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("jaxdl bench: error: ")
+    assert 'pip install "jaxdl[torch]"' in err
 
 
 def test_synthetic_data_is_image_shaped_learnable_and_seeded():
@@ -190,8 +211,8 @@ def test_fashion_mnist_idx_files_are_used_and_named(tmp_path):
     raw.mkdir(parents=True)
     images = {"train": rng.integers(0, 256, (400, 28, 28)), "t10k": rng.integers(0, 256, (120, 28, 28))}
     for split, X in images.items():
-        idx.write(str(raw / f"{split}-images-idx3-ubyte.gz"), X)
-        idx.write(str(raw / f"{split}-labels-idx1-ubyte.gz"), rng.integers(0, 10, len(X)))
+        write_idx(str(raw / f"{split}-images-idx3-ubyte.gz"), X)
+        write_idx(str(raw / f"{split}-labels-idx1-ubyte.gz"), rng.integers(0, 10, len(X)))
     bench = load_data(300, 100, str(tmp_path), seed=0)
     assert bench.source == f"FashionMNIST from {tmp_path} (300 train / 100 test)"
     np.testing.assert_allclose(bench.X_train[..., 0], images["train"][:300] / 255.0, rtol=1e-6)
@@ -214,8 +235,8 @@ def test_matmul_precision_sets_both_frameworks_and_restores_them():
 def test_both_frameworks_build_the_same_model(name):
     """Same layers, same init bounds, and with torch's weights copied in, the same eval-mode logits."""
     workload = WORKLOADS[name]
-    net = torch_contestants.build_model(workload, seed=0, device=torch.device("cpu")).eval()
-    model = jax_contestants.build_model(workload)
+    net = bench.torch_model(workload, seed=0, device=torch.device("cpu")).eval()
+    model = bench.jax_model(workload)
     x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
     variables = model.init(jax.random.key(0), jnp.asarray(x))
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from jaxdl import csv_data, data
+from jaxdl import data
 from jaxdl.errors import ConfigError
-from jaxdl.tabular import standardize
 
 
 def write_fashion_csv(path, images, labels):
@@ -41,10 +40,6 @@ def test_fashion_mnist_csv_round_trip(fashion):
     assert ds.num_classes == 10 and ds.class_names[0] == "t-shirt" and ds.name == "fashion-mnist_train"
 
 
-def test_from_csv_is_re_exported_by_data():
-    assert data.from_csv is csv_data.from_csv
-
-
 def test_held_out_split_is_seeded_and_covers_every_row(fashion):
     train, _, images, _ = fashion
     ds = data.from_csv(train, image_shape=(28, 28), test_fraction=0.25, seed=3)
@@ -66,7 +61,7 @@ def test_tabular_regression_csv_with_named_label_column(tmp_path):
     rows = {tuple(x) + (t,) for x, t in zip(np.asarray(ds.train[0]).tolist(), np.asarray(ds.train[1]).ravel().tolist())}
     rows |= {tuple(np.asarray(ds.test[0])[0].tolist()) + (float(ds.test[1][0, 0]),)}
     assert rows == {(3.0, 10.0, 200.5), (4.0, 5.0, 310.0), (2.0, 30.0, 120.25), (5.0, 1.0, 400.0)}
-    scaled = standardize(ds, targets=True)
+    scaled = data.standardize(ds, targets=True)
     np.testing.assert_allclose(np.asarray(scaled.train[0]).mean(axis=0), 0.0, atol=1e-6)
 
 
@@ -109,7 +104,7 @@ def test_argument_errors(tmp_path, fashion):
         data.from_csv(train, image_shape=(28, 27))
     with pytest.raises(ConfigError, match=r"image_shape=28: expected \(height, width\)"):
         data.from_csv(train, image_shape=28)
-    with pytest.raises(ConfigError, match="test_fraction=1.5"):
+    with pytest.raises(ConfigError, match=r"from_csv: test_fraction must be a number in \(0, 1\), got 1.5"):
         data.from_csv(train, test_fraction=1.5)
     with pytest.raises(ConfigError, match="leaves an empty split"):
         data.from_csv(train, test_fraction=0.01)

@@ -2,12 +2,14 @@
 
 import gzip
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxdl import data, idx
+from jaxdl import data
 from jaxdl.errors import ConfigError
 
 
@@ -40,8 +42,8 @@ def write_idx_set(folder, n_train=6, n_test=4, gz=True):
         "train_images": rng.integers(0, 256, (n_train, 28, 28)), "train_labels": rng.integers(0, 10, n_train),
         "test_images": rng.integers(0, 256, (n_test, 28, 28)), "test_labels": rng.integers(0, 10, n_test),
     }
-    for key, stem in idx.FILES.items():
-        idx.write(os.path.join(folder, stem + (".gz" if gz else "")), arrays[key])
+    for key, stem in data.IDX_FILES.items():
+        data.write_idx(os.path.join(folder, stem + (".gz" if gz else "")), arrays[key])
     return arrays
 
 
@@ -67,7 +69,7 @@ def test_missing_fashion_mnist_lists_files_and_folders(tmp_path):
         data.load("fashion_mnist", data_dir=str(tmp_path))
     message = str(err.value)
     assert str(tmp_path / "FashionMNIST" / "raw") in message
-    for stem in idx.FILES.values():
+    for stem in data.IDX_FILES.values():
         assert stem + ".gz" in message
     assert "torchvision" in message
 
@@ -105,6 +107,24 @@ def test_from_arrays_infers_classes_and_validates():
         data.from_arrays(np.zeros((0, 3)), [], np.zeros((2, 3)), [1, 0], num_classes=2)
 
 
+def test_from_arrays_checks_num_classes_and_class_names():
+    with pytest.raises(ConfigError, match="from_arrays: num_classes must be an integer >= 1, got 0"):
+        data.from_arrays(np.zeros((2, 3)), [0, 0], np.zeros((2, 3)), [0, 0], num_classes=0)
+    with pytest.raises(ConfigError, match="class_names has 3 names: expected num_classes=2"):
+        data.from_arrays(np.zeros((2, 3)), [0, 1], np.zeros((2, 3)), [1, 0], class_names=("a", "b", "c"))
+
+
+def test_load_accepts_any_case_and_dashes():
+    assert data.load("Synthetic-Regression", seed=1).name == "synthetic_regression"
+
+
+def test_import_does_not_load_pandas_sklearn_or_tfds():
+    code = ("import sys, jaxdl.data; "
+            "print(sorted(m for m in ('pandas', 'sklearn', 'tensorflow_datasets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_unknown_dataset_suggests_a_name():
     with pytest.raises(ConfigError, match="did you mean 'digits'"):
         data.load("digist")
@@ -112,7 +132,7 @@ def test_unknown_dataset_suggests_a_name():
 
 def test_idx_round_trip_reads_gzip_bytes(tmp_path):
     array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
-    idx.write(str(tmp_path / "a.gz"), array)
+    data.write_idx(str(tmp_path / "a.gz"), array)
     with gzip.open(tmp_path / "a.gz", "rb") as f:
         assert f.read(4) == bytes([0, 0, 8, 3])
-    np.testing.assert_array_equal(idx.read(str(tmp_path / "a.gz")), array)
+    np.testing.assert_array_equal(data.read_idx(str(tmp_path / "a.gz")), array)

@@ -1,7 +1,12 @@
-"""Every ```python block in docs/*.md runs, in order, and prints what its ```output block shows.
+"""Every ```python block of README.md and docs/*.md runs and prints what its ```output block shows.
 
-Conventions (stated at the top of docs/torch_to_jax.md):
-  * blocks of one file share one namespace, like notebook cells, run from the repository root;
+Two ways a page is run:
+  * the guide (docs/torch_to_jax.md) reads like a notebook: its blocks share one namespace, in
+    order, run from the repository root (it reads docs/data/house_tiny.csv);
+  * README.md and every other page are read a section at a time: each block runs on its own, in a
+    fresh namespace and a fresh empty working folder, as a reader would paste it, so a block that
+    needs a name or a file from another block fails.
+Output rules (as stated at the top of the guide):
   * a ```output block right after a ```python block holds its exact stdout (trailing spaces
     and trailing blank lines ignored); a block without one must print nothing;
   * ``<varies>`` in an output line matches any text there (timings, device names).
@@ -14,6 +19,7 @@ import contextlib
 import dataclasses
 import difflib
 import io
+import os
 import re
 import traceback
 from pathlib import Path
@@ -22,7 +28,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+README = ROOT / "README.md"
 GUIDE = DOCS / "torch_to_jax.md"
+NOTEBOOK_PAGES = (GUIDE,)
+REFERENCE_PAGES = ("optim.md", "errors.md", "scale.md")
+README_MAX_LINES = 200
 VARIES = "<varies>"
 GUIDE_SECTIONS = (
     "2.1 Data manipulation", "2.2 Data preprocessing", "2.3 Linear algebra", "2.4 Calculus",
@@ -110,31 +120,92 @@ def check_output(block: Block, stdout: str, path: Path) -> None:
     raise DocBlockError(f"{path.name}:{block.line}: printed output differs from the ```output block:\n{diff}")
 
 
-def run_file(path: Path) -> int:
-    """Run every ```python block of ``path`` in one namespace; return how many ran."""
-    namespace: dict = {"__name__": f"docs.{path.stem}"}
+@contextlib.contextmanager
+def _working_folder(folder: Path | None):
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=False)
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _run_block(block: Block, namespace: dict, path: Path) -> None:
+    stdout = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(stdout):
+            exec(compile(block.code, str(path), "exec"), namespace)
+    except Exception as err:
+        frames = "".join(traceback.format_exception(err))
+        raise DocBlockError(f"{path.name}:{block.line}: the python block raised {err!r}\n{frames}") from err
+    check_output(block, stdout.getvalue(), path)
+
+
+def run_file(path: Path, *, shared: bool = True, workdir: Path | None = None) -> int:
+    """Run every ```python block of ``path``; return how many ran.
+
+    ``shared``: all blocks in one namespace, in order (a notebook). Otherwise each block gets a
+    fresh namespace and, when ``workdir`` is given, a fresh empty folder under it as its working
+    folder (the previous one is restored afterwards).
+    """
     blocks = parse(path)
+    namespace: dict = {"__name__": f"docs.{path.stem}"}
     for block in blocks:
-        stdout = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(stdout):
-                exec(compile(block.code, str(path), "exec"), namespace)
-        except Exception as err:
-            frames = "".join(traceback.format_exception(err))
-            raise DocBlockError(f"{path.name}:{block.line}: the python block raised {err!r}\n{frames}") from err
-        check_output(block, stdout.getvalue(), path)
+        if shared:
+            _run_block(block, namespace, path)
+            continue
+        with _working_folder(None if workdir is None else workdir / f"{path.stem}-line{block.line}"):
+            _run_block(block, {"__name__": "__main__"}, path)
     return len(blocks)
 
 
 def doc_files() -> list[Path]:
-    return sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text(encoding="utf-8"))
+    """README.md, then every page of docs/ that has a ```python block."""
+    pages = sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text(encoding="utf-8"))
+    return [README, *pages]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", doc_files(), ids=lambda p: p.name)
-def test_doc_blocks_run_and_print_their_output(path, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    assert run_file(path) > 0
+def test_doc_blocks_run_and_print_their_output(path, tmp_path, monkeypatch):
+    if path in NOTEBOOK_PAGES:
+        monkeypatch.chdir(ROOT)
+        ran = run_file(path)
+    else:
+        monkeypatch.chdir(tmp_path)
+        ran = run_file(path, shared=False, workdir=tmp_path / "blocks")
+    assert ran > 0, f"{path.name} has no ```python block"
+
+
+def test_readme_introduces_in_few_lines_and_its_blocks_are_tested():
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= README_MAX_LINES
+    assert len(parse(README)) >= 2
+    assert 'pip install -e ".[dev]"' in text and "python -m pytest" in text
+
+
+def test_reference_pages_exist_and_have_runnable_blocks():
+    for name in REFERENCE_PAGES:
+        assert DOCS / name in doc_files(), f"docs/{name} is missing or has no ```python block"
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+CODE = re.compile(r"^```.*?^```|`[^`\n]*`", re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("path", [README, *sorted(DOCS.glob("*.md"))], ids=lambda p: p.name)
+def test_relative_links_point_to_files_in_the_repository(path):
+    missing = []
+    for target in LINK.findall(CODE.sub("", path.read_text(encoding="utf-8"))):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue
+        if not (path.parent / target.split("#")[0]).exists():
+            missing.append(target)
+    assert not missing, f"{path.name} links to files that do not exist: {missing}"
 
 
 def test_guide_has_every_chapter():
@@ -183,3 +254,18 @@ def test_blocks_share_a_namespace_and_varies_matches_any_text(tmp_path):
     assert run_file(write(tmp_path, text)) == 2
     with pytest.raises(DocBlockError, match="differs"):
         run_file(write(tmp_path, text.replace("done\n```\n\n```bash", "finished\n```\n\n```bash")))
+
+
+def test_separate_blocks_get_fresh_namespaces_and_fresh_folders(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = "```python\nx = 1\nopen('made.txt', 'w').close()\n```\n\n```python\ny = x\n```\n"
+    path = write(tmp_path, text)
+    assert run_file(path, shared=True) == 2 and (tmp_path / "made.txt").exists()
+    (tmp_path / "made.txt").unlink()
+    with pytest.raises(DocBlockError, match=r"page\.md:6: the python block raised NameError"):
+        run_file(path, shared=False, workdir=tmp_path / "blocks")
+    assert (tmp_path / "blocks" / "page-line1" / "made.txt").exists()
+    assert not (tmp_path / "made.txt").exists() and Path.cwd() == tmp_path
+    reads = write(tmp_path, "```python\nopen('made.txt').read()\n```\n")
+    with pytest.raises(DocBlockError, match="FileNotFoundError"):
+        run_file(reads, shared=False, workdir=tmp_path / "again")

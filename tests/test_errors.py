@@ -1,7 +1,7 @@
 """Every user mistake gets one ConfigError naming the argument, the value and what was expected.
 
 Library cases assert the message; CLI cases assert exit code 2, exactly one stderr line,
-no traceback and an untouched ``--out``. The README table "What jaxdl checks" lists them.
+no traceback and an untouched ``--out``. The table "What jaxdl checks" in docs/errors.md lists them.
 """
 
 import math
@@ -18,8 +18,7 @@ from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
-from jaxdl.train import create_train_state, evaluate, fit, objective_for
-from jaxdl.train.many import fit_many
+from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for
 
 SGD = optax.sgd(0.1)
 
@@ -56,18 +55,18 @@ LIBRARY = {
     "infinite lr": (lambda ctx: optim.sgd(lr=math.inf), "SGD got lr=inf: expected a finite lr >= 0."),
     "text dropout": (lambda ctx: MLP(dropout="0.5"), "dropout='0.5': expected a probability in [0, 1)."),
     "zero epochs": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=0, batch_size=64),
-                    "epochs=0: expected a positive integer."),
+                    "fit: epochs must be an integer >= 1, got 0"),
     "fractional epochs": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=2.5, batch_size=64),
-                          "epochs=2.5: expected a positive integer."),
+                          "fit: epochs must be an integer >= 1, got 2.5"),
     "negative batch size": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=-1),
-                            "batch_size=-1: expected a positive integer."),
+                            "fit: batch_size must be an integer >= 1, got -1"),
     "batch larger than the data": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=5000),
                                    "batch_size=5000 is larger than the 1437 training examples: use at most 1437."),
     "zero hidden width": (lambda ctx: MLP(hidden=(16, 0)), "hidden=(16, 0): expected positive integer layer widths."),
     "dropout 1": (lambda ctx: MLP(dropout=1.0), "dropout=1.0: expected a probability in [0, 1)."),
     "negative dropout": (lambda ctx: MLP(dropout=-0.1), "dropout=-0.1: expected a probability in [0, 1)."),
     "bad max_loss": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, max_loss=math.inf),
-                     "max_loss=inf: expected a finite number > 0, or None."),
+                     "fit: max_loss must be a finite number > 0, or None, got inf"),
     "label above num_classes": (lambda ctx: from_arrays(y_train=[0, 1, 5, 1], num_classes=3),
                                 "y_train has labels in [0, 5]: expected 0 <= label < num_classes=3."),
     "negative label": (lambda ctx: from_arrays(y_test=[-1, 2], num_classes=3),

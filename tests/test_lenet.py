@@ -9,9 +9,10 @@ import pytest
 import torch
 from torch import nn
 
+from jaxdl import data
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
-from jaxdl.models import MODELS, LeNet
+from jaxdl.models import MODELS, LeNet, build_model
 
 X = jax.random.uniform(jax.random.key(1), (4, 28, 28, 1))
 
@@ -89,7 +90,8 @@ def test_init_is_torch_default_uniform():
 
 
 def test_registered_and_rejects_bad_configs():
-    assert MODELS["lenet"] is LeNet
+    model = build_model("lenet", data.load("digits"), activation="relu")
+    assert "lenet" in MODELS and model == LeNet(10, activation="relu")
     with pytest.raises(ConfigError, match=r"H, W >= 12; got shape \(2, 8, 8, 1\).*resize"):
         LeNet().init(jax.random.key(0), jnp.zeros((2, 8, 8, 1)))
     with pytest.raises(ConfigError, match="did you mean 'relu'"):
@@ -100,7 +102,7 @@ def test_registered_and_rejects_bad_configs():
 
 def test_cli_rejects_lenet_on_tabular_data(capsys, tmp_path):
     assert main(["train", "--dataset", "diabetes", "--model", "lenet", "--epochs", "1", "--out", str(tmp_path / "r")]) == 2
-    assert "--model lenet needs an image classification dataset" in capsys.readouterr().err
+    assert "model 'lenet' needs an image classification dataset; 'diabetes' is not one." in capsys.readouterr().err
 
 
 @pytest.mark.slow

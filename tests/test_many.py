@@ -12,10 +12,9 @@ from jaxdl import data, losses, models, optim, schedules, transforms
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
-from jaxdl.train import fit, fit_many, hyperparameter_grid
-from jaxdl.train.hparams import with_hyperparams
-from jaxdl.train.many import _many_epoch_fn, init_many, many_epoch
-from jaxdl.train.objective import objective_for
+from jaxdl.train import (
+    fit, fit_many, hyperparameter_grid, init_many, many_epoch, many_epoch_fn, objective_for, with_hyperparams,
+)
 
 SEEDS = [0, 1, 2, 3]
 LRS = [0.1, 0.3]
@@ -120,7 +119,7 @@ def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tu
     (X, y), (X_test, y_test) = digits.train, digits.test
     states = init_many(model, with_hyperparams(optimizer, {"lr": 0.1}), X[:1],
                        [(jax.random.key(0), {"lr": lr}) for lr in rates], optimizer)
-    epoch = functools.partial(_many_epoch_fn, batch_size=64, objective=objective_for(model), target_axis=None,
+    epoch = functools.partial(many_epoch_fn, batch_size=64, objective=objective_for(model), target_axis=None,
                               transform=None, eval_transform=None, same_seed=same_seed)
     shapes = []
 
@@ -216,7 +215,7 @@ def sgd_momentum(lr, momentum):
     ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
      "rejected array-valued hyperparameters lr"),
     ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: lr}, "returned .*expected an optax.GradientTransformation"),
-    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "max_parallel": 0}, "max_parallel=0"),
+    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "max_parallel": 0}, "fit_many: max_parallel must be an integer >= 1, got 0"),
 ])
 def test_bad_arguments_raise_one_clear_config_error(digits, kwargs, message):
     arguments = {"optimizer": sgd_momentum, "seeds": [0], "epochs": 1, "batch_size": 64, **kwargs}

@@ -12,9 +12,7 @@ from jaxdl import data, optim
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import LogisticRegression
-from jaxdl.train import fit_one_vs_rest, predict_one_vs_rest
-from jaxdl.train.objective import masked_mean
-from jaxdl.train.ovr import SummedBCE
+from jaxdl.train import SummedBCE, fit_one_vs_rest, masked_mean, predict_one_vs_rest
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +64,7 @@ def test_one_vs_rest_rejects_regression_data_and_bad_optimizers(digits):
         fit_one_vs_rest(regression, optimizer=optim.sgd(0.01), epochs=1, batch_size=64)
     with pytest.raises(ConfigError, match="expected an optax.GradientTransformation"):
         fit_one_vs_rest(digits, optimizer="sgd", epochs=1, batch_size=64)
-    with pytest.raises(ConfigError, match="batch_size=0"):
+    with pytest.raises(ConfigError, match="fit_one_vs_rest: batch_size must be an integer >= 1, got 0"):
         fit_one_vs_rest(digits, optimizer=optim.sgd(0.01), epochs=1, batch_size=0)
 
 

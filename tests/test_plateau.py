@@ -1,4 +1,4 @@
-"""jaxdl.plateau.reduce_lr_on_plateau against torch's ReduceLROnPlateau: same metrics, same rates."""
+"""jaxdl.schedules.reduce_lr_on_plateau against torch's ReduceLROnPlateau: same metrics, same rates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import optax
 import pytest
 import torch
 
-from jaxdl.plateau import PlateauState, reduce_lr_on_plateau
+from jaxdl.schedules import PlateauState, reduce_lr_on_plateau
 
 RTOL, ATOL = 1e-9, 1e-12
 

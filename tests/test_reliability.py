@@ -17,7 +17,7 @@ import optax
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxdl import checkpoint, data, idx
+from jaxdl import checkpoint, data
 from jaxdl.cli import resume
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
@@ -69,8 +69,8 @@ def test_fashion_mnist_from_idx_files_written_by_the_test(tmp_path):
               "t10k": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8)}
     labels = {"train": np.array([0, 9, 3, 3, 1, 7], np.uint8), "t10k": np.array([5, 2, 8, 0], np.uint8)}
     for split in ("train", "t10k"):
-        idx.write(str(raw / f"{split}-images-idx3-ubyte.gz"), images[split])
-        idx.write(str(raw / f"{split}-labels-idx1-ubyte.gz"), labels[split])
+        data.write_idx(str(raw / f"{split}-images-idx3-ubyte.gz"), images[split])
+        data.write_idx(str(raw / f"{split}-labels-idx1-ubyte.gz"), labels[split])
     ds = data.load("fashion_mnist", data_dir=str(tmp_path))
     np.testing.assert_array_equal(np.asarray(ds.train[0]), images["train"][..., None] / np.float32(255))
     np.testing.assert_array_equal(np.asarray(ds.test[1]), labels["t10k"])
@@ -83,7 +83,7 @@ def test_absent_fashion_mnist_names_the_folders_and_the_files(tmp_path):
     message = str(err.value)
     for folder in (tmp_path / "FashionMNIST" / "raw", tmp_path / "FashionMNIST", tmp_path):
         assert str(folder) in message
-    for name in idx.FILES.values():
+    for name in data.IDX_FILES.values():
         assert f"{name}.gz" in message
     assert "tfds.data_source('fashion_mnist'" in message and not os.listdir(tmp_path)
 

@@ -153,7 +153,7 @@ def test_divergence_is_reported_with_epoch_and_step():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"epochs": 0}, "epochs=0"), ({"batch_size": -1}, "batch_size=-1"),
+    ({"epochs": 0}, "epochs must be an integer >= 1, got 0"), ({"batch_size": -1}, "batch_size must be an .* got -1"),
     ({"batch_size": 5000}, "larger than the 1437"), ({"optimizer": "sgd"}, "GradientTransformation"),
     ({"loss": "hinge"}, "loss='hinge'"),
 ])

@@ -1,51 +1,99 @@
-"""``jaxdl bench``: run ``benchmarks/compare_pytorch.py`` (jaxdl vs PyTorch) with the same options.
+"""``jaxdl bench``: jaxdl against PyTorch (:mod:`jaxdl.bench`); writes results.json, results.md, scaling.png.
 
-The benchmark lives in the source checkout's ``benchmarks/`` folder, next to the ``jaxdl``
-package; it is not installed with the package.
+PyTorch is optional: without it the command says how to install it and exits with code 2.
+``python benchmarks/compare_pytorch.py`` in the source checkout runs :func:`main` too.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
 
-from jaxdl.errors import ConfigError
+from jaxdl import bench
+from jaxdl.cli import args as types
+from jaxdl.cli.main import OneLineParser, run_or_report
+from jaxdl.cli.outputs import staged_output, write_json
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "compare_pytorch.py"
+DESCRIPTION = ("Benchmark jaxdl against PyTorch on FashionMNIST-shaped data (CPU or GPU, same precision); "
+               "writes results.json, results.md, scaling.png.")
 
 
-def _importable() -> bool:
-    """Make the checkout's ``benchmarks`` package importable; False when there is none."""
-    if not SCRIPT.is_file():
-        return False
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    return True
+def add_arguments(parser: argparse.ArgumentParser, *, results: str = bench.RESULTS) -> None:
+    """Add the benchmark's options to ``parser``; ``results`` is the parent folder of the default ``--out``."""
+    names = bench.WORKLOAD_NAMES
+    parser.add_argument("--device", choices=("cpu", "gpu"), default=None,
+                        help="where both frameworks run (default: gpu when JAX and torch see one, else cpu)")
+    parser.add_argument("--epochs", type=types.positive_int, default=None,
+                        help="timed epochs after the warm-up epoch; the median is reported (default 3)")
+    parser.add_argument("--models", type=types.int_list, default=None,
+                        help="numbers of models N for torch.func / fit_many / sequential fits "
+                             "(default 1,8 on CPU, 1,8,64,256 on GPU)")
+    parser.add_argument("--workloads", default=",".join(names),
+                        help="comma-separated, from %s (default all)" % ", ".join(names))
+    parser.add_argument("--scaling-workloads", default="mlp",
+                        help="workloads that get every N of --models; the others get N=1 (default mlp)")
+    parser.add_argument("--sequential-max", type=types.positive_int, default=None,
+                        help="measure N sequential fits only for N up to this (default 8)")
+    parser.add_argument("--contestants", type=types.int_list, default=tuple(range(1, 11)),
+                        help="which contestants to run, 1-10 (default all)")
+    parser.add_argument("--precisions", default=None,
+                        help="matmul precisions: float32 on CPU; highest,tf32 on GPU (default: all of the device's)")
+    parser.add_argument("--train-size", type=types.positive_int, default=None, help="training images (default 60000)")
+    parser.add_argument("--test-size", type=types.positive_int, default=None, help="test images (default 10000)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with FashionMNIST (TFDS or IDX files); without it the data is synthetic")
+    parser.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed of data, init and shuffling")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes for a smoke test: 600 train / 300 test images, 2 epochs, N=1,2")
+    parser.add_argument("--out", type=types.writable_dir, default=None,
+                        help=f"folder for results.json, results.md, scaling.png "
+                             f"(default {os.path.join(results, '<device>-<YYYY-MM-DD>')})")
+    parser.set_defaults(run=run, results=results, command_prog="jaxdl bench")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``bench`` subcommand (its options are the benchmark's own)."""
-    description = "Benchmark jaxdl against PyTorch on FashionMNIST-shaped data; writes results.json, results.md, scaling.png."
+    """Add the ``bench`` subcommand."""
     p = sub.add_parser("bench", help="benchmark jaxdl against PyTorch (CPU or GPU, same precision)",
-                       description=description)
-    if _importable():
-        from benchmarks.options import add_arguments
+                       description=DESCRIPTION)
+    add_arguments(p)
 
-        add_arguments(p)
-    else:
-        p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    p.set_defaults(run=run)
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Forward the parsed options to the benchmark's ``run``."""
-    if not _importable():
-        raise ConfigError(
-            f"jaxdl bench needs the source checkout: {SCRIPT} does not exist. "
-            "Clone the jaxdl repository and run it from there (pip install -e .)."
-        )
-    from benchmarks import compare_pytorch
+    """Resolve the options, measure, write results.json, results.md and scaling.png, print the folder."""
+    bench.require_torch()
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # before JAX starts: leave GPU memory to torch too
+    opts = bench.resolve(args, gpu_available=bench.gpu_available())
+    device = bench.check(opts)
+    out = opts.out or opts.default_out(device["slug"], args.results)
+    results = bench.compare(opts, command=opts.command(out, args.command_prog), log=_log)
+    with staged_output(out) as stage:
+        write_json(os.path.join(stage, "results.json"), results.to_json())
+        with open(os.path.join(stage, "results.md"), "w") as f:
+            f.write(results.markdown())
+        results.figure().savefig(os.path.join(stage, "scaling.png"), dpi=100)
+    print(out)
+    return 0
 
-    return compare_pytorch.run(args)
+
+def build_parser(prog: str = "jaxdl bench", *, results: str = bench.RESULTS) -> argparse.ArgumentParser:
+    """The benchmark's own parser, for scripts (errors are one line, exit code 2)."""
+    parser = OneLineParser(prog=prog, description=DESCRIPTION)
+    add_arguments(parser, results=results)
+    return parser
+
+
+def main(argv: list[str] | None = None, *, prog: str = "jaxdl bench", command: str | None = None,
+         results: str = bench.RESULTS) -> int:
+    """Parse ``argv`` and run; errors are one ``prog: error: ...`` line and exit code 2.
+
+    ``command`` starts the command line recorded in the results (default ``prog``); ``results``
+    is the parent folder of the default ``--out``.
+    """
+    args = build_parser(prog, results=results).parse_args(argv)
+    args.command_prog = command or prog
+    return run_or_report(prog, run, args)

@@ -49,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     >>> p.parse_args(["--devices", "2"]).devices
     2
     """
-    group = p.add_argument_group("devices and hosts (see README: Many devices, many hosts)")
+    group = p.add_argument_group("devices and hosts (see docs/scale.md)")
     group.add_argument("--devices", type=types.positive_int, default=None, action=_Store, metavar="N",
                        help="train on a mesh of the first N devices (default: all visible; with 1 nothing changes)")
     group.add_argument("--shard-data", action=_Flag,

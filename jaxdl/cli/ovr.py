@@ -12,7 +12,7 @@ from jaxdl.cli import args as types
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.cli.sweep import finite_or_none
-from jaxdl.train.ovr import fit_one_vs_rest
+from jaxdl.train import fit_one_vs_rest
 
 
 def register(sub: argparse._SubParsersAction) -> None:

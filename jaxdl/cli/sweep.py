@@ -9,20 +9,20 @@ import os
 from collections.abc import Callable
 
 import numpy as np
-
 import optax
 
 from jaxdl import data, optim, schedules
+from jaxdl._checks import ceil_div
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
-from jaxdl.cli.train import add_training_args, build_model, config_of, model_transform, scheduler_of
+from jaxdl.cli.train import add_training_args, config_of, model_of, model_transform, scheduler_of
 from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
 from jaxdl.plots.sweep import plot_sweep
 from jaxdl.train import lr as lr_plan
-from jaxdl.train.many import ManyResult, fit_many
+from jaxdl.train import ManyResult, fit_many
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +58,7 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
     if schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
         raise ConfigError("--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
                           "for many runs at once: use jaxdl train for it, or a fixed schedule here.")
-    steps_per_epoch = -(-int(ds.train[0].shape[0]) // args.batch_size)
+    steps_per_epoch = ceil_div(int(ds.train[0].shape[0]), args.batch_size)
 
     def optimizer(lr):
         plan = lr_plan.plan(make, scheduler_of(args, lr), unit=args.schedule_unit, steps_per_epoch=steps_per_epoch)
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     """
     mesh = distributed.setup(args)
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
-    model = build_model(args, ds)
+    model = model_of(args, ds)
     seeds = list(range(args.seed, args.seed + args.seeds))
     metric = "test_acc" if ds.num_classes is not None else "test_loss"
     label = f"{len(args.lr) * len(seeds)} × {args.model} on {ds.name}"

@@ -12,21 +12,20 @@ import inspect
 import os
 import sys
 
-from jaxdl import data, optim, schedules, transforms
+from jaxdl import data, models, optim, schedules, transforms
+from jaxdl.activations import LAYER_ACTIVATIONS
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed
 from jaxdl.cli import resume
 from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.cli.progress import epoch_bar, summary_table
 from jaxdl.errors import ConfigError
-from jaxdl.models import MLP, LeNet, LinearRegression, SoftmaxRegression
 from jaxdl.parallel import is_main_process
 from jaxdl.plots import plot_history
-from jaxdl.train import DivergenceError, fit
+from jaxdl.train import DivergenceError, check_fit_args, fit
 from jaxdl.train import lr as lr_plan
-from jaxdl.train.fit import check_fit_args
 
-MODEL_CHOICES = ("mlp", "softmax", "linear", "lenet")
+MODEL_CHOICES = tuple(models.MODELS)
 LENET_SIDE = 28
 
 
@@ -55,7 +54,7 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=types.int_list, default=(256,), help="hidden widths, e.g. 256 or 256,128")
     p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout probability in [0, 1)")
     p.add_argument("--batch-norm", action="store_true", help="batch norm after each hidden layer (torch convention)")
-    p.add_argument("--activation", default="relu", help="hidden activation (relu, sigmoid, tanh, gelu, elu)")
+    p.add_argument("--activation", default="relu", help=f"hidden activation ({', '.join(LAYER_ACTIVATIONS)})")
     p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
     p.add_argument("--optimizer-args", type=types.key_values, default={}, metavar="K=V,...",
                    help="more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4")
@@ -72,20 +71,10 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     distributed.add_arguments(p)
 
 
-def build_model(args: argparse.Namespace, ds: data.Dataset):
-    """The linen module named by ``--model`` for ``ds``."""
-    if args.model == "mlp":
-        return MLP(hidden=args.hidden, num_classes=ds.num_classes, dropout=args.dropout,
-                   batch_norm=args.batch_norm, activation=args.activation)
-    if args.model == "softmax":
-        if ds.num_classes is None:
-            raise ConfigError(f"--model softmax needs a classification dataset; {ds.name!r} is regression.")
-        return SoftmaxRegression(ds.num_classes)
-    if args.model == "lenet":
-        if ds.num_classes is None or len(ds.input_shape) != 3:
-            raise ConfigError(f"--model lenet needs an image classification dataset; {ds.name!r} is not one.")
-        return LeNet(ds.num_classes, activation=args.activation)
-    return LinearRegression()
+def model_of(args: argparse.Namespace, ds: data.Dataset):
+    """The model named by ``--model`` for ``ds`` (see :func:`jaxdl.models.build_model`)."""
+    return models.build_model(args.model, ds, hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm,
+                              activation=args.activation)
 
 
 def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Transform | None:
@@ -140,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         saved = resume.load_saved(args.resume)
         args = resume.resumed_args(args, saved, args.resume)
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
-    model = build_model(args, ds)
+    model = model_of(args, ds)
     plain = optim.by_name(args.optimizer, lr=args.lr, **args.optimizer_args)
     check_fit_args(model, ds, optimizer=plain, epochs=args.epochs, batch_size=args.batch_size)
     optimizer = optimizer_kwargs(args, plain)

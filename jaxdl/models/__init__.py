@@ -1,11 +1,15 @@
-"""Flax linen models of the course and their from-scratch pure-function twins."""
+"""Flax linen models of the course, their from-scratch pure-function twins, and the registry by name."""
 
 from jaxdl.models.closed_form import normal_equations
-from jaxdl.models.layers import BatchNorm, Linear
-from jaxdl.models.lenet import Conv2d, LeNet
+from jaxdl.models.layers import BatchNorm, Conv2d, Linear
+from jaxdl.models.lenet import LeNet
 from jaxdl.models.linear import LinearRegression, LogisticRegression, SoftmaxRegression
 from jaxdl.models.mlp import MLP
+from jaxdl.models.registry import MODELS, build_model
 from jaxdl.models.scratch import LinearRegressionScratch, MLPScratch, SoftmaxRegressionScratch
 
-MODELS = {"linear": LinearRegression, "softmax": SoftmaxRegression, "mlp": MLP, "logistic": LogisticRegression,
-          "lenet": LeNet}
+__all__ = [
+    "MLP", "MODELS", "BatchNorm", "Conv2d", "LeNet", "Linear", "LinearRegression", "LinearRegressionScratch",
+    "LogisticRegression", "MLPScratch", "SoftmaxRegression", "SoftmaxRegressionScratch", "build_model",
+    "normal_equations",
+]

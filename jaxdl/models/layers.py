@@ -1,4 +1,4 @@
-"""Layers that behave like their ``torch.nn`` namesakes: ``Linear`` init and ``BatchNorm`` statistics."""
+"""Layers that behave like their ``torch.nn`` namesakes: ``Linear`` and ``Conv2d`` init, ``BatchNorm`` statistics."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import jax.numpy as jnp
 
 
 def _uniform(bound: float):
+    """torch's default init of weights and biases: U(-bound, bound), with bound = 1/√fan_in."""
+
     def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
         return jax.random.uniform(key, shape, dtype, -bound, bound)
 
@@ -33,6 +35,30 @@ class Linear(nn.Module):
         kernel = self.param("kernel", _uniform(bound), (x.shape[-1], self.features))
         bias = self.param("bias", _uniform(bound), (self.features,))
         return x @ kernel + bias
+
+
+class Conv2d(nn.Module):
+    """``torch.nn.Conv2d`` on NHWC input with torch's default init U(-1/√fan_in, 1/√fan_in).
+
+    fan_in = in_channels · k · k. Input (N, H, W, C) → (N, H + 2p - k + 1, W + 2p - k + 1,
+    features); parameters ``kernel`` (k, k, C, features) and ``bias`` (features,).
+
+    >>> Conv2d(6, 5, padding=2).init(jax.random.key(0), jnp.ones((1, 28, 28, 1)))["params"]["kernel"].shape
+    (5, 5, 1, 6)
+    """
+
+    features: int
+    kernel_size: int
+    padding: int = 0
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        init = _uniform(1.0 / math.sqrt(x.shape[-1] * self.kernel_size**2))
+        kernel = self.param("kernel", init, (self.kernel_size, self.kernel_size, x.shape[-1], self.features))
+        bias = self.param("bias", init, (self.features,))
+        pad = [(self.padding, self.padding)] * 2
+        y = jax.lax.conv_general_dilated(x, kernel, (1, 1), pad, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return y + bias
 
 
 class BatchNorm(nn.Module):

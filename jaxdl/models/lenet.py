@@ -2,55 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxdl.activations import ACTIVATIONS, get_activation
 from jaxdl.errors import ConfigError
-from jaxdl.models.layers import Linear
+from jaxdl.models.layers import Conv2d, Linear
 from jaxdl.models.linear import flatten
-from jaxdl.models.mlp import ACTIVATIONS, check_activation
 
 MIN_SIDE = 12
 """Smallest image side LeNet accepts: 5×5 conv (padding 2), pool, 5×5 conv, pool leaves ≥ 1 pixel."""
 
 
-def _uniform(bound: float):
-    def init(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
-        return jax.random.uniform(key, shape, dtype, -bound, bound)
-
-    return init
-
-
 def _pool(x: jax.Array) -> jax.Array:
     return nn.avg_pool(x, (2, 2), strides=(2, 2))
-
-
-class Conv2d(nn.Module):
-    """``torch.nn.Conv2d`` on NHWC input with torch's default init U(-1/√fan_in, 1/√fan_in).
-
-    fan_in = in_channels · k · k. Input (N, H, W, C) → (N, H + 2p - k + 1, W + 2p - k + 1,
-    features); parameters ``kernel`` (k, k, C, features) and ``bias`` (features,).
-
-    >>> Conv2d(6, 5, padding=2).init(jax.random.key(0), jnp.ones((1, 28, 28, 1)))["params"]["kernel"].shape
-    (5, 5, 1, 6)
-    """
-
-    features: int
-    kernel_size: int
-    padding: int = 0
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        init = _uniform(1.0 / math.sqrt(x.shape[-1] * self.kernel_size**2))
-        kernel = self.param("kernel", init, (self.kernel_size, self.kernel_size, x.shape[-1], self.features))
-        bias = self.param("bias", init, (self.features,))
-        pad = [(self.padding, self.padding)] * 2
-        y = jax.lax.conv_general_dilated(x, kernel, (1, 1), pad, dimension_numbers=("NHWC", "HWIO", "NHWC"))
-        return y + bias
 
 
 class LeNet(nn.Module):
@@ -61,7 +29,7 @@ class LeNet(nn.Module):
     nn.AvgPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
     nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))``
     (61,706 parameters for 28×28×1 inputs). Flatten runs over (H, W, C), torch's over (C, H, W).
-    ``activation`` is ``"sigmoid"`` (d2l) or any :data:`jaxdl.models.mlp.ACTIVATIONS` name;
+    ``activation`` is ``"sigmoid"`` (d2l) or any :data:`jaxdl.activations.LAYER_ACTIVATIONS` name;
     ReLU trains much faster. Input (N, H, W, C) with H, W ≥ 12 (28×28 as in the course;
     smaller images: ``jaxdl.transforms.resize(28)``) → (N, num_classes) logits.
 
@@ -76,7 +44,7 @@ class LeNet(nn.Module):
     def __post_init__(self) -> None:
         if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
             raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2.")
-        check_activation(self.activation)
+        get_activation(self.activation, layer=True)
         super().__post_init__()
 
     @nn.compact

@@ -7,17 +7,10 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.activations import ACTIVATIONS, get_activation
+from jaxdl.errors import ConfigError
 from jaxdl.models.layers import BatchNorm, Linear
 from jaxdl.models.linear import flatten
-
-ACTIVATIONS = {"relu": nn.relu, "sigmoid": nn.sigmoid, "tanh": nn.tanh, "gelu": nn.gelu, "elu": nn.elu}
-
-
-def check_activation(name: str) -> None:
-    """Raise a :class:`ConfigError` (with a close match) unless ``name`` is in :data:`ACTIVATIONS`."""
-    if name not in ACTIVATIONS:
-        raise ConfigError(f"activation={name!r}{suggest(name, ACTIVATIONS)}: expected one of {', '.join(ACTIVATIONS)}.")
 
 
 class MLP(nn.Module):
@@ -51,7 +44,7 @@ class MLP(nn.Module):
             raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2 (or None to regress).")
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout!r}: expected a probability in [0, 1).")
-        check_activation(self.activation)
+        get_activation(self.activation, layer=True)
         super().__post_init__()
 
     @property

@@ -11,9 +11,10 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import NamedSharding
 
+from jaxdl._checks import ceil_div
 from jaxdl.parallel import constrain, replicated_like
+from jaxdl.train.checks import check_inputs
 from jaxdl.train.objective import Objective
-from jaxdl.train.resume import check_inputs
 from jaxdl.train.state import TrainState
 from jaxdl.train.step import eval_step, train_step
 from jaxdl.transforms import Transform
@@ -27,7 +28,7 @@ def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]
     ([[0, 1], [2, 3], [4, 0]], [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
     """
     n = order.shape[0]
-    num_batches = -(-n // batch_size)
+    num_batches = ceil_div(n, batch_size)
     pad = num_batches * batch_size - n
     idx = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(num_batches, batch_size)
     weight = (jnp.arange(num_batches * batch_size) < n).astype(jnp.float32).reshape(num_batches, batch_size)

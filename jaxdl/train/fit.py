@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import time
 from collections.abc import Callable
 
@@ -14,29 +12,18 @@ import optax
 from jax.sharding import Mesh
 
 from jaxdl import parallel
+from jaxdl._checks import ceil_div
 from jaxdl.data import Dataset
-from jaxdl.errors import ConfigError
 from jaxdl.train import lr
+from jaxdl.train.checks import check_divergence, check_max_loss, check_optimizer
 from jaxdl.train.epoch import evaluate, train_epoch
-from jaxdl.train.objective import Objective, RegressionScale, objective_for
+from jaxdl.train.objective import epoch_row
+from jaxdl.train.prepare import prepare_run
 from jaxdl.train.resume import Progress, SavedRun, own_buffers, replay_plateau, resume_point
 from jaxdl.train.state import TrainState, create_train_state
-from jaxdl.transforms import Transform, eval_transform_for
+from jaxdl.transforms import Transform
 
 EpochCallback = Callable[[int, dict[str, float]], None]
-
-
-class DivergenceError(RuntimeError):
-    """Training diverged: a NaN/inf loss (naming the epoch and first bad step) or one above ``max_loss``.
-
-    Attributes:
-      epoch: the epoch (from 1) that diverged; the state after epoch ``epoch - 1`` was good.
-      step: the first step of that epoch (from 1) with a NaN/inf loss, or ``None``.
-    """
-
-    def __init__(self, message: str, *, epoch: int | None = None, step: int | None = None) -> None:
-        super().__init__(message)
-        self.epoch, self.step = epoch, step
 
 
 @dataclasses.dataclass
@@ -51,84 +38,6 @@ class FitResult:
 
     state: TrainState
     history: dict[str, list[float]]
-
-
-def check_positive_int(name: str, value) -> int:
-    """Return ``value`` if it is a positive integer, else raise a :class:`ConfigError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name}={value!r}: expected a positive integer.")
-    return value
-
-
-def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
-    """Raise a :class:`ConfigError` when ``model``, ``data`` and ``batch_size`` cannot train together."""
-    n = int(data.train[0].shape[0])
-    if batch_size > n:
-        raise ConfigError(f"batch_size={batch_size} is larger than the {n} training examples: use at most {n}.")
-    if objective.task == "regression" and data.num_classes is not None:
-        raise ConfigError(
-            f"{type(model).__name__} is a regressor but dataset {data.name!r} has {data.num_classes} classes: "
-            "use a classifier (e.g. SoftmaxRegression or MLP(num_classes=...))."
-        )
-    if objective.task != "regression" and data.num_classes is None:
-        raise ConfigError(
-            f"{type(model).__name__} is a classifier but dataset {data.name!r} has real-valued targets: "
-            "use LinearRegression or MLP(num_classes=None)."
-        )
-    model_classes = getattr(model, "num_classes", None)
-    if objective.task == "classification" and model_classes is not None and model_classes < data.num_classes:
-        raise ConfigError(
-            f"{type(model).__name__}(num_classes={model_classes}) cannot predict the {data.num_classes} classes "
-            f"of {data.name!r}: set num_classes={data.num_classes}."
-        )
-
-
-def check_fit_args(
-    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None
-) -> Objective:
-    """Validate :func:`fit`'s arguments before anything runs; return the model's objective.
-
-    Raises:
-      ConfigError: naming the argument, its value and what was expected.
-    """
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if not isinstance(optimizer, optax.GradientTransformation):
-        raise ConfigError(f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1)).")
-    objective = objective_for(model, loss)
-    check_compatible(model, data, objective, batch_size)
-    return objective
-
-
-def check_max_loss(max_loss) -> None:
-    """Raise a :class:`ConfigError` unless ``max_loss`` is ``None`` or a finite number > 0."""
-    if max_loss is None:
-        return
-    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not 0 < max_loss < math.inf:
-        raise ConfigError(f"max_loss={max_loss!r}: expected a finite number > 0, or None.")
-
-
-def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:
-    """One history row from the train/test metric dicts of an epoch."""
-    row = {f"train_{k}": float(v) for k, v in train.items() if k != "nonfinite_step"}
-    row.update({f"test_{k}": float(v) for k, v in test.items()})
-    row["epoch_time"] = seconds
-    return row
-
-
-def check_divergence(train: dict, epoch: int, max_loss: float | None) -> None:
-    """Raise :class:`DivergenceError` if the epoch's ``train`` metrics hold a NaN/inf loss or exceed ``max_loss``."""
-    bad_step = int(train["nonfinite_step"])
-    if bad_step >= 0:
-        raise DivergenceError(
-            f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
-            "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
-        )
-    if max_loss is not None and float(train["loss"]) > max_loss:
-        raise DivergenceError(
-            f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
-            "training diverged; lower the learning rate or check the data.", epoch=epoch,
-        )
 
 
 def fit(
@@ -189,14 +98,13 @@ def fit(
     >>> len(r.history["test_acc"])
     2
     """
+    objective, eval_transform, sample, regression = prepare_run(
+        "fit", model, data, epochs=epochs, batch_size=batch_size, loss=loss, transform=transform,
+        eval_transform=eval_transform,
+    )
     (X, y), (X_test, y_test) = data.train, data.test
-    steps_per_epoch = -(-int(X.shape[0]) // check_positive_int("batch_size", batch_size))
-    lr_plan = lr.plan(optimizer, schedule, unit=schedule_unit, steps_per_epoch=steps_per_epoch)
-    optimizer = lr_plan.optimizer
-    objective = check_fit_args(model, data, optimizer=optimizer, epochs=epochs, batch_size=batch_size, loss=loss)
-    eval_transform = eval_transform_for(transform, eval_transform, X[:1])
-    sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
-    regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
+    lr_plan = lr.plan(optimizer, schedule, unit=schedule_unit, steps_per_epoch=ceil_div(int(X.shape[0]), batch_size))
+    optimizer = check_optimizer(lr_plan.optimizer)
     check_max_loss(max_loss)
     if mesh is not None:
         parallel.check_batch_split(batch_size, mesh)

@@ -138,3 +138,35 @@ def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str
     """
     names = list(hparams)
     return [dict(zip(names, combo)) for combo in itertools.product(*(hparams[n] for n in names))]
+
+
+def sweep_grid(optimizer: Any, hparams: Mapping[str, Sequence[float]] | None) -> tuple[OptimizerFn | None, list[dict]]:
+    """``(optimizer function, settings)`` of a sweep; ``(None, [{}])`` for one fixed optimizer.
+
+    Raises:
+      ConfigError: hyperparameters without an optimizer function (or the reverse), bad value
+        lists, or an optimizer function that does not take them (see :func:`check_factory`).
+
+    >>> sweep_grid(lambda lr: optax.sgd(lr), {"lr": [0.1, 0.3]})[1]
+    [{'lr': 0.1}, {'lr': 0.3}]
+    """
+    if isinstance(optimizer, optax.GradientTransformation):
+        if hparams:
+            raise ConfigError(
+                f"hparams={dict(hparams)!r} needs optimizer to be a function of them, "
+                "e.g. optimizer=lambda lr: jaxdl.optim.sgd(lr=lr)."
+            )
+        return None, [{}]
+    if not callable(optimizer):
+        raise ConfigError(
+            f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters."
+        )
+    if not hparams:
+        raise ConfigError(
+            "optimizer is a function of hyperparameters but hparams is empty: pass e.g. hparams={'lr': [0.01, 0.1]}."
+        )
+    if not isinstance(hparams, Mapping):
+        raise ConfigError(f"hparams={hparams!r}: expected a dict of name -> list of values.")
+    hparams = {name: check_values(name, values) for name, values in hparams.items()}
+    check_factory(optimizer, hparams)
+    return optimizer, hyperparameter_grid(hparams)

@@ -15,11 +15,10 @@ import jax
 import optax
 
 from jaxdl.errors import ConfigError
-from jaxdl.plateau import Plateau, PlateauState
+from jaxdl.schedules import Plateau, PlateauState
 from jaxdl.train.state import TrainState
 
 UNITS = ("epoch", "step")
-OptimizerFactory = Callable[..., optax.GradientTransformation]
 
 
 class LrPlan(NamedTuple):

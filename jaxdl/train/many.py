@@ -22,16 +22,15 @@ import optax
 from jax.sharding import Mesh, NamedSharding
 
 from jaxdl import parallel
+from jaxdl._checks import ceil_div, positive_int
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
-from jaxdl.train.hparams import (
-    OptimizerFn, check_factory, check_seeds, check_values, hyperparameter_grid, with_hyperparams,
-)
-from jaxdl.train.fit import check_compatible, check_positive_int, epoch_row
-from jaxdl.train.objective import Objective, RegressionScale, objective_for
+from jaxdl.train.hparams import OptimizerFn, check_seeds, sweep_grid, with_hyperparams
+from jaxdl.train.objective import Objective, RegressionScale, epoch_row
+from jaxdl.train.prepare import prepare_run
 from jaxdl.train.state import TrainState, create_train_state
-from jaxdl.transforms import Transform, eval_transform_for
+from jaxdl.transforms import Transform
 
 ManyCallback = Callable[[int, dict[str, np.ndarray]], None]
 
@@ -82,9 +81,9 @@ class ManyResult:
         return {"index": index, **self.runs[index], metric: float(final[index])}
 
 
-def _many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
-                   transform: Transform | None, eval_transform: Transform | None, same_seed: bool = False,
-                   run_sharding: NamedSharding | None = None):
+def many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
+                  transform: Transform | None, eval_transform: Transform | None, same_seed: bool = False,
+                  run_sharding: NamedSharding | None = None):
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
 
     With ``same_seed`` every run carries the same key (one seed, many hyperparameters), so
@@ -132,7 +131,7 @@ def _over_runs(fn: Callable, runs: int, *, in_axes: tuple, out_axes: tuple) -> C
 
 
 many_epoch = jax.jit(
-    _many_epoch_fn, donate_argnums=0,
+    many_epoch_fn, donate_argnums=0,
     static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform", "same_seed",
                      "run_sharding"),
 )
@@ -167,7 +166,7 @@ def run_epochs(
     ``data`` is ``(X, y, X_test, y_test)``; with ``targets_per_run`` ``y`` and ``y_test`` are
     lists with one stacked (chunk, n, ...) target array per chunk. ``transforms`` are the
     training and test transforms; ``regression`` finishes each row as ``fit`` does; ``same_seed``
-    says every run carries one key (see :func:`_many_epoch_fn`); ``run_sharding``
+    says every run carries one key (see :func:`many_epoch_fn`); ``run_sharding``
     splits each chunk's runs over a mesh (chunks placed with :func:`jaxdl.parallel.shard_runs`). Returns the
     states of the first ``num_runs`` runs, the history (num_runs, epochs), epoch seconds and
     divergence flags.
@@ -201,10 +200,18 @@ def run_epochs(
     return state, history, np.array(times), diverged
 
 
-def chunk_sizes(num_runs: int, max_parallel: int | None) -> tuple[int, int]:
-    """``(chunk size, number of chunks)`` for ``num_runs`` runs, at most ``max_parallel`` at once."""
-    size = num_runs if max_parallel is None else min(check_positive_int("max_parallel", max_parallel), num_runs)
-    return size, -(-num_runs // size)
+def chunk_sizes(num_runs: int, max_parallel: int | None, mesh: Mesh | None = None) -> tuple[int, int]:
+    """``(chunk size, number of chunks)`` for ``num_runs`` runs, at most ``max_parallel`` at once.
+
+    On a ``mesh`` the chunk size is rounded up to a multiple of its devices (padding runs fill it).
+
+    >>> chunk_sizes(10, 3)
+    (3, 4)
+    """
+    size = num_runs if max_parallel is None else min(positive_int("fit_many", "max_parallel", max_parallel), num_runs)
+    if mesh is not None:
+        size = parallel.runs_per_chunk(size, parallel.check_mesh(mesh))
+    return size, ceil_div(num_runs, size)
 
 
 def split_padded(tree: Any, size: int, count: int) -> list[Any]:
@@ -279,50 +286,22 @@ def fit_many(
     >>> r.history["test_acc"].shape, r.runs[1]
     ((4, 2), {'seed': 1, 'lr': 0.1})
     """
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
+    objective, eval_transform, sample, regression = prepare_run(
+        "fit_many", model, data, epochs=epochs, batch_size=batch_size, loss=loss, transform=transform,
+        eval_transform=eval_transform,
+    )
     seeds = check_seeds(seeds)
-    if isinstance(optimizer, optax.GradientTransformation):
-        if hparams:
-            raise ConfigError(
-                f"hparams={dict(hparams)!r} needs optimizer to be a function of them, "
-                "e.g. optimizer=lambda lr: jaxdl.optim.sgd(lr=lr)."
-            )
-        factory, grid = None, [{}]
-    elif callable(optimizer):
-        if not hparams:
-            raise ConfigError(
-                "optimizer is a function of hyperparameters but hparams is empty: "
-                "pass e.g. hparams={'lr': [0.01, 0.1]}."
-            )
-        if not isinstance(hparams, Mapping):
-            raise ConfigError(f"hparams={hparams!r}: expected a dict of name -> list of values.")
-        hparams = {name: check_values(name, values) for name, values in hparams.items()}
-        check_factory(optimizer, hparams)
-        factory, grid = optimizer, hyperparameter_grid(hparams)
-    else:
-        raise ConfigError(
-            f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters."
-        )
-    objective = objective_for(model, loss)
-    check_compatible(model, data, objective, batch_size)
-
+    factory, grid = sweep_grid(optimizer, hparams)
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
     tx = optimizer if factory is None else with_hyperparams(factory, grid[0])
     (X, y), (X_test, y_test) = data.train, data.test
-    eval_transform = eval_transform_for(transform, eval_transform, X[:1])
-    sample = X[:1] if eval_transform is None else eval_transform(X[:1], key=None)
-    regression = RegressionScale.of(y_test, data.target_standardizer) if objective.task == "regression" else None
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
-    size, count = chunk_sizes(len(runs), max_parallel)
-    if mesh is not None:
-        size = parallel.runs_per_chunk(size, parallel.check_mesh(mesh))
-        count = -(-len(runs) // size)
+    size, count = chunk_sizes(len(runs), max_parallel, mesh)
     chunks = split_padded(init_many(model, tx, sample, settings, factory), size, count)
     arrays, run_sharding = (X, y, X_test, y_test), None
     if mesh is not None:
         chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
-        arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.runs_sharding(mesh)
+        arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.data_sharding(mesh)
     state, history, times, diverged = run_epochs(
         chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
         callback=callback, transforms=(transform, eval_transform), regression=regression,

@@ -70,6 +70,18 @@ def objective_for(model: nn.Module, loss: str | Callable[..., jax.Array] | None 
     return Objective(loss, task)
 
 
+def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:
+    """One history row from an epoch's ``train`` and ``test`` metric dicts and its duration in seconds.
+
+    >>> epoch_row({"loss": 0.5, "nonfinite_step": -1}, {"loss": 0.7}, 1.5)
+    {'train_loss': 0.5, 'test_loss': 0.7, 'epoch_time': 1.5}
+    """
+    row = {f"train_{k}": float(v) for k, v in train.items() if k != "nonfinite_step"}
+    row.update({f"test_{k}": float(v) for k, v in test.items()})
+    row["epoch_time"] = seconds
+    return row
+
+
 def masked_mean(values: jax.Array, weight: jax.Array) -> jax.Array:
     """Mean of ``values`` (B,) over the rows where ``weight`` (B,) is 1."""
     return (values * weight).sum() / jnp.maximum(weight.sum(), 1.0)

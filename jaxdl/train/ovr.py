@@ -13,7 +13,7 @@ from jaxdl import losses
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.models import LogisticRegression
-from jaxdl.train.fit import check_compatible, check_positive_int
+from jaxdl.train.checks import check_compatible, check_optimizer, check_run_length
 from jaxdl.train.many import ManyCallback, init_many, run_epochs
 from jaxdl.train.objective import Objective
 from jaxdl.train.state import TrainState
@@ -102,12 +102,8 @@ def fit_one_vs_rest(
     >>> r.class_acc.shape
     (10,)
     """
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if not isinstance(optimizer, optax.GradientTransformation):
-        raise ConfigError(
-            f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.01))."
-        )
+    check_run_length("fit_one_vs_rest", epochs, batch_size)
+    check_optimizer(optimizer)
     if data.num_classes is None or data.num_classes < 2:
         raise ConfigError(f"dataset {data.name!r} has no classes: one-vs-rest needs a classification dataset.")
     model, objective = LogisticRegression(), Objective(SummedBCE(batch_size), "binary")

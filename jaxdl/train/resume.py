@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from typing import Any, Protocol
 
-import flax.errors
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -20,7 +19,7 @@ import optax
 
 from jaxdl.checkpoint import SavedRun
 from jaxdl.errors import ConfigError
-from jaxdl.plateau import Plateau, PlateauState
+from jaxdl.schedules import Plateau, PlateauState
 from jaxdl.train.state import ModelApply, TrainState, create_train_state
 
 
@@ -33,8 +32,6 @@ class Progress(Protocol):
 
 def _path(path: tuple) -> str:
     return "/".join(str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) for k in path)
-
-
 
 
 def _abstract_init(model: nn.Module, shape: tuple[int, ...], dtype) -> Any:
@@ -164,31 +161,3 @@ def replay_plateau(plateau: Plateau, history: dict[str, list[float]]) -> Plateau
     for loss in history.get("test_loss", []):
         pstate, _ = step(pstate, np.float32(loss))
     return pstate
-
-
-def check_inputs(state: TrainState, X: jax.Array, transform: Any = None) -> None:
-    """Raise a :class:`ConfigError` when examples of ``X`` (N, ...) do not fit ``state``'s parameters.
-
-    Works on shapes only (also while tracing), so it costs one abstract forward pass at
-    compile time. ``transform`` is the deterministic one applied before the model.
-
-    >>> import optax, jax.numpy as jnp
-    >>> from jaxdl.models import SoftmaxRegression
-    >>> s = create_train_state(SoftmaxRegression(3), optax.sgd(0.1), jnp.ones((1, 4)), key=jax.random.key(0))
-    >>> check_inputs(s, jnp.ones((5, 4)))
-    """
-    variables = {"params": state.params, "batch_stats": state.batch_stats}
-    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(np.shape(a), a.dtype), variables)
-
-    def forward(variables, x):
-        x = x if transform is None else transform(x, key=None)
-        return state.apply_fn(variables, x, train=False)
-
-    try:
-        jax.eval_shape(forward, abstract, jax.ShapeDtypeStruct((1, *X.shape[1:]), X.dtype))
-    except (TypeError, ValueError, flax.errors.FlaxError) as err:
-        reason = str(err).splitlines()[0].split(" (https://")[0]
-        raise ConfigError(
-            f"X has examples of shape {tuple(X.shape[1:])}, which the model's parameters do not fit ({reason}): "
-            "was the state trained on other inputs?"
-        ) from None

@@ -1,0 +1,160 @@
+"""The Dataset: train and test arrays plus label metadata, and :func:`from_arrays` that checks them."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdl import _checks
+from jaxdl.data._standardizer import Standardizer
+from jaxdl.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Train and test arrays plus label metadata.
+
+    Attributes:
+      train: ``(X, y)``; X float32 (N, ...), y int32 (N,) for classification or
+        float32 (N, 1) for regression.
+      test: ``(X, y)`` with the same trailing shapes.
+      num_classes: number of classes, or ``None`` for regression.
+      class_names: one text label per class, or ``None``.
+      name: where the data came from.
+      standardizer: the train-statistics :class:`Standardizer` already applied to the
+        features (see :func:`jaxdl.data.standardize`), or ``None``.
+      target_standardizer: the one applied to regression targets, or ``None``; metrics
+        such as ``test_mse`` are reported in the original units.
+    """
+
+    train: tuple[jax.Array, jax.Array]
+    test: tuple[jax.Array, jax.Array]
+    num_classes: int | None = None
+    class_names: tuple[str, ...] | None = None
+    name: str = "arrays"
+    standardizer: Standardizer | None = None
+    target_standardizer: Standardizer | None = None
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one example, e.g. ``(8, 8, 1)``."""
+        return tuple(self.train[0].shape[1:])
+
+
+def _array(value, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0]
+        raise ConfigError(
+            f"{name} cannot be read as one array ({reason}): expected a rectangular array of numbers."
+        ) from None
+
+
+def _check_labels(y: np.ndarray, split: str) -> None:
+    if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise ConfigError(
+            f"y_{split} has dtype {y.dtype}: expected integer class indices 0..num_classes-1 "
+            "(map names to indices first)."
+        )
+    if y.ndim > 1 and y.shape[1:] != (1,):
+        raise ConfigError(
+            f"y_{split} has shape {y.shape}: expected ({y.shape[0]},) class indices "
+            "(for one-hot labels pass y.argmax(axis=1))."
+        )
+
+
+def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray, np.ndarray]:
+    X, y = _array(X, f"X_{split}"), _array(y, f"y_{split}")
+    if X.ndim < 1 or len(X) == 0:
+        raise ConfigError(f"X_{split} is empty: expected at least one example, got shape {X.shape}.")
+    if y.ndim < 1 or len(X) != len(y):
+        raise ConfigError(
+            f"X_{split} and y_{split} have different lengths ({len(X)} vs {len(y) if y.ndim else 'a scalar'}): "
+            "expected one label per example."
+        )
+    if not np.issubdtype(X.dtype, np.number):
+        raise ConfigError(f"X_{split} has dtype {X.dtype}: expected numbers.")
+    if not np.all(np.isfinite(X)):
+        bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
+        raise ConfigError(f"X_{split} contains {bad} NaN/inf values: clean or impute the data first.")
+    if num_classes is None:
+        if not np.issubdtype(y.dtype, np.number):
+            raise ConfigError(f"y_{split} has dtype {y.dtype}: expected real-valued regression targets.")
+        if not np.all(np.isfinite(y)):
+            raise ConfigError(f"y_{split} contains NaN/inf values: expected finite regression targets.")
+        y = y.astype(np.float32)
+        return X.astype(np.float32), y.reshape(len(y), -1)
+    _check_labels(y, split)
+    if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
+        raise ConfigError(f"y_{split} has non-integer labels (dtype {y.dtype}): expected class indices.")
+    y = y.astype(np.int64).reshape(-1)
+    if y.min() < 0 or y.max() >= num_classes:
+        raise ConfigError(
+            f"y_{split} has labels in [{y.min()}, {y.max()}]: expected 0 <= label < num_classes={num_classes}."
+        )
+    return X.astype(np.float32), y.astype(np.int32)
+
+
+def _infer_num_classes(y_train, y_test) -> int:
+    splits = {"train": _array(y_train, "y_train"), "test": _array(y_test, "y_test")}
+    for split, y in splits.items():
+        _check_labels(y, split)
+    labels = np.concatenate([np.ravel(y) for y in splits.values()])
+    if not np.all(np.isfinite(labels)) or not np.all(np.mod(labels, 1) == 0):
+        raise ConfigError("labels must be integer class indices (or pass regression=True).")
+    return int(labels.max()) + 1 if labels.size else 1
+
+
+def from_arrays(
+    X_train, y_train, X_test, y_test, *,
+    num_classes: int | None = None,
+    class_names: Sequence[str] | None = None,
+    regression: bool = False,
+    name: str = "arrays",
+) -> Dataset:
+    """Wrap user arrays as a validated :class:`Dataset` on the default device.
+
+    Args:
+      X_train, X_test: (N, ...) numeric features or images.
+      y_train, y_test: (N,) integer labels, or (N,) / (N, 1) targets when ``regression``.
+      num_classes: defaults to ``max(label) + 1`` over both splits.
+      class_names: one name per class.
+      regression: targets are real numbers (no classes).
+      name: where the data came from.
+
+    Raises:
+      ConfigError: ragged, empty, non-numeric or NaN/inf arrays, lengths that differ,
+        labels outside ``0..num_classes-1``, or train and test examples of different shapes.
+
+    >>> ds = from_arrays(np.zeros((4, 2)), [0, 1, 0, 1], np.zeros((2, 2)), [1, 0])
+    >>> ds.num_classes, ds.input_shape
+    (2, (2,))
+    """
+    if regression:
+        num_classes = None
+    else:
+        if num_classes is None:
+            num_classes = _infer_num_classes(y_train, y_test)
+        num_classes = _checks.positive_int("from_arrays", "num_classes", num_classes)
+        if class_names is not None and len(class_names) != num_classes:
+            raise ConfigError(
+                f"class_names has {len(class_names)} names: expected num_classes={num_classes}."
+            )
+    Xtr, ytr = _check_split(X_train, y_train, "train", num_classes)
+    Xte, yte = _check_split(X_test, y_test, "test", num_classes)
+    if Xtr.shape[1:] != Xte.shape[1:]:
+        raise ConfigError(
+            f"X_train examples have shape {Xtr.shape[1:]} but X_test examples {Xte.shape[1:]}: expected the same."
+        )
+    return Dataset(
+        train=(jnp.asarray(Xtr), jnp.asarray(ytr)),
+        test=(jnp.asarray(Xte), jnp.asarray(yte)),
+        num_classes=num_classes,
+        class_names=tuple(class_names) if class_names is not None else None,
+        name=name,
+    )

@@ -1,0 +1,56 @@
+"""PyTorch's optimizers as optax transforms: torch.optim names, arguments, defaults and numbers.
+
+Each of :func:`sgd`, :func:`adagrad`, :func:`rmsprop`, :func:`adadelta`, :func:`adam` and
+:func:`adamw` takes the arguments of the ``torch.optim`` class of the same name and returns an
+``optax.GradientTransformation`` whose updates reproduce PyTorch's parameter trajectory
+(:func:`by_name` builds one from the class name). They are built from optax pieces where optax
+agrees with PyTorch and from small torch-exact transforms where it does not
+(:func:`dampened_trace`, :func:`scale_by_torch_adagrad`, :func:`scale_by_torch_adam`).
+
+``lr`` is a float, a scalar array (so ``jax.vmap`` can sweep it), or a schedule
+``count -> lr`` (any optax schedule, or :mod:`jaxdl.schedules`). Every other numeric argument
+(momentum, betas, weight_decay, ...) may be a scalar array too, so ``fit_many`` can sweep it;
+a part that a Python 0 switches off is always kept for an array, which gives the same numbers.
+A schedule is read at the number of updates already applied (0 for the first), which is
+PyTorch's ``lr`` after as many ``scheduler.step()`` calls, and it enters where PyTorch's ``lr``
+does (after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled decay).
+
+The course's from-scratch pieces are here too: d2l's minibatch :func:`SGD`,
+:func:`golden_section` line search and :func:`steepest_descent`.
+
+>>> import jax.numpy as jnp
+>>> tx = sgd(lr=0.1, momentum=0.9)
+>>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
+[-0.1 -0.1]
+"""
+
+from jaxdl.optim._adadelta import adadelta
+from jaxdl.optim._adagrad import TorchAdagradState, adagrad, scale_by_torch_adagrad
+from jaxdl.optim._adam import TorchAdamState, adam, adamw, scale_by_torch_adam
+from jaxdl.optim._args import LearningRate
+from jaxdl.optim._by_name import by_name
+from jaxdl.optim._line_search import SteepestDescentResult, golden_section, steepest_descent
+from jaxdl.optim._rmsprop import rmsprop
+from jaxdl.optim._scratch import SGD
+from jaxdl.optim._sgd import DampenedTraceState, dampened_trace, sgd
+
+__all__ = [
+    "SGD",
+    "DampenedTraceState",
+    "LearningRate",
+    "SteepestDescentResult",
+    "TorchAdagradState",
+    "TorchAdamState",
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamw",
+    "by_name",
+    "dampened_trace",
+    "golden_section",
+    "rmsprop",
+    "scale_by_torch_adagrad",
+    "scale_by_torch_adam",
+    "sgd",
+    "steepest_descent",
+]

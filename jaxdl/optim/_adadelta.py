@@ -1,0 +1,43 @@
+"""``torch.optim.Adadelta``: optax's scaling, with torch's descending default ``lr=1.0``."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
+import optax
+
+from jaxdl.optim._args import LearningRate, at_least_zero, check_fraction, check_lr, off
+from jaxdl.optim._configured import config, finish, grad_prelude
+
+
+def adadelta(
+    lr: LearningRate = 1.0,
+    rho: float = 0.9,
+    eps: float = 1e-6,
+    weight_decay: float = 0,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.Adadelta``: ``delta = sqrt(u + eps) / sqrt(v + eps) * g``; ``p -= lr * delta``.
+
+    ``v`` and ``u`` are running means (factor ``rho``) of ``g**2`` and ``delta**2``.
+    ``optax.adadelta`` defaults to ``learning_rate=None``, which applies ``+delta`` and
+    ascends; here ``lr`` defaults to PyTorch's 1.0 and the step descends.
+
+    Args:
+      lr: learning rate or schedule.
+      rho, eps, weight_decay, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = adadelta()
+    >>> float(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"][0]) < 0
+    True
+    """
+    key = config("Adadelta", locals())
+    check_lr("Adadelta", lr)
+    check_fraction("Adadelta", "rho", rho, one_allowed=True)
+    at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
+    parts = grad_prelude(maximize, weight_decay)
+    parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
+    return finish("Adadelta", parts, not off(weight_decay), key)

@@ -1,0 +1,58 @@
+"""Build a torch optimizer from its ``torch.optim`` class name, as a config file or the CLI names it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import optax
+
+from jaxdl.errors import ConfigError, suggest
+from jaxdl.optim._adadelta import adadelta
+from jaxdl.optim._adagrad import adagrad
+from jaxdl.optim._adam import adam, adamw
+from jaxdl.optim._rmsprop import rmsprop
+from jaxdl.optim._sgd import sgd
+
+_OPTIMIZERS: dict[str, tuple[str, Callable[..., optax.GradientTransformation]]] = {
+    "sgd": ("SGD", sgd),
+    "adagrad": ("Adagrad", adagrad),
+    "rmsprop": ("RMSprop", rmsprop),
+    "adadelta": ("Adadelta", adadelta),
+    "adam": ("Adam", adam),
+    "adamw": ("AdamW", adamw),
+}
+
+
+def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
+    """Build an optimizer from its ``torch.optim`` class name (any case) and keyword arguments.
+
+    Args:
+      name: "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam" or "AdamW" in any case
+        (so the function names "sgd", "adamw", ... work too).
+      **kwargs: that optimizer's arguments, e.g. ``lr=0.1, momentum=0.9``.
+
+    Returns:
+      The ``optax.GradientTransformation`` of the matching :mod:`jaxdl.optim` function.
+
+    >>> tx = by_name("AdamW", lr=3e-4)
+    >>> isinstance(tx, optax.GradientTransformation), tx == adamw(lr=3e-4), tx == adamw(lr=1e-3)
+    (True, True, False)
+    """
+    torch_names = [torch_name for torch_name, _ in _OPTIMIZERS.values()]
+    key = name.lower() if isinstance(name, str) else None
+    if key not in _OPTIMIZERS:
+        raise ConfigError(
+            f"optimizer name={name!r} is unknown: expected one of {', '.join(torch_names)} "
+            f"(any case){suggest(str(name), torch_names)}."
+        )
+    torch_name, fn = _OPTIMIZERS[key]
+    valid = list(inspect.signature(fn).parameters)
+    unknown = sorted(set(kwargs) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"{torch_name} got unknown argument(s) {', '.join(unknown)}{suggest(unknown[0], valid)}: "
+            f"valid arguments are {', '.join(valid)}."
+        )
+    return fn(**kwargs)

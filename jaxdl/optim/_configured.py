@@ -1,0 +1,69 @@
+"""What every torch optimizer is assembled from: torch's gradient prelude, and equality by arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optax
+
+from jaxdl.errors import ConfigError
+from jaxdl.optim._args import off
+
+
+def grad_prelude(maximize: bool, weight_decay: Any) -> list[optax.GradientTransformation]:
+    """torch's first two lines: flip the gradient for ``maximize``, then add ``weight_decay * p``."""
+    parts = [optax.scale(-1.0)] if maximize else []
+    if not off(weight_decay):
+        parts.append(optax.add_decayed_weights(weight_decay))
+    return parts
+
+
+class Configured(optax.GradientTransformation):
+    """An optimizer equal to any other built by the same call with equal arguments.
+
+    ``fit`` keys its compiled epoch on the optimizer, so ``fit(..., optimizer=optim.sgd(lr=0.1))``
+    called twice compiles once. An argument that cannot be hashed (an array ``lr``, e.g. a
+    traced one under ``vmap``) makes the optimizer equal only to itself.
+    """
+
+    def __new__(cls, init, update, config: tuple | None):
+        self = super().__new__(cls, init, update)
+        self._config = config
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if self._config is None:
+            return self is other
+        return isinstance(other, Configured) and self._config == other._config
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return id(self) if self._config is None else hash(self._config)
+
+
+def config(owner: str, args: dict[str, Any]) -> tuple | None:
+    """``(owner, arguments)`` as a hashable key, or None when an argument is not hashable."""
+    key = (owner, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, key: tuple | None):
+    """Chain the parts into a :class:`Configured`; when weight decay reads ``params``, insist on them."""
+    chained = optax.chain(*parts)
+    if not needs_params:
+        return Configured(chained.init, chained.update, key)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ConfigError(
+                f"{owner} with weight_decay needs the parameters: call update(grads, state, params)."
+            )
+        return chained.update(updates, state, params)
+
+    return Configured(chained.init, update_fn, key)

@@ -1,0 +1,102 @@
+"""``torch.optim.SGD``, and the dampened momentum buffer that optax lacks."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxdl import _checks
+from jaxdl.errors import ConfigError
+from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off
+from jaxdl.optim._configured import config, finish, grad_prelude
+
+
+class DampenedTraceState(NamedTuple):
+    """State of :func:`dampened_trace`: the step count and the momentum buffer."""
+
+    count: jax.Array
+    trace: optax.Updates
+
+
+def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransformation:
+    """torch SGD's momentum buffer: ``buf = g`` at first, then ``momentum * buf + (1 - dampening) * g``.
+
+    ``optax.trace`` is the ``dampening=0`` case only (its buffer starts at 0, which
+    for ``dampening=0`` gives the same first step). With ``momentum == 0`` (an array: a
+    swept value) the update is ``g``, as torch, which then keeps no buffer at all.
+
+    Args:
+      momentum: buffer decay.
+      dampening: share of the gradient held back from the buffer after the first step.
+
+    Returns:
+      A ``GradientTransformation`` whose updates are the buffer (gradients' shapes).
+
+    >>> tx = dampened_trace(0.9, 0.5)
+    >>> s = tx.init(jnp.zeros(1))
+    >>> u, s = tx.update(jnp.ones(1), s)
+    >>> print(tx.update(jnp.ones(1), s)[0])
+    [1.4]
+    """
+
+    def init_fn(params):
+        return DampenedTraceState(jnp.zeros([], jnp.int32), optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        trace = jax.tree.map(
+            lambda g, buf: jnp.where(first | (momentum == 0), g, momentum * buf + (1 - dampening) * g),
+            updates, state.trace,
+        )
+        return trace, DampenedTraceState(optax.safe_increment(state.count), trace)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def sgd(
+    lr: LearningRate = 1e-3,
+    momentum: float = 0,
+    dampening: float = 0,
+    weight_decay: float = 0,
+    nesterov: bool = False,
+    *,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.SGD``: ``buf = momentum * buf + (1 - dampening) * g``; ``p -= lr * buf``.
+
+    The buffer holds the un-scaled gradient (``buf = g`` on the first step) and ``lr``
+    multiplies at the end, so a schedule changes the step, not the buffer. Nesterov
+    uses ``g + momentum * buf``. ``weight_decay`` is L2 added to the gradient.
+
+    Args:
+      lr: learning rate or schedule (torch 2.13's default 1e-3).
+      momentum, dampening, weight_decay, nesterov, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = sgd(0.1, momentum=0.9)
+    >>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
+    [-0.1 -0.1]
+    """
+    key = config("SGD", locals())
+    check_lr("SGD", lr)
+    at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
+    _checks.scalar("SGD", "dampening", dampening)
+    known_momentum = _checks.scalar("SGD", "momentum", momentum)
+    if nesterov and (known_momentum is not None and known_momentum <= 0 or not off(dampening)):
+        raise ConfigError(
+            f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
+            "Nesterov momentum requires momentum > 0 and dampening == 0 (the number 0: it cannot be swept)."
+        )
+    parts = grad_prelude(maximize, weight_decay)
+    if not off(momentum):
+        parts.append(
+            optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening)
+        )
+    parts.append(optax.scale_by_learning_rate(lr))
+    return finish("SGD", parts, not off(weight_decay), key)

@@ -1,0 +1,115 @@
+"""``ReduceLROnPlateau`` as a pure ``(init, step)`` pair over a NamedTuple state of arrays.
+
+The rate depends on the metrics seen so far, not on the step count, so it is a small state
+machine rather than a schedule: ``state, lr = plateau.step(state, metric)``. The state is
+arrays only, so it lives in a training carry, under ``jax.jit``, ``jax.lax.scan`` and
+``jax.vmap``. Feed the rate to optax through ``optax.inject_hyperparams``::
+
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=0.1)
+    opt_state.hyperparams["learning_rate"] = plateau_state.lr
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from jaxdl import _checks
+from jaxdl.schedules._schedule import as_float, check_lr
+
+
+class PlateauState(NamedTuple):
+    """The state of :func:`reduce_lr_on_plateau`; every field is a scalar array.
+
+    Attributes:
+        lr: the current learning rate.
+        best: the best metric so far (``inf`` in "min" mode, ``-inf`` in "max", before any step).
+        num_bad_epochs: steps since the last improvement (int32).
+        cooldown_counter: steps of cooldown left after a reduction (int32).
+    """
+
+    lr: jax.Array
+    best: jax.Array
+    num_bad_epochs: jax.Array
+    cooldown_counter: jax.Array
+
+
+class Plateau(NamedTuple):
+    """A pure pair: ``init() -> state`` and ``step(state, metric) -> (state, lr)``."""
+
+    init: Callable[[], PlateauState]
+    step: Callable[[PlateauState, ArrayLike], tuple[PlateauState, jax.Array]]
+
+
+def reduce_lr_on_plateau(
+    lr: ArrayLike,
+    mode: str = "min",
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+    eps: float = 1e-8,
+) -> Plateau:
+    """``ReduceLROnPlateau``: multiply the rate by ``factor`` after ``patience + 1`` steps without improvement.
+
+    A metric improves when it beats the best so far by ``threshold`` (relative or absolute);
+    after ``patience`` bad steps the next bad one reduces the rate (never below ``min_lr``,
+    and not when the change is ``<= eps``), then ``cooldown`` steps ignore bad metrics.
+    Step ``t`` (1-based) returns PyTorch's ``get_last_lr()[0]`` after its ``t``-th ``step(metric)``.
+
+    >>> p = reduce_lr_on_plateau(1.0, patience=1)
+    >>> state = p.init()
+    >>> for loss in [3.0, 3.0, 3.0]:
+    ...     state, lr = p.step(state, loss)
+    >>> round(float(lr), 6)
+    0.1
+    """
+    where = "ReduceLROnPlateau"
+    lr = check_lr(where, "lr", lr)
+    mode = _checks.choice(where, "mode", mode, ("min", "max"))
+    factor = _checks.number(where, "factor", factor, low=0.0, high=1.0, high_open=True)
+    patience = _checks.integer(where, "patience", patience, low=0)
+    threshold = _checks.number(where, "threshold", threshold, low=0.0)
+    threshold_mode = _checks.choice(where, "threshold_mode", threshold_mode, ("rel", "abs"))
+    cooldown = _checks.integer(where, "cooldown", cooldown, low=0)
+    min_lr = _checks.number(where, "min_lr", min_lr, low=0.0)
+    eps = _checks.number(where, "eps", eps, low=0.0)
+    sign = 1.0 if mode == "min" else -1.0
+
+    def is_better(current: jax.Array, best: jax.Array) -> jax.Array:
+        if threshold_mode == "rel":
+            bar = best * ((1.0 - threshold) if mode == "min" else (threshold + 1.0))
+        else:
+            bar = best - sign * threshold
+        return current < bar if mode == "min" else current > bar
+
+    def init() -> PlateauState:
+        zero = jnp.zeros((), jnp.int32)
+        return PlateauState(as_float(lr), as_float(sign * jnp.inf), zero, zero)
+
+    def step(state: PlateauState, metric: ArrayLike) -> tuple[PlateauState, jax.Array]:
+        current = jnp.asarray(metric, state.best.dtype)
+        better = is_better(current, state.best)
+        best = jnp.where(better, current, state.best)
+        bad = jnp.where(better, 0, state.num_bad_epochs + 1)
+        in_cooldown = state.cooldown_counter > 0
+        counter = jnp.where(in_cooldown, state.cooldown_counter - 1, state.cooldown_counter)
+        bad = jnp.where(in_cooldown, 0, bad)
+        reduce = bad > patience
+        reduced = jnp.maximum(state.lr * factor, min_lr)
+        new_lr = jnp.where(reduce & (state.lr - reduced > eps), reduced, state.lr)
+        new_state = PlateauState(
+            lr=new_lr,
+            best=best,
+            num_bad_epochs=jnp.where(reduce, 0, bad).astype(jnp.int32),
+            cooldown_counter=jnp.where(reduce, cooldown, counter).astype(jnp.int32),
+        )
+        return new_state, new_lr
+
+    return Plateau(init, step)

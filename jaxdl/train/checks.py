@@ -1,0 +1,139 @@
+"""The checks of training: arguments before a run, inputs while tracing, the loss after each epoch.
+
+Each raises one :class:`~jaxdl.errors.ConfigError` line naming the argument, its value and what
+was expected, or a :class:`~jaxdl.errors.DivergenceError` when training went wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import flax.errors
+import flax.linen as nn
+import jax
+import numpy as np
+import optax
+
+from jaxdl import _checks
+from jaxdl.errors import ConfigError, DivergenceError
+from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.state import TrainState
+
+if TYPE_CHECKING:
+    from jaxdl.data import Dataset
+
+
+def check_run_length(where: str, epochs: Any, batch_size: Any) -> None:
+    """Raise unless ``epochs`` and ``batch_size`` are positive integers (``where`` names the caller).
+
+    >>> check_run_length("fit", 0, 64)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: fit: epochs must be an integer >= 1, got 0
+    """
+    _checks.positive_int(where, "epochs", epochs)
+    _checks.positive_int(where, "batch_size", batch_size)
+
+
+def check_optimizer(optimizer: Any) -> optax.GradientTransformation:
+    """Return ``optimizer`` if it is an ``optax.GradientTransformation``, else raise."""
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise ConfigError(
+            f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1))."
+        )
+    return optimizer
+
+
+def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
+    """Raise a :class:`ConfigError` when ``model``, ``data`` and ``batch_size`` cannot train together."""
+    n = int(data.train[0].shape[0])
+    if batch_size > n:
+        raise ConfigError(f"batch_size={batch_size} is larger than the {n} training examples: use at most {n}.")
+    if objective.task == "regression" and data.num_classes is not None:
+        raise ConfigError(
+            f"{type(model).__name__} is a regressor but dataset {data.name!r} has {data.num_classes} classes: "
+            "use a classifier (e.g. SoftmaxRegression or MLP(num_classes=...))."
+        )
+    if objective.task != "regression" and data.num_classes is None:
+        raise ConfigError(
+            f"{type(model).__name__} is a classifier but dataset {data.name!r} has real-valued targets: "
+            "use LinearRegression or MLP(num_classes=None)."
+        )
+    model_classes = getattr(model, "num_classes", None)
+    if objective.task == "classification" and model_classes is not None and model_classes < data.num_classes:
+        raise ConfigError(
+            f"{type(model).__name__}(num_classes={model_classes}) cannot predict the {data.num_classes} classes "
+            f"of {data.name!r}: set num_classes={data.num_classes}."
+        )
+
+
+def check_fit_args(
+    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None
+) -> Objective:
+    """Validate :func:`~jaxdl.train.fit`'s arguments before anything runs; return the model's objective.
+
+    Raises:
+      ConfigError: naming the argument, its value and what was expected.
+    """
+    check_run_length("fit", epochs, batch_size)
+    check_optimizer(optimizer)
+    objective = objective_for(model, loss)
+    check_compatible(model, data, objective, batch_size)
+    return objective
+
+
+def check_max_loss(max_loss: Any) -> None:
+    """Raise a :class:`ConfigError` unless ``max_loss`` is ``None`` or a finite number > 0.
+
+    >>> check_max_loss(None)
+    """
+    if max_loss is None:
+        return
+    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not 0 < max_loss < math.inf:
+        raise _checks.fail("fit", "max_loss", max_loss, "a finite number > 0, or None")
+
+
+def check_divergence(train: dict, epoch: int, max_loss: float | None) -> None:
+    """Raise :class:`DivergenceError` if the epoch's ``train`` metrics hold a NaN/inf loss or exceed ``max_loss``."""
+    bad_step = int(train["nonfinite_step"])
+    if bad_step >= 0:
+        raise DivergenceError(
+            f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
+            "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
+        )
+    if max_loss is not None and float(train["loss"]) > max_loss:
+        raise DivergenceError(
+            f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
+            "training diverged; lower the learning rate or check the data.", epoch=epoch,
+        )
+
+
+def check_inputs(state: TrainState, X: jax.Array, transform: Any = None) -> None:
+    """Raise a :class:`ConfigError` when examples of ``X`` (N, ...) do not fit ``state``'s parameters.
+
+    Works on shapes only (also while tracing), so it costs one abstract forward pass at
+    compile time. ``transform`` is the deterministic one applied before the model.
+
+    >>> import jax.numpy as jnp
+    >>> from jaxdl.models import SoftmaxRegression
+    >>> from jaxdl.train import create_train_state
+    >>> s = create_train_state(SoftmaxRegression(3), optax.sgd(0.1), jnp.ones((1, 4)), key=jax.random.key(0))
+    >>> check_inputs(s, jnp.ones((5, 4)))
+    """
+    variables = {"params": state.params, "batch_stats": state.batch_stats}
+    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(np.shape(a), a.dtype), variables)
+
+    def forward(variables, x):
+        x = x if transform is None else transform(x, key=None)
+        return state.apply_fn(variables, x, train=False)
+
+    try:
+        jax.eval_shape(forward, abstract, jax.ShapeDtypeStruct((1, *X.shape[1:]), X.dtype))
+    except (TypeError, ValueError, flax.errors.FlaxError) as err:
+        reason = str(err).splitlines()[0].split(" (https://")[0]
+        raise ConfigError(
+            f"X has examples of shape {tuple(X.shape[1:])}, which the model's parameters do not fit ({reason}): "
+            "was the state trained on other inputs?"
+        ) from None
