@@ -16,13 +16,15 @@ from types import ModuleType
 __version__ = "0.1.0"
 
 MODULES = (
-    "activations", "autograd", "checkpoint", "data", "losses", "models", "optim", "parallel",
+    "activations", "autograd", "callbacks", "checkpoint", "data", "losses", "models", "optim", "parallel",
     "plots", "schedules", "train", "transforms",
 )
 __all__ = list(MODULES)
 
 
 def __getattr__(name: str) -> ModuleType:
+    if name == "predict":
+        return importlib.import_module("jaxdl.inference").predict
     if name in MODULES:
         return importlib.import_module(f"jaxdl.{name}")
     raise AttributeError(f"module 'jaxdl' has no attribute {name!r}")

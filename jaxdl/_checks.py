@@ -86,15 +86,43 @@ def choice(where: str, arg: str, value: object, choices: tuple) -> object:
 def scalar(where: str, arg: str, value: Any) -> float | None:
     """``value`` as a float to check; ``None`` for a traced scalar (a swept value, checked by nobody).
 
-    A real number or a 0-d array is accepted.
+    A real number, or an array or tensor with one element (PyTorch takes a one-element tensor
+    wherever it takes a number: 0-d or shape ``(1,)``, numpy, JAX or torch), is accepted.
+
+    >>> scalar("Adam", "lr", np.array([0.5]))
+    0.5
     """
-    if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
+    if isinstance(value, jax.core.Tracer) and jnp.size(value) == 1:
         return None
-    if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
-        value = value.item()
+    value = one_element(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise fail(where, arg, value, "a real number (or a scalar array, to sweep it)")
     return float(value)
+
+
+def one_element(value: Any) -> Any:
+    """A one-element array or tensor (any shape) as its Python number; anything else unchanged."""
+    if isinstance(value, jax.core.Tracer):
+        return value
+    if isinstance(value, (jax.Array, np.ndarray)) or type(value).__module__.startswith("torch"):
+        size = getattr(value, "size", None)
+        size = value.numel() if callable(getattr(value, "numel", None)) else size
+        if size == 1 and hasattr(value, "item"):
+            return value.item()
+    return value
+
+
+def float32_lr(where: str, arg: str, value: float) -> float:
+    """A learning rate that float32 keeps: ``0 < value < 1.2e-38`` is 0 (or flushed to 0) in float32.
+
+    >>> float32_lr("SGD", "lr", 1e-300)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: SGD: lr must be 0 or at least 1.2e-38 (smaller is 0 in float32, \
+so nothing would train), got 1e-300
+    """
+    if 0 < value < float(np.finfo(np.float32).tiny):
+        raise fail(where, arg, value, "0 or at least 1.2e-38 (smaller is 0 in float32, so nothing would train)")
+    return value
 
 
 def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable:

@@ -23,13 +23,31 @@ class DivergenceError(RuntimeError):
         self.epoch, self.step = epoch, step
 
 
+def _typos(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``.
 
-    >>> suggest("adma", ["adam", "sgd"])
+    Among the close matches, the one fewest typos away wins (so ``adma`` is ``Adam``, not ``Adamax``).
+
+    >>> suggest("adma", ["adam", "adamax", "sgd"])
     " (did you mean 'adam'?)"
     """
-    choices = list(choices)
     lowered = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[match[0]]!r}?)" if match else ""
+    typed = str(name).lower()
+    matches = difflib.get_close_matches(typed, list(lowered), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    best = min(matches, key=lambda m: _typos(typed, m))
+    return f" (did you mean {lowered[best]!r}?)"

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("JAXDL_NO_CACHE", "1")  # the suite compiles afresh and writes no cache; cache tests opt in
 _CHECKOUT_FILES = pytest.StashKey[frozenset]()
 
 

@@ -283,3 +283,68 @@ def test_matmul_bound_writes_its_table_and_bounds_follow_from_the_times(tmp_path
         matmul_bound.main(["--models", "0", "--out", str(tmp_path / "bad")])
     assert exit_info.value.code == 2
     assert "--models" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+# --- What users feel: whole processes, the notebook sweep, the course's own loop (benchmarks/README.md) ---
+
+def test_median_and_last_json_line():
+    from jaxdl.bench import last_json, median
+
+    assert median([3.0, 1.0, 2.0]) == 2.0 and median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert last_json('progress\n{"a": 1}\n{"b": 2}\ndone\n') == {"b": 2} and last_json("nothing") == {}
+
+
+def test_torchvision_style_item_is_pil_resize_then_to_tensor():
+    from PIL import Image
+
+    from jaxdl.bench import torchvision_style_dataset
+
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    x, label = torchvision_style_dataset(images, np.array([7, 1, 2]))[0]
+    assert x.shape == (1, 28, 28) and x.dtype == torch.float32 and label == 7
+    np.testing.assert_array_equal(x.numpy()[0], images[0] / np.float32(255))  # ToTensor: uint8 / 255
+    small, _ = torchvision_style_dataset(images, np.array([7, 1, 2]), resize=(14, 10))[2]
+    expected = np.asarray(Image.fromarray(images[2], mode="L").resize((10, 14), Image.BILINEAR)) / np.float32(255)
+    assert small.shape == (1, 14, 10)
+    np.testing.assert_array_equal(small.numpy()[0], expected)
+
+
+def test_torch_script_splits_digits_as_jaxdl_does():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    from jaxdl import data
+
+    digits = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split((digits.data / 16.0).astype(np.float32), digits.target,
+                                                        test_size=0.2, stratify=digits.target, random_state=0)
+    ds = data.digits()
+    np.testing.assert_array_equal(np.asarray(ds.train[0]).reshape(len(X_train), -1), X_train)
+    np.testing.assert_array_equal(np.asarray(ds.test[1]), y_test)
+
+
+@pytest.mark.slow
+def test_torch_script_writes_a_run_folder_and_reports_its_phases(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_train_digits.py"
+    proc = subprocess.run([sys.executable, str(script), "--epochs", "2", "--threads", "1", "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["threads"] == 1 and 0.0 <= report["test_acc"] <= 1.0 and report["train_s"] > 0
+    assert {"metrics.json", "checkpoint.pt", "curves.png"} <= {p.name for p in (tmp_path / "r").iterdir()}
+    assert len(json.loads((tmp_path / "r" / "metrics.json").read_text())["history"]["test_acc"]) == 2
+
+
+@pytest.mark.slow
+def test_sweep_contestants_train_the_same_runs(capsys):
+    from jaxdl.bench import digits_sweep
+
+    rates = digits_sweep.RATES[::16]
+    sequential = digits_sweep.jaxdl_sequential(rates, epochs=2)
+    many = digits_sweep.jaxdl_fit_many(rates, epochs=2)
+    np.testing.assert_allclose(many["test_acc"], sequential["test_acc"], atol=1 / 360)  # at most one test image
+    torch_run = digits_sweep.torch_loop(rates, epochs=2, threads=1)
+    assert torch_run["threads"] == 1 and len(torch_run["test_acc"]) == len(rates)

@@ -87,3 +87,32 @@ def test_schedule_needs_an_optimizer_factory(digits):
     with pytest.raises(ConfigError, match="schedule_unit='batch'"):
         fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=schedules.step_lr(0.1, 2),
             schedule_unit="batch", epochs=1, batch_size=64)
+
+
+def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
+    """fit with a LinearLR warm-up followed by ReduceLROnPlateau: the torch loop steps one, then the other."""
+    n, warm = len(digits.train[0]), 2
+    ours = schedules.sequential_lr(
+        [schedules.linear_lr(0.5, start_factor=0.2, total_iters=warm),
+         schedules.reduce_lr_on_plateau(0.5, patience=0, factor=0.5, threshold=0.5)],
+        milestones=[warm],
+    )
+    result = fit(SoftmaxRegression(10), digits, optimizer=functools.partial(optim.sgd, momentum=0.9),
+                 schedule=ours, epochs=EPOCHS, batch_size=n, progress=False)
+
+    class WarmupThenPlateau:
+        def __init__(self, opt):
+            self.epoch = 0
+            self.warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.2, total_iters=warm)
+            self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, threshold=0.5)
+
+        def step(self, metric):
+            self.warmup.step() if self.epoch < warm else self.plateau.step(metric)
+            self.epoch += 1
+
+    kernel, bias, lrs = torch_run(digits, initial_params(digits), WarmupThenPlateau, plateau=True)
+    assert lrs[0] == pytest.approx(0.1) and min(lrs[warm:]) < 0.5  # warmed up, then reduced
+    np.testing.assert_allclose(result.history["lr"], lrs, rtol=1e-6)
+    params = result.state.params["Linear_0"]
+    np.testing.assert_allclose(params["kernel"], kernel, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(params["bias"], bias, rtol=1e-4, atol=1e-5)

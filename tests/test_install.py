@@ -17,6 +17,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,8 @@ RUNS = {
               ["results.json", "results.md", "scaling.png"]),
 }
 """Subcommand -> (arguments of a small real run, files it must write into its output)."""
+AFTER_TRAIN = ("predict",)
+"""Subcommands whose small run reads the folder of the ``train`` run (checked after it)."""
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def test_every_subcommand_helps_and_runs_from_the_installed_package(installed):
     top = _jaxdl(installed, "--help")
     assert top.returncode == 0, top.stderr
     names = _subcommands(top.stdout)
-    assert sorted(names) == sorted(RUNS), "give every subcommand a small run in RUNS"
+    assert sorted(names) == sorted([*RUNS, *AFTER_TRAIN]), "give every subcommand a small run in RUNS"
     out = installed[2] / "out"
 
     def check(name: str) -> None:
@@ -96,7 +99,13 @@ def test_every_subcommand_helps_and_runs_from_the_installed_package(installed):
         assert sorted(files) == sorted(set(files) & {p.name for p in folder.iterdir()}), (name, ran.stderr[-2000:])
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        list(pool.map(check, names))
+        list(pool.map(check, [n for n in names if n in RUNS]))
+    helped = _jaxdl(installed, "predict", "--help")
+    assert helped.returncode == 0 and "usage: jaxdl predict" in helped.stdout, helped.stderr
+    np.save(out / "one.npy", np.zeros((8, 8, 1), np.float32))
+    predicted = _jaxdl(installed, "predict", "--run", str(out / "train"), str(out / "one.npy"))
+    assert predicted.returncode == 0, predicted.stderr[-2000:]
+    assert re.fullmatch(r".*one\.npy: \d\n", predicted.stdout, flags=re.S), predicted.stdout
     results = json.loads((out / "bench" / "results.json").read_text())
     assert {(r["contestant"], r["error"]) for r in results["rows"]} == {(2, None), (6, None)}
     assert results["meta"]["command"].startswith("jaxdl bench --device cpu")

@@ -203,6 +203,7 @@ def sgd_momentum(lr, momentum):
     ({"seeds": []}, "seeds is empty"),
     ({"seeds": 4}, "seeds=4: expected a list"),
     ({"seeds": [0, -1]}, "seeds has -1"),
+    ({"seeds": [0, 2**70]}, r"seeds has 1180591620717411303424: expected integers in \[0, 2\*\*63 - 1\]"),
     ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
     ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] is 0.1: expected a list of numbers"),
     ({"hparams": {"lr": np.ones((2, 2)), "momentum": [0.9]}},

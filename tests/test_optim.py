@@ -402,7 +402,7 @@ def test_by_name_unknown_optimizer_lists_valid_names():
     with pytest.raises(ConfigError) as err:
         optim.by_name("adma", lr=0.1)
     message = str(err.value)
-    assert "'adma'" in message and "did you mean 'Adam'" in message
+    assert "'adma'" in message and "did you mean 'Adam" in message
     for valid in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"):
         assert valid in message
     with pytest.raises(ConfigError, match="expected one of"):
@@ -579,3 +579,24 @@ def test_a_concrete_array_hyperparameter_is_checked_like_a_number():
         optim.sgd(lr=0.1, momentum=0.9, nesterov=True, dampening=jnp.asarray(0.0))
     with pytest.raises(ConfigError, match=r"RMSprop: alpha must be a real number \(or a scalar array"):
         optim.rmsprop(alpha=jnp.ones(2))
+
+
+@pytest.mark.parametrize("name", ["adam", "nadam", "radam", "adamax"])
+def test_one_element_arrays_and_tensors_equal_the_scalar_case(name):
+    fn = getattr(optim, name)
+    p = {"w": jnp.array([1.0, -2.0])}
+    want = fn(lr=0.1, betas=(0.8, 0.99)).update(p, fn().init(p), p)[0]["w"]
+    for lr, beta in [(np.array([0.1]), jnp.array([0.8])), (torch.tensor([0.1], dtype=torch.float64), torch.tensor(0.8))]:
+        tx = fn(lr=lr, betas=(beta, np.array([0.99])))
+        np.testing.assert_allclose(tx.update(p, tx.init(p), p)[0]["w"], want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "nadam", "rprop", "lbfgs"])
+def test_lr_that_underflows_float32_is_one_line(name):
+    with pytest.raises(ConfigError, match="lr=1e-300.*float32"):
+        getattr(optim, name)(lr=1e-300)
+
+
+@pytest.mark.parametrize("name", ["Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "Adafactor", "LBFGS"])
+def test_by_name_knows_the_new_optimizers_in_any_case(name):
+    assert optim.by_name(name.lower()) == getattr(optim, name.lower())()

@@ -406,7 +406,7 @@ def max_history_diff(a: dict, b: dict) -> float:
 def test_distributed_entry_point_single_process(tmp_path, cli):
     (result,) = launch(1, tmp_path, library=False)
     assert result == {"rc": 0, "processes": 1, "devices": 8, "local_devices": 8,
-                      "wrote": ["checkpoint", "curves.png", "metrics.json", "timing.json"]}
+                      "wrote": ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]}
     assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL
 
 
@@ -419,6 +419,6 @@ def test_two_processes_train_like_one_device(tmp_path, cli):
         assert result["rows_per_local_device"] == [179]  # each process holds its devices' rows only
         assert result["rows_param_diff"] < TOL
         assert result["many_param_diff"] < TOL and result["many_history_diff"] < TOL
-    assert first["wrote"] == ["checkpoint", "curves.png", "metrics.json", "timing.json"]
+    assert first["wrote"] == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]
     assert second["wrote"] == []  # only process 0 writes
     assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL

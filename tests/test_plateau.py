@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -122,3 +124,60 @@ def test_optax_reduce_on_plateau_reduces_one_value_earlier(x64):
     first_drop = lambda lrs: int(np.argmax(np.asarray(lrs) < 0.1 - 1e-12))  # noqa: E731
     assert first_drop(expected) == 25 and first_drop(theirs) == 24
     np.testing.assert_allclose(ours, expected, rtol=RTOL, atol=ATOL)
+
+
+def torch_warmup_then_plateau(metrics, lr, warmup_epochs, make_warmup, **kwargs):
+    """PyTorch users' loop: ``warmup.step()`` for the first epochs, then ``plateau.step(metric)``."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    warmup = make_warmup(opt)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    out = []
+    for epoch, m in enumerate(metrics):
+        if epoch < warmup_epochs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
+                warmup.step()
+        else:
+            plateau.step(float(m))
+        out.append(opt.param_groups[0]["lr"])
+    return opt, np.array(out)
+
+
+@pytest.mark.parametrize("form", ["argument", "sequential"])
+@pytest.mark.parametrize("warmup_epochs, kwargs", [(5, dict(patience=3, factor=0.5)), (20, dict(patience=0)),
+                                                    (0, dict(patience=2, cooldown=3, mode="max")), (300, {})])
+def test_warmup_then_plateau_matches_a_hand_stepped_torch_loop(x64, form, warmup_epochs, kwargs):
+    from jaxdl.schedules import linear_lr, sequential_lr
+
+    metrics = loss_curve()[:400]
+    total = max(warmup_epochs, 1)
+    _, expected = torch_warmup_then_plateau(
+        metrics, 0.1, warmup_epochs, lambda o: torch.optim.lr_scheduler.LinearLR(o, 0.01, total_iters=total), **kwargs)
+    warm = linear_lr(0.1, 0.01, total_iters=total)
+    if form == "argument":
+        p = reduce_lr_on_plateau(0.1, warmup=warm, warmup_epochs=warmup_epochs, **kwargs)
+    else:
+        p = sequential_lr([warm, reduce_lr_on_plateau(0.1, **kwargs)], milestones=[warmup_epochs])
+    state = p.init()
+    assert float(state.lr) == pytest.approx(0.1 * (0.01 if warmup_epochs else 1.0) if warmup_epochs else 0.001)
+    step = jax.jit(p.step)
+    got = []
+    for m in metrics:
+        state, lr = step(state, m)
+        got.append(float(lr))
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+    assert int(state.count) == len(metrics)
+
+
+def test_warmup_arguments_are_checked():
+    from jaxdl.errors import ConfigError
+    from jaxdl.schedules import linear_lr
+
+    with pytest.raises(ConfigError, match="warmup_epochs=3 needs warmup"):
+        reduce_lr_on_plateau(0.1, warmup_epochs=3)
+    with pytest.raises(ConfigError, match="give warmup_epochs"):
+        reduce_lr_on_plateau(0.1, warmup=linear_lr(0.1))
+    with pytest.raises(ConfigError, match="warmup's lr 0.2 differs from lr 0.1"):
+        reduce_lr_on_plateau(0.1, warmup=linear_lr(0.2), warmup_epochs=5)
+    with pytest.raises(ConfigError, match="warmup must be a jaxdl.schedules schedule"):
+        reduce_lr_on_plateau(0.1, warmup=lambda c: 0.1, warmup_epochs=5)

@@ -169,9 +169,9 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
     assert len(metrics["history"]["test_acc"]) == saved.epochs_done
     assert metrics["history"]["test_acc"] == saved.history["test_acc"]
     assert stderr.strip().endswith(
-        f"jaxdl train: interrupted; metrics.json, timing.json and curves.png hold the {saved.epochs_done} epochs of "
-        f"the checkpoint. Continue with: jaxdl train --resume {out}")
-    assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.json", "timing.json"]
+        f"jaxdl train: interrupted; metrics.json, metrics.csv, timing.json and curves.png hold the {saved.epochs_done} "
+        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}")
+    assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]
 
 
 def test_ctrl_c_while_a_checkpoint_is_written_lands_after_the_folder_knows_it(tmp_path, monkeypatch):

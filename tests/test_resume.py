@@ -174,4 +174,4 @@ def test_run_killed_after_epoch_k_resumes_bit_identical_to_an_uninterrupted_run(
     assert_bit_identical(resumed.saved_state, uninterrupted.saved_state)
     assert resumed.history["epoch_time"][: at_kill.epochs_done] == at_kill.history["epoch_time"]
     assert len(json.loads((killed / "timing.json").read_text())["epoch_time"]) == epochs
-    assert sorted(os.listdir(killed)) == ["checkpoint", "curves.png", "metrics.json", "timing.json"]
+    assert sorted(os.listdir(killed)) == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]

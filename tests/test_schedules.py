@@ -155,7 +155,7 @@ def test_every_torch_scheduler_is_covered_three_times():
     counts = {name: paired.count(name) + sum(c == name for c, _, _ in SAME_ARGS) for name in T.__all__}
     assert counts.pop("LRScheduler") == 0 and counts.pop("ReduceLROnPlateau") == 0  # plateau: test_plateau.py
     assert min(counts.values()) >= 3, counts
-    assert set(S.SCHEDULERS) == set(counts) | {"ReduceLROnPlateau"}
+    assert set(S.SCHEDULERS) == set(counts) | {"ReduceLROnPlateau", "SWALR"}  # SWALR: test_swa.py
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -332,11 +332,9 @@ def test_composition_errors():
     with pytest.raises(ConfigError, match="non-decreasing"):
         S.sequential_lr([step, step, step], [10, 5])
     with pytest.raises(ConfigError, match="ReduceLROnPlateau, which needs a metric"):
-        S.sequential_lr([step, S.reduce_lr_on_plateau(0.1)], [5])
-    with pytest.raises(ConfigError, match="CosineAnnealingLR, which sets the rate"):
-        S.chained_scheduler([step, S.cosine_annealing_lr(0.1, 10)])
-    with pytest.raises(ConfigError, match="share one base lr"):
-        S.chained_scheduler([step, S.step_lr(0.2, 10)])
+        S.sequential_lr([S.reduce_lr_on_plateau(0.1), step], [5])
+    with pytest.raises(ConfigError, match="ReduceLROnPlateau, which needs a metric"):
+        S.chained_scheduler([step, S.reduce_lr_on_plateau(0.1)])
     with pytest.raises(ConfigError, match="non-empty list"):
         S.chained_scheduler([])
 

@@ -1,5 +1,6 @@
 """The compiled epoch, masked partial batches, fit on real and synthetic data."""
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,7 +12,7 @@ from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LinearRegression, SoftmaxRegression
 from jaxdl.train import (
     DivergenceError, Objective, batch_plan, create_train_state, evaluate, fit, objective_for,
-    train_epoch, train_step,
+    run_epochs, train_epoch, train_step,
 )
 
 
@@ -81,13 +82,13 @@ def test_fit_again_with_an_equal_model_and_jaxdl_optimizer_reuses_the_compiled_e
         return fit(model, digits, optimizer=tx, epochs=1, batch_size=128, seed=0)
 
     first = run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.9))
-    before = train_epoch._cache_size()
+    before = run_epochs._cache_size()
     again = run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.9))
-    assert train_epoch._cache_size() == before
+    assert run_epochs._cache_size() == before
     assert again.history == {**first.history, "epoch_time": again.history["epoch_time"]}
     run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.5))
     run(MLP(hidden=(19,), activation="tanh"), optim.sgd(lr=0.1, momentum=0.9))
-    assert train_epoch._cache_size() == before + 2
+    assert run_epochs._cache_size() == before + 2
 
 def test_dropout_gets_a_fresh_key_every_step(digits):
     X, y = digits.train
@@ -168,3 +169,22 @@ def test_model_and_data_mismatch_is_a_clear_error(digits):
         fit(LinearRegression(), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=32)
     with pytest.raises(ConfigError, match="num_classes=10"):
         fit(SoftmaxRegression(3), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=32)
+
+
+class D2lCNN(nn.Module):
+    """A d2l chapter-7 style CNN written without jaxdl: no ``task``, no ``train``/``mask`` arguments."""
+
+    @nn.compact
+    def __call__(self, x):
+        x = nn.relu(nn.Conv(16, (3, 3), padding="SAME")(x))
+        x = nn.avg_pool(x, (2, 2), strides=(2, 2))
+        x = nn.relu(nn.Conv(32, (3, 3), padding="SAME")(x))
+        x = x.reshape((x.shape[0], -1))
+        return nn.Dense(10)(nn.relu(nn.Dense(64)(x)))
+
+
+def test_a_plain_linen_cnn_trains_on_digits_with_the_task_from_the_data(digits):
+    X, y = digits.train
+    assert X.shape[1:] == (8, 8, 1)
+    r = fit(D2lCNN(), digits, optimizer=optim.adam(lr=1e-3), epochs=15, batch_size=64, progress=False, cache=False)
+    assert r.history["test_acc"][-1] >= 0.95

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 CONTESTANTS = {
-    1: "PyTorch, course loop: DataLoader(shuffle=True) + eager step",
+    1: "PyTorch DataLoader over tensors (TensorDataset, shuffle=True) + eager step",
     2: "PyTorch eager, data on device, randperm index batches",
     3: "PyTorch torch.compile(step)",
     4: "PyTorch torch.func vmap over N models",

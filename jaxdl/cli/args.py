@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import tempfile
 
 from jaxdl.errors import suggest
@@ -43,6 +42,21 @@ def probability(text: str) -> float:
     return _number(text, float, lambda v: 0.0 <= v < 1.0, "a number", "a value in [0, 1)", "in [0, 1)")
 
 
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (a share of the data)."""
+    return _number(text, float, lambda v: 0.0 < v < 1.0, "a number", "a fraction such as 0.1", "in (0, 1)")
+
+
+SEED_LIMIT = 2**63
+"""Seeds are ``0 <= seed < 2**63`` (what ``jax.random.key`` accepts with 64-bit seeds)."""
+
+
+def seed(text: str) -> int:
+    """An integer in ``[0, 2**63)``."""
+    return _number(text, int, lambda v: 0 <= v < SEED_LIMIT, "an integer", "0 or more",
+                   "0 or more and below 2**63")
+
+
 def int_list(text: str) -> tuple[int, ...]:
     """Comma-separated positive integers, e.g. ``256,128``."""
     return tuple(positive_int(part) for part in text.split(","))
@@ -75,37 +89,6 @@ def existing_dir(text: str) -> str:
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an existing folder")
     return text
-
-
-_PAIR = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(\[[^\]]*\]|[^,]+)\s*(?:,|$)")
-
-
-def _value(text: str):
-    text = text.strip()
-    if text.startswith("["):
-        return [_value(part) for part in text[1:-1].split(",") if part.strip()]
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
-def key_values(text: str) -> dict:
-    """``"T_0=10,T_mult=2,milestones=[30,60],mode=triangular2"`` → a dict of numbers, lists, bools and words."""
-    pairs, pos = {}, 0
-    while pos < len(text):
-        match = _PAIR.match(text, pos)
-        if not match:
-            raise argparse.ArgumentTypeError(
-                f"cannot read {text[pos:]!r}: expected name=value pairs separated by commas, e.g. T_0=10,T_mult=2"
-            )
-        pairs[match.group(1)] = _value(match.group(2))
-        pos = match.end()
-    return pairs
 
 
 def choice(what: str, choices: tuple[str, ...]):

@@ -1,15 +1,21 @@
-"""``jaxdl`` console entry point: argument parsing only; each subcommand lives in its own module."""
+"""``jaxdl`` console entry point: argument parsing only; each subcommand lives in its own module.
+
+Only the module of the subcommand being run is imported (``jaxdl train`` never loads the benchmark or the
+plotting commands). Before the subcommand runs, JAX's persistent compilation cache is switched on
+(:mod:`jaxdl.compilation_cache`) unless ``--no-cache`` or ``JAXDL_NO_CACHE=1`` says otherwise.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from jaxdl.errors import ConfigError
 
-SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench")
+SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench", "predict")
+NO_CACHE_HELP = "do not read or write the persistent compilation cache (also: JAXDL_NO_CACHE=1)"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -19,13 +25,33 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``jaxdl`` parser with one subparser per module in ``jaxdl.cli``."""
+def _add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=NO_CACHE_HELP)
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names (its first argument that is not an option), or None."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``jaxdl`` parser: with ``argv`` naming a subcommand, only that one's module is imported.
+
+    Args:
+        argv: the command line to be parsed; None (or one naming no subcommand) registers every subcommand.
+    """
     parser = OneLineParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
+    _add_no_cache(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"jaxdl.cli.{name}")
-        module.register(sub)
+    chosen = _chosen(argv) if argv is not None else None
+    for name in (chosen,) if chosen else SUBCOMMANDS:
+        importlib.import_module(f"jaxdl.cli.{name}").register(sub)
+        _add_no_cache(sub.choices[name])
     return parser
 
 
@@ -47,7 +73,14 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
+    from jaxdl import compilation_cache
+
+    if getattr(args, "no_cache", False):
+        compilation_cache.disable()
+    else:
+        compilation_cache.enable_default()
     return run_or_report(f"jaxdl {args.command}", args.run, args)
 
 

@@ -1,8 +1,9 @@
-"""Write a run's files all at once: staged in a temporary folder, then moved into ``--out``."""
+"""Write a run's files: JSON and CSV writers, and staging for commands without a run folder (bench)."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import shutil
@@ -40,3 +41,23 @@ def write_json(path: str, payload: dict) -> None:
     with open(path, "w") as f:
         json.dump(payload, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def write_csv(path: str, history: dict[str, list[float]]) -> None:
+    """Write a history as CSV: a header ``epoch,<metric>,...`` (sorted names), then one row per epoch (from 1).
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_csv(os.path.join(folder, "m.csv"), {"train_loss": [0.5, 0.25]})
+    ...     print(open(os.path.join(folder, "m.csv")).read(), end="")
+    epoch,train_loss
+    1,0.5
+    2,0.25
+    """
+    names = sorted(history)
+    rows = zip(*(history[name] for name in names))
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["epoch", *names])
+        for epoch, row in enumerate(rows, start=1):
+            writer.writerow([epoch, *(repr(float(v)) for v in row)])

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import numpy as np
 
 from jaxdl import data, optim
 from jaxdl.cli import args as types
-from jaxdl.cli.outputs import staged_output, write_json
-from jaxdl.cli.progress import epoch_bar, summary_table
+from jaxdl.cli import rundir, signals
+from jaxdl.cli.outputs import write_json
+from jaxdl.cli.progress import EpochProgress, summary_table
 from jaxdl.cli.sweep import finite_or_none
+from jaxdl.cli.train import add_run_folder_args
 from jaxdl.train import fit_one_vs_rest
+
+DEFAULT_OUT = os.path.join("runs", "ovr")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,33 +36,50 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="learning rate (default 0.01, for the summed loss)")
     p.add_argument("--epochs", type=types.positive_int, default=50, help="epochs (default 50)")
     p.add_argument("--batch-size", type=types.positive_int, default=64, help="batch size (default 64)")
-    p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed for the inits and the shuffling")
-    p.add_argument("--out", type=types.writable_dir, default="runs/ovr",
-                   help="folder for metrics.json (default runs/ovr)")
+    p.add_argument("--seed", type=types.seed, default=0, help="seed for the inits and the shuffling")
+    add_run_folder_args(p, DEFAULT_OUT, "metrics.json")
     p.set_defaults(run=run)
 
 
+def _mean_acc(metrics) -> dict[str, float]:
+    return {"mean binary test_acc": float(np.mean(metrics["test_acc"]))}
+
+
 def run(args: argparse.Namespace) -> int:
-    """Train the C classifiers, then write metrics.json into ``--out``."""
+    """Train the C classifiers, then write metrics.json into the run folder. SIGTERM stops like Ctrl-C (143)."""
+    with signals.terminate_as_interrupt():
+        try:
+            return _run(args)
+        except KeyboardInterrupt as stop:
+            what = "terminated (SIGTERM)" if isinstance(stop, signals.Terminated) else "interrupted"
+            print(f"jaxdl ovr: {what}; nothing was written (ovr writes its files when it ends).", file=sys.stderr)
+            return signals.exit_code(stop)
+
+
+def _run(args: argparse.Namespace) -> int:
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     optimizer = optim.by_name(args.optimizer, lr=args.lr)
-    with epoch_bar(args.epochs, f"one-vs-rest on {ds.name}") as bar:
-        result = fit_one_vs_rest(
-            ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-            callback=lambda epoch, m: bar(epoch, {"mean binary test_acc": float(np.mean(m["test_acc"]))}),
-        )
-    names = result.class_names
-    config = {k: v for k, v in sorted(vars(args).items()) if k not in {"run", "command", "out"}}
-    content = {
-        "config": config,
-        "test_acc": result.test_acc,
-        "class_acc": dict(zip(names, finite_or_none(result.class_acc))),
-        "binary_acc": dict(zip(names, finite_or_none(result.binary_acc))),
-        "history": {k: {name: finite_or_none(v[c]) for c, name in enumerate(names)} for k, v in result.history.items()},
-    }
-    with staged_output(args.out) as stage:
-        write_json(os.path.join(stage, "metrics.json"), content)
+    with rundir.claim(args.out, kind="ovr", default=DEFAULT_OUT, overwrite=args.overwrite) as out:
+        print(f"jaxdl ovr: run folder {out}", flush=True)
+        with EpochProgress(args.epochs, f"one-vs-rest on {ds.name}") as bar:
+            result = fit_one_vs_rest(
+                ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                callback=lambda epoch, m: bar.on_epoch_end(epoch, _mean_acc(m)),
+            )
+        names = result.class_names
+        skip = {"run", "command", "out", "overwrite", "no_cache"}
+        config = {k: v for k, v in sorted(vars(args).items()) if k not in skip}
+        content = {
+            "config": config,
+            "test_acc": result.test_acc,
+            "class_acc": dict(zip(names, finite_or_none(result.class_acc))),
+            "binary_acc": dict(zip(names, finite_or_none(result.binary_acc))),
+            "history": {k: {name: finite_or_none(v[c]) for c, name in enumerate(names)}
+                        for k, v in result.history.items()},
+        }
+        with signals.held(), rundir.staged(out, replace=args.overwrite) as stage:
+            write_json(os.path.join(stage, "metrics.json"), content)
     rows = [(f"class {name}", f"{acc:.4f}") for name, acc in zip(names, result.class_acc)]
-    rows += [("test accuracy (argmax)", f"{result.test_acc:.4f}"), ("outputs", args.out)]
+    rows += [("test accuracy (argmax)", f"{result.test_acc:.4f}"), ("outputs", out)]
     summary_table(f"jaxdl ovr: {ds.num_classes} logistic regressions on {ds.name}, {args.epochs} epochs", rows)
     return 0

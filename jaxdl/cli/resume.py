@@ -21,14 +21,15 @@ import numpy as np
 
 from jaxdl import checkpoint
 from jaxdl.cli import args as types
+from jaxdl.cli.signals import Terminated
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.train import FitResult
 from jaxdl.train.resume import epochs_done
 
 CHECKPOINT = "checkpoint"
-OUTPUTS = ("metrics.json", "timing.json", "curves.png")
-RUN_OPTIONS = {"resume", "checkpoint_every", "given", "out"}
+OUTPUTS = ("metrics.json", "metrics.csv", "timing.json", "curves.png")
+RUN_OPTIONS = {"resume", "checkpoint_every", "given", "out", "overwrite", "tensorboard"}
 """Options that say how to run, not what to train: never part of a run's saved config."""
 MAY_CHANGE = {"epochs", "data_dir"}
 """Saved settings ``--resume`` lets the user change: train longer, find the data elsewhere."""
@@ -55,7 +56,8 @@ def max_loss_for(ds: Dataset) -> float | None:
     return DIVERGENCE_FACTOR * variance if variance > 0 else None
 
 
-def _flag(dest: str) -> str:
+def flag(dest: str) -> str:
+    """The option of an argparse ``dest``: ``batch_norm`` -> ``--batch-norm``."""
     return "--" + dest.replace("_", "-")
 
 
@@ -81,14 +83,14 @@ def resumed_args(args: argparse.Namespace, saved: checkpoint.SavedRun, folder: s
     Raises:
       ConfigError: listing every typed option that differs from the saved run.
     """
-    typed = types.given(args) - {"resume", "checkpoint_every"}
+    typed = types.given(args) - (RUN_OPTIONS - {"out"})
     conflicts = []
     for dest in sorted(typed - MAY_CHANGE - {"out"}):
         value = _as_config(getattr(args, dest))
         if dest not in saved.config:
-            conflicts.append(f"{_flag(dest)} {value!r} (not a setting of the saved run)")
+            conflicts.append(f"{flag(dest)} {value!r} (not a setting of the saved run)")
         elif value != saved.config[dest]:
-            conflicts.append(f"{_flag(dest)} {value!r} (saved: {saved.config[dest]!r})")
+            conflicts.append(f"{flag(dest)} {value!r} (saved: {saved.config[dest]!r})")
     if "out" in typed and os.path.abspath(args.out) != os.path.abspath(folder):
         conflicts.append(f"--out {args.out!r} (a resumed run writes into {folder!r})")
     if conflicts:
@@ -147,6 +149,10 @@ class RunFolder:
         done = epochs_done(result.history)
         if done % self.every and done != self.epochs:
             return
+        self.save_final(result)
+
+    def save_final(self, result: FitResult) -> None:
+        """Save ``result`` atomically whatever its epoch (a run that stopped early ends here)."""
         history = {k: list(v) for k, v in result.history.items()}
         with _interrupt_held():
             try:
@@ -161,18 +167,20 @@ class RunFolder:
 
 @contextlib.contextmanager
 def _interrupt_held() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends, so :attr:`RunFolder.history` always matches the file on disk."""
+    """Hold Ctrl-C and SIGTERM until the block ends, so :attr:`RunFolder.history` always matches the file on disk."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if caught and callable(previous[caught[0]]):
+        previous[caught[0]](caught[0], None)
 
 
 def divergence_message(err: Exception, folder: RunFolder) -> str:
@@ -187,11 +195,12 @@ def divergence_message(err: Exception, folder: RunFolder) -> str:
     return f"{err}{why} {kept}"
 
 
-def interrupted_message(folder: RunFolder, out: str) -> str:
-    """One line for Ctrl-C: what was written and how to continue."""
+def interrupted_message(folder: RunFolder, out: str, stop: KeyboardInterrupt | None = None) -> str:
+    """One line for Ctrl-C (or SIGTERM, when ``stop`` is :class:`~jaxdl.cli.signals.Terminated`)."""
+    what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
     if folder.history is None:
-        return "interrupted before the first checkpoint; nothing was written."
+        return f"{what} before the first checkpoint; nothing was written."
     return (
-        f"interrupted; metrics.json, timing.json and curves.png hold the {folder.epochs_saved} epochs of the "
-        f"checkpoint. Continue with: jaxdl train --resume {out}"
+        f"{what}; metrics.json, metrics.csv, timing.json and curves.png hold the {folder.epochs_saved} epochs of "
+        f"the checkpoint. Continue with: jaxdl train --resume {out}"
     )

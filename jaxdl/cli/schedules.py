@@ -12,11 +12,9 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from matplotlib.backend_bases import FigureCanvasBase
 
 from jaxdl import schedules as S
 from jaxdl.errors import ConfigError
-from jaxdl.plots.schedules import plot_schedules, schedule_values
 
 EXAMPLES = """examples:
   jaxdl schedules CosineAnnealingWarmRestarts --lr 0.1 --T_0 10 --T_mult 1 --eta_min 0.001 --steps 100 --out sgdr.png
@@ -36,6 +34,7 @@ _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, as
 _FUNCS = {"exp": jnp.exp, "log": jnp.log, "sqrt": jnp.sqrt, "cos": jnp.cos, "sin": jnp.sin, "abs": jnp.abs,
           "floor": jnp.floor, "min": jnp.minimum, "max": jnp.maximum}
 _EXPRESSIONS = {"lr_lambda": "epoch", "scale_fn": "x"}
+MAX_EXPRESSION = 500
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -92,19 +91,34 @@ def _value(key: str, values: list[str]) -> object:
     return _scalar(parts[0])
 
 
+def _constant(arg: str, text: str, value: float) -> jax.Array:
+    with np.errstate(over="raise"):
+        try:
+            return jnp.asarray(np.float32(value))
+        except (OverflowError, FloatingPointError):
+            raise ConfigError(f"--{arg} {text!r}: the number {value!r} is too large for float32") from None
+
+
 def _expression(arg: str, text: str, var: str) -> Callable:
-    """Compile safe arithmetic in ``var`` (no names, attributes or imports) into a jnp function."""
+    """Compile safe arithmetic in ``var`` (no names, attributes or imports) into a jnp function.
+
+    Numbers and ``var`` are float32, so every operation takes bounded time and an overflow is
+    ``inf`` (reported by :func:`run`), never a huge Python integer or a wrapped-around int32.
+    """
     allowed = f"numbers, {var}, + - * / // % ** and {', '.join(_FUNCS)}"
+    if len(text) > MAX_EXPRESSION:
+        raise ConfigError(f"--{arg}: the expression is {len(text)} characters long; expected at most {MAX_EXPRESSION}")
     try:
         tree = ast.parse(text, mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         raise ConfigError(f"--{arg} {text!r} is not an expression: use {allowed}") from None
 
     def build(node: ast.AST) -> Callable:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return lambda v: node.value
+            constant = _constant(arg, text, node.value)
+            return lambda v: constant
         if isinstance(node, ast.Name) and node.id == var:
-            return lambda v: v
+            return lambda v: jnp.asarray(v, jnp.float32)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             op, left, right = _OPS[type(node.op)], build(node.left), build(node.right)
             return lambda v: op(left(v), right(v))
@@ -117,7 +131,10 @@ def _expression(arg: str, text: str, var: str) -> Callable:
             return lambda v: fn(*(a(v) for a in args))
         raise ConfigError(f"--{arg} {text!r}: only {allowed} are allowed")
 
-    return build(tree)
+    try:
+        return build(tree)
+    except RecursionError:
+        raise ConfigError(f"--{arg}: the expression is nested too deeply") from None
 
 
 def _sub_schedules(text: str, lr: object) -> list:
@@ -191,6 +208,8 @@ def _positive_steps(values: list[str] | None) -> int:
 def _out_path(values: list[str] | None) -> Path:
     if not values:
         raise ConfigError("--out is missing: expected an image path such as --out lr.png")
+    from matplotlib.backend_bases import FigureCanvasBase
+
     path = Path(" ".join(values))
     kinds = FigureCanvasBase.get_supported_filetypes()
     if path.suffix.lstrip(".").lower() not in kinds:
@@ -221,6 +240,8 @@ def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[s
 
 def run(args: argparse.Namespace) -> int:
     """Check every argument, compute the curves, then write the figure; print its path."""
+    from jaxdl.plots.schedules import plot_schedules, schedule_values
+
     params = _tokens(args.params)
     steps = _positive_steps(params.pop("steps", None))
     out = _out_path(params.pop("out", None))
@@ -233,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
     values = {label: schedule_values(c, steps) for label, c in curves.items()}
     for label, v in values.items():
         if not np.all(np.isfinite(v)):
-            raise ConfigError(f"{label}: the schedule gives non-finite rates for these arguments")
+            raise ConfigError(f"{label}: the schedule gives non-finite rates for these arguments "
+                              "(an overflow such as a huge power, or a division by zero)")
     fig = plot_schedules(values, steps, grid=grid, title=title)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -14,15 +16,17 @@ import optax
 from jaxdl import data, optim, schedules
 from jaxdl._checks import ceil_div
 from jaxdl.cli import args as types
-from jaxdl.cli import distributed
-from jaxdl.cli.outputs import staged_output, write_json
-from jaxdl.cli.progress import epoch_bar, summary_table
-from jaxdl.cli.train import add_training_args, config_of, model_of, model_transform, scheduler_of
+from jaxdl.cli import distributed, rundir, signals
+from jaxdl.cli.outputs import write_json
+from jaxdl.cli.progress import EpochProgress, summary_table
+from jaxdl.cli.train import (add_run_folder_args, add_training_args, checked_options, config_of, model_of,
+                             model_transform, scheduler_of)
 from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
-from jaxdl.plots.sweep import plot_sweep
 from jaxdl.train import lr as lr_plan
 from jaxdl.train import ManyResult, fit_many
+
+DEFAULT_OUT = os.path.join("runs", "sweep")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Runs are the product of --lr and --seeds, trained as vmapped models in one compiled "
                     "program. Writes metrics.json, timing.json and sweep.png into --out.",
     )
+    types.track_given(p)
     add_training_args(p)
     p.add_argument("--lr", type=types.float_list, default=(0.01, 0.03, 0.1, 0.3),
                    help="comma-separated learning rates, each the base rate of --scheduler if one is given "
@@ -41,8 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seeds per learning rate: --seed, --seed + 1, ... (default 4)")
     p.add_argument("--max-parallel", type=types.positive_int, default=None,
                    help="train at most this many models at once (same results, less memory)")
-    p.add_argument("--out", type=types.writable_dir, default="runs/sweep",
-                   help="folder for metrics.json, timing.json, sweep.png (default runs/sweep)")
+    add_run_folder_args(p, DEFAULT_OUT, "metrics.json, timing.json, sweep.png")
     p.set_defaults(run=run)
 
 
@@ -53,9 +57,9 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
     exactly as ``jaxdl train --lr <that rate>`` would.
     """
     make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
-    if args.scheduler is None:
+    if args.scheduler is None and not args.warmup_epochs:
         return lambda lr: make(lr=lr)
-    if schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
+    if args.scheduler is not None and schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
         raise ConfigError("--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
                           "for many runs at once: use jaxdl train for it, or a fixed schedule here.")
     steps_per_epoch = ceil_div(int(ds.train[0].shape[0]), args.batch_size)
@@ -92,12 +96,27 @@ def payload(args: argparse.Namespace, result: ManyResult, metric: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Sweep, then write metrics.json, timing.json and sweep.png into ``--out`` at once.
+    """Sweep, then write metrics.json, timing.json and sweep.png into the run folder at once.
 
     With ``--devices`` / ``--distributed`` the runs are split over the devices of every host;
-    process 0 writes the outputs.
+    process 0 holds the run folder and writes the outputs. SIGTERM stops like Ctrl-C (exit 143).
     """
+    with signals.terminate_as_interrupt():
+        try:
+            return _run(args)
+        except KeyboardInterrupt as stop:
+            what = "terminated (SIGTERM)" if isinstance(stop, signals.Terminated) else "interrupted"
+            print(f"jaxdl sweep: {what}; nothing was written (a sweep writes its files when it ends).",
+                  file=sys.stderr)
+            return signals.exit_code(stop)
+
+
+def _run(args: argparse.Namespace) -> int:
     mesh = distributed.setup(args)
+    args = checked_options(args)
+    if args.seed + args.seeds > types.SEED_LIMIT:
+        raise ConfigError(f"--seed {args.seed} --seeds {args.seeds}: the seeds run to {args.seed + args.seeds - 1}; "
+                          "expected them below 2**63.")
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     model = model_of(args, ds)
     seeds = list(range(args.seed, args.seed + args.seeds))
@@ -105,22 +124,36 @@ def run(args: argparse.Namespace) -> int:
     label = f"{len(args.lr) * len(seeds)} × {args.model} on {ds.name}"
     optimizer = run_optimizer(args, ds)
     placed = distributed.place(ds, mesh, args)
-    with epoch_bar(args.epochs, label) as bar:
-        result = fit_many(
-            model, placed, optimizer=optimizer, hparams={"lr": list(args.lr)},
-            seeds=seeds,
-            epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
-            callback=lambda epoch, metrics: bar(epoch, _summary(metrics, metric)), transform=model_transform(args, ds),
-            mesh=mesh,
-        )
-    if not is_main_process():
-        return 0
-    content = payload(args, result, metric)
-    figure = plot_sweep(result, param="lr", metric=metric, title=f"{args.optimizer} sweep: {label}")
-    with staged_output(args.out) as stage:
-        write_json(os.path.join(stage, "metrics.json"), content)
-        write_json(os.path.join(stage, "timing.json"), {"epoch_time": result.epoch_time.tolist()})
-        figure.savefig(os.path.join(stage, "sweep.png"), dpi=100)
+    main = is_main_process()
+    claim = rundir.claim(args.out, kind="sweep", default=DEFAULT_OUT, overwrite=args.overwrite) if main \
+        else contextlib.nullcontext(args.out)
+    with claim as out:
+        if main:
+            print(f"jaxdl sweep: run folder {out}", flush=True)
+        with EpochProgress(args.epochs, label) as bar:
+            result = fit_many(
+                model, placed, optimizer=optimizer, hparams={"lr": list(args.lr)},
+                seeds=seeds,
+                epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
+                callback=lambda epoch, metrics: bar.on_epoch_end(epoch, _summary(metrics, metric)),
+                transform=model_transform(args, ds), mesh=mesh, progress=False,
+            )
+        if not main:
+            return 0
+        from jaxdl.plots.sweep import plot_sweep
+
+        args = argparse.Namespace(**{**vars(args), "out": out})
+        content = payload(args, result, metric)
+        figure = plot_sweep(result, param="lr", metric=metric, title=f"{args.optimizer} sweep: {label}")
+        with signals.held(), rundir.staged(out, replace=args.overwrite) as stage:
+            write_json(os.path.join(stage, "metrics.json"), content)
+            write_json(os.path.join(stage, "timing.json"), {"epoch_time": result.epoch_time.tolist()})
+            figure.savefig(os.path.join(stage, "sweep.png"), dpi=100)
+    summary_table(f"jaxdl sweep: {label}, {args.epochs} epochs", _rows(args, result, content, metric))
+    return 0
+
+
+def _rows(args: argparse.Namespace, result: ManyResult, content: dict, metric: str) -> list[tuple[str, str]]:
     rows = []
     for lr in dict.fromkeys(args.lr):
         finals = np.array([result.history[metric][i, -1] for i, r in enumerate(result.runs) if r["lr"] == lr])
@@ -132,6 +165,4 @@ def run(args: argparse.Namespace) -> int:
         rows.append(("best run", "none: every run diverged"))
     rows.append(("compile + first epoch (s)", f"{result.epoch_time[0]:.2f}"))
     rows.append(("outputs", args.out))
-    summary_table(f"jaxdl sweep: {label}, {args.epochs} epochs", rows)
-    return 0
-
+    return rows

@@ -10,6 +10,7 @@ compiled epoch (see :mod:`jaxdl.train`), so a dataset is nothing more than four 
   :func:`synthetic_regression`, :func:`diabetes`.
 - :func:`from_csv`: a numeric CSV file, such as Kaggle's FashionMNIST.
 - :func:`standardize`, :class:`Standardizer`: scaling with training statistics only.
+- :func:`split`: a stratified validation part (``Dataset.val``) held out of the training examples.
 
 >>> from jaxdl import data
 >>> ds = data.load("digits")
@@ -23,6 +24,7 @@ from jaxdl.data._dataset import Dataset, from_arrays
 from jaxdl.data._idx import IDX_FILES, read_idx, write_idx
 from jaxdl.data._load import LOADERS, load
 from jaxdl.data._mnist import FASHION_MNIST_CLASSES
+from jaxdl.data._split import split
 from jaxdl.data._standardize import standardize
 from jaxdl.data._standardizer import Standardizer
 
@@ -40,6 +42,7 @@ __all__ = [
     "load",
     "load_diabetes_raw",
     "read_idx",
+    "split",
     "standardize",
     "synthetic_regression",
     "write_idx",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import math
+import os
 from collections.abc import Sequence
 
 import jax
@@ -9,28 +13,47 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl.data._dataset import Dataset, from_arrays
+from jaxdl.data._split import split_indices
 from jaxdl.data._standardize import standardize
+from jaxdl.errors import ConfigError
 
 DIGIT_CLASSES = tuple(str(i) for i in range(10))
+
+
+def _sklearn_data_file(name: str) -> str:
+    """The path of a data file scikit-learn ships (``sklearn/datasets/data/<name>``), found without importing it."""
+    spec = importlib.util.find_spec("sklearn")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        path = os.path.join(folder, "datasets", "data", name)
+        if os.path.isfile(path):
+            return path
+    raise ConfigError(
+        f"the embedded dataset needs scikit-learn's data file datasets/data/{name}: pip install scikit-learn."
+    )
+
+
+def _read_csv_gz(path: str, delimiter: str) -> np.ndarray:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return np.loadtxt(f, delimiter=delimiter)
 
 
 def digits() -> Dataset:
     """scikit-learn's 8x8 digits: 1437 train / 360 test, a fixed stratified 80/20 split.
 
-    Images (N, 8, 8, 1) scaled from 0..16 to [0, 1]; labels (N,) int32 in 0..9.
+    Images (N, 8, 8, 1) scaled from 0..16 to [0, 1]; labels (N,) int32 in 0..9. The data is
+    read from the file scikit-learn ships (without importing scikit-learn, which takes a
+    second), split as ``train_test_split(test_size=0.2, stratify=y, random_state=0)`` does.
 
     >>> digits().test[0].shape
     (360, 8, 8, 1)
     """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    bunch = load_digits()
-    X = (bunch.images / 16.0).astype(np.float32)[..., None]
-    Xtr, Xte, ytr, yte = train_test_split(
-        X, bunch.target, test_size=0.2, stratify=bunch.target, random_state=0
-    )
-    return from_arrays(Xtr, ytr, Xte, yte, num_classes=10, class_names=DIGIT_CLASSES, name="digits")
+    table = _read_csv_gz(_sklearn_data_file("digits.csv.gz"), ",")
+    X = (table[:, :-1].reshape(-1, 8, 8) / 16.0).astype(np.float32)[..., None]
+    y = table[:, -1].astype(int)
+    train, test = split_indices(y, len(y), math.ceil(0.2 * len(y)), seed=0)
+    return from_arrays(X[train], y[train], X[test], y[test], num_classes=10, class_names=DIGIT_CLASSES,
+                       name="digits")
 
 
 def synthetic_regression(
@@ -60,17 +83,16 @@ def load_diabetes_raw() -> Dataset:
 
     X (N, 10) float32: age, sex, bmi, bp and six blood serum measurements, unscaled;
     y (N, 1) float32: disease progression one year after baseline (25 … 346).
-    The split is ``train_test_split(test_size=0.2, random_state=42)``.
+    Read from the files scikit-learn ships (without importing it) and split as
+    ``train_test_split(test_size=0.2, random_state=42)`` does.
 
     >>> float(load_diabetes_raw().train[1].max())
     346.0
     """
-    from sklearn.datasets import load_diabetes
-    from sklearn.model_selection import train_test_split
-
-    X, y = load_diabetes(return_X_y=True, scaled=False)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=42)
-    return from_arrays(Xtr, ytr, Xte, yte, regression=True, name="diabetes")
+    X = _read_csv_gz(_sklearn_data_file("diabetes_data_raw.csv.gz"), None)
+    y = _read_csv_gz(_sklearn_data_file("diabetes_target.csv.gz"), None)
+    train, test = split_indices(None, len(y), math.ceil(0.2 * len(y)), seed=42)
+    return from_arrays(X[train], y[train], X[test], y[test], regression=True, name="diabetes")
 
 
 def diabetes() -> Dataset:

@@ -21,10 +21,10 @@ from jaxdl.data._dataset import Dataset, from_arrays
 from jaxdl.errors import ConfigError, suggest
 
 
-def _problem(path: str, header: bool, width: int) -> str:
+def _problem(path: str, header: bool, width: int, sep: str, encoding: str) -> str:
     """Describe the first ragged row, empty cell or non-number of a CSV file (lines count from 1)."""
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
+    with open(path, newline="", encoding=encoding) as f:
+        reader = csv.reader(f, delimiter=sep)
         names = next(reader) if header else None
         for row in reader:
             if not row:
@@ -44,7 +44,37 @@ def _problem(path: str, header: bool, width: int) -> str:
     return "it could not be parsed as a table of numbers."
 
 
-def _read(path: str | os.PathLike, header: bool, what: str) -> tuple[list[str], np.ndarray]:
+def _encoding_problem(path: str, encoding: str) -> str | None:
+    """One line when ``path`` does not decode as ``encoding``, naming the byte and the ``encoding=`` option."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw.startswith(b"\x1f\x8b"):
+        import gzip
+
+        raw = gzip.decompress(raw)
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return (
+            f"is not {encoding} text (byte 0x{raw[err.start]:02x} on line {line}): pass the file's encoding, "
+            "e.g. encoding='latin-1' (Excel on Windows: 'cp1252')."
+        )
+    except LookupError:
+        return None
+    return None
+
+
+def _separator_hint(path: str, sep: str, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace") as f:
+        first = f.readline()
+    for other in (";", "\t", "|", ","):
+        if other != sep and other in first:
+            return f" its first line has {other!r} but no {sep!r}: pass sep={other!r}."
+    return ""
+
+
+def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: str) -> tuple[list[str], np.ndarray]:
     """Column names and the (rows, columns) float64 values of a numeric CSV file."""
     import pandas as pd
 
@@ -54,19 +84,25 @@ def _read(path: str | os.PathLike, header: bool, what: str) -> tuple[list[str], 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # rows longer than the header
-            frame = pd.read_csv(path, header=0 if header else None, index_col=False)
+            frame = pd.read_csv(path, header=0 if header else None, index_col=False, sep=sep, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise ConfigError(f"{what}={path!r} is empty: expected a header row and data rows.") from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError):
-        with open(path, newline="") as f:
-            width = len(next(csv.reader(f), []))
-        raise ConfigError(f"{what}={path!r}: {_problem(path, header, width)}") from None
+    except UnicodeDecodeError as err:
+        bad_text = _encoding_problem(path, encoding) or f"cannot be decoded as {encoding} ({err.reason})."
+        raise ConfigError(f"{what}={path!r} {bad_text}") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        with open(path, newline="", encoding=encoding) as f:
+            width = len(next(csv.reader(f, delimiter=sep), []))
+        raise ConfigError(f"{what}={path!r}: {_problem(path, header, width, sep, encoding)}") from None
     if frame.shape[0] == 0:
         raise ConfigError(f"{what}={path!r} has no data rows: expected one example per row.")
     numeric = all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes)
     values = frame.to_numpy(dtype=np.float64) if numeric else None
     if values is None or not np.all(np.isfinite(values)):
-        raise ConfigError(f"{what}={path!r}: {_problem(path, header, frame.shape[1])}")
+        hint = _separator_hint(path, sep, encoding) if frame.shape[1] == 1 else ""
+        if hint:
+            raise ConfigError(f"{what}={path!r} has one column:{hint}")
+        raise ConfigError(f"{what}={path!r}: {_problem(path, header, frame.shape[1], sep, encoding)}")
     names = [str(c) for c in frame.columns] if header else [str(i) for i in range(frame.shape[1])]
     return names, values
 
@@ -109,6 +145,7 @@ def _split_columns(values: np.ndarray, label: int, regression: bool, names: list
 
 
 def _as_images(X: np.ndarray, image_shape: tuple[int, int], path: str) -> np.ndarray:
+    """(N, H, W, 1) images in [0, 1]: pixels 0..255 are divided by 255, pixels already in [0, 1] kept."""
     if X.shape[1] != image_shape[0] * image_shape[1]:
         raise ConfigError(
             f"image_shape={image_shape} needs {image_shape[0] * image_shape[1]} pixel columns; "
@@ -116,9 +153,25 @@ def _as_images(X: np.ndarray, image_shape: tuple[int, int], path: str) -> np.nda
         )
     if X.min() < 0 or X.max() > 255:
         raise ConfigError(
-            f"{path!r} has pixel values in [{X.min():g}, {X.max():g}]: expected 0..255 with image_shape set."
+            f"{path!r} has pixel values in [{X.min():g}, {X.max():g}]: expected 0..255 (or 0..1) with image_shape set."
         )
-    return (X / 255.0).reshape((len(X),) + image_shape + (1,))
+    scaled = X if X.max() <= 1.0 else X / 255.0
+    return scaled.reshape((len(X),) + image_shape + (1,))
+
+
+def _check_text_options(sep: object, encoding: object) -> None:
+    import codecs
+
+    if not isinstance(sep, str) or len(sep) != 1 or sep in "\"\n\r":
+        raise ConfigError(f"from_csv: sep must be one character such as ',' or ';', got {sep!r}")
+    try:
+        codecs.lookup(encoding) if isinstance(encoding, str) else None
+    except LookupError:
+        raise ConfigError(
+            f"from_csv: encoding={encoding!r} is not a known text encoding: e.g. 'utf-8', 'latin-1'."
+        ) from None
+    if not isinstance(encoding, str):
+        raise ConfigError(f"from_csv: encoding must be a text encoding name such as 'latin-1', got {encoding!r}")
 
 
 def _check_image_shape(image_shape) -> tuple[int, int] | None:
@@ -142,6 +195,8 @@ def from_csv(
     class_names: Sequence[str] | None = None,
     header: bool = True,
     seed: int = 0,
+    sep: str = ",",
+    encoding: str = "utf-8",
 ) -> Dataset:
     """Read a numeric CSV file (one example per row) into a :class:`Dataset`.
 
@@ -153,7 +208,8 @@ def from_csv(
       label_column: index (negative counts from the end) or header name of the label column;
         every other column is a feature.
       image_shape: ``(H, W)`` for image CSVs: pixels 0..255 become float32 images
-        (N, H, W, 1) in [0, 1]. ``None`` keeps features as (N, F) float32 (standardize them
+        (N, H, W, 1) in [0, 1] (divided by 255; pixels already in [0, 1] are kept as they are).
+        ``None`` keeps features as (N, F) float32 (standardize them
         with :func:`jaxdl.data.standardize`).
       test_path: a CSV with the same columns for the test split; without it a seeded
         random ``test_fraction`` of the rows of ``path`` is held out.
@@ -161,6 +217,8 @@ def from_csv(
       num_classes, class_names: as in :func:`jaxdl.data.from_arrays`.
       header: the first row holds column names.
       seed: seeds the train/test split when ``test_path`` is not given.
+      sep: the field separator, e.g. ``";"`` for CSVs from a European Excel.
+      encoding: the text encoding, e.g. ``"latin-1"`` when the header has accents.
 
     Raises:
       ConfigError: a missing file, a missing label column, a ragged row, an empty or
@@ -176,12 +234,13 @@ def from_csv(
     """
     shape = _check_image_shape(image_shape)
     path = os.fspath(path)
-    names, values = _read(path, header, "path")
+    _check_text_options(sep, encoding)
+    names, values = _read(path, header, "path", sep, encoding)
     label = _label_index(label_column, names, header, path)
     X, y = _split_columns(values, label, regression, names, path)
     if test_path is not None:
         test_path = os.fspath(test_path)
-        test_names, test_values = _read(test_path, header, "test_path")
+        test_names, test_values = _read(test_path, header, "test_path", sep, encoding)
         if len(test_names) != len(names) or (header and test_names != names):
             raise ConfigError(
                 f"test_path={test_path!r} has columns different from {path!r}: expected the same header "

@@ -29,6 +29,8 @@ class Dataset:
         features (see :func:`jaxdl.data.standardize`), or ``None``.
       target_standardizer: the one applied to regression targets, or ``None``; metrics
         such as ``test_mse`` are reported in the original units.
+      val: ``(X, y)`` held out from the training examples for validation (see
+        :func:`jaxdl.data.split`), or ``None``.
     """
 
     train: tuple[jax.Array, jax.Array]
@@ -38,6 +40,7 @@ class Dataset:
     name: str = "arrays"
     standardizer: Standardizer | None = None
     target_standardizer: Standardizer | None = None
+    val: tuple[jax.Array, jax.Array] | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -68,6 +71,47 @@ def _check_labels(y: np.ndarray, split: str) -> None:
         )
 
 
+_F32_MAX = float(np.finfo(np.float32).max)
+_I32_MAX = int(np.iinfo(np.int32).max)
+MAX_INFERRED_CLASSES = 100_000
+"""More classes than this inferred from the labels means they are ids, not class indices."""
+
+
+def _row(mask: np.ndarray) -> int:
+    """The first row (index along axis 0) where ``mask`` is true."""
+    return int(np.argwhere(mask)[0][0])
+
+
+def _check_features(X: np.ndarray, name: str, images: bool = True) -> np.ndarray:
+    """``X`` as float32; uint8 ``images`` 0..255 become [0, 1] as torchvision's ``ToTensor`` does."""
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ConfigError(f"{name} has dtype {X.dtype}: expected real numbers.")
+    if X.dtype == np.uint8 and images:
+        return X.astype(np.float32) / np.float32(255.0)
+    finite = np.isfinite(X)
+    if not np.all(finite):
+        bad = int(np.size(X) - np.count_nonzero(finite))
+        raise ConfigError(f"{name} contains {bad} NaN/inf values: clean or impute the data first.")
+    if np.issubdtype(X.dtype, np.floating) and np.finfo(X.dtype).max <= _F32_MAX:
+        return X.astype(np.float32)
+    big = np.abs(X) > _F32_MAX
+    if np.any(big):
+        row = _row(big)
+        value = X.reshape(len(X), -1)[row][big.reshape(len(X), -1)[row]][0]
+        raise ConfigError(
+            f"{name} row {row} has {float(value):g}, beyond float32's range (±3.4e38) that training uses: "
+            "rescale the data (e.g. jaxdl.data.standardize) or fix the value."
+        )
+    return X.astype(np.float32)
+
+
+def _ids_error(name: str, y: np.ndarray, row: int) -> ConfigError:
+    return ConfigError(
+        f"{name} has label {float(y[row]):.15g} in row {row}: labels look like ids, not class indices 0..K-1 "
+        "(map them with np.unique(y, return_inverse=True)[1], or pass regression=True for real targets)."
+    )
+
+
 def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray, np.ndarray]:
     X, y = _array(X, f"X_{split}"), _array(y, f"y_{split}")
     if X.ndim < 1 or len(X) == 0:
@@ -77,36 +121,41 @@ def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray,
             f"X_{split} and y_{split} have different lengths ({len(X)} vs {len(y) if y.ndim else 'a scalar'}): "
             "expected one label per example."
         )
-    if not np.issubdtype(X.dtype, np.number):
-        raise ConfigError(f"X_{split} has dtype {X.dtype}: expected numbers.")
-    if not np.all(np.isfinite(X)):
-        bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
-        raise ConfigError(f"X_{split} contains {bad} NaN/inf values: clean or impute the data first.")
+    X = _check_features(X, f"X_{split}")
     if num_classes is None:
-        if not np.issubdtype(y.dtype, np.number):
+        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
             raise ConfigError(f"y_{split} has dtype {y.dtype}: expected real-valued regression targets.")
         if not np.all(np.isfinite(y)):
             raise ConfigError(f"y_{split} contains NaN/inf values: expected finite regression targets.")
-        y = y.astype(np.float32)
-        return X.astype(np.float32), y.reshape(len(y), -1)
+        y = _check_features(y, f"y_{split}", images=False)
+        return X, y.reshape(len(y), -1)
     _check_labels(y, split)
-    if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
+    if not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool or np.all(np.mod(y, 1) == 0)):
         raise ConfigError(f"y_{split} has non-integer labels (dtype {y.dtype}): expected class indices.")
-    y = y.astype(np.int64).reshape(-1)
+    y = y.reshape(-1)
+    big = np.abs(y.astype(np.float64)) > _I32_MAX
+    if np.any(big):
+        raise _ids_error(f"y_{split}", y, _row(big))
+    y = y.astype(np.int64)
     if y.min() < 0 or y.max() >= num_classes:
         raise ConfigError(
             f"y_{split} has labels in [{y.min()}, {y.max()}]: expected 0 <= label < num_classes={num_classes}."
         )
-    return X.astype(np.float32), y.astype(np.int32)
+    return X, y.astype(np.int32)
 
 
 def _infer_num_classes(y_train, y_test) -> int:
     splits = {"train": _array(y_train, "y_train"), "test": _array(y_test, "y_test")}
     for split, y in splits.items():
         _check_labels(y, split)
+    for split, y in splits.items():
+        labels = np.ravel(y).astype(np.float64)
+        if not np.all(np.isfinite(labels)) or not np.all(np.mod(labels, 1) == 0):
+            raise ConfigError("labels must be integer class indices (or pass regression=True).")
+        big = labels >= MAX_INFERRED_CLASSES
+        if np.any(big):
+            raise _ids_error(f"y_{split}", np.ravel(y), _row(big))
     labels = np.concatenate([np.ravel(y) for y in splits.values()])
-    if not np.all(np.isfinite(labels)) or not np.all(np.mod(labels, 1) == 0):
-        raise ConfigError("labels must be integer class indices (or pass regression=True).")
     return int(labels.max()) + 1 if labels.size else 1
 
 
@@ -120,7 +169,10 @@ def from_arrays(
     """Wrap user arrays as a validated :class:`Dataset` on the default device.
 
     Args:
-      X_train, X_test: (N, ...) numeric features or images.
+      X_train, X_test: (N, ...) numeric features or images. ``uint8`` arrays are images
+        0..255 and become float32 in [0, 1] (``x / 255``, as torchvision's ``ToTensor`` does);
+        every other dtype is kept as it is (cast to float32, never rescaled). Values must fit
+        float32, the dtype training uses.
       y_train, y_test: (N,) integer labels, or (N,) / (N, 1) targets when ``regression``.
       num_classes: defaults to ``max(label) + 1`` over both splits.
       class_names: one name per class.
@@ -128,8 +180,9 @@ def from_arrays(
       name: where the data came from.
 
     Raises:
-      ConfigError: ragged, empty, non-numeric or NaN/inf arrays, lengths that differ,
-        labels outside ``0..num_classes-1``, or train and test examples of different shapes.
+      ConfigError: ragged, empty, non-numeric or NaN/inf arrays, values beyond float32, lengths
+        that differ, labels outside ``0..num_classes-1`` or that look like ids (a label of 1e11),
+        or train and test examples of different shapes.
 
     >>> ds = from_arrays(np.zeros((4, 2)), [0, 1, 0, 1], np.zeros((2, 2)), [1, 0])
     >>> ds.num_classes, ds.input_shape
@@ -141,6 +194,9 @@ def from_arrays(
         if num_classes is None:
             num_classes = _infer_num_classes(y_train, y_test)
         num_classes = _checks.positive_int("from_arrays", "num_classes", num_classes)
+        if num_classes > _I32_MAX:
+            raise _checks.fail("from_arrays", "num_classes", num_classes,
+                               f"an integer in [1, {_I32_MAX}] (int32 labels)")
         if class_names is not None and len(class_names) != num_classes:
             raise ConfigError(
                 f"class_names has {len(class_names)} names: expected num_classes={num_classes}."

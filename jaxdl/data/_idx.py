@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -21,23 +23,55 @@ _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_bytes(path: str) -> bytes:
+    """The (decompressed) bytes of ``path``; a damaged or foreign file is one line naming it."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}.") from None
+    if not data.startswith(_GZIP_MAGIC):
+        if path.endswith(".gz"):
+            start = data[:200].lstrip().lower()
+            what = ("an HTML page (a failed download?)" if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
+                    else "empty" if not data else "not gzip data")
+            raise ConfigError(f"{path} is {what}, not a gzip-compressed IDX file: re-download it.")
+        return data
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as err:
+        raise ConfigError(f"{path} is a truncated or damaged gzip file ({err}): re-download it.") from None
+
+
 def read_idx(path: str) -> np.ndarray:
-    """Read one IDX file (gzip-compressed if it ends in ``.gz``) into an array of its stored shape.
+    """Read one IDX file (gzip-compressed or not) into an array of its stored shape.
 
     Raises:
-      ConfigError: the file has no IDX magic number or is shorter than its header says.
+      ConfigError: the file cannot be read, is damaged gzip or an HTML page, has no IDX magic
+        number, an unknown type byte, or is shorter or longer than its header says.
     """
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES:
-        raise ConfigError(f"{path} is not an IDX file (bad magic number); re-download it.")
+    path = os.fspath(path)
+    data = _read_bytes(path)
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ConfigError(f"{path} is not an IDX file (bad magic number): re-download it.")
+    if data[2] not in _DTYPES:
+        raise ConfigError(
+            f"{path} has IDX type byte 0x{data[2]:02X}, which is not one of "
+            f"{', '.join(f'0x{t:02X}' for t in _DTYPES)}: the file is damaged; re-download it."
+        )
     ndim = data[3]
+    if ndim == 0 or len(data) < 4 + 4 * ndim:
+        raise ConfigError(f"{path} has a damaged IDX header (rank {ndim}, {len(data)} bytes): re-download it.")
     shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     dtype = np.dtype(_DTYPES[data[2]])
     body = data[4 + 4 * ndim:]
-    if len(body) != int(np.prod(shape)) * dtype.itemsize:
-        raise ConfigError(f"{path} is truncated: header says {shape}, found {len(body)} bytes; re-download it.")
+    if len(body) != math.prod(shape) * dtype.itemsize:
+        raise ConfigError(
+            f"{path} is truncated or damaged: its header says {shape}, found {len(body)} bytes; re-download it."
+        )
     return np.frombuffer(body, dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -76,23 +110,59 @@ def _find(folder: str, stem: str) -> str | None:
     return None
 
 
+_RANKS = {"train_images": 3, "train_labels": 1, "test_images": 3, "test_labels": 1}
+
+
+def _checked(paths: dict[str, str]) -> dict[str, np.ndarray]:
+    arrays = {}
+    for key, path in paths.items():
+        array = read_idx(path)
+        if array.ndim != _RANKS[key]:
+            what = "images (N, H, W)" if _RANKS[key] == 3 else "labels (N,)"
+            raise ConfigError(f"{path} holds an array of shape {array.shape}: expected {what}; is it the right file?")
+        arrays[key] = array
+    for split in ("train", "test"):
+        n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
+        if n_images != n_labels:
+            raise ConfigError(
+                f"{paths[f'{split}_images']} holds {n_images} images but {paths[f'{split}_labels']} "
+                f"{n_labels} labels: expected one label per image; re-download them."
+            )
+    return arrays
+
+
 def load_idx_splits(folders: list[str], name: str) -> Arrays:
     """``((X_train, y_train), (X_test, y_test))`` from the first folder holding all four files.
 
     Images come back as (N, H, W, 1) uint8, labels as (N,).
 
     Raises:
-      ConfigError: naming every file and folder looked at, and how to get them.
+      ConfigError: naming every file and folder looked at, and how to get them; a missing
+        file by name; files split across folders; a damaged file or counts that disagree.
     """
-    for folder in folders:
-        paths = {k: _find(folder, stem) for k, stem in IDX_FILES.items()}
+    found = {folder: {k: _find(folder, stem) for k, stem in IDX_FILES.items()} for folder in folders}
+    for folder, paths in found.items():
         if all(paths.values()):
-            arrays = {k: read_idx(p) for k, p in paths.items()}
+            arrays = _checked(paths)
             return ((arrays["train_images"][..., None], arrays["train_labels"]),
                     (arrays["test_images"][..., None], arrays["test_labels"]))
+    partial = {folder: paths for folder, paths in found.items() if any(paths.values())}
+    torch_name = "FashionMNIST" if name == "fashion_mnist" else "MNIST"
+    if len(partial) == 1:
+        folder, paths = next(iter(partial.items()))
+        missing = ", ".join(f"{IDX_FILES[k]}.gz" for k, p in paths.items() if p is None)
+        raise ConfigError(
+            f"{name}: {folder} holds some of the IDX files but not {missing}: put that file there "
+            f"(torchvision.datasets.{torch_name}(root=data_dir, download=True) fetches all four)."
+        )
+    if partial:
+        where = "; ".join(
+            f"{', '.join(os.path.basename(p) for p in paths.values() if p)} in {folder}"
+            for folder, paths in partial.items()
+        )
+        raise ConfigError(f"{name}: the IDX files are split across folders ({where}): put all four in one folder.")
     looked = ", ".join(folders) if folders else "(no data_dir / --data-dir given)"
     files = ", ".join(f"{s}.gz" for s in IDX_FILES.values())
-    torch_name = "FashionMNIST" if name == "fashion_mnist" else "MNIST"
     raise ConfigError(
         f"{name} not found: no prepared TFDS copy and no IDX files in {looked}. "
         f"Put the four files {files} (gzip or not) in <data_dir>/{torch_name}/raw/ (torchvision's layout, "

@@ -39,6 +39,8 @@ def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
     >>> load("digits").train[0].shape
     (1437, 8, 8, 1)
     """
+    if not isinstance(name, str):
+        raise ConfigError(f"load: name must be a dataset name such as 'digits', got {name!r}")
     key = name.lower().replace("-", "_")
     if key not in _BY_NAME:
         raise ConfigError(

@@ -7,9 +7,10 @@ from jaxdl.models.linear import LinearRegression, LogisticRegression, SoftmaxReg
 from jaxdl.models.mlp import MLP
 from jaxdl.models.registry import MODELS, build_model
 from jaxdl.models.scratch import LinearRegressionScratch, MLPScratch, SoftmaxRegressionScratch
+from jaxdl.models.summary import summary
 
 __all__ = [
     "MLP", "MODELS", "BatchNorm", "Conv2d", "LeNet", "Linear", "LinearRegression", "LinearRegressionScratch",
     "LogisticRegression", "MLPScratch", "SoftmaxRegression", "SoftmaxRegressionScratch", "build_model",
-    "normal_equations",
+    "normal_equations", "summary",
 ]

@@ -1,7 +1,9 @@
 """PyTorch's optimizers as optax transforms: torch.optim names, arguments, defaults and numbers.
 
-Each of :func:`sgd`, :func:`adagrad`, :func:`rmsprop`, :func:`adadelta`, :func:`adam` and
-:func:`adamw` takes the arguments of the ``torch.optim`` class of the same name and returns an
+Each of :func:`sgd`, :func:`adagrad`, :func:`rmsprop`, :func:`adadelta`, :func:`adam`,
+:func:`adamw`, :func:`adamax`, :func:`nadam`, :func:`radam`, :func:`asgd`, :func:`rprop`,
+:func:`adafactor` and :func:`lbfgs` (a full-batch solver: one update is one torch
+``step(closure)``) takes the arguments of the ``torch.optim`` class of the same name and returns an
 ``optax.GradientTransformation`` whose updates reproduce PyTorch's parameter trajectory
 (:func:`by_name` builds one from the class name). They are built from optax pieces where optax
 agrees with PyTorch and from small torch-exact transforms where it does not
@@ -25,32 +27,56 @@ The course's from-scratch pieces are here too: d2l's minibatch :func:`SGD`,
 """
 
 from jaxdl.optim._adadelta import adadelta
+from jaxdl.optim._adafactor import TorchAdafactorState, adafactor
 from jaxdl.optim._adagrad import TorchAdagradState, adagrad, scale_by_torch_adagrad
 from jaxdl.optim._adam import TorchAdamState, adam, adamw, scale_by_torch_adam
+from jaxdl.optim._adamax import TorchAdamaxState, adamax, scale_by_torch_adamax
 from jaxdl.optim._args import LearningRate
+from jaxdl.optim._asgd import ASGDState, asgd
 from jaxdl.optim._by_name import by_name
+from jaxdl.optim._lbfgs import LBFGSState, lbfgs
 from jaxdl.optim._line_search import SteepestDescentResult, golden_section, steepest_descent
+from jaxdl.optim._nadam import TorchNAdamState, nadam, scale_by_torch_nadam
+from jaxdl.optim._radam import TorchRAdamState, radam, scale_by_torch_radam
 from jaxdl.optim._rmsprop import rmsprop
+from jaxdl.optim._rprop import RpropState, rprop
 from jaxdl.optim._scratch import SGD
 from jaxdl.optim._sgd import DampenedTraceState, dampened_trace, sgd
 
 __all__ = [
     "SGD",
+    "ASGDState",
     "DampenedTraceState",
+    "LBFGSState",
     "LearningRate",
+    "RpropState",
     "SteepestDescentResult",
+    "TorchAdafactorState",
     "TorchAdagradState",
     "TorchAdamState",
+    "TorchAdamaxState",
+    "TorchNAdamState",
+    "TorchRAdamState",
     "adadelta",
+    "adafactor",
     "adagrad",
     "adam",
+    "adamax",
     "adamw",
+    "asgd",
     "by_name",
     "dampened_trace",
     "golden_section",
+    "lbfgs",
+    "nadam",
+    "radam",
     "rmsprop",
+    "rprop",
     "scale_by_torch_adagrad",
     "scale_by_torch_adam",
+    "scale_by_torch_adamax",
+    "scale_by_torch_nadam",
+    "scale_by_torch_radam",
     "sgd",
     "steepest_descent",
 ]

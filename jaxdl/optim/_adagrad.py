@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off
+from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude
 
 
@@ -49,6 +49,7 @@ def scale_by_torch_adagrad(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+@torch_arguments
 def adagrad(
     lr: LearningRate = 1e-2,
     lr_decay: float = 0,

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, off
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude
 
 
@@ -36,6 +36,15 @@ def _one_minus_power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
     if decay == 0:
         return jnp.ones_like(count, dtype=float)
     return -jnp.expm1(count * math.log(decay))
+
+
+def power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
+    """``decay**count`` (``count >= 1``), with a Python ``decay``'s ``log`` taken in double as PyTorch does."""
+    if not isinstance(decay, numbers.Real):
+        return jnp.power(decay, count)
+    if decay == 0:
+        return jnp.zeros_like(count, dtype=float)
+    return jnp.exp(count * math.log(decay))
 
 
 def scale_by_torch_adam(
@@ -81,6 +90,7 @@ def scale_by_torch_adam(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+@torch_arguments
 def adam(
     lr: LearningRate = 1e-3,
     betas: tuple[float, float] = (0.9, 0.999),
@@ -125,6 +135,7 @@ def adam(
     return finish(owner, parts, not off(weight_decay), key)
 
 
+@torch_arguments
 def adamw(
     lr: LearningRate = 1e-3,
     betas: tuple[float, float] = (0.9, 0.999),

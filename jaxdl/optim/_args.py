@@ -7,6 +7,7 @@ A Python number or a concrete scalar array is checked as PyTorch checks it; a tr
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -41,7 +42,11 @@ def off(value: Any) -> bool:
 
 
 def check_lr(owner: str, lr: Any) -> None:
-    """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule."""
+    """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule.
+
+    A positive ``lr`` that float32 cannot hold (below 1.2e-38, e.g. 1e-300) is refused: it
+    would be 0 (or flushed to 0) in the float32 update, so nothing would train.
+    """
     if callable(lr):
         return
     if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or jnp.ndim(lr) != 0:
@@ -49,6 +54,56 @@ def check_lr(owner: str, lr: Any) -> None:
             f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count)."
         )
     at_least_zero(owner, lr=lr)
+    number = _checks.scalar(owner, "lr", lr)
+    if number is not None and 0 < number < float(np.finfo(np.float32).tiny):
+        raise ConfigError(
+            f"{owner} got lr={_shown(lr)}: it is 0 in float32 (below 1.2e-38), so nothing would train; "
+            "use a larger lr."
+        )
+
+
+def torch_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Let ``fn`` take one-element arrays or tensors wherever it takes a number, as PyTorch does.
+
+    A concrete one-element array (numpy, JAX or torch, 0-d or shape ``(1,)``) becomes its
+    Python number (torch's ``.item()``), so the result equals the number's; inside tuples too
+    (``betas``). A traced one-element array (a swept value) becomes 0-d. 0-d JAX and numpy
+    arrays stay arrays (so ``fit_many`` can sweep them).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*(_one(a) for a in args), **{k: _one(v) for k, v in kwargs.items()})
+
+    return wrapper
+
+
+def _one(value: Any) -> Any:
+    """``value`` with one-element arrays made scalars (see :func:`torch_arguments`)."""
+    if isinstance(value, tuple):
+        return tuple(_one(v) for v in value)
+    if isinstance(value, list):
+        return [_one(v) for v in value]
+    if isinstance(value, jax.core.Tracer):
+        return value.reshape(()) if value.size == 1 else value
+    if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
+        return value
+    return _checks.one_element(value)
+
+
+def lr_at(lr: LearningRate, count: jax.Array) -> Any:
+    """The learning rate after ``count`` updates: ``lr(count)`` for a schedule, else ``lr``."""
+    return lr(count) if callable(lr) else lr
+
+
+def ignored(owner: str, **flags: Any) -> None:
+    """PyTorch's kernel switches (``foreach``, ``differentiable``, ``capturable``): a bool (or None), no effect.
+
+    They choose how PyTorch computes, not what: one jitted XLA program serves every choice.
+    """
+    for name, value in flags.items():
+        if value is not None and not isinstance(value, bool):
+            raise ConfigError(f"{owner} got {name}={value!r}: expected True, False or None (it has no effect in jaxdl).")
 
 
 def check_fraction(owner: str, name: str, value: Any, *, one_allowed: bool) -> None:

@@ -10,9 +10,16 @@ import optax
 
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.optim._adadelta import adadelta
+from jaxdl.optim._adafactor import adafactor
 from jaxdl.optim._adagrad import adagrad
 from jaxdl.optim._adam import adam, adamw
+from jaxdl.optim._adamax import adamax
+from jaxdl.optim._asgd import asgd
+from jaxdl.optim._lbfgs import lbfgs
+from jaxdl.optim._nadam import nadam
+from jaxdl.optim._radam import radam
 from jaxdl.optim._rmsprop import rmsprop
+from jaxdl.optim._rprop import rprop
 from jaxdl.optim._sgd import sgd
 
 _OPTIMIZERS: dict[str, tuple[str, Callable[..., optax.GradientTransformation]]] = {
@@ -22,6 +29,13 @@ _OPTIMIZERS: dict[str, tuple[str, Callable[..., optax.GradientTransformation]]] 
     "adadelta": ("Adadelta", adadelta),
     "adam": ("Adam", adam),
     "adamw": ("AdamW", adamw),
+    "adamax": ("Adamax", adamax),
+    "nadam": ("NAdam", nadam),
+    "radam": ("RAdam", radam),
+    "asgd": ("ASGD", asgd),
+    "rprop": ("Rprop", rprop),
+    "adafactor": ("Adafactor", adafactor),
+    "lbfgs": ("LBFGS", lbfgs),
 }
 
 
@@ -29,8 +43,9 @@ def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
     """Build an optimizer from its ``torch.optim`` class name (any case) and keyword arguments.
 
     Args:
-      name: "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam" or "AdamW" in any case
-        (so the function names "sgd", "adamw", ... work too).
+      name: a ``torch.optim`` class name in any case ("SGD", "Adagrad", "RMSprop", "Adadelta",
+        "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "Adafactor", "LBFGS"),
+        so the function names "sgd", "nadam", ... work too.
       **kwargs: that optimizer's arguments, e.g. ``lr=0.1, momentum=0.9``.
 
     Returns:

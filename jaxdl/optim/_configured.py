@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import optax
 
 from jaxdl.errors import ConfigError
@@ -51,6 +52,14 @@ def config(owner: str, args: dict[str, Any]) -> tuple | None:
     except TypeError:
         return None
     return key
+
+
+def map_leaves(fn: Any, n: int, tree: Any, *rest: Any) -> tuple:
+    """``fn`` on the leaves of ``tree`` and the matching leaves of ``rest``; its ``n`` outputs as ``n`` trees."""
+    leaves, treedef = jax.tree.flatten(tree)
+    others = [treedef.flatten_up_to(r) for r in rest]
+    outs = [fn(*xs) for xs in zip(leaves, *others)]
+    return tuple(treedef.unflatten([o[i] for o in outs]) for i in range(n))
 
 
 def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, key: tuple | None):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off
+from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude
 
 
+@torch_arguments
 def rmsprop(
     lr: LearningRate = 1e-2,
     alpha: float = 0.99,

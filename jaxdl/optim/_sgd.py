@@ -10,7 +10,7 @@ import optax
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off
+from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude
 
 
@@ -57,6 +57,7 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+@torch_arguments
 def sgd(
     lr: LearningRate = 1e-3,
     momentum: float = 0,

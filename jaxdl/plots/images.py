@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from jaxdl.plots._figure import InlineFigure
+
 
 def show_images(
     images,
@@ -32,7 +34,7 @@ def show_images(
     n = len(images)
     cols = max(1, min(num_cols, n))
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(cols * scale, rows * (scale + 0.3)), layout="constrained")
+    fig = InlineFigure(figsize=(cols * scale, rows * (scale + 0.3)), layout="constrained")
 
     def name(c: int) -> str:
         return class_names[int(c)] if class_names is not None else str(int(c))

@@ -9,6 +9,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from jaxdl.errors import ConfigError, suggest
+from jaxdl.plots._figure import InlineFigure
 
 
 def _groups(runs: list[dict[str, Any]], param: str) -> dict[tuple, dict[float, list[int]]]:
@@ -53,7 +54,7 @@ def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: s
     all_values = sorted({run[param] for run in result.runs})
     colors = colormaps["viridis"](np.linspace(0.0, 0.9, len(all_values)))
     color_of = dict(zip(all_values, colors))
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    fig = InlineFigure(figsize=(10, 3.8), layout="constrained")
     final_ax, curve_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     epochs = np.arange(1, values.shape[1] + 1)
     for others, by_value in groups.items():

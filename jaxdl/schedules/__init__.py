@@ -7,8 +7,8 @@ chainable forms multiply the previous rate step by step; jaxdl evaluates the clo
 telescopes to the same number (parity to 1e-9 in float64 is tested), so a schedule costs O(1)
 per step, is jit/vmap/scan friendly and plugs into optax: ``optax.sgd(learning_rate=s)``.
 ``CyclicLR`` and ``OneCycleLR`` also cycle the momentum (``s.momentum``); ``SequentialLR`` and
-``ChainedScheduler`` combine schedules; ``ReduceLROnPlateau`` depends on the metrics, not the
-count, so it is a :class:`Plateau`, a pure ``(init, step)`` pair. :func:`by_name` builds any of
+``ChainedScheduler`` combine schedules (``SWALR`` of ``torch.optim.swa_utils`` too);
+``ReduceLROnPlateau`` depends on the metrics, not the count, so it is a :class:`Plateau`, a pure ``(init, step)`` pair. :func:`by_name` builds any of
 them from the torch class name (:data:`SCHEDULERS` lists them).
 
 >>> import jax.numpy as jnp
@@ -32,6 +32,7 @@ from jaxdl.schedules._lambda import lambda_lr, multiplicative_lr
 from jaxdl.schedules._one_cycle import one_cycle_lr
 from jaxdl.schedules._plateau import Plateau, PlateauState, reduce_lr_on_plateau
 from jaxdl.schedules._schedule import Schedule
+from jaxdl.schedules._swalr import swalr
 
 __all__ = [
     "SCHEDULERS",
@@ -55,4 +56,5 @@ __all__ = [
     "resolve",
     "sequential_lr",
     "step_lr",
+    "swalr",
 ]

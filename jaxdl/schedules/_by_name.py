@@ -21,6 +21,7 @@ from jaxdl.schedules._lambda import lambda_lr, multiplicative_lr
 from jaxdl.schedules._one_cycle import one_cycle_lr
 from jaxdl.schedules._plateau import Plateau, reduce_lr_on_plateau
 from jaxdl.schedules._schedule import Schedule
+from jaxdl.schedules._swalr import swalr
 
 SCHEDULERS: dict[str, Callable] = {
     "LambdaLR": lambda_lr,
@@ -38,6 +39,7 @@ SCHEDULERS: dict[str, Callable] = {
     "SequentialLR": sequential_lr,
     "ChainedScheduler": chained_scheduler,
     "ReduceLROnPlateau": reduce_lr_on_plateau,
+    "SWALR": swalr,
 }
 
 

@@ -27,7 +27,10 @@ def step_lr(lr: ArrayLike, step_size: int, gamma: float = 0.1) -> Schedule:
     lr = check_lr("StepLR", "lr", lr)
     step_size = _checks.integer("StepLR", "step_size", step_size, low=1)
     gamma = _checks.number("StepLR", "gamma", gamma, low=0.0, low_open=True)
-    return chainable("StepLR", lr, lambda count: gamma ** as_float(jnp.floor_divide(count, step_size)))
+    return chainable(
+        "StepLR", lr, lambda count: gamma ** as_float(jnp.floor_divide(count, step_size)),
+        update=lambda rate, t: jnp.where((t > 0) & (t % step_size == 0), rate * gamma, rate),
+    )
 
 
 def multi_step_lr(lr: ArrayLike, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
@@ -46,7 +49,11 @@ def multi_step_lr(lr: ArrayLike, milestones: Sequence[int], gamma: float = 0.1) 
         passed = jnp.sum(count[..., None] >= jnp.asarray(marks, dtype=count.dtype), axis=-1)
         return gamma ** as_float(passed)
 
-    return chainable("MultiStepLR", lr, factor)
+    def update(rate: jax.Array, t: jax.Array) -> jax.Array:
+        hits = jnp.sum(t[..., None] == jnp.asarray(marks, dtype=t.dtype), axis=-1)
+        return jnp.where(hits > 0, rate * gamma ** as_float(hits), rate)
+
+    return chainable("MultiStepLR", lr, factor, update=update)
 
 
 def constant_lr(lr: ArrayLike, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
@@ -62,7 +69,12 @@ def constant_lr(lr: ArrayLike, factor: float = 1.0 / 3, total_iters: int = 5) ->
     factor = _checks.number("ConstantLR", "factor", factor, low=0.0, high=1.0, low_open=True)
     total_iters = _checks.integer("ConstantLR", "total_iters", total_iters, low=1)
     after = factor * (1.0 / factor)  # PyTorch multiplies by factor, later by 1/factor
-    return chainable("ConstantLR", lr, lambda count: jnp.where(count < total_iters, factor, after))
+    return chainable(
+        "ConstantLR", lr, lambda count: jnp.where(count < total_iters, factor, after),
+        update=lambda rate, t: jnp.where(
+            t == 0, rate * factor, jnp.where(t == total_iters, rate * (1.0 / factor), rate)
+        ),
+    )
 
 
 def linear_lr(
@@ -82,7 +94,11 @@ def linear_lr(
         t = as_float(count)
         return jnp.where(t >= total_iters, end, start + (end - start) * t / total_iters)
 
-    return chainable("LinearLR", lr, factor)
+    def update(rate: jax.Array, t: jax.Array) -> jax.Array:
+        step = 1.0 + (end - start) / (total_iters * start + (as_float(t) - 1) * (end - start))
+        return jnp.where(t == 0, rate * start, jnp.where(t > total_iters, rate, rate * step))
+
+    return chainable("LinearLR", lr, factor, update=update)
 
 
 def exponential_lr(lr: ArrayLike, gamma: float) -> Schedule:
@@ -93,7 +109,10 @@ def exponential_lr(lr: ArrayLike, gamma: float) -> Schedule:
     """
     lr = check_lr("ExponentialLR", "lr", lr)
     gamma = _checks.number("ExponentialLR", "gamma", gamma, low=0.0, low_open=True)
-    return chainable("ExponentialLR", lr, lambda count: gamma ** as_float(count))
+    return chainable(
+        "ExponentialLR", lr, lambda count: gamma ** as_float(count),
+        update=lambda rate, t: jnp.where(t == 0, rate, rate * gamma),
+    )
 
 
 def polynomial_lr(lr: ArrayLike, total_iters: int = 5, power: float = 1.0) -> Schedule:
@@ -111,4 +130,9 @@ def polynomial_lr(lr: ArrayLike, total_iters: int = 5, power: float = 1.0) -> Sc
         # (T - min(T, t)) / T, not 1 - t / T: XLA may divide by multiplying with 1 / T, and
         # 1 - t * (1 / T) can be -1e-16 at t = T, where a fractional power gives NaN.
         lambda count: ((total_iters - jnp.minimum(total_iters, as_float(count))) / total_iters) ** power,
+        update=lambda rate, t: jnp.where(
+            (t == 0) | (t > total_iters),
+            rate,
+            rate * (jnp.maximum(total_iters - as_float(t), 0.0) / (total_iters - as_float(t) + 1)) ** power,
+        ),
     )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
-from jaxdl.schedules._plateau import Plateau
-from jaxdl.schedules._schedule import Schedule, chainable
+from jaxdl.schedules._plateau import Plateau, with_warmup
+from jaxdl.schedules._schedule import Schedule, as_float, chainable
 
 
 def _check_schedules(where: str, schedules: object) -> list[Schedule]:
@@ -29,11 +29,14 @@ def _check_schedules(where: str, schedules: object) -> list[Schedule]:
     return list(schedules)
 
 
-def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> Schedule:
+def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau:
     """``SequentialLR``: ``schedules[i]`` runs from ``milestones[i-1]``, restarted at count 0.
 
     As in PyTorch, each later schedule starts fresh at its milestone, except
     ``multiplicative_lr``, which continues from the previous schedule's last rate.
+    The last entry may be a :func:`reduce_lr_on_plateau` (PyTorch refuses it): the result is
+    then a plateau warmed up by the schedules before it (see its ``warmup`` argument),
+    e.g. ``sequential_lr([linear_lr(0.1, 0.1, total_iters=5), reduce_lr_on_plateau(0.1)], [5])``.
 
     >>> from jaxdl.schedules import exponential_lr, linear_lr
     >>> warm = linear_lr(1.0, start_factor=0.5, total_iters=2)
@@ -41,7 +44,12 @@ def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> S
     >>> [float(v) for v in s(jnp.arange(5))]
     [0.5, 0.75, 1.0, 0.5, 0.25]
     """
+    plateau = None
+    if isinstance(schedules, Sequence) and len(schedules) > 1 and isinstance(schedules[-1], Plateau):
+        *schedules, plateau = schedules
     schedules = _check_schedules("SequentialLR", schedules)
+    if plateau is not None:
+        schedules = [*schedules, schedules[-1]]  # a stand-in, so the milestones are checked as one list
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
         raise ConfigError(f"SequentialLR: milestones must be a list of integers >= 0, got {milestones!r}")
     if len(milestones) != len(schedules) - 1:
@@ -52,6 +60,9 @@ def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> S
     marks = [_checks.integer("SequentialLR", "milestones", m, low=0) for m in milestones]
     if marks != sorted(marks):
         raise ConfigError(f"SequentialLR: milestones must be non-decreasing, got {marks!r}")
+    if plateau is not None:
+        warm = schedules[0] if len(schedules) == 2 else sequential_lr(schedules[:-1], marks[:-1])
+        return with_warmup(plateau, warm, marks[-1])
     starts = [0, *marks]
     previous = [
         sequential_lr(schedules[:i], marks[: i - 1]) if s.resume is not None and starts[i] > 0 else None
@@ -66,39 +77,81 @@ def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> S
             values.append(s(local) if prev is None else s.resume(prev(jnp.asarray(start - 1)), local))
         return jnp.choose(index, values, mode="clip")
 
-    return Schedule("SequentialLR", fn, schedules[0].lr)
+    def update(rate: jax.Array, t: jax.Array) -> jax.Array:
+        # PyTorch: the first schedule's constructor step at count 0; a later schedule's closed form
+        # at its milestone (MultiplicativeLR: the running rate times lr_lambda(0)); step() otherwise.
+        index = jnp.searchsorted(jnp.asarray(marks, dtype=t.dtype), t, side="right")
+        values = []
+        for s, start in zip(schedules, starts):
+            local = jnp.maximum(t - start, 0)
+            first = _update(s)(jnp.full_like(rate, s.lr), jnp.zeros_like(t))
+            milestone = s.resume(rate, local) if s.resume is not None else jnp.asarray(s(local), rate.dtype)
+            at_start = jnp.where(t == 0, first, milestone)
+            values.append(jnp.where(local == 0, at_start, _update(s)(rate, local)))
+        return jnp.choose(index, values, mode="clip")
+
+    sets_rate = all(s.update is None for s in schedules)
+    return Schedule("SequentialLR", fn, schedules[0].lr, update=None if sets_rate else update)
 
 
-CHAINABLE = ("MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
-             "PolynomialLR", "ChainedScheduler")
+def _update(s: Schedule) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """PyTorch's ``get_lr`` of ``s`` as ``(running lr, count) -> lr``; rate-setting schedules ignore the lr."""
+    if s.update is not None:
+        return s.update
+    return lambda rate, t: jnp.asarray(s(t), rate.dtype)
+
+
+def _chain_update(schedules: list[Schedule]) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    updates = [_update(s) for s in schedules]
+
+    def update(rate: jax.Array, t: jax.Array) -> jax.Array:
+        for step in updates:
+            rate = step(rate, t)
+        return rate
+
+    return update
 
 
 def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
-    """``ChainedScheduler``: the product of multiplicative schedules that share one base ``lr``.
+    """``ChainedScheduler``: every schedule steps the same running rate, in order, at every count.
 
-    PyTorch steps every scheduler on the same optimizer, each multiplying the current rate;
-    for the chainable schedules (``CHAINABLE``) that is ``lr * prod_i factor_i(count)``.
+    PyTorch's chained rate is a recursion: each ``step()`` applies each scheduler's ``get_lr``
+    to the rate the previous one left (``CosineAnnealingLR`` with ``eta_min > 0`` after a
+    ``StepLR`` is not a product, and can go negative). jaxdl replays that recursion as a pure
+    function of the count: a product of factors when every schedule multiplies (O(1)), only
+    the last count when one of them sets the rate (``LambdaLR``, ``CyclicLR``, ``OneCycleLR``,
+    ``CosineAnnealingWarmRestarts``: O(1)), else a ``fori_loop`` over counts 0..count
+    (O(count), fine for per-epoch schedules). The chain starts from ``schedules[0].lr`` (the
+    optimizer's lr); each schedule's own ``lr`` is its PyTorch ``base_lrs``.
 
-    >>> from jaxdl.schedules import constant_lr, exponential_lr
+    >>> from jaxdl.schedules import constant_lr, cosine_annealing_lr, exponential_lr, linear_lr
     >>> s = chained_scheduler([constant_lr(1.0, factor=0.5, total_iters=2), exponential_lr(1.0, gamma=0.5)])
     >>> [float(v) for v in s(jnp.arange(4))]
     [0.5, 0.25, 0.25, 0.125]
+    >>> s = chained_scheduler([linear_lr(1.0, start_factor=0.5, total_iters=2), cosine_annealing_lr(1.0, T_max=4)])
+    >>> [round(float(v), 4) for v in s(jnp.arange(5))]
+    [0.5, 0.6402, 0.5, 0.1464, 0.0]
     """
     schedules = _check_schedules("ChainedScheduler", schedules)
-    for i, s in enumerate(schedules):
-        if s.factor is None:
-            raise ConfigError(
-                f"ChainedScheduler: schedules[{i}] is {s.name}, which sets the rate instead of "
-                f"multiplying it; chainable schedules are {', '.join(CHAINABLE)}"
-            )
-    lrs = [s.lr for s in schedules]
-    if any(isinstance(v, jax.Array) for v in lrs) or len(set(lrs)) != 1:
-        raise ConfigError(f"ChainedScheduler: all schedules must share one base lr (one optimizer), got {lrs!r}")
+    start = schedules[0].lr
+    if all(s.factor is not None for s in schedules):
 
-    def factor(count: jax.Array) -> jax.Array:
-        out = schedules[0].factor(count)
-        for s in schedules[1:]:
-            out = out * s.factor(count)
-        return out
+        def factor(count: jax.Array) -> jax.Array:
+            out = schedules[0].factor(count)
+            for s in schedules[1:]:
+                out = out * s.factor(count)
+            return out
 
-    return chainable("ChainedScheduler", lrs[0], factor)
+        return chainable("ChainedScheduler", start, factor, update=_chain_update(schedules))
+    update = _chain_update(schedules)
+    sets_rate = any(s.update is None for s in schedules)
+
+    def at(count: jax.Array) -> jax.Array:
+        last = jnp.floor(count).astype(int)
+        if sets_rate:  # a rate-setting schedule forgets every count before this one
+            return update(as_float(start), last)
+        rate = update(as_float(start), jnp.zeros_like(last))
+        return jax.lax.fori_loop(1, last + 1, lambda t, r: update(r, t), rate)
+
+    fn = jnp.vectorize(at)
+    return Schedule("ChainedScheduler", fn, start, update=None if sets_rate else update)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
@@ -23,10 +25,19 @@ def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Sche
     lr = check_lr("CosineAnnealingLR", "lr", lr)
     T_max = _checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)  # noqa: N806
     eta_min = _checks.number("CosineAnnealingLR", "eta_min", eta_min)
+
+    def update(rate: jax.Array, t: jax.Array) -> jax.Array:
+        x = as_float(t)
+        bump = rate + (lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
+        ratio = (1 + jnp.cos(jnp.pi * x / T_max)) / (1 + jnp.cos(jnp.pi * (x - 1) / T_max))
+        rest = jnp.where(jnp.mod(t - 1 - T_max, 2 * T_max) == 0, bump, ratio * (rate - eta_min) + eta_min)
+        return jnp.where(t == 0, rate, rest)
+
     return Schedule(
         "CosineAnnealingLR",
         lambda count: eta_min + (lr - eta_min) * (1 + jnp.cos(jnp.pi * as_float(count) / T_max)) / 2,
         lr,
+        update=update,
     )
 
 

@@ -53,4 +53,5 @@ def multiplicative_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]
         lr,
         factor=jnp.vectorize(lambda count: _running_product(lr_lambda, 1, count, 1.0)),
         resume=lambda prev, count: jnp.vectorize(lambda c: _running_product(lr_lambda, 0, c, prev))(count),
+        update=lambda rate, t: jnp.where(t == 0, rate, rate * jnp.asarray(lr_lambda(t), rate.dtype)),
     )

@@ -19,7 +19,8 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import as_float, check_lr
+from jaxdl.errors import ConfigError
+from jaxdl.schedules._schedule import Schedule, as_float, check_lr
 
 
 class PlateauState(NamedTuple):
@@ -30,12 +31,14 @@ class PlateauState(NamedTuple):
         best: the best metric so far (``inf`` in "min" mode, ``-inf`` in "max", before any step).
         num_bad_epochs: steps since the last improvement (int32).
         cooldown_counter: steps of cooldown left after a reduction (int32).
+        count: steps taken so far, warm-up included (int32).
     """
 
     lr: jax.Array
     best: jax.Array
     num_bad_epochs: jax.Array
     cooldown_counter: jax.Array
+    count: jax.Array | int = 0
 
 
 class Plateau(NamedTuple):
@@ -55,6 +58,8 @@ def reduce_lr_on_plateau(
     cooldown: int = 0,
     min_lr: float = 0.0,
     eps: float = 1e-8,
+    warmup: Schedule | None = None,
+    warmup_epochs: int | None = None,
 ) -> Plateau:
     """``ReduceLROnPlateau``: multiply the rate by ``factor`` after ``patience + 1`` steps without improvement.
 
@@ -62,6 +67,12 @@ def reduce_lr_on_plateau(
     after ``patience`` bad steps the next bad one reduces the rate (never below ``min_lr``,
     and not when the change is ``<= eps``), then ``cooldown`` steps ignore bad metrics.
     Step ``t`` (1-based) returns PyTorch's ``get_last_lr()[0]`` after its ``t``-th ``step(metric)``.
+
+    ``warmup`` (a count-based schedule, e.g. ``linear_lr``) sets the rate for the first
+    ``warmup_epochs`` steps, whose metrics are ignored; the plateau then starts from
+    ``warmup(warmup_epochs)``. That is the PyTorch loop
+    ``warmup.step() if epoch < warmup_epochs else plateau.step(val_loss)``; the same is
+    ``sequential_lr([warmup, reduce_lr_on_plateau(...)], milestones=[warmup_epochs])``.
 
     >>> p = reduce_lr_on_plateau(1.0, patience=1)
     >>> state = p.init()
@@ -80,6 +91,20 @@ def reduce_lr_on_plateau(
     cooldown = _checks.integer(where, "cooldown", cooldown, low=0)
     min_lr = _checks.number(where, "min_lr", min_lr, low=0.0)
     eps = _checks.number(where, "eps", eps, low=0.0)
+    if warmup is not None:
+        if not isinstance(warmup, Schedule):
+            raise ConfigError(f"{where}: warmup must be a jaxdl.schedules schedule (e.g. linear_lr), got {warmup!r}")
+        if warmup_epochs is None:
+            raise ConfigError(
+                f"{where}: give warmup_epochs, the number of epochs {warmup.name} runs before the plateau"
+            )
+        warmup_epochs = _checks.integer(where, "warmup_epochs", warmup_epochs, low=0)
+        if not isinstance(lr, jax.Array) and not isinstance(warmup.lr, jax.Array) and float(warmup.lr) != lr:
+            raise ConfigError(
+                f"{where}: warmup's lr {warmup.lr!r} differs from lr {lr!r}; both are the optimizer's base rate"
+            )
+    elif warmup_epochs is not None:
+        raise ConfigError(f"{where}: warmup_epochs={warmup_epochs!r} needs warmup=<schedule>, e.g. linear_lr(...)")
     sign = 1.0 if mode == "min" else -1.0
 
     def is_better(current: jax.Array, best: jax.Array) -> jax.Array:
@@ -91,7 +116,7 @@ def reduce_lr_on_plateau(
 
     def init() -> PlateauState:
         zero = jnp.zeros((), jnp.int32)
-        return PlateauState(as_float(lr), as_float(sign * jnp.inf), zero, zero)
+        return PlateauState(as_float(lr), as_float(sign * jnp.inf), zero, zero, zero)
 
     def step(state: PlateauState, metric: ArrayLike) -> tuple[PlateauState, jax.Array]:
         current = jnp.asarray(metric, state.best.dtype)
@@ -109,7 +134,27 @@ def reduce_lr_on_plateau(
             best=best,
             num_bad_epochs=jnp.where(reduce, 0, bad).astype(jnp.int32),
             cooldown_counter=jnp.where(reduce, cooldown, counter).astype(jnp.int32),
+            count=jnp.asarray(state.count, jnp.int32) + 1,
         )
         return new_state, new_lr
+
+    plateau = Plateau(init, step)
+    return plateau if warmup is None else with_warmup(plateau, warmup, warmup_epochs)
+
+
+def with_warmup(plateau: Plateau, warmup: Schedule, epochs: int) -> Plateau:
+    """``plateau`` whose first ``epochs`` steps follow ``warmup`` (their metrics unseen), then plateau steps."""
+
+    def init() -> PlateauState:
+        state = plateau.init()
+        return state._replace(lr=jnp.asarray(warmup(0), state.lr.dtype))
+
+    def step(state: PlateauState, metric: ArrayLike) -> tuple[PlateauState, jax.Array]:
+        count = jnp.asarray(state.count, jnp.int32)
+        warming = count < epochs
+        warm = state._replace(lr=jnp.asarray(warmup(count + 1), state.lr.dtype), count=count + 1)
+        after, _ = plateau.step(state, metric)
+        new = PlateauState(*(jnp.where(warming, a, b) for a, b in zip(warm, after)))
+        return new, new.lr
 
     return Plateau(init, step)

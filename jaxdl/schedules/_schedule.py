@@ -30,6 +30,11 @@ class Schedule:
             (SGD ``momentum`` or Adam ``beta1``); else None.
         resume: for MultiplicativeLR, ``(previous lr, count) -> lr``: how PyTorch's
             SequentialLR continues it from the previous scheduler's last rate; else None.
+        update: PyTorch's ``get_lr()`` as a pure function ``(current lr, count) -> lr``: what
+            one ``step()`` to ``count`` does to the optimizer's running rate (count 0 is the step
+            the constructor takes). None for schedules that set the rate regardless of the
+            running one (LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts): their
+            update is ``fn(count)``. ``ChainedScheduler`` replays these updates.
 
     >>> from jaxdl.schedules import exponential_lr
     >>> float(exponential_lr(1.0, gamma=0.5)(2))
@@ -42,6 +47,7 @@ class Schedule:
     factor: CountFn | None = None
     momentum: CountFn | None = None
     resume: Callable[[jax.Array, jax.Array], jax.Array] | None = None
+    update: Callable[[jax.Array, jax.Array], jax.Array] | None = None
 
     def __call__(self, count: ArrayLike) -> jax.Array:
         """The value at step ``count`` (any shape; the result has the same shape)."""

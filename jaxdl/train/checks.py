@@ -19,7 +19,7 @@ import optax
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError, DivergenceError
-from jaxdl.train.objective import Objective, objective_for
+from jaxdl.train.objective import LOSSES, Objective, objective_for
 from jaxdl.train.state import TrainState
 
 if TYPE_CHECKING:
@@ -37,6 +37,65 @@ def check_run_length(where: str, epochs: Any, batch_size: Any) -> None:
     _checks.positive_int(where, "batch_size", batch_size)
 
 
+SEED_RANGE = (0, 2**63 - 1)
+"""Seeds ``jax.random.key`` accepts (a 64-bit integer); negative seeds are refused like torch's."""
+
+_LOSS_TASKS = {
+    "classification": ("cross_entropy", "nll"),
+    "binary": ("bce", "bce_with_logits", "mse", "squared_loss", "l1"),
+    "regression": ("mse", "squared_loss", "l1"),
+}
+
+
+def check_model_and_data(where: str, model: Any, data: Any) -> None:
+    """Raise unless ``model`` is a ``flax.linen.Module`` instance and ``data`` a :class:`jaxdl.data.Dataset`.
+
+    >>> from jaxdl import data, models
+    >>> check_model_and_data("fit", models.MLP, data.load("digits"))
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: fit: model is the class MLP, not a model: create one, e.g. model=MLP(...)
+    """
+    from jaxdl.data import Dataset
+
+    if isinstance(model, type):
+        raise ConfigError(f"{where}: model is the class {model.__name__}, not a model: create one, "
+                          f"e.g. model={model.__name__}(...)")
+    if not isinstance(model, nn.Module):
+        raise ConfigError(f"{where}: model must be a flax.linen.Module such as jaxdl.models.MLP(), "
+                          f"got {type(model).__name__}")
+    if isinstance(data, str):
+        raise ConfigError(f"{where}: data={data!r} is a name, not a Dataset: pass jaxdl.data.load({data!r})")
+    if not isinstance(data, Dataset):
+        raise ConfigError(
+            f"{where}: data must be a jaxdl.data.Dataset, got {type(data).__name__}: wrap arrays with "
+            "jaxdl.data.from_arrays(X_train, y_train, X_test, y_test) or load one with jaxdl.data.load(name)"
+        )
+
+
+def check_seed(where: str, seed: Any, arg: str = "seed") -> int:
+    """``seed`` as an int, if it is an integer the PRNG accepts (0 <= seed < 2**63).
+
+    >>> check_seed("fit", 1.5)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: fit: seed must be an integer in [0, 2**63 - 1], got 1.5
+    """
+    low, high = SEED_RANGE
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not low <= seed <= high:
+        raise _checks.fail(where, arg, seed, "an integer in [0, 2**63 - 1]")
+    return int(seed)
+
+
+def check_loss_fits(model: nn.Module, objective: Objective) -> None:
+    """Raise when ``objective``'s loss is a named loss of another task (``loss="mse"`` on a classifier)."""
+    name = next((n for n, fn in LOSSES.items() if fn is objective.loss), None)
+    if name is None or name in _LOSS_TASKS[objective.task]:
+        return
+    raise ConfigError(
+        f"loss={name!r} does not fit {type(model).__name__}, a {objective.task} model: use one of "
+        f"{', '.join(_LOSS_TASKS[objective.task])} (or leave loss out for {_LOSS_TASKS[objective.task][0]})."
+    )
+
+
 def check_optimizer(optimizer: Any) -> optax.GradientTransformation:
     """Return ``optimizer`` if it is an ``optax.GradientTransformation``, else raise."""
     if not isinstance(optimizer, optax.GradientTransformation):
@@ -47,7 +106,8 @@ def check_optimizer(optimizer: Any) -> optax.GradientTransformation:
 
 
 def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
-    """Raise a :class:`ConfigError` when ``model``, ``data`` and ``batch_size`` cannot train together."""
+    """Raise a :class:`ConfigError` when ``model``, ``data``, its loss and ``batch_size`` cannot train together."""
+    check_loss_fits(model, objective)
     n = int(data.train[0].shape[0])
     if batch_size > n:
         raise ConfigError(f"batch_size={batch_size} is larger than the {n} training examples: use at most {n}.")
@@ -70,16 +130,23 @@ def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batc
 
 
 def check_fit_args(
-    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None
+    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None,
+    seed: Any = 0, where: str = "fit",
 ) -> Objective:
     """Validate :func:`~jaxdl.train.fit`'s arguments before anything runs; return the model's objective.
+
+    Checks the types first (a ``Dataset``, a model instance, an integer seed the PRNG
+    accepts), then the run's length, the optimizer, the loss against the task, and the
+    model against the data.
 
     Raises:
       ConfigError: naming the argument, its value and what was expected.
     """
-    check_run_length("fit", epochs, batch_size)
+    check_model_and_data(where, model, data)
+    check_seed(where, seed)
+    check_run_length(where, epochs, batch_size)
     check_optimizer(optimizer)
-    objective = objective_for(model, loss)
+    objective = objective_for(model, loss, default_task="regression" if data.num_classes is None else "classification")
     check_compatible(model, data, objective, batch_size)
     return objective
 

@@ -125,8 +125,8 @@ def check_seeds(given: Any) -> tuple[int, ...]:
     if len(seeds) == 0:
         raise ConfigError("seeds is empty: expected at least one seed.")
     for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ConfigError(f"seeds has {seed!r}: expected non-negative integers.")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
+            raise ConfigError(f"seeds has {seed!r}: expected integers in [0, 2**63 - 1] (what the PRNG accepts).")
     return tuple(int(s) for s in seeds)
 
 

@@ -36,7 +36,9 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int) -> LrPlan:
       optimizer: a ``GradientTransformation`` when ``schedule`` is None, else a function of the
         learning rate, e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``.
       schedule: None, a ``count -> lr`` schedule (:mod:`jaxdl.schedules`), or a
-        :func:`jaxdl.schedules.reduce_lr_on_plateau` pair (driven by the test loss).
+        :func:`jaxdl.schedules.reduce_lr_on_plateau` pair (driven by the watched loss after each
+        epoch; with ``warmup=`` or as the last entry of ``sequential_lr`` its first epochs
+        follow the warm-up schedule and the first epoch trains at the warm-up's first rate).
       unit: ``"epoch"`` (torch's usual ``scheduler.step()`` after each epoch) or ``"step"``.
       steps_per_epoch: optimizer steps in one epoch.
     """

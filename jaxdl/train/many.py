@@ -23,6 +23,7 @@ from jax.sharding import Mesh, NamedSharding
 
 from jaxdl import parallel
 from jaxdl._checks import ceil_div, positive_int
+from jaxdl.callbacks import ProgressBar, TrainInfo
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
@@ -241,6 +242,7 @@ def fit_many(
     transform: Transform | None = None,
     eval_transform: Transform | None = None,
     mesh: Mesh | None = None,
+    progress: bool = True,
 ) -> ManyResult:
     """Train one model per (hyperparameter setting, seed) pair as N vmapped runs in one program.
 
@@ -266,6 +268,8 @@ def fit_many(
       max_parallel: train at most this many runs at once; the runs are split into equal,
         padded chunks that share one compiled epoch. Results equal the unchunked ones.
       callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (N,).
+      progress: show a bar over the epochs (stderr, or a widget in Jupyter) with the
+        metrics' means over the runs.
       transform, eval_transform: batch transforms, as for ``fit``.
       mesh: a device mesh (:func:`jaxdl.parallel.make_mesh`): the runs are split over its D
         devices, N / D per device, with the dataset replicated. When N (or ``max_parallel``) is
@@ -282,7 +286,7 @@ def fit_many(
     >>> import optax
     >>> from jaxdl import data, models
     >>> r = fit_many(models.SoftmaxRegression(10), data.load("digits"), epochs=2, batch_size=64,
-    ...              optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.5]}, seeds=[0, 1])
+    ...              optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.5]}, seeds=[0, 1], progress=False)
     >>> r.history["test_acc"].shape, r.runs[1]
     ((4, 2), {'seed': 1, 'lr': 0.1})
     """
@@ -302,9 +306,24 @@ def fit_many(
     if mesh is not None:
         chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
         arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.data_sharding(mesh)
-    state, history, times, diverged = run_epochs(
-        chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
-        callback=callback, transforms=(transform, eval_transform), regression=regression,
-        same_seed=len(set(seeds)) == 1, run_sharding=run_sharding,
-    )
+    bar = ProgressBar() if progress else None
+
+    def report(epoch: int, metrics: dict[str, np.ndarray]) -> None:
+        if bar is not None:
+            bar.on_epoch_end(epoch, {k: float(np.nanmean(v)) for k, v in metrics.items()}, None, {})
+        if callback is not None:
+            callback(epoch, metrics)
+
+    if bar is not None:
+        bar.on_train_begin(TrainInfo(total_epochs=epochs, first_epoch=1, label=f"fit_many ({len(runs)} runs)",
+                                     steps_per_epoch=ceil_div(int(X.shape[0]), batch_size)))
+    try:
+        state, history, times, diverged = run_epochs(
+            chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
+            callback=report, transforms=(transform, eval_transform), regression=regression,
+            same_seed=len(set(seeds)) == 1, run_sharding=run_sharding,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     return ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=diverged)

@@ -47,14 +47,18 @@ class Objective(NamedTuple):
         return metrics
 
 
-def objective_for(model: nn.Module, loss: str | Callable[..., jax.Array] | None = None) -> Objective:
+def objective_for(
+    model: nn.Module, loss: str | Callable[..., jax.Array] | None = None, *, default_task: str | None = None
+) -> Objective:
     """Pick the objective of ``model``: its task from ``model.task``, the loss given or its default.
 
     ``loss`` is a name from :data:`LOSSES` or a function taking ``reduction="none"`` like
     :mod:`jaxdl.losses`; ``None`` picks cross-entropy for classifiers, BCE for the logistic
-    model and MSE for regressors.
+    model and MSE for regressors. A model without a ``task`` attribute (any
+    ``flax.linen.Module``) gets ``default_task``, which ``fit`` takes from the data
+    (``"classification"`` when it has classes, else ``"regression"``).
     """
-    task = getattr(model, "task", None)
+    task = getattr(model, "task", default_task)
     if task not in TASKS:
         raise ConfigError(
             f"model {type(model).__name__} has task={task!r}: expected a `task` attribute in {TASKS}."

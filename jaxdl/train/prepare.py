@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import flax.linen as nn
 import jax
 
-from jaxdl.train.checks import check_compatible, check_run_length
+from jaxdl.train.checks import check_compatible, check_model_and_data, check_run_length
 from jaxdl.train.objective import Objective, RegressionScale, objective_for
 from jaxdl.transforms import Transform, eval_transform_for
 
@@ -50,8 +50,9 @@ def prepare_run(
     >>> setup.objective.task, setup.sample.shape
     ('classification', (1, 8, 8, 1))
     """
+    check_model_and_data(where, model, data)
     check_run_length(where, epochs, batch_size)
-    objective = objective_for(model, loss)
+    objective = objective_for(model, loss, default_task="regression" if data.num_classes is None else "classification")
     check_compatible(model, data, objective, batch_size)
     first = data.train[0][:1]
     eval_transform = eval_transform_for(transform, eval_transform, first)

@@ -150,14 +150,14 @@ def resume_point(
     return state, {k: list(v) for k, v in initial.history.items()}, done + 1
 
 
-def replay_plateau(plateau: Plateau, history: dict[str, list[float]]) -> PlateauState:
-    """The plateau's state after the epochs of ``history``: its steps replayed on ``test_loss``.
+def replay_plateau(plateau: Plateau, history: dict[str, list[float]], monitor: str = "test_loss") -> PlateauState:
+    """The plateau's state after the epochs of ``history``: its steps replayed on ``monitor``.
 
     ``ReduceLROnPlateau`` is a deterministic function of the test losses it has seen, so a
     resumed run rebuilds its counters exactly instead of saving them.
     """
     pstate = plateau.init()
     step = jax.jit(plateau.step)
-    for loss in history.get("test_loss", []):
+    for loss in history.get(monitor, []):
         pstate, _ = step(pstate, np.float32(loss))
     return pstate

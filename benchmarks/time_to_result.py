@@ -1,0 +1,77 @@
+"""Time to result: `jaxdl train` (digits, MLP 64-256-10, 500 epochs, its defaults) vs the PyTorch script for the same
+job (benchmarks/torch_train_digits.py), whole processes, alternating, median of --repeats.
+
+jaxdl runs twice per round: "cold" with an empty compilation-cache folder, "warm" with the folder a previous run
+filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Prints a markdown table
+and writes it with the raw times to --out (default benchmarks/results/time_to_result-<date>.json).
+
+    python benchmarks/time_to_result.py --repeats 3
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+
+from jaxdl.bench import last_json, machine, machine_line, median, run_timed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=500)
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    info = machine()
+    cores = os.cpu_count() or 1
+    times = {"jaxdl cold": [], "jaxdl warm": [], "torch 1 thread": [], f"torch {cores} threads": []}
+    accs = {name: [] for name in times}
+    with tempfile.TemporaryDirectory(prefix="jaxdl-ttr-") as work:
+        warm = os.path.join(work, "warm-cache")
+        run_timed([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs),
+                   "--out", os.path.join(work, "prime")], env={"JAX_COMPILATION_CACHE_DIR": warm})
+        for r in range(args.repeats):
+            commands = {
+                "jaxdl cold": ([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                               {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cold-{r}")}),
+                "jaxdl warm": ([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                               {"JAX_COMPILATION_CACHE_DIR": warm}),
+                "torch 1 thread": ([sys.executable, os.path.join(HERE, "torch_train_digits.py"), "--threads", "1",
+                                    "--epochs", str(args.epochs)], {}),
+                f"torch {cores} threads": ([sys.executable, os.path.join(HERE, "torch_train_digits.py"),
+                                            "--threads", str(cores), "--epochs", str(args.epochs)], {}),
+            }
+            for name, (cmd, env) in commands.items():
+                out = os.path.join(work, f"{name.replace(' ', '-')}-{r}")
+                wall, stdout = run_timed([*cmd, "--out", out], env={"JAXDL_NO_CACHE": "", **env}, cwd=work)
+                times[name].append(round(wall, 3))
+                if name.startswith("jaxdl"):
+                    with open(os.path.join(out, "metrics.json")) as f:
+                        accs[name].append(json.load(f)["history"]["test_acc"][-1])
+                else:
+                    accs[name].append(last_json(stdout).get("test_acc"))
+                print(f"round {r + 1}: {name}: {wall:.2f} s", file=sys.stderr, flush=True)
+    med = {name: median(v) for name, v in times.items()}
+    torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
+    lines = [f"Machine: {machine_line(info)}",
+             f"Command: python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}", "",
+             "| whole process, median of %d | seconds | all runs | final test acc | vs %s |" % (args.repeats, torch_best),
+             "|---|---|---|---|---|"]
+    for name, value in med.items():
+        lines.append(f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
+                     f"{min(a for a in accs[name] if a is not None):.4f} | {med[torch_best] / value:.2f}x |")
+    table = "\n".join(lines)
+    print(table)
+    out = args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"machine": info, "times_s": times, "median_s": med, "test_acc": accs, "torch_best": torch_best,
+                   "table": table}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

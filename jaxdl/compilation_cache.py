@@ -1,0 +1,124 @@
+"""JAX's persistent compilation cache, switched on for jaxdl: a second run of the same job does not compile again.
+
+``jaxdl train`` and :func:`jaxdl.train.fit` call :func:`enable_default` before their first compile. The folder is
+``$JAX_COMPILATION_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/jaxdl/xla``, else ``~/.cache/jaxdl/xla``. Every
+compiled program is stored, however fast it compiled (JAX's own default keeps only those over one second, which is
+none of a small model's). ``JAXDL_NO_CACHE=1``, ``jaxdl --no-cache`` or :func:`disable` turn it off. A folder that
+cannot be created or written (a file in its place, read-only, no permission) never fails a run: jaxdl runs without
+the cache and says so in one :class:`CacheWarning`.
+
+>>> from jaxdl import compilation_cache
+>>> compilation_cache.default_dir({"XDG_CACHE_HOME": "/data/cache"})
+'/data/cache/jaxdl/xla'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping
+
+ENV_DIR = "JAX_COMPILATION_CACHE_DIR"
+ENV_OFF = "JAXDL_NO_CACHE"
+
+_state: dict[str, object] = {"decided": False, "dir": None}
+
+
+class CacheWarning(UserWarning):
+    """The cache folder cannot be used; the run goes on without the persistent cache."""
+
+
+def default_dir(environ: Mapping[str, str] | None = None) -> str:
+    """The folder :func:`enable_default` uses: ``$JAX_COMPILATION_CACHE_DIR``, ``$XDG_CACHE_HOME/jaxdl/xla``
+    or ``~/.cache/jaxdl/xla``.
+
+    Args:
+        environ: the environment to read (default ``os.environ``).
+
+    Returns:
+        An absolute path (not created here).
+    """
+    env = os.environ if environ is None else environ
+    if env.get(ENV_DIR):
+        return os.path.abspath(os.path.expanduser(env[ENV_DIR]))
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(os.path.abspath(base), "jaxdl", "xla")
+
+
+def switched_off(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``$JAXDL_NO_CACHE`` is set to anything but ``""``, ``0``, ``false`` or ``no``."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_OFF, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unusable(path: str) -> str | None:
+    """Why ``path`` cannot hold the cache (one short reason), or None when a file can be written there."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".jaxdl-probe-", dir=path)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        return err.strerror or type(err).__name__
+    return None
+
+
+def _set_jax(path: str | None) -> None:
+    import jax
+    from jax._src import compilation_cache as jax_cache
+
+    if jax_cache.is_initialized() or jax.config.jax_compilation_cache_dir != path:
+        jax_cache.reset_cache()  # JAX opens its cache once per process; a new folder needs a fresh start
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_enable_compilation_cache", path is not None)
+    if path is not None:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)  # -1: every entry, however small
+
+
+def enable(dir: str | None = None) -> str | None:
+    """Store and reuse compiled programs in ``dir`` (default :func:`default_dir`) for this process.
+
+    Args:
+        dir: the cache folder; created when missing.
+
+    Returns:
+        The folder in use, or None when it cannot be used (then one :class:`CacheWarning` says why and the
+        process compiles as without a cache).
+    """
+    path = os.path.abspath(os.path.expanduser(dir)) if dir else default_dir()
+    reason = _unusable(path)
+    if reason is not None:
+        warnings.warn(f"jaxdl: compilation cache folder {path} is not usable ({reason}); running without it "
+                      f"(set {ENV_DIR} to another folder, or {ENV_OFF}=1 to silence this)", CacheWarning,
+                      stacklevel=2)
+        path = None
+    _set_jax(path)
+    _state.update(decided=True, dir=path)
+    return path
+
+
+def disable() -> None:
+    """Turn the persistent cache off for the rest of this process (:func:`enable_default` then does nothing)."""
+    _set_jax(None)
+    _state.update(decided=True, dir=None)
+
+
+def enable_default() -> str | None:
+    """:func:`enable` once per process unless ``$JAXDL_NO_CACHE`` is set or :func:`enable`/:func:`disable` ran.
+
+    Returns:
+        The folder in use, or None when the cache is off.
+    """
+    if not _state["decided"]:
+        if switched_off():
+            disable()
+        else:
+            enable()
+    return _state["dir"]  # type: ignore[return-value]
+
+
+def current_dir() -> str | None:
+    """The folder jaxdl set for the cache in this process, or None (off, or not decided yet)."""
+    return _state["dir"]  # type: ignore[return-value]

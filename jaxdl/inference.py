@@ -1,0 +1,175 @@
+"""``predict``: a trained model's classes, probabilities or values for new inputs (``model.eval()`` + ``no_grad``)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdl import _checks
+from jaxdl.errors import ConfigError
+
+OUTPUTS = ("classes", "probabilities", "values")
+
+
+def variables_of(state_or_variables: Any) -> dict[str, Any]:
+    """``{"params": ..., "batch_stats": ...}`` from a ``TrainState``, a ``LoadedModel``, variables or bare params.
+
+    >>> sorted(variables_of({"Linear_0": {"kernel": 1}}))
+    ['params']
+    """
+    if hasattr(state_or_variables, "params"):
+        variables = {"params": state_or_variables.params}
+        if getattr(state_or_variables, "batch_stats", None):
+            variables["batch_stats"] = state_or_variables.batch_stats
+        return variables
+    if hasattr(state_or_variables, "variables"):
+        return dict(state_or_variables.variables)
+    if isinstance(state_or_variables, Mapping):
+        if "params" in state_or_variables:
+            return {k: v for k, v in state_or_variables.items() if k == "params" or v}
+        return {"params": dict(state_or_variables)}
+    raise ConfigError(
+        f"state_or_variables is a {type(state_or_variables).__name__}: expected a TrainState (result.state), "
+        'a dict {"params": ..., "batch_stats": ...} or a LoadedModel from jaxdl.checkpoint.load_model.'
+    )
+
+
+def _accepts_train(model: nn.Module) -> bool:
+    try:
+        parameters = inspect.signature(model.__call__).parameters
+    except (TypeError, ValueError):
+        return False
+    return "train" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+@functools.partial(jax.jit, static_argnames=("model", "train_kw"))
+def _forward(model: nn.Module, variables: dict, x: jax.Array, train_kw: bool) -> jax.Array:
+    kwargs = {"train": False} if train_kw else {}
+    return model.apply(variables, x, **kwargs)
+
+
+def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool) -> tuple[np.ndarray, bool]:
+    """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
+    if input_shape is not None:
+        input_shape = tuple(input_shape)
+        if X.shape == input_shape:
+            return X[None], True
+        if X.shape[1:] == input_shape:
+            return X, False
+        raise ConfigError(
+            f"X has shape {X.shape}: expected one example {input_shape} or a batch (N, *{input_shape})."
+        )
+
+    def works(batch: np.ndarray) -> bool:
+        try:
+            out = jax.eval_shape(lambda x: _forward(model, variables, x, train_kw), jax.ShapeDtypeStruct(batch.shape, jnp.float32))
+        except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
+            return False
+        return out.ndim >= 1 and out.shape[0] == batch.shape[0]
+
+    if X.ndim >= 1 and works(X):
+        return X, False
+    if works(X[None]):
+        return X[None], True
+    raise ConfigError(
+        f"X has shape {X.shape}, which {type(model).__name__} cannot take as one example or as a batch: "
+        "expected inputs shaped like the training data (pass input_shape= to be explicit)."
+    )
+
+
+def _task(model: nn.Module, data: Any, outputs: jax.Array) -> str:
+    task = getattr(model, "task", None)
+    if task in ("classification", "binary", "regression"):
+        return task
+    if data is not None:
+        return "classification" if data.num_classes else "regression"
+    return "classification" if outputs.shape[-1] >= 2 else "regression"
+
+
+def predict(
+    state_or_variables: Any,
+    model: nn.Module,
+    X: Any,
+    *,
+    batch_size: int = 256,
+    output: str | None = None,
+    data: Any = None,
+    input_shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Predict with a trained model in test mode: batch-norm running statistics, no dropout.
+
+    What PyTorch does with ``model.eval()`` and ``torch.no_grad()``. ``X`` is a batch (N, ...)
+    shaped like the training inputs, or one example (no ``X[None]`` needed: the result then has
+    no batch axis). uint8 images are scaled to [0, 1] as in training; other inputs must be
+    preprocessed like ``data.test`` (e.g. ``data.standardizer.transform(X)`` for standardized
+    features).
+
+    Args:
+      state_or_variables: ``result.state`` of ``fit``, ``{"params": ..., "batch_stats": ...}``,
+        bare params, or a :class:`~jaxdl.checkpoint.LoadedModel`.
+      model: the ``flax.linen`` module that was trained.
+      X: (N, *input_shape) or (*input_shape) inputs (numpy, jax or nested lists).
+      batch_size: examples per compiled forward pass.
+      output: ``"classes"`` (class indices, int32 (N,)), ``"probabilities"`` (softmax, (N, C); the
+        model's (N, 1) output for a binary model), or ``"values"`` (raw outputs: logits, or
+        regression values (N, K) in the original units when ``data`` has a
+        ``target_standardizer``). ``None``: classes for a classifier, values for a regressor.
+      data: the :class:`~jaxdl.data.Dataset` trained on (optional): its ``target_standardizer``
+        maps regression values back to original units, its ``num_classes`` names the task of a
+        model without a ``task`` attribute, its ``input_shape`` tells one example from a batch.
+      input_shape: the shape of one example, when ``data`` is not given and X is ambiguous.
+
+    Returns:
+      a numpy array, as described for ``output``.
+
+    Raises:
+      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, or inputs of a wrong shape.
+
+    >>> import optax
+    >>> from jaxdl import data as datasets, models
+    >>> from jaxdl.train import create_train_state
+    >>> model = models.SoftmaxRegression(10)
+    >>> state = create_train_state(model, optax.sgd(0.1), jnp.ones((1, 8, 8, 1)), key=jax.random.key(0))
+    >>> X, _ = datasets.load("digits").test
+    >>> predict(state, model, X[:5]).shape, predict(state, model, X[0]).shape
+    ((5,), ())
+    """
+    _checks.positive_int("predict", "batch_size", batch_size)
+    if output is not None:
+        _checks.choice("predict", "output", output, OUTPUTS)
+    variables = variables_of(state_or_variables)
+    X = np.asarray(X)
+    if X.dtype == np.uint8:
+        X = X.astype(np.float32) / 255.0
+    elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
+        raise ConfigError(f"X has dtype {X.dtype}: expected numbers.")
+    X = X.astype(np.float32)
+    if input_shape is None and data is not None:
+        input_shape = data.input_shape
+    train_kw = _accepts_train(model)
+    batch, single = _as_batch(model, variables, X, input_shape, train_kw)
+    n, size = batch.shape[0], min(batch_size, batch.shape[0])
+    padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
+    outputs = jnp.concatenate([_forward(model, variables, jnp.asarray(padded[i:i + size]), train_kw)
+                               for i in range(0, padded.shape[0], size)])[:n]
+    task = _task(model, data, outputs)
+    output = output or ("values" if task == "regression" else "classes")
+    if output != "values" and task == "regression":
+        raise ConfigError(f"output={output!r} needs a classifier: {type(model).__name__} is a regressor; use 'values'.")
+    if output == "classes":
+        result = outputs.argmax(axis=-1) if task == "classification" else (outputs[..., 0] >= 0.5)
+        result = result.astype(jnp.int32)
+    elif output == "probabilities":
+        result = jax.nn.softmax(outputs, axis=-1) if task == "classification" else outputs
+    else:
+        standardizer = getattr(data, "target_standardizer", None)
+        result = standardizer.inverse_transform(outputs) if task == "regression" and standardizer else outputs
+    result = np.asarray(result)
+    return result[0] if single else result

@@ -1,0 +1,96 @@
+"""``torch.optim.Rprop``: resilient backpropagation, one step size per weight driven by gradient signs."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxdl import _checks
+from jaxdl.errors import ConfigError
+from jaxdl.optim._args import LearningRate, check_lr, ignored, lr_at, torch_arguments
+from jaxdl.optim._configured import config, finish, map_leaves, grad_prelude
+
+
+class RpropState(NamedTuple):
+    """State of :func:`rprop`: count, the previous (masked) gradient and the per-weight step sizes."""
+
+    count: jax.Array
+    prev: optax.Updates
+    step_size: optax.Updates
+
+
+def _pair(name: str, value) -> tuple:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ConfigError(f"Rprop got {name}={value!r}: expected a pair, e.g. {name}=(0.5, 1.2).")
+    for i, v in enumerate(value):
+        _checks.scalar("Rprop", f"{name}[{i}]", v)
+    return tuple(value)
+
+
+@torch_arguments
+def rprop(
+    lr: LearningRate = 1e-2,
+    etas: tuple[float, float] = (0.5, 1.2),
+    step_sizes: tuple[float, float] = (1e-6, 50),
+    *,
+    capturable: bool = False,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    """``torch.optim.Rprop``: ``p -= sign(g) * step``; the step grows by ``etaplus`` while the sign holds.
+
+    Every step size starts at ``lr`` (a schedule is read once, at count 0: PyTorch's ``lr`` only
+    sets the initial step sizes). Where the gradient's sign flips, the step shrinks by
+    ``etaminus``, that weight does not move and its gradient is remembered as 0. Steps stay in
+    ``step_sizes = (min, max)``. ``optax.rprop`` has the same rule and defaults but no
+    ``maximize``. ``capturable``, ``foreach`` and ``differentiable`` have no effect here.
+
+    Args:
+      lr: initial step size.
+      etas: ``(etaminus, etaplus)``, with ``0 < etaminus < 1 < etaplus``.
+      step_sizes, maximize: as in PyTorch.
+
+    Returns:
+      An ``optax.GradientTransformation``; updates have the gradients' shapes.
+
+    >>> tx = rprop(0.1)
+    >>> print(tx.update({"w": jnp.array([-3.0])}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
+    [0.1]
+    """
+    ignored("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
+    key = config("Rprop", {"lr": lr, "etas": etas, "step_sizes": step_sizes, "maximize": maximize})
+    check_lr("Rprop", lr)
+    etaminus, etaplus = _pair("etas", etas)
+    low, high = _pair("step_sizes", step_sizes)
+    known = [_checks.scalar("Rprop", "etas", e) for e in (etaminus, etaplus)]
+    if None not in known and not 0.0 < known[0] < 1.0 < known[1]:
+        raise ConfigError(f"Rprop got etas={etas!r}: expected 0 < etaminus < 1 < etaplus.")
+
+    def init_fn(params):
+        lr0 = lr_at(lr, jnp.zeros([], jnp.int32))
+        return RpropState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            jax.tree.map(lambda p: jnp.full_like(p, lr0), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+
+        def one(g, prev, step):
+            sign = jnp.sign(g * prev)
+            factor = jnp.where(sign > 0, etaplus, jnp.where(sign < 0, etaminus, 1.0)).astype(g.dtype)
+            step = jnp.clip(step * factor, low, high).astype(g.dtype)
+            g = jnp.where(factor == etaminus, 0, g)
+            return -jnp.sign(g) * step, g, step
+
+        updates, prev, step_size = map_leaves(one, 3, updates, state.prev, state.step_size)
+        return updates, RpropState(optax.safe_increment(state.count), prev, step_size)
+
+    parts = grad_prelude(maximize, 0)
+    parts.append(optax.GradientTransformation(init_fn, update_fn))
+    return finish("Rprop", parts, False, key)

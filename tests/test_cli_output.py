@@ -1,0 +1,99 @@
+"""What the CLI prints and writes: progress at 80 columns, plain lines in a log, metrics.csv, lazy imports."""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from jaxdl.callbacks import Callback, TrainInfo
+from jaxdl.cli.main import main
+from jaxdl.cli.progress import PLAIN_LINES, EpochProgress
+
+REPO = Path(__file__).resolve().parents[1]
+ROW = {"train_loss": 0.123456, "train_acc": 0.98765, "test_loss": 0.2345678, "test_acc": 0.97777,
+       "val_loss": 0.3456, "val_acc": 0.96, "lr": 0.1, "epoch_time": 0.01}
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_callback():
+    assert isinstance(EpochProgress(3, "mlp on digits"), Callback)
+
+
+def test_terminal_bar_at_80_columns_shows_bar_epochs_and_time_with_metrics_below(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    stream = Terminal()
+    bar = EpochProgress(3, "mlp on digits", stream=stream)
+    bar.on_train_begin(TrainInfo(total_epochs=3, first_epoch=1, steps_per_epoch=6, label="fit"))
+    for epoch in (1, 2, 3):
+        bar.on_epoch_end(epoch, ROW, None, {})
+    bar.on_train_end(None)
+    lines = [line for line in ANSI.sub("", stream.getvalue()).replace("\r", "\n").splitlines() if line.strip()]
+    final_bar = [line for line in lines if "3/3" in line][-1]
+    assert "mlp on digits" in final_bar and "━" in final_bar and re.search(r"\d:\d\d:\d\d", final_bar)
+    assert any(line.startswith("train_loss 0.1235  train_acc 0.9877") for line in lines)
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_plain_lines_when_not_a_terminal_every_k_epochs_for_long_runs():
+    stream = io.StringIO()
+    bar = EpochProgress(1000, "mlp on digits", stream=stream)
+    with bar:
+        for epoch in range(1, 1001):
+            bar.on_epoch_end(epoch, ROW, None, {})
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "mlp on digits: 1000 epochs, compiling…"
+    assert lines[1].startswith("epoch 1/1000  train_loss 0.1235  train_acc 0.9877  test_loss 0.2346")
+    assert lines[-1].startswith("epoch 1000/1000 ")
+    assert len(lines) <= PLAIN_LINES + 2 and "\x1b" not in stream.getvalue()
+
+
+def test_train_to_a_log_prints_progress_lines_and_the_summary_on_stdout(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "3", "--hidden", "8", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = captured.out.splitlines()
+    assert lines[0] == f"jaxdl train: run folder {out}"
+    assert [line.split()[1] for line in lines if line.startswith("epoch ")] == ["1/3", "2/3", "3/3"]
+    assert any("outputs" in line and str(out) in line for line in lines)
+
+
+def test_metrics_csv_holds_the_history_of_metrics_json(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "3", "--hidden", "8", "--out", str(out)]) == 0
+    history = json.loads((out / "metrics.json").read_text())["history"]
+    with open(out / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3]
+    assert set(rows[0]) == {"epoch", *history}
+    for name, values in history.items():
+        assert [float(row[name]) for row in rows] == values
+
+
+def test_train_starts_without_matplotlib_sklearn_or_pandas(tmp_path):
+    """The modules loaded when training starts (checked inside fit) hold none of the heavy plotting/data libraries."""
+    script = f"""
+import sys
+import jaxdl.cli.train as train
+real_fit = train.fit
+def fit(*args, **kwargs):
+    print(sorted(m for m in ("matplotlib", "sklearn", "pandas") if m in sys.modules))
+    return real_fit(*args, **kwargs)
+train.fit = fit
+from jaxdl.cli.main import main
+sys.exit(main(["train", "--epochs", "1", "--hidden", "8", "--out", {str(tmp_path / "run")!r}]))
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "[]" in proc.stdout.splitlines()

@@ -1,0 +1,103 @@
+"""SIGTERM is handled like Ctrl-C (exit 143, outputs for the checkpoint, exact resume); a second signal is harmless."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jaxdl import checkpoint
+from jaxdl.cli import signals, train
+from jaxdl.cli.main import main
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--epochs", "300"]
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "jaxdl.cli.main", *args], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identically(tmp_path):
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    reference = start([*RUN, "--checkpoint-every", "1", "--out", str(whole)], tmp_path)
+    proc = start([*RUN, "--checkpoint-every", "1", "--out", str(killed)], tmp_path)
+    deadline = time.monotonic() + 300
+    while not (killed / "checkpoint").exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "Traceback" not in stderr, stderr
+    saved = checkpoint.load_run(killed / "checkpoint")
+    assert 1 <= saved.epochs_done < 300
+    assert stderr.strip().splitlines()[-1] == (
+        f"jaxdl train: terminated (SIGTERM); metrics.json, metrics.csv, timing.json and curves.png hold the "
+        f"{saved.epochs_done} epochs of the checkpoint. Continue with: jaxdl train --resume {killed}")
+    assert json.loads((killed / "metrics.json").read_text())["history"]["test_acc"] == saved.history["test_acc"]
+    assert not [n for n in os.listdir(killed) if n.startswith(".")]
+
+    resumed = start(["train", "--resume", str(killed)], tmp_path)
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
+    assert reference.wait(timeout=300) == 0, reference.stderr.read()
+    assert (killed / "metrics.json").read_bytes() == (whole / "metrics.json").read_bytes()
+    assert (killed / "metrics.csv").read_bytes() == (whole / "metrics.csv").read_bytes()
+
+
+def test_sigterm_is_an_interrupt_only_inside_the_block():
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(signals.Terminated), signals.terminate_as_interrupt():
+        signal.raise_signal(signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is previous
+    assert signals.exit_code(signals.Terminated()) == 143 and signals.exit_code(KeyboardInterrupt()) == 130
+
+
+def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, capsys, monkeypatch):
+    """SIGTERM after the 2nd checkpoint, then Ctrl-C and SIGTERM while the outputs are written."""
+    saves, written = [], checkpoint.save_run
+
+    def save_then_terminate(*args, **kwargs):
+        written(*args, **kwargs)
+        saves.append(1)
+        if len(saves) == 2:
+            signal.raise_signal(signal.SIGTERM)
+
+    write_json = train.write_json
+
+    def write_while_signalled(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGTERM)
+        write_json(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "save_run", save_then_terminate)
+    monkeypatch.setattr(train, "write_json", write_while_signalled)
+    out = tmp_path / "run"
+    code = main(["train", "--epochs", "20", "--hidden", "8", "--checkpoint-every", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 143 and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        f"jaxdl train: terminated (SIGTERM); metrics.json, metrics.csv, timing.json and curves.png hold the 2 "
+        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}"]
+    assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]
+    assert len(json.loads((out / "metrics.json").read_text())["history"]["test_acc"]) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_while_loading_data_is_one_line_exit_143(tmp_path, capsys, monkeypatch):
+    from jaxdl import data
+
+    def terminated(*args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(data, "load", terminated)
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)]) == 143
+    assert capsys.readouterr().err == "jaxdl train: terminated (SIGTERM) before any output was written.\n"
+    assert not out.exists()
