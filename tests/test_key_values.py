@@ -7,24 +7,10 @@ import pytest
 
 from jaxdl import optim, schedules
 from jaxdl.cli import keyvalues
-from jaxdl.cli.main import main
+from tests.helpers import one_error_line, run_cli
 from jaxdl.errors import ConfigError
 
 QUICK = ["train", "--epochs", "1", "--hidden", "8"]
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        return main(args)
-    except SystemExit as exit_:
-        return exit_.code
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.mark.parametrize("text, expected", [

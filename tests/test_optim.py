@@ -15,25 +15,10 @@ import pytest
 import torch
 
 from jaxdl import optim
+from tests.helpers import N_BATCHES, mlp_problem
 from jaxdl.errors import ConfigError
 
 STEPS = 200
-N_BATCHES, BATCH = 4, 16
-SIZES = (5, 8, 3)
-
-
-def _problem():
-    """Fixed batches and initial parameters of a 5-8-3 tanh MLP, as float64 numpy."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(N_BATCHES, BATCH, SIZES[0]))
-    y = rng.integers(0, SIZES[2], size=(N_BATCHES, BATCH))
-    params = {
-        "w1": rng.normal(size=SIZES[:2]) * 0.5,
-        "b1": rng.normal(size=SIZES[1]) * 0.1,
-        "w2": rng.normal(size=SIZES[1:]) * 0.5,
-        "b2": rng.normal(size=SIZES[2]) * 0.1,
-    }
-    return x, y, params
 
 
 def _jax_loss(p, x, y):
@@ -46,7 +31,7 @@ def _jax_trajectories(txs, dtype):
 
     All transforms run in one jitted program (one compilation instead of one each).
     """
-    x, y, params = _problem()
+    x, y, params = mlp_problem(0)
     x, y = jnp.asarray(x, dtype), jnp.asarray(y, jnp.int32)
     params = {k: jnp.asarray(v, dtype) for k, v in params.items()}
 
@@ -69,7 +54,7 @@ def _torch_trajectory(cls, kwargs, dtype, schedule):
 
     ``schedule`` is None or a LambdaLR factor, stepped after every ``optimizer.step()``.
     """
-    x, y, params = _problem()
+    x, y, params = mlp_problem(0)
     x, y = torch.tensor(x, dtype=dtype), torch.tensor(y)
     p = {k: torch.tensor(v, dtype=dtype, requires_grad=True) for k, v in params.items()}
     opt = cls(list(p.values()), foreach=False, **kwargs)
@@ -188,7 +173,7 @@ def _torch_run(case, dtype="float64", scheduled=False):
 def test_float64_trajectory_matches_torch(case, scheduled):
     mine, theirs = _jaxdl_runs("float64", scheduled)[case], _torch_run(case, "float64", scheduled)
     assert theirs["w1"].dtype == mine["w1"].dtype == np.float64
-    start = _problem()[2]
+    start = mlp_problem(0)[2]
     assert max(np.abs(theirs[k][-1] - start[k]).max() for k in start) > 1e-2  # training moved
     _assert_same(mine, theirs, rtol=1e-8)
 
@@ -268,7 +253,7 @@ def test_optax_rmsprop_differs_from_torch():
 def test_optax_adadelta_without_lr_ascends():
     """optax.adadelta() (learning_rate=None) takes +delta: exactly torch's first step reversed."""
     case = _case("adadelta", {})
-    theirs, start = _torch_run(case), _problem()[2]
+    theirs, start = _torch_run(case), mlp_problem(0)[2]
     ascending = _optax_runs()["adadelta"]
     for k in start:
         np.testing.assert_allclose(ascending[k][0] - start[k], start[k] - theirs[k][0], rtol=1e-8)

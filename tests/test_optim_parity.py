@@ -24,10 +24,9 @@ import pytest
 import torch
 
 from jaxdl import optim
+from tests.helpers import N_BATCHES, mlp_problem
 
 STEPS = 120
-N_BATCHES, BATCH = 4, 16
-SIZES = (5, 8, 3)
 
 TORCH = {
     "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam, "radam": torch.optim.RAdam,
@@ -61,20 +60,6 @@ IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for
 DTYPES = {"float64": (jnp.float64, torch.float64), "float32": (jnp.float32, torch.float32)}
 
 
-def _problem():
-    """Fixed batches and initial parameters of a 5-8-3 tanh MLP, as float64 numpy."""
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(N_BATCHES, BATCH, SIZES[0]))
-    y = rng.integers(0, SIZES[2], size=(N_BATCHES, BATCH))
-    params = {
-        "w1": rng.normal(size=SIZES[:2]) * 0.5,
-        "b1": rng.normal(size=SIZES[1]) * 0.1,
-        "w2": rng.normal(size=SIZES[1:]) * 0.5,
-        "b2": rng.normal(size=SIZES[2]) * 0.1,
-    }
-    return x, y, params
-
-
 def _jax_loss(p, x, y, sign):
     logits = jnp.tanh(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
     return sign * optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
@@ -98,7 +83,7 @@ def _jaxdl_runs(dtype: str, scheduled: bool):
         txs.append(fn(**dict(kwargs, lr=_step_decay(lr) if scheduled else lr)))
     with jax.enable_x64(dtype == "float64"):
         jdtype = DTYPES[dtype][0]
-        x, y, params = _problem()
+        x, y, params = mlp_problem(1)
         x, y = jnp.asarray(x, jdtype), jnp.asarray(y, jnp.int32)
         params = {k: jnp.asarray(v, jdtype) for k, v in params.items()}
 
@@ -127,7 +112,7 @@ def _default_lr(fn):
 def _torch_run(case: int, dtype: str, scheduled: bool):
     name, kwargs = CASES[case]
     tdtype = DTYPES[dtype][1]
-    x, y, params = _problem()
+    x, y, params = mlp_problem(1)
     x, y = torch.tensor(x, dtype=tdtype), torch.tensor(y)
     p = {k: torch.tensor(v, dtype=tdtype, requires_grad=True) for k, v in params.items()}
     default, threads = torch.get_default_dtype(), torch.get_num_threads()
@@ -173,7 +158,7 @@ def rel_error(ours, theirs) -> float:
 def test_float64_trajectory_matches_torch(case, scheduled):
     mine, theirs = _jaxdl_runs("float64", scheduled)[case], _torch_run(case, "float64", scheduled)
     assert mine["w1"].dtype == theirs["w1"].dtype == np.float64
-    start = _problem()[2]
+    start = mlp_problem(1)[2]
     assert max(np.abs(theirs[k][-1] - start[k]).max() for k in start) > 1e-3  # training moved
     assert rel_error(mine, theirs) <= 1e-8
 

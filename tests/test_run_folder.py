@@ -10,25 +10,11 @@ from pathlib import Path
 import pytest
 
 from jaxdl.cli import rundir
-from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
+from tests.helpers import one_error_line, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = ["--epochs", "2", "--hidden", "8"]
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        return main(args)
-    except SystemExit as exit_:
-        return exit_.code
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
