@@ -14,6 +14,7 @@ else would have left it there, so a later run could pass only because of it.
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.ensure_newline()
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+@pytest.fixture(autouse=True, scope="session")
+def library_temp_files(tmp_path_factory):
+    """Temporary files that libraries make for themselves (tfds' ``tmp*tfds`` folders) land under pytest's folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("library-temp")))
+        yield
+
 
 LOCAL_HOSTS = {None, "localhost", "127.0.0.1", "::1", ""}
 

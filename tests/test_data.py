@@ -4,7 +4,6 @@ import gzip
 import os
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
@@ -83,11 +82,7 @@ def test_truncated_idx_file_is_a_clear_error(tmp_path):
         data.load("mnist", data_dir=str(tmp_path))
 
 
-def test_fashion_mnist_through_tfds_mock_data(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tfds-temp"))  # tfds' own temporary folders
-    (tmp_path / "tfds-temp").mkdir()
-    tmp_path = tmp_path / "data"
-    tmp_path.mkdir()
+def test_fashion_mnist_through_tfds_mock_data(tmp_path):
     with tfds.testing.mock_data(num_examples=12):
         ds = data.load("fashion_mnist", data_dir=str(tmp_path))
     X, y = ds.train

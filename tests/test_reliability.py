@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,8 +49,7 @@ def test_sockets_are_blocked_with_a_clear_error():
     left.close(), right.close()
 
 
-def test_fashion_mnist_through_tfds_mock_data_with_the_network_blocked(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # tfds' own temporary folders
+def test_fashion_mnist_through_tfds_mock_data_with_the_network_blocked(tmp_path):
     with pytest.raises(ConnectionError):
         socket.create_connection(("storage.googleapis.com", 443))
     with tfds.testing.mock_data(num_examples=9):
