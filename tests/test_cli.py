@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from jaxdl.cli.main import main
 
@@ -109,7 +110,6 @@ def test_schedules_lambda_still_plots_ordinary_expressions(tmp_path):
 
 def _torch_rates(epochs: int, warmup: int, losses=None) -> list[float]:
     """The rate of each epoch in torch's loop: LinearLR for ``warmup`` epochs, then ReduceLROnPlateau or constant."""
-    torch = pytest.importorskip("torch")
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     warm = torch.optim.lr_scheduler.LinearLR(opt, total_iters=warmup)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0) if losses is not None else None

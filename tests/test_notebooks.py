@@ -4,12 +4,10 @@ import base64
 import importlib.util
 from pathlib import Path
 
+import ipykernel  # noqa: F401 (the kernel the notebook runs in: part of the dev extra)
 import nbformat
 import pytest
-
-pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-from nbclient import NotebookClient  # noqa: E402
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## 7 Convolutional networks"

@@ -5,14 +5,12 @@ from pathlib import Path
 
 import optax
 import pytest
+from tensorboardX.proto import event_pb2
 
-pytest.importorskip("tensorboardX")
-from tensorboardX.proto import event_pb2  # noqa: E402
-
-from jaxdl import data, models  # noqa: E402
-from jaxdl.callbacks import TensorBoard  # noqa: E402
-from jaxdl.errors import ConfigError  # noqa: E402
-from jaxdl.train import fit, fit_many  # noqa: E402
+from jaxdl import data, models
+from jaxdl.callbacks import TensorBoard
+from jaxdl.errors import ConfigError
+from jaxdl.train import fit, fit_many
 
 
 def read_scalars(folder: Path) -> dict[str, list[tuple[int, float]]]:
