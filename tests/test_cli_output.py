@@ -57,14 +57,14 @@ def test_plain_lines_when_not_a_terminal_every_k_epochs_for_long_runs():
 
 
 def test_train_to_a_log_prints_progress_lines_and_the_summary_on_stdout(tmp_path, capsys):
-    out = tmp_path / "run"
+    out = tmp_path / ("a-long-folder-name-" * 6) / "run"
     assert main(["train", "--epochs", "3", "--hidden", "8", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
     lines = captured.out.splitlines()
     assert lines[0] == f"jaxdl train: run folder {out}"
     assert [line.split()[1] for line in lines if line.startswith("epoch ")] == ["1/3", "2/3", "3/3"]
-    assert any("outputs" in line and str(out) in line for line in lines)
+    assert any(line.split() == ["outputs", str(out)] for line in lines)
 
 
 def test_metrics_csv_holds_the_history_of_metrics_json(tmp_path):

@@ -112,11 +112,19 @@ class EpochProgress(Callback):
 
 
 def summary_table(title: str, rows: Sequence[tuple[str, str]], stream: TextIO | None = None) -> None:
-    """Print a two-column table to stdout (plain text when stdout is not a terminal)."""
+    """Print a two-column table to stdout: a rich table in a terminal, else plain unwrapped lines.
+
+    Plain lines keep every value (a long run-folder path) whole, so a log can be searched.
+    """
     stream = stream if stream is not None else sys.stdout
+    if not stream.isatty():
+        width = max(len(name) for name, _ in rows)
+        stream.write("".join([f"{title}\n", *(f"  {name:<{width}}  {value}\n" for name, value in rows)]))
+        stream.flush()
+        return
     table = Table(title=title, show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     for name, value in rows:
         table.add_row(name, value)
-    Console(file=stream, width=None if stream.isatty() else 100).print(table)
+    Console(file=stream).print(table)
