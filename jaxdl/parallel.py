@@ -243,7 +243,9 @@ def initialize(
       ConfigError: JAX could not set up the run (it says which value is missing), or it was
         already set up, or a device was used before.
 
-    >>> initialize("10.0.0.1:1234", num_processes=2, process_id=0)  # doctest: +SKIP
+    Example, in each of two processes (the second with ``process_id=1``)::
+
+        initialize("10.0.0.1:1234", num_processes=2, process_id=0)
     """
     try:
         jax.distributed.initialize(coordinator_address=coordinator_address, num_processes=num_processes,
