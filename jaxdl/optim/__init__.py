@@ -17,6 +17,10 @@ A schedule is read at the number of updates already applied (0 for the first), w
 PyTorch's ``lr`` after as many ``scheduler.step()`` calls, and it enters where PyTorch's ``lr``
 does (after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled decay).
 
+:func:`with_hyperparams` keeps hyperparameters as arrays in the optimizer state (one program
+for every value: ``fit_many`` sweeps them, and ``fit`` moves an optimizer's ``lr``,
+``momentum``, ``weight_decay``, ... there with :func:`float_args_as_arrays`).
+
 The course's from-scratch pieces are here too: d2l's minibatch :func:`SGD`,
 :func:`golden_section` line search and :func:`steepest_descent`.
 
@@ -34,6 +38,13 @@ from jaxdl.optim._adamax import TorchAdamaxState, adamax, scale_by_torch_adamax
 from jaxdl.optim._args import LearningRate
 from jaxdl.optim._asgd import ASGDState, asgd
 from jaxdl.optim._by_name import by_name
+from jaxdl.optim._hyperparams import (
+    ArrayHyperparams,
+    HyperparamState,
+    RateTable,
+    float_args_as_arrays,
+    with_hyperparams,
+)
 from jaxdl.optim._lbfgs import LBFGSState, lbfgs
 from jaxdl.optim._line_search import SteepestDescentResult, golden_section, steepest_descent
 from jaxdl.optim._nadam import TorchNAdamState, nadam, scale_by_torch_nadam
@@ -46,9 +57,12 @@ from jaxdl.optim._sgd import DampenedTraceState, dampened_trace, sgd
 __all__ = [
     "SGD",
     "ASGDState",
+    "ArrayHyperparams",
     "DampenedTraceState",
+    "HyperparamState",
     "LBFGSState",
     "LearningRate",
+    "RateTable",
     "RpropState",
     "SteepestDescentResult",
     "TorchAdafactorState",
@@ -66,6 +80,7 @@ __all__ = [
     "asgd",
     "by_name",
     "dampened_trace",
+    "float_args_as_arrays",
     "golden_section",
     "lbfgs",
     "nadam",
@@ -79,4 +94,5 @@ __all__ = [
     "scale_by_torch_radam",
     "sgd",
     "steepest_descent",
+    "with_hyperparams",
 ]

@@ -8,6 +8,7 @@ A Python number or a concrete scalar array is checked as PyTorch checks it; a tr
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -68,12 +69,21 @@ def torch_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
     A concrete one-element array (numpy, JAX or torch, 0-d or shape ``(1,)``) becomes its
     Python number (torch's ``.item()``), so the result equals the number's; inside tuples too
     (``betas``). A traced one-element array (a swept value) becomes 0-d. 0-d JAX and numpy
-    arrays stay arrays (so ``fit_many`` can sweep them).
+    arrays stay arrays (so ``fit_many`` can sweep them). The optimizer remembers ``fn`` and its
+    arguments as ``tx.source`` (so ``fit`` can rebuild it with its floats as arrays).
     """
+
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return fn(*(_one(a) for a in args), **{k: _one(v) for k, v in kwargs.items()})
+        args, kwargs = tuple(_one(a) for a in args), {k: _one(v) for k, v in kwargs.items()}
+        tx = fn(*args, **kwargs)
+        if getattr(tx, "_config", None) is not None:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            tx.source = (wrapper, dict(bound.arguments))
+        return tx
 
     return wrapper
 

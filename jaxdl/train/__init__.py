@@ -6,10 +6,11 @@ re-exports the public names, so ``from jaxdl.train import fit`` works.
 """
 
 from jaxdl.errors import DivergenceError
+from jaxdl.optim import with_hyperparams
 from jaxdl.train.checks import check_fit_args, check_inputs
 from jaxdl.train.epoch import batch_plan, evaluate, evaluate_fn, train_epoch, train_epoch_fn
 from jaxdl.train.fit import FitResult, fit
-from jaxdl.train.hparams import hyperparameter_grid, with_hyperparams
+from jaxdl.train.hparams import hyperparameter_grid
 from jaxdl.train.loop import epochs_per_call, run_epochs
 from jaxdl.train.many import ManyResult, fit_many, init_many, many_epoch, many_epoch_fn
 from jaxdl.train.objective import LOSSES, Objective, masked_mean, objective_for

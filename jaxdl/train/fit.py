@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import optax
 from jax.sharding import Mesh
 
-from jaxdl import parallel
+from jaxdl import optim, parallel
 from jaxdl._checks import ceil_div
 from jaxdl.callbacks import Callback, EarlyStopping, TrainInfo
 from jaxdl.data import Dataset
@@ -164,7 +164,7 @@ def fit(
     (X, y), (X_test, y_test) = data.train, data.test
     val = getattr(data, "val", None)
     steps = ceil_div(int(X.shape[0]), batch_size)
-    lr_plan = lr.plan(optimizer, schedule, unit=schedule_unit, steps_per_epoch=steps)
+    lr_plan = lr.plan(optimizer, schedule, unit=schedule_unit, steps_per_epoch=steps, epochs=epochs)
     optimizer = check_optimizer(lr_plan.optimizer)
     check_max_loss(max_loss)
     check_seed("fit", seed)
@@ -180,6 +180,7 @@ def fit(
         history, first = {}, 1
     else:
         state, history, first = resume_point(initial, model, optimizer, sample, epochs=epochs)
+    state, public = _floats_as_arrays(state)
     arrays = ((X, y), (X_test, y_test)) + ((tuple(val),) if val is not None else ())
     batch_sharding = None
     if mesh is not None:
@@ -214,9 +215,9 @@ def fit(
                 for key, value in row.items():
                     history.setdefault(key, []).append(value)
                 last = i == n - 1
-                stopped = hooks.epoch_end(cbs, epoch + i, row, state if last else None, history)
+                stopped = hooks.epoch_end(cbs, epoch + i, row, public(state) if last else None, history)
             epoch += n
-        result = FitResult(state=state, history=history)
+        result = FitResult(state=public(state), history=history)
         stopper = hooks.deciding_stopper(cbs)
         if stopper is not None:
             result.best_epoch, result.stopped_epoch = stopper.best_epoch, stopper.stopped_epoch
@@ -228,6 +229,21 @@ def fit(
         hooks.close_all(cbs)
         raise
     return result
+
+
+def _floats_as_arrays(state: TrainState) -> tuple[TrainState, Callable[[TrainState], TrainState]]:
+    """``state`` with its optimizer's float arguments in the optimizer state, and the way back.
+
+    The compiled epoch then serves a later ``fit`` that differs only in ``lr``, ``momentum``,
+    ``weight_decay``, ... (see :func:`jaxdl.optim.float_args_as_arrays`). Callbacks and the
+    result get the state back as the optimizer made it, so it saves and restores as before.
+    """
+    lifted = optim.float_args_as_arrays(state.tx)
+    if lifted is None:
+        return state, lambda s: s
+    tx = state.tx
+    return (state.replace(tx=lifted.tx, opt_state=lifted.wrap(state.opt_state)),
+            lambda s: s.replace(tx=tx, opt_state=s.opt_state.inner))
 
 
 class _Rows:

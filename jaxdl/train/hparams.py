@@ -1,4 +1,4 @@
-"""Hyperparameters of a sweep: validated value lists, the grid of runs, and arrays in the optimizer state."""
+"""Hyperparameters of a sweep: validated value lists and the grid of runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,36 +17,6 @@ import optax
 from jaxdl.errors import ConfigError, suggest
 
 OptimizerFn = Callable[..., optax.GradientTransformation]
-
-
-class HyperparamState(NamedTuple):
-    """Optimizer state of :func:`with_hyperparams`: the hyperparameters (scalars) and the inner state."""
-
-    hparams: dict[str, jax.Array]
-    inner: optax.OptState
-
-
-def with_hyperparams(factory: OptimizerFn, hparams: Mapping[str, Any]) -> optax.GradientTransformation:
-    """``factory(**hparams)`` with the hyperparameters kept as arrays in the optimizer state.
-
-    Each update rebuilds ``factory(**state.hparams)`` from the state, so under ``vmap`` every
-    run uses its own values while the program is traced once. The factory must accept JAX
-    scalars (e.g. ``optax.sgd``; a learning rate may also be passed on as a schedule).
-
-    >>> tx = with_hyperparams(lambda lr: optax.sgd(lr), {"lr": 0.5})
-    >>> float(tx.update({"w": jnp.ones(())}, tx.init({"w": jnp.zeros(())}))[0]["w"])
-    -0.5
-    """
-
-    def init_fn(params):
-        values = {name: jnp.asarray(value) for name, value in hparams.items()}
-        return HyperparamState(values, factory(**values).init(params))
-
-    def update_fn(updates, state, params=None):
-        updates, inner = factory(**state.hparams).update(updates, state.inner, params)
-        return updates, HyperparamState(state.hparams, inner)
-
-    return optax.GradientTransformation(init_fn, update_fn)
 
 
 def as_list(values: Any) -> list | None:

@@ -2,7 +2,7 @@
 
 PyTorch users call ``scheduler.step()`` once per epoch (or per batch) and
 ``ReduceLROnPlateau.step(val_loss)`` once per epoch; here the optimizer reads the rate from
-its own step count, so a per-epoch schedule is evaluated at ``count // steps_per_epoch``, and a
+its own step count, so a per-epoch schedule gives the rate at ``count // steps_per_epoch``, and a
 plateau sets the rate between compiled epochs through ``optax.inject_hyperparams``.
 """
 
@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import optax
 
+from jaxdl import optim
 from jaxdl.errors import ConfigError
 from jaxdl.schedules import Plateau, PlateauState
 from jaxdl.train.state import TrainState
@@ -29,7 +31,7 @@ class LrPlan(NamedTuple):
     plateau: Plateau | None
 
 
-def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int) -> LrPlan:
+def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | None = None) -> LrPlan:
     """Combine ``optimizer`` with ``schedule`` the way ``fit`` runs them.
 
     Args:
@@ -41,6 +43,10 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int) -> LrPlan:
         follow the warm-up schedule and the first epoch trains at the warm-up's first rate).
       unit: ``"epoch"`` (torch's usual ``scheduler.step()`` after each epoch) or ``"step"``.
       steps_per_epoch: optimizer steps in one epoch.
+      epochs: epochs of the whole run. Given, the schedule reaches the optimizer as a
+        :class:`jaxdl.optim.RateTable` of its rates (one per epoch or per step), so they travel
+        as an array and a later run with other schedule arguments reuses the compiled epoch;
+        None (under ``vmap``, where the base rate is traced) evaluates the schedule each step.
     """
     if schedule is None:
         return LrPlan(optimizer, None, None)
@@ -57,12 +63,16 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int) -> LrPlan:
         return LrPlan(tx, None, schedule)
     if not callable(schedule):
         raise ConfigError(f"schedule={schedule!r}: expected a jaxdl.schedules schedule or reduce_lr_on_plateau.")
-    if unit == "epoch":
-        def lr(count):
-            return schedule(count // steps_per_epoch)
+    every = steps_per_epoch if unit == "epoch" else 1
+    if epochs is None:
+        def rate(count):
+            return schedule(count // every)
 
-        return LrPlan(optimizer(lr=lr), lambda epoch: float(schedule(epoch)), None)
-    return LrPlan(optimizer(lr=schedule), lambda epoch: float(schedule(epoch * steps_per_epoch)), None)
+        return LrPlan(optimizer(lr=rate), lambda epoch: float(schedule(epoch * steps_per_epoch // every)), None)
+    counts = jnp.arange(epochs * steps_per_epoch // every)
+    table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
+    rates = jax.device_get(table.values)
+    return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
 
 
 @jax.jit

@@ -26,8 +26,9 @@ from jaxdl._checks import ceil_div, positive_int
 from jaxdl.callbacks import ProgressBar, TrainInfo
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError, suggest
+from jaxdl.optim import with_hyperparams
 from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
-from jaxdl.train.hparams import OptimizerFn, check_seeds, sweep_grid, with_hyperparams
+from jaxdl.train.hparams import OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train.objective import Objective, RegressionScale, epoch_row
 from jaxdl.train.prepare import prepare_run
 from jaxdl.train.state import TrainState, create_train_state
