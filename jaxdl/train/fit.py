@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -14,10 +13,10 @@ import jax.numpy as jnp
 import optax
 from jax.sharding import Mesh
 
-from jaxdl import optim, parallel
+from jaxdl import compilation_cache, optim, parallel
 from jaxdl._checks import ceil_div
 from jaxdl.callbacks import Callback, EarlyStopping, TrainInfo
-from jaxdl.data import Dataset
+from jaxdl.data import Dataset, split
 from jaxdl.errors import ConfigError
 from jaxdl.train import hooks, lr
 from jaxdl.train.checks import check_divergence, check_max_loss, check_optimizer, check_seed
@@ -51,29 +50,10 @@ class FitResult:
     stopped_epoch: int | None = None
 
 
-_CACHE_ON = []
-
-
-def _enable_cache() -> None:
-    """``jaxdl.compilation_cache.enable_default()`` once per process (skipped where that module is absent)."""
-    if _CACHE_ON:
-        return
-    _CACHE_ON.append(True)
-    try:
-        module = importlib.import_module("jaxdl.compilation_cache")
-    except ImportError:
-        return
-    module.enable_default()
-
-
 def _split(data: Dataset, fraction: float, seed: int) -> Dataset:
     if getattr(data, "val", None) is not None:
         raise ConfigError("fit: validation_split= was given, but the data already has a validation part (data.val): "
                           "pass one of them.")
-    try:
-        split = importlib.import_module("jaxdl.data").split
-    except AttributeError:
-        raise ConfigError("fit: validation_split= needs jaxdl.data.split, which this install lacks.") from None
     return split(data, val=fraction, seed=seed)
 
 
@@ -174,7 +154,7 @@ def fit(
                          early_stopping=early_stopping, plot=plot,
                          make_result=lambda state, history: FitResult(state=state, history=history))
     if cache:
-        _enable_cache()
+        compilation_cache.enable_default()
     if initial is None:
         state = own_buffers(create_train_state(model, optimizer, sample, key=jax.random.key(seed)))
         history, first = {}, 1
