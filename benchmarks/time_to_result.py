@@ -9,7 +9,6 @@ and writes it with the raw times to --out (default benchmarks/results/time_to_re
 """
 
 import argparse
-import datetime
 import json
 import os
 import sys

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
+import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 
 from jaxdl.activations import ACTIVATIONS, get_activation
 from jaxdl.errors import ConfigError

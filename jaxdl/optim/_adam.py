@@ -10,8 +10,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, torch_arguments
+from jaxdl.optim._configured import config, scaled_step
 
 
 class TorchAdamState(NamedTuple):
@@ -127,12 +127,8 @@ def adam(
     at_least_zero(owner, eps=eps)
     b1, b2 = check_betas(owner, betas)
     at_least_zero(owner, weight_decay=weight_decay)
-    parts = grad_prelude(maximize, 0 if decoupled_weight_decay else weight_decay)
-    parts.append(scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad))
-    if decoupled_weight_decay and not off(weight_decay):
-        parts.append(optax.add_decayed_weights(weight_decay))
-    parts.append(optax.scale_by_learning_rate(lr))
-    return finish(owner, parts, not off(weight_decay), key)
+    return scaled_step(owner, scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad), lr=lr, weight_decay=weight_decay,
+                       maximize=maximize, key=key, decoupled=decoupled_weight_decay)
 
 
 @torch_arguments

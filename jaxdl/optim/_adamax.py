@@ -9,8 +9,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdl.optim._adam import _one_minus_power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
+from jaxdl.optim._configured import config, scaled_step
 
 
 class TorchAdamaxState(NamedTuple):
@@ -85,7 +85,6 @@ def adamax(
     check_lr("Adamax", lr)
     at_least_zero("Adamax", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("Adamax", betas)
-    parts = grad_prelude(maximize, weight_decay)
-    parts += [scale_by_torch_adamax(b1, b2, eps), optax.scale_by_learning_rate(lr)]
-    return finish("Adamax", parts, not off(weight_decay), key)
+    return scaled_step("Adamax", scale_by_torch_adamax(b1, b2, eps), lr=lr, weight_decay=weight_decay,
+                       maximize=maximize, key=key)
 

@@ -62,6 +62,18 @@ def map_leaves(fn: Any, n: int, tree: Any, *rest: Any) -> tuple:
     return tuple(treedef.unflatten([o[i] for o in outs]) for i in range(n))
 
 
+def scaled_step(owner: str, scaling: optax.GradientTransformation, *, lr: Any, weight_decay: Any, maximize: bool,
+                key: tuple | None, decoupled: bool = False) -> Configured:
+    """torch's Adam-family step: the gradient prelude (L2 decay unless ``decoupled``), ``scaling``,
+    the decoupled decay ``p *= 1 - lr * weight_decay`` when ``decoupled``, then ``-lr``."""
+    parts = grad_prelude(maximize, 0 if decoupled else weight_decay)
+    parts.append(scaling)
+    if decoupled and not off(weight_decay):
+        parts.append(optax.add_decayed_weights(weight_decay))
+    parts.append(optax.scale_by_learning_rate(lr))
+    return finish(owner, parts, not off(weight_decay), key)
+
+
 def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, key: tuple | None):
     """Chain the parts into a :class:`Configured`; when weight decay reads ``params``, insist on them."""
     chained = optax.chain(*parts)

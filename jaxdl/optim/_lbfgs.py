@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp

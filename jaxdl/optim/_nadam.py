@@ -9,16 +9,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxdl.optim._adam import _one_minus_power, power
-from jaxdl.optim._args import (
-    LearningRate,
-    at_least_zero,
-    check_betas,
-    check_lr,
-    ignored,
-    off,
-    torch_arguments,
-)
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
+from jaxdl.optim._configured import config, scaled_step
 
 
 class TorchNAdamState(NamedTuple):
@@ -112,9 +104,5 @@ def nadam(
     check_lr("NAdam", lr)
     at_least_zero("NAdam", eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
     b1, b2 = check_betas("NAdam", betas)
-    parts = grad_prelude(maximize, 0 if decoupled_weight_decay else weight_decay)
-    parts.append(scale_by_torch_nadam(b1, b2, eps, momentum_decay))
-    if decoupled_weight_decay and not off(weight_decay):
-        parts.append(optax.add_decayed_weights(weight_decay))
-    parts.append(optax.scale_by_learning_rate(lr))
-    return finish("NAdam", parts, not off(weight_decay), key)
+    return scaled_step("NAdam", scale_by_torch_nadam(b1, b2, eps, momentum_decay), lr=lr, weight_decay=weight_decay,
+                       maximize=maximize, key=key, decoupled=decoupled_weight_decay)
