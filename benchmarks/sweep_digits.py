@@ -10,12 +10,11 @@ first run). Prints a markdown table; writes it with the raw times to --out
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 
-from jaxdl.bench import last_json, machine, machine_line, median, run_timed
+from jaxdl.bench import against_torch, last_json, machine, run_timed, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -44,24 +43,12 @@ def main() -> None:
                 times[name].append(round(result["seconds"], 3))
                 accs[name].append(max(result["test_acc"]))
                 print(f"round {r + 1}: {name}: {result['seconds']:.2f} s", file=sys.stderr, flush=True)
-    med = {name: median(v) for name, v in times.items()}
-    torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
-    lines = [f"Machine: {machine_line(info)}",
-             f"Command: python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} "
-             f"--epochs {args.epochs}", "",
-             f"| {args.runs} rates, loop time, median of {args.repeats} | seconds | all runs | best test acc | "
-             f"vs {torch_best} |", "|---|---|---|---|---|"]
-    for name, value in med.items():
-        lines.append(f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
-                     f"{max(accs[name]):.4f} | {med[torch_best] / value:.2f}x |")
-    table = "\n".join(lines)
+    command = f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
+    table, record = against_torch(times, {name: max(a) for name, a in accs.items()}, info=info, command=command,
+                                  header=f"{args.runs} rates, loop time, median of {args.repeats}",
+                                  score="best test acc")
     print(table)
-    out = args.out or os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump({"machine": info, "times_s": times, "median_s": med, "best_test_acc": accs,
-                   "torch_best": torch_best, "table": table}, f, indent=1)
-
+    save_json(args.out or os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"), record)
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import last_json, machine, machine_line, median, run_timed
+from jaxdl.bench import against_torch, last_json, machine, run_timed, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -54,23 +54,12 @@ def main() -> None:
                 else:
                     accs[name].append(last_json(stdout).get("test_acc"))
                 print(f"round {r + 1}: {name}: {wall:.2f} s", file=sys.stderr, flush=True)
-    med = {name: median(v) for name, v in times.items()}
-    torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
-    lines = [f"Machine: {machine_line(info)}",
-             f"Command: python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}", "",
-             "| whole process, median of %d | seconds | all runs | final test acc | vs %s |" % (args.repeats, torch_best),
-             "|---|---|---|---|---|"]
-    for name, value in med.items():
-        lines.append(f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
-                     f"{min(a for a in accs[name] if a is not None):.4f} | {med[torch_best] / value:.2f}x |")
-    table = "\n".join(lines)
+    command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}"
+    scores = {name: min(a for a in values if a is not None) for name, values in accs.items()}
+    table, record = against_torch(times, scores, info=info, command=command,
+                                  header=f"whole process, median of {args.repeats}", score="final test acc")
     print(table)
-    out = args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump({"machine": info, "times_s": times, "median_s": med, "test_acc": accs, "torch_best": torch_best,
-                   "table": table}, f, indent=1)
-
+    save_json(args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"), record)
 
 if __name__ == "__main__":
     main()

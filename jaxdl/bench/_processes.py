@@ -63,3 +63,30 @@ def machine_line(info: Mapping) -> str:
     """One line for a results table: ``cpu, N cores, load L, date, versions``."""
     return (f"{info['cpu']}, {info['cores']} cores, 1-min load average {info['load_average_1m']} at start, "
             f"{info['date_utc']} UTC, Python {info['python']}, JAX {info['jax']}, torch {info['torch']}")
+
+
+def against_torch(times: Mapping[str, Sequence[float]], scores: Mapping[str, float], *, info: Mapping,
+                  command: str, header: str, score: str) -> tuple[str, dict]:
+    """Medians of ``times`` against the fastest contestant whose name starts with ``torch``.
+
+    Returns:
+      A markdown table (machine line, command, a row per contestant: median, all runs, its
+      ``score`` column from ``scores``, and the speed-up over PyTorch's best) and the record to save.
+    """
+    med = {name: median(v) for name, v in times.items()}
+    torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
+    lines = [f"Machine: {machine_line(info)}", f"Command: {command}", "",
+             f"| {header} | seconds | all runs | {score} | vs {torch_best} |", "|---|---|---|---|---|"]
+    for name, value in med.items():
+        lines.append(f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
+                     f"{scores[name]:.4f} | {med[torch_best] / value:.2f}x |")
+    table = "\n".join(lines)
+    return table, {"machine": dict(info), "times_s": dict(times), "median_s": med, score: dict(scores),
+                   "torch_best": torch_best, "table": table}
+
+
+def save_json(path: str, record: Mapping) -> None:
+    """Write ``record`` to ``path`` (its folder created), indented."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
