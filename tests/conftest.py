@@ -17,6 +17,7 @@ import socket
 import tempfile
 from pathlib import Path
 
+import jax
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,4 +99,11 @@ def no_network():
         patch.setattr(socket.socket, "connect_ex", connect_ex)
         patch.setattr(socket, "create_connection", create_connection)
         patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
+
+
+@pytest.fixture
+def x64():
+    """float64 for the test (parity with PyTorch to 1e-9 and below)."""
+    with jax.enable_x64(True):
         yield

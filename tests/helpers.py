@@ -38,3 +38,37 @@ def one_error_line(capsys) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     return lines[0]
+
+
+def torch_trajectory(cls, kwargs: dict, dtype, schedule=None, *, seed: int, steps: int, sign: float = 1.0) -> dict:
+    """The parameters after each of ``steps`` ``torch.optim`` steps on :func:`mlp_problem`'s batches, in turn.
+
+    ``cls(params, foreach=False, **kwargs)`` minimises ``sign *`` the cross-entropy of the tanh MLP in
+    ``dtype`` (the default dtype too, while it runs); ``schedule`` is None or a ``LambdaLR`` factor,
+    stepped after every ``optimizer.step()``. Returns name -> array (steps, *shape).
+    """
+    import torch
+
+    x, y, params = mlp_problem(seed)
+    x, y = torch.tensor(x, dtype=dtype), torch.tensor(y)
+    p = {k: torch.tensor(v, dtype=dtype, requires_grad=True) for k, v in params.items()}
+    default, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(dtype)
+    torch.set_num_threads(1)  # tiny tensors: a thread pool only spins on a shared CPU
+    try:
+        opt = cls(list(p.values()), foreach=False, **kwargs)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule) if schedule else None
+        out = {k: [] for k in p}
+        for i in range(steps):
+            opt.zero_grad()
+            logits = torch.tanh(x[i % N_BATCHES] @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+            (sign * torch.nn.functional.cross_entropy(logits, y[i % N_BATCHES])).backward()
+            opt.step()
+            if sched:
+                sched.step()
+            for k, v in p.items():
+                out[k].append(v.detach().numpy().copy())
+    finally:
+        torch.set_default_dtype(default)
+        torch.set_num_threads(threads)
+    return {k: np.stack(v) for k, v in out.items()}

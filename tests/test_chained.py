@@ -17,12 +17,6 @@ N = 1000  # steps per parity run
 RTOL, ATOL = 1e-9, 1e-12
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 def torch_chain(make, lr, steps=N):
     """``get_last_lr()[0]`` of ``ChainedScheduler(make(opt))`` after 0..steps calls of ``step()``."""
     param = torch.zeros(1, requires_grad=True)

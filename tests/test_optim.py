@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from jaxdl import optim
-from tests.helpers import N_BATCHES, mlp_problem
+from tests.helpers import N_BATCHES, mlp_problem, torch_trajectory
 from jaxdl.errors import ConfigError
 
 STEPS = 200
@@ -47,34 +47,6 @@ def _jax_trajectories(txs, dtype):
 
     trajectories = jax.jit(lambda p: [run(tx, p) for tx in txs])(params)
     return [{k: np.asarray(v) for k, v in t.items()} for t in trajectories]
-
-
-def _torch_trajectory(cls, kwargs, dtype, schedule):
-    """One trajectory as in :func:`_jax_trajectories` through ``torch.optim``.
-
-    ``schedule`` is None or a LambdaLR factor, stepped after every ``optimizer.step()``.
-    """
-    x, y, params = mlp_problem(0)
-    x, y = torch.tensor(x, dtype=dtype), torch.tensor(y)
-    p = {k: torch.tensor(v, dtype=dtype, requires_grad=True) for k, v in params.items()}
-    opt = cls(list(p.values()), foreach=False, **kwargs)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule) if schedule else None
-    out = {k: [] for k in p}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: a thread pool only spins on a shared CPU
-    try:
-        for i in range(STEPS):
-            opt.zero_grad()
-            logits = torch.tanh(x[i % N_BATCHES] @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
-            torch.nn.functional.cross_entropy(logits, y[i % N_BATCHES]).backward()
-            opt.step()
-            if sched:
-                sched.step()
-            for k, v in p.items():
-                out[k].append(v.detach().numpy().copy())
-    finally:
-        torch.set_num_threads(threads)
-    return {k: np.stack(v) for k, v in out.items()}
 
 
 def _assert_same(ours, theirs, rtol):
@@ -144,12 +116,6 @@ def _default_lr(name):
     return inspect.signature(getattr(optim, name)).parameters["lr"].default
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 @functools.cache
 def _jaxdl_runs(dtype, scheduled):
     """jaxdl trajectories of CASES (float64) or FLOAT32_CASES (float32), one compilation each."""
@@ -165,7 +131,7 @@ def _jaxdl_runs(dtype, scheduled):
 def _torch_run(case, dtype="float64", scheduled=False):
     name, kwargs = CASES[case]
     schedule = _torch_step_decay if scheduled else None
-    return _torch_trajectory(TORCH[name], kwargs, DTYPES[dtype][1], schedule)
+    return torch_trajectory(TORCH[name], kwargs, DTYPES[dtype][1], schedule, seed=0, steps=STEPS)
 
 
 @pytest.mark.parametrize("scheduled", [False, True], ids=["constant-lr", "step-decay-lr"])

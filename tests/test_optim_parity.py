@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from jaxdl import optim
-from tests.helpers import N_BATCHES, mlp_problem
+from tests.helpers import N_BATCHES, mlp_problem, torch_trajectory
 
 STEPS = 120
 
@@ -111,31 +111,8 @@ def _default_lr(fn):
 @functools.cache
 def _torch_run(case: int, dtype: str, scheduled: bool):
     name, kwargs = CASES[case]
-    tdtype = DTYPES[dtype][1]
-    x, y, params = mlp_problem(1)
-    x, y = torch.tensor(x, dtype=tdtype), torch.tensor(y)
-    p = {k: torch.tensor(v, dtype=tdtype, requires_grad=True) for k, v in params.items()}
-    default, threads = torch.get_default_dtype(), torch.get_num_threads()
-    torch.set_default_dtype(tdtype)
-    torch.set_num_threads(1)
-    try:
-        opt = TORCH[name](list(p.values()), foreach=False, **kwargs)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, _torch_step_decay) if scheduled else None
-        out = {k: [] for k in p}
-        for i in range(STEPS):
-            opt.zero_grad()
-            logits = torch.tanh(x[i % N_BATCHES] @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
-            sign = -1.0 if kwargs.get("maximize") else 1.0
-            (sign * torch.nn.functional.cross_entropy(logits, y[i % N_BATCHES])).backward()
-            opt.step()
-            if sched:
-                sched.step()
-            for k, v in p.items():
-                out[k].append(v.detach().numpy().copy())
-    finally:
-        torch.set_default_dtype(default)
-        torch.set_num_threads(threads)
-    return {k: np.stack(v) for k, v in out.items()}
+    return torch_trajectory(TORCH[name], kwargs, DTYPES[dtype][1], _torch_step_decay if scheduled else None, seed=1,
+                            steps=STEPS, sign=-1.0 if kwargs.get("maximize") else 1.0)
 
 
 def norm_error(ours, theirs) -> float:

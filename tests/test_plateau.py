@@ -16,12 +16,6 @@ from jaxdl.schedules import PlateauState, reduce_lr_on_plateau
 RTOL, ATOL = 1e-9, 1e-12
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 def loss_curve() -> np.ndarray:
     """1200 losses: descents, flat plateaus, noise, sub-threshold creeping, a NaN and a spike."""
     rng = np.random.default_rng(0)

@@ -23,12 +23,6 @@ N = 1000  # steps per parity run
 RTOL, ATOL = 1e-9, 1e-12
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 def torch_run(make, steps=N, lr=0.1, optimizer="sgd"):
     """``make(opt)``'s lr (and momentum / beta1) after 0..steps calls of ``step()``."""
     param = torch.zeros(1, requires_grad=True)

@@ -18,12 +18,6 @@ from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 def torch_rates(make, lr=0.1, steps=200):
     param = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([param], lr=lr)
