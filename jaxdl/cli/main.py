@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -60,6 +61,8 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
 
     Ctrl-C that ``run`` does not handle itself (e.g. while loading data or compiling) is one
     ``prog: interrupted`` line and exit code 130; outputs are staged, so nothing was written.
+    A closed standard output (``jaxdl train | head``) stops the command as a pipe stops any Unix
+    tool: one line and exit code 141 (128 + SIGPIPE), no traceback.
     """
     try:
         return int(run(args) or 0)
@@ -69,6 +72,11 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
     except KeyboardInterrupt:
         print(f"{prog}: interrupted before any output was written.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        print(f"{prog}: stopped: its standard output was closed (e.g. by `| head`); "
+              "send it to a file to keep the whole log.", file=sys.stderr)
+        return 141
 
 
 def main(argv: list[str] | None = None) -> int:
