@@ -14,6 +14,7 @@ import numpy as np
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
+from jaxdl.transforms import Transform
 
 OUTPUTS = ("classes", "probabilities", "values")
 
@@ -49,13 +50,17 @@ def _accepts_train(model: nn.Module) -> bool:
     return "train" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
-@functools.partial(jax.jit, static_argnames=("model", "train_kw"))
-def _forward(model: nn.Module, variables: dict, x: jax.Array, train_kw: bool) -> jax.Array:
+@functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
+def _forward(model: nn.Module, variables: dict, x: jax.Array, train_kw: bool,
+             transform: Transform | None = None) -> jax.Array:
     kwargs = {"train": False} if train_kw else {}
+    if transform is not None:
+        x = transform(x, key=None)
     return model.apply(variables, x, **kwargs)
 
 
-def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool) -> tuple[np.ndarray, bool]:
+def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool,
+              transform: Transform | None) -> tuple[np.ndarray, bool]:
     """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
     if input_shape is not None:
         input_shape = tuple(input_shape)
@@ -69,7 +74,8 @@ def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, tra
 
     def works(batch: np.ndarray) -> bool:
         try:
-            out = jax.eval_shape(lambda x: _forward(model, variables, x, train_kw), jax.ShapeDtypeStruct(batch.shape, jnp.float32))
+            out = jax.eval_shape(lambda x: _forward(model, variables, x, train_kw, transform),
+                                 jax.ShapeDtypeStruct(batch.shape, jnp.float32))
         except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
             return False
         return out.ndim >= 1 and out.shape[0] == batch.shape[0]
@@ -102,6 +108,7 @@ def predict(
     output: str | None = None,
     data: Any = None,
     input_shape: tuple[int, ...] | None = None,
+    transform: Transform | None = None,
 ) -> np.ndarray:
     """Predict with a trained model in test mode: batch-norm running statistics, no dropout.
 
@@ -125,6 +132,9 @@ def predict(
         maps regression values back to original units, its ``num_classes`` names the task of a
         model without a ``task`` attribute, its ``input_shape`` tells one example from a batch.
       input_shape: the shape of one example, when ``data`` is not given and X is ambiguous.
+      transform: applied to each batch before the model, as the eval transform of ``fit``
+        (e.g. ``transforms.resize(28)`` for a LeNet trained on 8×8 digits); by default the
+        ``transform`` of a :class:`~jaxdl.checkpoint.LoadedModel` passed as ``state_or_variables``.
 
     Returns:
       a numpy array, as described for ``output``.
@@ -153,11 +163,15 @@ def predict(
     X = X.astype(np.float32)
     if input_shape is None and data is not None:
         input_shape = data.input_shape
+    if transform is None:
+        transform = getattr(state_or_variables, "transform", None)
+    elif not isinstance(transform, Transform):
+        raise ConfigError(f"transform={transform!r}: expected a jaxdl.transforms transform, e.g. transforms.resize(28).")
     train_kw = _accepts_train(model)
-    batch, single = _as_batch(model, variables, X, input_shape, train_kw)
+    batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
-    outputs = jnp.concatenate([_forward(model, variables, jnp.asarray(padded[i:i + size]), train_kw)
+    outputs = jnp.concatenate([_forward(model, variables, jnp.asarray(padded[i:i + size]), train_kw, transform)
                                for i in range(0, padded.shape[0], size)])[:n]
     task = _task(model, data, outputs)
     output = output or ("values" if task == "regression" else "classes")

@@ -131,3 +131,21 @@ def test_cli_predict_bad_input_is_one_line(tmp_path, capsys):
     assert main(["predict", "--run", str(out), str(tmp_path / "notes.txt")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "unknown file type .txt" in err
+
+
+def test_a_lenet_run_on_8x8_digits_predicts_8x8_inputs_as_it_was_evaluated(tmp_path):
+    """The run resized digits to LeNet's 28×28 inside training; load_model carries that resize to predict."""
+    import json
+
+    from jaxdl.checkpoint import load_model
+    from jaxdl.cli.main import main
+
+    out = tmp_path / "run"
+    assert main(["train", "--model", "lenet", "--epochs", "2", "--lr", "0.5", "--out", str(out)]) == 0
+    trained_acc = json.loads((out / "metrics.json").read_text())["history"]["test_acc"][-1]
+    loaded = load_model(out)
+    X, y = (np.asarray(a) for a in data.load("digits").test)
+    assert loaded.input_shape == (8, 8, 1) and loaded.transform is not None
+    classes = jaxdl.predict(loaded, loaded.model, X)
+    assert (classes == y).mean() == pytest.approx(trained_acc, abs=1e-6)
+    assert jaxdl.predict(loaded, loaded.model, X[3]) == classes[3]

@@ -14,6 +14,7 @@ import numpy as np
 from jaxdl.checkpoint._file import as_path
 from jaxdl.checkpoint._run import load_run
 from jaxdl.errors import ConfigError
+from jaxdl.transforms import Transform
 
 RUN_CHECKPOINT = "checkpoint"
 """The checkpoint file ``jaxdl train`` keeps in its ``--out`` folder."""
@@ -38,6 +39,8 @@ class LoadedModel:
       config: the run's settings as saved.
       class_names: one name per class, or ``None`` for regression.
       input_shape: the shape of one example of the run's data, e.g. ``(8, 8, 1)``.
+      transform: what the run did to such inputs before the model (LeNet on 8×8 digits: resize
+        to 28×28), or None; :func:`jaxdl.predict` applies it when given this ``LoadedModel``.
     """
 
     model: nn.Module
@@ -45,6 +48,7 @@ class LoadedModel:
     config: dict[str, Any]
     class_names: tuple[str, ...] | None
     input_shape: tuple[int, ...]
+    transform: Transform | None = None
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.model, self.variables))
@@ -79,7 +83,7 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
     Raises:
       ConfigError: no checkpoint there, a corrupt one, or a config that names no known model.
     """
-    from jaxdl.models.registry import build_model
+    from jaxdl.models.registry import build_model, input_transform
 
     run_dir = as_path("load_model", run_dir)
     path = os.path.join(run_dir, RUN_CHECKPOINT) if os.path.isdir(run_dir) else run_dir
@@ -102,7 +106,7 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
     variables = {"params": state["params"], "batch_stats": state.get("batch_stats") or {}}
     variables = {k: _to_jax(v) for k, v in variables.items()}
     return LoadedModel(model=model, variables=variables, config=config, class_names=ds.class_names,
-                       input_shape=ds.input_shape)
+                       input_shape=ds.input_shape, transform=input_transform(config["model"], ds.input_shape))
 
 
 def _to_jax(tree: Any) -> Any:

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if ds is not None and ds.standardizer is not None:
         X = np.asarray(ds.standardizer.transform(X))
     out = predict(loaded.variables, loaded.model, X, batch_size=args.batch_size, input_shape=loaded.input_shape,
-                  output="values" if regression else "classes", data=ds)
+                  output="values" if regression else "classes", data=ds, transform=loaded.transform)
     index = 0
     for path, examples, is_batch in batches:
         for i in range(len(examples)):

@@ -31,7 +31,6 @@ MODEL_CHOICES = tuple(models.MODELS)
 MODEL_OPTIONS = {"mlp": ("hidden", "dropout", "batch_norm", "activation"), "softmax": (), "linear": (),
                  "lenet": ("activation",)}
 """The model options each ``--model`` uses; typing another one is an error, not silence."""
-LENET_SIDE = 28
 DEFAULT_OUT = os.path.join("runs", "train")
 
 
@@ -104,10 +103,8 @@ def model_of(args: argparse.Namespace, ds: data.Dataset):
 
 
 def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Transform | None:
-    """LeNet sees 28×28 images: smaller or larger ones (digits are 8×8) are resized on the device."""
-    if args.model == "lenet" and ds.input_shape[:2] != (LENET_SIDE, LENET_SIDE):
-        return transforms.resize(LENET_SIDE)
-    return None
+    """What ``--model`` needs done to ``ds``'s inputs first (see :func:`jaxdl.models.input_transform`)."""
+    return models.input_transform(args.model, ds.input_shape)
 
 
 def scheduler_of(args: argparse.Namespace, lr) -> schedules.Schedule | schedules.Plateau:

@@ -11,6 +11,7 @@ from jaxdl.errors import ConfigError, suggest
 from jaxdl.models.lenet import LeNet
 from jaxdl.models.linear import LinearRegression, SoftmaxRegression
 from jaxdl.models.mlp import MLP
+from jaxdl.transforms import Transform, resize
 
 if TYPE_CHECKING:
     from jaxdl.data import Dataset
@@ -41,6 +42,24 @@ def _lenet(ds: Dataset, *, activation: str, **options) -> nn.Module:
     if ds.num_classes is None or len(ds.input_shape) != 3:
         raise ConfigError(f"model 'lenet' needs an image classification dataset; {ds.name!r} is not one.")
     return LeNet(ds.num_classes, activation=activation)
+
+
+LENET_SIDE = 28
+"""LeNet's input side (the course's 28×28 images)."""
+
+
+def input_transform(name: str, input_shape: Sequence[int]) -> Transform | None:
+    """What the model called ``name`` needs done to inputs of ``input_shape`` (one example) first, or None.
+
+    LeNet sees 28×28 images: smaller or larger ones (digits are 8×8) are resized on the device,
+    in training, evaluation and prediction alike.
+
+    >>> input_transform("lenet", (8, 8, 1))
+    Resize(size=(28, 28))
+    """
+    if name == "lenet" and tuple(input_shape[:2]) != (LENET_SIDE, LENET_SIDE):
+        return resize(LENET_SIDE)
+    return None
 
 
 MODELS: dict[str, Builder] = {"mlp": _mlp, "softmax": _softmax, "linear": _linear, "lenet": _lenet}
