@@ -86,9 +86,12 @@ def test_fit_again_with_an_equal_model_and_jaxdl_optimizer_reuses_the_compiled_e
     again = run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.9))
     assert run_epochs._cache_size() == before
     assert again.history == {**first.history, "epoch_time": again.history["epoch_time"]}
-    run(MLP(hidden=(19,)), optim.sgd(lr=0.1, momentum=0.5))
+    run(MLP(hidden=(19,)), optim.sgd(lr=0.3, momentum=0.5))  # other numbers: arrays in the state
+    assert run_epochs._cache_size() == before
+    run(MLP(hidden=(19,)), optim.sgd(lr=0.1))  # no momentum buffer: another program
     run(MLP(hidden=(19,), activation="tanh"), optim.sgd(lr=0.1, momentum=0.9))
     assert run_epochs._cache_size() == before + 2
+
 
 def test_dropout_gets_a_fresh_key_every_step(digits):
     X, y = digits.train
