@@ -71,7 +71,7 @@ def main() -> None:
     recipe = f"MLP({HIDDEN}) Adam {LR:g}, batch {BATCH}, {EPOCHS} ep"
     for seed in range(args.seeds):
         result = fit(MLP(hidden=(HIDDEN,), num_classes=None), ds, optimizer=optax.adam(LR),
-                     epochs=EPOCHS, batch_size=BATCH, seed=seed)
+                     epochs=EPOCHS, batch_size=BATCH, seed=seed, progress=False)
         h = result.history
         print(f"{'jaxdl ' + recipe + f', seed {seed}':<52} {h['test_mse'][-1]:>10.1f} {h['test_r2'][-1]:>8.4f}")
     if not args.no_torch:

@@ -49,7 +49,7 @@ def jaxdl_fit_many(rates=RATES, epochs: int = EPOCHS) -> dict:
     ds = _digits()
     start = time.perf_counter()
     result = train.fit_many(models.MLP(hidden=(HIDDEN,), num_classes=10), ds, optimizer=lambda lr: optim.sgd(lr),
-                            hparams={"lr": list(rates)}, epochs=epochs, batch_size=BATCH_SIZE)
+                            hparams={"lr": list(rates)}, epochs=epochs, batch_size=BATCH_SIZE, progress=False)
     accs = np.asarray(result.history["test_acc"])[:, -1]
     return {"seconds": time.perf_counter() - start, "test_acc": accs.tolist()}
 

@@ -82,10 +82,8 @@ def python_loop(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs
 
 def _timed_fit(model: nn.Module, tx: optax.GradientTransformation, workload: Workload, ds: jdata.Dataset, *,
                precision: str, epochs: int, seed: int) -> Measurement:
-    stamps = [time.perf_counter()]
-    result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed,
-                       callback=lambda *_: stamps.append(time.perf_counter()))
-    return Measurement(6, workload.name, precision, 1, int(ds.train[0].shape[0]), np.diff(stamps).tolist(),
+    result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed, progress=False)
+    return Measurement(6, workload.name, precision, 1, int(ds.train[0].shape[0]), result.history["epoch_time"],
                        result.history["test_acc"][-1], _steps(ds))
 
 
@@ -106,7 +104,7 @@ def sweep_rates(models: int) -> list[float]:
 def _timed_fit_many(contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int,
                     models: int, **kwargs) -> Measurement:
     start = time.perf_counter()
-    result = train.fit_many(jax_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, **kwargs)
+    result = train.fit_many(jax_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, progress=False, **kwargs)
     wall = time.perf_counter() - start
     steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
     acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))
