@@ -124,7 +124,7 @@ def _torch_rates(epochs: int, warmup: int, losses=None) -> list[float]:
 
 
 @pytest.mark.parametrize("scheduler", [None, "ReduceLROnPlateau"])
-def test_warmup_epochs_then_the_scheduler_follow_torch(tmp_path, scheduler):
+def test_warmup_epochs_then_the_scheduler_follow_torch(tmp_path, scheduler, capsys):
     out = tmp_path / "run"
     more = [] if scheduler is None else ["--scheduler", scheduler, "--scheduler-args", "patience=0"]
     argv = ["train", "--model", "softmax", "--epochs", "6", "--warmup-epochs", "3", *more, "--out", str(out)]
@@ -132,6 +132,8 @@ def test_warmup_epochs_then_the_scheduler_follow_torch(tmp_path, scheduler):
     history = json.loads((out / "metrics.json").read_text())["history"]
     losses = None if scheduler is None else history["test_loss"]
     assert history["lr"] == pytest.approx(_torch_rates(6, 3, losses), rel=1e-6)
+    said = "jaxdl train: ReduceLROnPlateau watches test_loss (add --val 0.1 to watch a validation split instead)"
+    assert (said in capsys.readouterr().out.splitlines()) == (scheduler is not None)
 
 
 def test_warmup_epochs_with_per_step_scheduling_is_one_line(tmp_path, capsys):

@@ -254,6 +254,10 @@ def _run(args: argparse.Namespace) -> int:
         extras = _extras(args)
         if main:
             print(f"jaxdl train: run folder {out}", flush=True)
+            if args.scheduler is not None and schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
+                watched = ("val_loss (the --val split)" if args.val is not None
+                           else "test_loss (add --val 0.1 to watch a validation split instead)")
+                print(f"jaxdl train: ReduceLROnPlateau watches {watched}", flush=True)
             _print_summary(model, ds, transform)
         folder = resume.RunFolder(out, config_of(args), epochs=args.epochs, every=every,
                                   history=None if saved is None else saved.history)
