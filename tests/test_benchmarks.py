@@ -22,13 +22,15 @@ from jaxdl.errors import ConfigError
 TRAIN, TEST = 600, 300  # --quick sizes: 3 steps per epoch, the last one partial
 STEPS = math.ceil(TRAIN / 256)
 WORKLOAD = "mlp_bn_dropout"  # the scaling workload of the end-to-end run: dropout, batch norm, N = 1, 2
+RUN = [k for k in bench.CONTESTANTS if k != 3]
+"""Every contestant but torch.compile, whose inductor compile alone takes ~80 s on this 2-core CPU."""
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "cpu"
     rc = cli.main(["bench", "--quick", "--device", "cpu", "--workloads", WORKLOAD,
-                   "--scaling-workloads", WORKLOAD, "--out", str(out)])
+                   "--scaling-workloads", WORKLOAD, "--contestants", ",".join(map(str, RUN)), "--out", str(out)])
     assert rc == 0
     return out, json.loads((out / "results.json").read_text())
 
@@ -55,12 +57,9 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
 def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
     _, results = quick_run
     rows = _rows(results)
-    assert set(rows) == {(1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2),
+    assert set(rows) == {(1, 1), (2, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2),
                          (9, 1), (9, 2), (10, 1), (10, 2)}
     for (k, n), row in rows.items():
-        if k == 3 and row["error"]:  # torch.compile may be unusable (no compiler); then it must say why
-            assert row["error"].strip()
-            continue
         assert row["error"] is None, (k, n, row["error"])
         assert len(row["epoch_times"]) == 3  # warm-up + --epochs 2
         assert all(t > 0 for t in row["epoch_times"])

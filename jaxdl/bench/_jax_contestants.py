@@ -17,7 +17,9 @@ import numpy as np
 import optax
 
 from jaxdl.bench._measure import Measurement, time_epochs
-from jaxdl.bench._workloads import BATCH_SIZE, LR, NUM_CLASSES, BenchData, Workload
+from jaxdl.bench._workloads import (  # noqa: F401 (WORKLOADS: the docstring example uses it)
+    BATCH_SIZE, LR, NUM_CLASSES, WORKLOADS, BenchData, Workload,
+)
 from jaxdl import data as jdata
 from jaxdl import train
 from jaxdl.models import MLP, SoftmaxRegression
