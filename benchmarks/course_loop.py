@@ -10,14 +10,13 @@ real shape (60000 / 10000 x 28 x 28), and the output says so.
 """
 
 import argparse
-import json
 import os
 import sys
 
 import numpy as np
 
 from jaxdl.bench import REPRODUCED, jaxdl_epochs, steady, torch_epochs
-from jaxdl.bench import machine, machine_line
+from jaxdl.bench import machine, machine_line, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -63,10 +62,8 @@ def main() -> None:
     lines += [f"| {name} | {steady(t):.3f} | {steady(t) / fit:.2f}x |" for name, t in rows.items()]
     table = "\n".join(lines)
     print(table)
-    out = args.out or os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump({"machine": info, "data": what, "epoch_s": rows, "table": table}, f, indent=1)
+    save_json(args.out or os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json"),
+              {"machine": info, "data": what, "epoch_s": rows, "table": table})
 
 
 if __name__ == "__main__":
