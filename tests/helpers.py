@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
 
 from jaxdl.cli.main import main
@@ -72,3 +75,12 @@ def torch_trajectory(cls, kwargs: dict, dtype, schedule=None, *, seed: int, step
         torch.set_default_dtype(default)
         torch.set_num_threads(threads)
     return {k: np.stack(v) for k, v in out.items()}
+
+
+def wait_until(proc, ready: Callable[[], bool], timeout: float = 300) -> None:
+    """Poll until ``ready()`` while ``proc`` (a running subprocess) is alive; fail if it ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        assert time.monotonic() < deadline, "the awaited file did not appear"
+        time.sleep(0.01)

@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import LinearRegression
 from jaxdl.train import DivergenceError, fit
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128"]
@@ -156,10 +156,7 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
     proc = subprocess.Popen(
         [sys.executable, "-m", "jaxdl.cli.main", *QUICK, "--epochs", "400", "--checkpoint-every", "1", "--out", str(out)],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not (out / "checkpoint").exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(proc, (out / "checkpoint").exists)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in stderr

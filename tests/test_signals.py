@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from jaxdl import checkpoint
 from jaxdl.cli import signals, train
 from jaxdl.cli.main import main
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--epochs", "300"]
@@ -29,10 +29,7 @@ def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identic
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     reference = start([*RUN, "--checkpoint-every", "1", "--out", str(whole)], tmp_path)
     proc = start([*RUN, "--checkpoint-every", "1", "--out", str(killed)], tmp_path)
-    deadline = time.monotonic() + 300
-    while not (killed / "checkpoint").exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(proc, (killed / "checkpoint").exists)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 143 and "Traceback" not in stderr, stderr
