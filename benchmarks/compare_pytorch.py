@@ -20,8 +20,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark as ``python benchmarks/compare_pytorch.py``; a bad option exits 2 with one line."""
-    return bench.main(argv, prog="compare_pytorch.py", command="python benchmarks/compare_pytorch.py",
-                      results=str(RESULTS))
+    return bench.main(
+        argv, prog="compare_pytorch.py", command="python benchmarks/compare_pytorch.py", results=str(RESULTS)
+    )
 
 
 if __name__ == "__main__":

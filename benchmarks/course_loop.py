@@ -15,8 +15,7 @@ import sys
 
 import numpy as np
 
-from jaxdl.bench import REPRODUCED, jaxdl_epochs, steady, torch_epochs
-from jaxdl.bench import machine, machine_line, save_json
+from jaxdl.bench import REPRODUCED, jaxdl_epochs, machine, machine_line, save_json, steady, torch_epochs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,12 +26,21 @@ def load(data_dir, train_size: int, test_size: int):
 
         ds = data.load("fashion_mnist", data_dir=data_dir)
         to_uint8 = lambda x: np.round(np.asarray(x)[..., 0] * 255).astype(np.uint8)  # noqa: E731
-        return (to_uint8(ds.train[0])[:train_size], np.asarray(ds.train[1])[:train_size],
-                to_uint8(ds.test[0])[:test_size], np.asarray(ds.test[1])[:test_size], "FashionMNIST")
+        return (
+            to_uint8(ds.train[0])[:train_size],
+            np.asarray(ds.train[1])[:train_size],
+            to_uint8(ds.test[0])[:test_size],
+            np.asarray(ds.test[1])[:test_size],
+            "FashionMNIST",
+        )
     rng = np.random.default_rng(0)
-    return (rng.integers(0, 256, (train_size, 28, 28), dtype=np.uint8), rng.integers(0, 10, train_size),
-            rng.integers(0, 256, (test_size, 28, 28), dtype=np.uint8), rng.integers(0, 10, test_size),
-            "synthetic uint8 arrays of FashionMNIST's shape (no --data-dir)")
+    return (
+        rng.integers(0, 256, (train_size, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, train_size),
+        rng.integers(0, 256, (test_size, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, test_size),
+        "synthetic uint8 arrays of FashionMNIST's shape (no --data-dir)",
+    )
 
 
 def main() -> None:
@@ -49,21 +57,30 @@ def main() -> None:
     cores = os.cpu_count() or 1
     rows = {}
     for threads in sorted({1, cores}):
-        for pil, name in ((True, "1 course loop: torchvision-style dataset (PIL) + DataLoader(num_workers=%d)"
-                           % args.num_workers), (False, "PyTorch DataLoader over tensors")):
+        for pil, name in (
+            (True, f"1 course loop: torchvision-style dataset (PIL) + DataLoader(num_workers={args.num_workers})"),
+            (False, "PyTorch DataLoader over tensors"),
+        ):
             times = torch_epochs(*arrays, pil=pil, epochs=args.epochs, threads=threads, num_workers=args.num_workers)
             rows[f"{name}, {threads} thread(s)"] = times
             print(f"{name}, {threads} thread(s): {steady(times):.3f} s/epoch", file=sys.stderr, flush=True)
     rows["jaxdl fit"] = jaxdl_epochs(*arrays, epochs=args.epochs)
     fit = steady(rows["jaxdl fit"])
-    lines = [f"Machine: {machine_line(info)}", f"Data: {what}; {REPRODUCED}",
-             "Command: python benchmarks/course_loop.py " + " ".join(sys.argv[1:]), "",
-             "| contestant | s/epoch (median after the first) | jaxdl fit is faster by |", "|---|---|---|"]
+    lines = [
+        f"Machine: {machine_line(info)}",
+        f"Data: {what}; {REPRODUCED}",
+        "Command: python benchmarks/course_loop.py " + " ".join(sys.argv[1:]),
+        "",
+        "| contestant | s/epoch (median after the first) | jaxdl fit is faster by |",
+        "|---|---|---|",
+    ]
     lines += [f"| {name} | {steady(t):.3f} | {steady(t) / fit:.2f}x |" for name, t in rows.items()]
     table = "\n".join(lines)
     print(table)
-    save_json(args.out or os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json"),
-              {"machine": info, "data": what, "epoch_s": rows, "table": table})
+    save_json(
+        args.out or os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json"),
+        {"machine": info, "data": what, "epoch_s": rows, "table": table},
+    )
 
 
 if __name__ == "__main__":

@@ -70,15 +70,24 @@ def main() -> None:
         print(f"{name:<52} {mean_squared_error(y_test, pred):>10.1f} {r2_score(y_test, pred):>8.4f}")
     recipe = f"MLP({HIDDEN}) Adam {LR:g}, batch {BATCH}, {EPOCHS} ep"
     for seed in range(args.seeds):
-        result = fit(MLP(hidden=(HIDDEN,), num_classes=None), ds, optimizer=optax.adam(LR),
-                     epochs=EPOCHS, batch_size=BATCH, seed=seed, progress=False)
+        result = fit(
+            MLP(hidden=(HIDDEN,), num_classes=None),
+            ds,
+            optimizer=optax.adam(LR),
+            epochs=EPOCHS,
+            batch_size=BATCH,
+            seed=seed,
+            progress=False,
+        )
         h = result.history
         print(f"{'jaxdl ' + recipe + f', seed {seed}':<52} {h['test_mse'][-1]:>10.1f} {h['test_r2'][-1]:>8.4f}")
     if not args.no_torch:
         for seed in range(args.seeds):
             pred = torch_recipe(ds, seed)
-            print(f"{'torch ' + recipe + f', seed {seed}':<52} "
-                  f"{mean_squared_error(y_test, pred):>10.1f} {r2_score(y_test, pred):>8.4f}")
+            print(
+                f"{'torch ' + recipe + f', seed {seed}':<52} "
+                f"{mean_squared_error(y_test, pred):>10.1f} {r2_score(y_test, pred):>8.4f}"
+            )
 
 
 if __name__ == "__main__":

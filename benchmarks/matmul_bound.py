@@ -92,18 +92,25 @@ def measure(train_size: int, models: int, repeats: int) -> dict:
 def markdown(meta: dict, r: dict) -> str:
     """``matmul_bound.md``: the device, command, date and one table."""
     n = meta["models"]
-    return "\n".join([
-        f"# Upper bound of the vmap speed-up — {meta['device_name']}", "",
-        f"- Date: {meta['date']}", f"- Command: `{meta['command']}`",
-        f"- Epoch: {meta['train_size']} images, batch {BATCH_SIZE}, only the first layer's two matmuls per step "
-        "(float32); fastest of the repeats", "",
-        f"| what | epoch s | GFLOP/s | {n} × t(1) / t({n}) |", "|---|---|---|---|",
-        f"| 1 model | {r['one_model_s']:.3g} | {r['one_model_gflops']:.0f} | – |",
-        f"| {n} models, per-model batches (seed sweep) | {r['per_model']['epoch_s']:.3g} "
-        f"| {r['per_model']['gflops']:.0f} | {r['per_model']['speedup_bound']:.2f}× |",
-        f"| {n} models, shared batches (one seed) | {r['shared']['epoch_s']:.3g} "
-        f"| {r['shared']['gflops']:.0f} | {r['shared']['speedup_bound']:.2f}× |", "",
-    ])
+    return "\n".join(
+        [
+            f"# Upper bound of the vmap speed-up — {meta['device_name']}",
+            "",
+            f"- Date: {meta['date']}",
+            f"- Command: `{meta['command']}`",
+            f"- Epoch: {meta['train_size']} images, batch {BATCH_SIZE}, only the first layer's two matmuls per step "
+            "(float32); fastest of the repeats",
+            "",
+            f"| what | epoch s | GFLOP/s | {n} × t(1) / t({n}) |",
+            "|---|---|---|---|",
+            f"| 1 model | {r['one_model_s']:.3g} | {r['one_model_gflops']:.0f} | – |",
+            f"| {n} models, per-model batches (seed sweep) | {r['per_model']['epoch_s']:.3g} "
+            f"| {r['per_model']['gflops']:.0f} | {r['per_model']['speedup_bound']:.2f}× |",
+            f"| {n} models, shared batches (one seed) | {r['shared']['epoch_s']:.3g} "
+            f"| {r['shared']['gflops']:.0f} | {r['shared']['speedup_bound']:.2f}× |",
+            "",
+        ]
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,11 +118,27 @@ def run(args: argparse.Namespace) -> int:
     device = describe("gpu" if jax.default_backend() == "gpu" else "cpu")
     out = args.out or str(RESULTS / f"{device['slug']}-{datetime.date.today().isoformat()}")
     result = measure(args.train_size, args.models, args.repeats)
-    meta = {"device_name": device["name"], "date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "models": args.models, "train_size": args.train_size, "repeats": args.repeats,
-            "command": shlex.join(["python", "benchmarks/matmul_bound.py", "--models", str(args.models),
-                                   "--train-size", str(args.train_size), "--repeats", str(args.repeats),
-                                   "--out", shown_path(out)])}
+    meta = {
+        "device_name": device["name"],
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "models": args.models,
+        "train_size": args.train_size,
+        "repeats": args.repeats,
+        "command": shlex.join(
+            [
+                "python",
+                "benchmarks/matmul_bound.py",
+                "--models",
+                str(args.models),
+                "--train-size",
+                str(args.train_size),
+                "--repeats",
+                str(args.repeats),
+                "--out",
+                shown_path(out),
+            ]
+        ),
+    }
     text = markdown(meta, result)
     with staged_output(out) as stage:
         write_json(str(Path(stage) / "matmul_bound.json"), {"meta": meta, "result": result})
@@ -128,10 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The script's parser (errors are one line, exit code 2)."""
     parser = OneLineParser(prog="matmul_bound.py", description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=types.positive_int, default=8, help="number of models N (default 8)")
-    parser.add_argument("--train-size", type=types.positive_int, default=60_000, help="images per epoch (default 60000)")
+    parser.add_argument(
+        "--train-size", type=types.positive_int, default=60_000, help="images per epoch (default 60000)"
+    )
     parser.add_argument("--repeats", type=types.positive_int, default=5, help="timed epochs, fastest kept (default 5)")
-    parser.add_argument("--out", type=types.writable_dir, default=None,
-                        help="folder for matmul_bound.json and .md (default benchmarks/results/<device>-<date>)")
+    parser.add_argument(
+        "--out",
+        type=types.writable_dir,
+        default=None,
+        help="folder for matmul_bound.json and .md (default benchmarks/results/<device>-<date>)",
+    )
     return parser
 
 

@@ -28,27 +28,48 @@ def main() -> None:
     args = p.parse_args()
     info = machine()
     cores = os.cpu_count() or 1
-    contestants = {"jaxdl: 32 sequential fit()": ["sequential"], "jaxdl: fit_many": ["fit_many"],
-                   "torch loop, 1 thread": ["torch", "--threads", "1"],
-                   f"torch loop, {cores} threads": ["torch", "--threads", str(cores)]}
+    contestants = {
+        "jaxdl: 32 sequential fit()": ["sequential"],
+        "jaxdl: fit_many": ["fit_many"],
+        "torch loop, 1 thread": ["torch", "--threads", "1"],
+        f"torch loop, {cores} threads": ["torch", "--threads", str(cores)],
+    }
     times = {name: [] for name in contestants}
     accs = {name: [] for name in contestants}
     with tempfile.TemporaryDirectory(prefix="jaxdl-sweep-") as work:
         for r in range(args.repeats):
             for name, kind in contestants.items():
                 env = {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cache-{r}-{kind[0]}"), "JAXDL_NO_CACHE": ""}
-                _, stdout = run_timed([sys.executable, "-m", "jaxdl.bench._digits_sweep", *kind, "--runs",
-                                       str(args.runs), "--epochs", str(args.epochs)], env=env, cwd=work)
+                _, stdout = run_timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "jaxdl.bench._digits_sweep",
+                        *kind,
+                        "--runs",
+                        str(args.runs),
+                        "--epochs",
+                        str(args.epochs),
+                    ],
+                    env=env,
+                    cwd=work,
+                )
                 result = last_json(stdout)
                 times[name].append(round(result["seconds"], 3))
                 accs[name].append(max(result["test_acc"]))
                 print(f"round {r + 1}: {name}: {result['seconds']:.2f} s", file=sys.stderr, flush=True)
     command = f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
-    table, record = against_torch(times, {name: max(a) for name, a in accs.items()}, info=info, command=command,
-                                  header=f"{args.runs} rates, loop time, median of {args.repeats}",
-                                  score="best test acc")
+    table, record = against_torch(
+        times,
+        {name: max(a) for name, a in accs.items()},
+        info=info,
+        command=command,
+        header=f"{args.runs} rates, loop time, median of {args.repeats}",
+        score="best test acc",
+    )
     print(table)
     save_json(args.out or os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"), record)
+
 
 if __name__ == "__main__":
     main()

@@ -31,18 +31,51 @@ def main() -> None:
     accs = {name: [] for name in times}
     with tempfile.TemporaryDirectory(prefix="jaxdl-ttr-") as work:
         warm = os.path.join(work, "warm-cache")
-        run_timed([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs),
-                   "--out", os.path.join(work, "prime")], env={"JAX_COMPILATION_CACHE_DIR": warm})
+        run_timed(
+            [
+                sys.executable,
+                "-m",
+                "jaxdl.cli.main",
+                "train",
+                "--epochs",
+                str(args.epochs),
+                "--out",
+                os.path.join(work, "prime"),
+            ],
+            env={"JAX_COMPILATION_CACHE_DIR": warm},
+        )
         for r in range(args.repeats):
             commands = {
-                "jaxdl cold": ([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
-                               {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cold-{r}")}),
-                "jaxdl warm": ([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
-                               {"JAX_COMPILATION_CACHE_DIR": warm}),
-                "torch 1 thread": ([sys.executable, os.path.join(HERE, "torch_train_digits.py"), "--threads", "1",
-                                    "--epochs", str(args.epochs)], {}),
-                f"torch {cores} threads": ([sys.executable, os.path.join(HERE, "torch_train_digits.py"),
-                                            "--threads", str(cores), "--epochs", str(args.epochs)], {}),
+                "jaxdl cold": (
+                    [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                    {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cold-{r}")},
+                ),
+                "jaxdl warm": (
+                    [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                    {"JAX_COMPILATION_CACHE_DIR": warm},
+                ),
+                "torch 1 thread": (
+                    [
+                        sys.executable,
+                        os.path.join(HERE, "torch_train_digits.py"),
+                        "--threads",
+                        "1",
+                        "--epochs",
+                        str(args.epochs),
+                    ],
+                    {},
+                ),
+                f"torch {cores} threads": (
+                    [
+                        sys.executable,
+                        os.path.join(HERE, "torch_train_digits.py"),
+                        "--threads",
+                        str(cores),
+                        "--epochs",
+                        str(args.epochs),
+                    ],
+                    {},
+                ),
             }
             for name, (cmd, env) in commands.items():
                 out = os.path.join(work, f"{name.replace(' ', '-')}-{r}")
@@ -56,10 +89,17 @@ def main() -> None:
                 print(f"round {r + 1}: {name}: {wall:.2f} s", file=sys.stderr, flush=True)
     command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}"
     scores = {name: min(a for a in values if a is not None) for name, values in accs.items()}
-    table, record = against_torch(times, scores, info=info, command=command,
-                                  header=f"whole process, median of {args.repeats}", score="final test acc")
+    table, record = against_torch(
+        times,
+        scores,
+        info=info,
+        command=command,
+        header=f"whole process, median of {args.repeats}",
+        score="final test acc",
+    )
     print(table)
     save_json(args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"), record)
+
 
 if __name__ == "__main__":
     main()

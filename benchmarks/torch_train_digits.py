@@ -50,11 +50,15 @@ def main() -> None:
     torch.manual_seed(args.seed)
     digits = load_digits()
     X = (digits.data / 16.0).astype(np.float32)
-    X_train, X_test, y_train, y_test = train_test_split(X, digits.target, test_size=0.2, stratify=digits.target,
-                                                        random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, digits.target, test_size=0.2, stratify=digits.target, random_state=0
+    )
     X_test, y_test = torch.from_numpy(X_test), torch.from_numpy(y_test).long()
-    loader = DataLoader(TensorDataset(torch.from_numpy(X_train), torch.from_numpy(y_train).long()),
-                        batch_size=args.batch_size, shuffle=True)
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(X_train), torch.from_numpy(y_train).long()),
+        batch_size=args.batch_size,
+        shuffle=True,
+    )
     model = nn.Sequential(nn.Linear(64, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
     history = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
@@ -72,7 +76,7 @@ def main() -> None:
             correct += (logits.argmax(1) == yb).sum().item()
             total += len(yb)
         test_loss, test_acc = evaluate(model, X_test, y_test)
-        for key, value in zip(history, (loss_sum / total, correct / total, test_loss, test_acc)):
+        for key, value in zip(history, (loss_sum / total, correct / total, test_loss, test_acc), strict=True):
             history[key].append(value)
     trained = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
@@ -80,16 +84,26 @@ def main() -> None:
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump({"config": vars(args), "history": history}, f)
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for key in history:
         (ax_loss if key.endswith("loss") else ax_acc).plot(history[key], label=key)
     ax_loss.legend(), ax_acc.legend()
     fig.savefig(os.path.join(args.out, "curves.png"), dpi=100)
-    print(json.dumps({"test_acc": history["test_acc"][-1], "threads": torch.get_num_threads(),
-                      "startup_s": round(ready - START, 3), "train_s": round(trained - ready, 3),
-                      "write_s": round(time.perf_counter() - trained, 3)}))
+    print(
+        json.dumps(
+            {
+                "test_acc": history["test_acc"][-1],
+                "threads": torch.get_num_threads(),
+                "startup_s": round(ready - START, 3),
+                "train_s": round(trained - ready, 3),
+                "write_s": round(time.perf_counter() - trained, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,19 @@ from types import ModuleType
 __version__ = "0.1.0"
 
 MODULES = (
-    "activations", "autograd", "callbacks", "checkpoint", "data", "losses", "models", "optim", "parallel",
-    "plots", "schedules", "train", "transforms",
+    "activations",
+    "autograd",
+    "callbacks",
+    "checkpoint",
+    "data",
+    "losses",
+    "models",
+    "optim",
+    "parallel",
+    "plots",
+    "schedules",
+    "train",
+    "transforms",
 )
 __all__ = list(MODULES)
 

@@ -131,7 +131,7 @@ def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable:
         raise fail(where, arg, value, "a function of the step count (traceable by JAX)")
     try:
         out = jax.eval_shape(value, jnp.asarray(example))
-    except Exception as err:  # any tracing failure is the user's function, reported in one line
+    except Exception as err:  # noqa: BLE001 - any tracing failure is the user's function, reported in one line
         raise ConfigError(
             f"{where}: {arg} must be traceable by JAX (use jnp.where, not if/else on the count); "
             f"calling it on a traced count raised {type(err).__name__}"

@@ -20,6 +20,7 @@ from jaxdl.errors import ConfigError, suggest
 PyTree = Any
 JACOBIAN_STRATEGIES = ("reverse-mode", "forward-mode")
 
+
 def detach(x: PyTree) -> PyTree:
     """``y.detach()``: the same values, seen as a constant by every derivative (``lax.stop_gradient``).
 
@@ -85,9 +86,7 @@ def backward(f: Callable[[PyTree], jax.Array], x: PyTree, gradient: jax.Array | 
     return grad
 
 
-def accumulate_grads(
-    loss_fn: Callable[[PyTree, PyTree], jax.Array], params: PyTree, batches: PyTree
-) -> PyTree:
+def accumulate_grads(loss_fn: Callable[[PyTree, PyTree], jax.Array], params: PyTree, batches: PyTree) -> PyTree:
     """The sum that ``loss_fn(params, batch).backward()`` per batch leaves without ``zero_grad()``.
 
     PyTorch accumulates into ``.grad``: ``for b in batches: loss_fn(params, b).backward()``

@@ -90,9 +90,12 @@ def enable(dir: str | None = None) -> str | None:
     path = os.path.abspath(os.path.expanduser(dir)) if dir else default_dir()
     reason = _unusable(path)
     if reason is not None:
-        warnings.warn(f"jaxdl: compilation cache folder {path} is not usable ({reason}); running without it "
-                      f"(set {ENV_DIR} to another folder, or {ENV_OFF}=1 to silence this)", CacheWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"jaxdl: compilation cache folder {path} is not usable ({reason}); running without it "
+            f"(set {ENV_DIR} to another folder, or {ENV_OFF}=1 to silence this)",
+            CacheWarning,
+            stacklevel=2,
+        )
         path = None
     _set_jax(path)
     _state.update(decided=True, dir=path)

@@ -51,16 +51,18 @@ def _accepts_train(model: nn.Module) -> bool:
 
 
 @functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
-def _forward(model: nn.Module, variables: dict, x: jax.Array, train_kw: bool,
-             transform: Transform | None = None) -> jax.Array:
+def _forward(
+    model: nn.Module, variables: dict, x: jax.Array, train_kw: bool, transform: Transform | None = None
+) -> jax.Array:
     kwargs = {"train": False} if train_kw else {}
     if transform is not None:
         x = transform(x, key=None)
     return model.apply(variables, x, **kwargs)
 
 
-def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool,
-              transform: Transform | None) -> tuple[np.ndarray, bool]:
+def _as_batch(
+    model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool, transform: Transform | None
+) -> tuple[np.ndarray, bool]:
     """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
     if input_shape is not None:
         input_shape = tuple(input_shape)
@@ -68,14 +70,14 @@ def _as_batch(model: nn.Module, variables: dict, X: np.ndarray, input_shape, tra
             return X[None], True
         if X.shape[1:] == input_shape:
             return X, False
-        raise ConfigError(
-            f"X has shape {X.shape}: expected one example {input_shape} or a batch (N, *{input_shape})."
-        )
+        raise ConfigError(f"X has shape {X.shape}: expected one example {input_shape} or a batch (N, *{input_shape}).")
 
     def works(batch: np.ndarray) -> bool:
         try:
-            out = jax.eval_shape(lambda x: _forward(model, variables, x, train_kw, transform),
-                                 jax.ShapeDtypeStruct(batch.shape, jnp.float32))
+            out = jax.eval_shape(
+                lambda x: _forward(model, variables, x, train_kw, transform),
+                jax.ShapeDtypeStruct(batch.shape, jnp.float32),
+            )
         except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
             return False
         return out.ndim >= 1 and out.shape[0] == batch.shape[0]
@@ -166,13 +168,19 @@ def predict(
     if transform is None:
         transform = getattr(state_or_variables, "transform", None)
     elif not isinstance(transform, Transform):
-        raise ConfigError(f"transform={transform!r}: expected a jaxdl.transforms transform, e.g. transforms.resize(28).")
+        raise ConfigError(
+            f"transform={transform!r}: expected a jaxdl.transforms transform, e.g. transforms.resize(28)."
+        )
     train_kw = _accepts_train(model)
     batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
-    outputs = jnp.concatenate([_forward(model, variables, jnp.asarray(padded[i:i + size]), train_kw, transform)
-                               for i in range(0, padded.shape[0], size)])[:n]
+    outputs = jnp.concatenate(
+        [
+            _forward(model, variables, jnp.asarray(padded[i : i + size]), train_kw, transform)
+            for i in range(0, padded.shape[0], size)
+        ]
+    )[:n]
     task = _task(model, data, outputs)
     output = output or ("values" if task == "regression" else "classes")
     if output != "values" and task == "regression":

@@ -44,8 +44,11 @@ def check_devices(n_devices: Any, *, name: str = "n_devices") -> int:
     if n_devices is None:
         return len(devices)
     if isinstance(n_devices, bool) or not isinstance(n_devices, int) or not 1 <= n_devices <= len(devices):
-        fake = (" On CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N (set before JAX starts) makes N devices."
-                if devices[0].platform == "cpu" else "")
+        fake = (
+            " On CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N (set before JAX starts) makes N devices."
+            if devices[0].platform == "cpu"
+            else ""
+        )
         raise ConfigError(
             f"{name}={n_devices!r}: {len(devices)} {devices[0].platform} device(s) are visible; "
             f"expected an integer from 1 to {len(devices)}.{fake}"
@@ -225,7 +228,8 @@ def place_dataset(ds: Any, mesh: Mesh, *, shard: bool = False) -> Any:
     if not shard:
         return dataclasses.replace(ds, train=replicate((X, y), mesh), test=replicate((X_test, y_test), mesh))
     return dataclasses.replace(
-        ds, train=(shard_rows(X, mesh, name="the training set"), shard_rows(y, mesh, name="the training set")),
+        ds,
+        train=(shard_rows(X, mesh, name="the training set"), shard_rows(y, mesh, name="the training set")),
         test=(shard_rows(X_test, mesh, name="the test set"), shard_rows(y_test, mesh, name="the test set")),
     )
 
@@ -248,8 +252,9 @@ def initialize(
         initialize("10.0.0.1:1234", num_processes=2, process_id=0)
     """
     try:
-        jax.distributed.initialize(coordinator_address=coordinator_address, num_processes=num_processes,
-                                   process_id=process_id)
+        jax.distributed.initialize(
+            coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id
+        )
     except (ValueError, RuntimeError) as err:
         reason = str(err).splitlines()[0]
         raise ConfigError(

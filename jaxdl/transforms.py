@@ -139,8 +139,9 @@ class Pad(Transform):
     padding_mode: str = "constant"
 
     def __post_init__(self) -> None:
-        if len(self.padding) != 4 or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0
-                                             for p in self.padding):
+        if len(self.padding) != 4 or not all(
+            isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in self.padding
+        ):
             raise ConfigError(f"padding={self.padding!r}: expected (left, top, right, bottom) integers >= 0.")
         if self.padding_mode not in PADDING_MODES:
             raise ConfigError(
@@ -178,7 +179,7 @@ class Compose(Transform):
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None) -> jax.Array:
         keys = [None] * len(self.transforms) if key is None else jax.random.split(key, len(self.transforms))
-        for t, k in zip(self.transforms, keys):
+        for t, k in zip(self.transforms, keys, strict=True):
             x = t(x, key=k)
         return x
 

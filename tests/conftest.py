@@ -1,7 +1,7 @@
 """Suite-wide guards: tests never touch the network, and never write into the checkout.
 
 Every socket connection to a host (not a local Unix socket) and every name lookup of a
-remote host raises :class:`NetworkBlocked`, an ``OSError`` like the one an offline
+remote host raises :class:`NetworkBlockedError`, an ``OSError`` like the one an offline
 machine gives, so code with an offline fallback takes it and anything else fails with a
 message that says why. Subprocesses started by tests are not patched; they run offline
 commands only.
@@ -51,6 +51,7 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+
 @pytest.fixture(autouse=True, scope="session")
 def library_temp_files(tmp_path_factory):
     """Temporary files that libraries make for themselves (tfds' ``tmp*tfds`` folders) land under pytest's folder."""
@@ -62,17 +63,17 @@ def library_temp_files(tmp_path_factory):
 LOCAL_HOSTS = {None, "localhost", "127.0.0.1", "::1", ""}
 
 
-class NetworkBlocked(ConnectionError):
+class NetworkBlockedError(ConnectionError):
     """Raised instead of any network access during the tests."""
 
 
-def _blocked(what: str, target) -> NetworkBlocked:
-    return NetworkBlocked(f"tests must not use the network: {what}({target!r}) was blocked by tests/conftest.py")
+def _blocked(what: str, target) -> NetworkBlockedError:
+    return NetworkBlockedError(f"tests must not use the network: {what}({target!r}) was blocked by tests/conftest.py")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def no_network():
-    """Patch ``socket`` for the whole session: connects and remote lookups raise :class:`NetworkBlocked`."""
+    """Patch ``socket`` for the whole session: connects and remote lookups raise :class:`NetworkBlockedError`."""
     real_getaddrinfo = socket.getaddrinfo
 
     def connect(self, address, *args, **kwargs):

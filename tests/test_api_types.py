@@ -18,12 +18,18 @@ def one_line(err) -> str:
     return str(err.value)
 
 
-@pytest.mark.parametrize("bad,match", [
-    ((np.zeros((10, 3)), np.zeros(10)), "fit: data must be a jaxdl.data.Dataset, got tuple: wrap arrays with "
-                                        r"jaxdl.data.from_arrays\("),
-    ("digits", r"fit: data='digits' is a name, not a Dataset: pass jaxdl.data.load\('digits'\)"),
-    ({"train": 1}, "data must be a jaxdl.data.Dataset, got dict"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (
+            (np.zeros((10, 3)), np.zeros(10)),
+            "fit: data must be a jaxdl.data.Dataset, got tuple: wrap arrays with "
+            r"jaxdl.data.from_arrays\(",
+        ),
+        ("digits", r"fit: data='digits' is a name, not a Dataset: pass jaxdl.data.load\('digits'\)"),
+        ({"train": 1}, "data must be a jaxdl.data.Dataset, got dict"),
+    ],
+)
 def test_data_that_is_not_a_dataset(bad, match):
     with pytest.raises(ConfigError, match=match) as err:
         fit(models.MLP(), bad, optimizer=optim.sgd(lr=0.1), epochs=1, batch_size=8)
@@ -54,13 +60,24 @@ def test_the_largest_seed_is_accepted(digits):
     check_fit_args(models.MLP(), digits, optimizer=optim.sgd(lr=0.1), epochs=1, batch_size=8, seed=2**63 - 1)
 
 
-@pytest.mark.parametrize("model,dataset,loss,match", [
-    (models.MLP(), "digits", "mse", "loss='mse' does not fit MLP, a classification model: use one of "
-                                    "cross_entropy, nll"),
-    (models.MLP(), "digits", "bce", "loss='bce' does not fit MLP"),
-    (models.LinearRegression(), "diabetes", "cross_entropy", "loss='cross_entropy' does not fit LinearRegression, a "
-                                                             "regression model: use one of mse, squared_loss, l1"),
-])
+@pytest.mark.parametrize(
+    "model,dataset,loss,match",
+    [
+        (
+            models.MLP(),
+            "digits",
+            "mse",
+            "loss='mse' does not fit MLP, a classification model: use one of cross_entropy, nll",
+        ),
+        (models.MLP(), "digits", "bce", "loss='bce' does not fit MLP"),
+        (
+            models.LinearRegression(),
+            "diabetes",
+            "cross_entropy",
+            "loss='cross_entropy' does not fit LinearRegression, a regression model: use one of mse, squared_loss, l1",
+        ),
+    ],
+)
 def test_a_loss_of_another_task(model, dataset, loss, match):
     with pytest.raises(ConfigError, match=match) as err:
         fit(model, data.load(dataset), optimizer=optim.sgd(lr=0.1), epochs=1, batch_size=8, loss=loss)

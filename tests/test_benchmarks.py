@@ -1,4 +1,6 @@
-"""The benchmark harness (jaxdl.bench, ``jaxdl bench``, benchmarks/): files, rows, ratios, steps, options — not timings."""
+"""The benchmark harness (jaxdl.bench, ``jaxdl bench``, benchmarks/): files, rows, ratios, steps, options.
+
+Not timings."""
 
 import json
 import math
@@ -29,8 +31,22 @@ RUN = [k for k in bench.CONTESTANTS if k != 3]
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "cpu"
-    rc = cli.main(["bench", "--quick", "--device", "cpu", "--workloads", WORKLOAD,
-                   "--scaling-workloads", WORKLOAD, "--contestants", ",".join(map(str, RUN)), "--out", str(out)])
+    rc = cli.main(
+        [
+            "bench",
+            "--quick",
+            "--device",
+            "cpu",
+            "--workloads",
+            WORKLOAD,
+            "--scaling-workloads",
+            WORKLOAD,
+            "--contestants",
+            ",".join(map(str, RUN)),
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     return out, json.loads((out / "results.json").read_text())
 
@@ -57,8 +73,22 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
 def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
     _, results = quick_run
     rows = _rows(results)
-    assert set(rows) == {(1, 1), (2, 1), (4, 1), (4, 2), (5, 1), (6, 1), (7, 1), (7, 2), (8, 1), (8, 2),
-                         (9, 1), (9, 2), (10, 1), (10, 2)}
+    assert set(rows) == {
+        (1, 1),
+        (2, 1),
+        (4, 1),
+        (4, 2),
+        (5, 1),
+        (6, 1),
+        (7, 1),
+        (7, 2),
+        (8, 1),
+        (8, 2),
+        (9, 1),
+        (9, 2),
+        (10, 1),
+        (10, 2),
+    }
     for (k, n), row in rows.items():
         assert row["error"] is None, (k, n, row["error"])
         assert len(row["epoch_times"]) == 3  # warm-up + --epochs 2
@@ -96,7 +126,7 @@ def test_sequential_fits_add_up_the_measured_fits(quick_run):
     for k in (8, 10):
         one, two = rows[(k, 1)], rows[(k, 2)]
         assert one["note"] == two["note"] == "measured"
-        assert all(b > a for a, b in zip(one["epoch_times"], two["epoch_times"]))
+        assert all(b > a for a, b in zip(one["epoch_times"], two["epoch_times"], strict=True))
 
 
 def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
@@ -104,8 +134,15 @@ def _m(k, seconds, *, models=1, workload="mlp", precision="float32"):
 
 
 def test_cpu_targets_are_computed_from_the_numbers():
-    rows = [_m(1, 10.0), _m(2, 1.0), _m(6, 0.5), _m(7, 2.0, models=8), _m(8, 4.0, models=8),
-            _m(9, 3.0, models=8), _m(10, 4.0, models=8)]
+    rows = [
+        _m(1, 10.0),
+        _m(2, 1.0),
+        _m(6, 0.5),
+        _m(7, 2.0, models=8),
+        _m(8, 4.0, models=8),
+        _m(9, 3.0, models=8),
+        _m(10, 4.0, models=8),
+    ]
     got = [(round(v["value"], 6), v["met"]) for v in bench.targets(rows, "cpu", ["float32"])]
     # fit vs c1, fit vs c2, fit_many vs sequential fits over 8 seeds, then over 8 learning rates
     assert got == [(20.0, True), (2.0, True), (2.0, True), (1.333333, False)]
@@ -115,21 +152,35 @@ def test_cpu_targets_are_computed_from_the_numbers():
 
 
 def test_gpu_targets_include_latency_and_256_models():
-    rows = [_m(1, 1.0, precision="tf32"), _m(2, 0.05, precision="tf32"), _m(3, 0.02, precision="tf32"),
-            _m(6, 0.004, precision="tf32"), _m(7, 0.02, models=256, precision="tf32")]
+    rows = [
+        _m(1, 1.0, precision="tf32"),
+        _m(2, 0.05, precision="tf32"),
+        _m(3, 0.02, precision="tf32"),
+        _m(6, 0.004, precision="tf32"),
+        _m(7, 0.02, models=256, precision="tf32"),
+    ]
     got = [(round(v["value"], 6), v["met"]) for v in bench.targets(rows, "gpu", ["tf32"])]
     assert got == [(4.0, True), (250.0, True), (12.5, True), (5.0, True), (5.0, False)]
 
 
 def test_failed_rows_and_unmeasured_sequential_fits_are_labelled_not_invented():
-    rows = [_m(1, 1.0), failure(3, "mlp", "float32", 1, 1000, RuntimeError("no compiler\ndetails")),
-            _m(7, 1.0), _m(7, 2.0, models=64), _m(8, 1.0), _m(4, 3.0, models=64), _m(10, 1.5)]
+    rows = [
+        _m(1, 1.0),
+        failure(3, "mlp", "float32", 1, 1000, RuntimeError("no compiler\ndetails")),
+        _m(7, 1.0),
+        _m(7, 2.0, models=64),
+        _m(8, 1.0),
+        _m(4, 3.0, models=64),
+        _m(10, 1.5),
+    ]
     table = "\n".join(bench.results_table(rows))
     assert "failed: RuntimeError: no compiler |" in table
     scaling = bench.scaling_table(rows, "mlp", "float32")
-    assert scaling[2] == ("| N | jaxdl fit_many, N seeds | jaxdl fit_many, N learning rates | torch.func vmap "
-                          "| N sequential jaxdl fits, N seeds (measured) "
-                          "| N sequential jaxdl fits, N learning rates (measured) |")
+    assert scaling[2] == (
+        "| N | jaxdl fit_many, N seeds | jaxdl fit_many, N learning rates | torch.func vmap "
+        "| N sequential jaxdl fits, N seeds (measured) "
+        "| N sequential jaxdl fits, N learning rates (measured) |"
+    )
     assert scaling[-1] == "| 64 | 2 | not measured | 3 | not measured | not measured |"
     assert scaling[-2] == "| 1 | 1 | not measured | not measured | 1 | 1.5 |"
 
@@ -147,8 +198,12 @@ def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error(
     full = bench.resolve(parser.parse_args(["--quick", "--train-size", "4096", "--models", "8,1"]), gpu_available=True)
     assert (full.device, full.train_size, full.models, full.precisions) == ("gpu", 4096, (1, 8), ("highest", "tf32"))
     assert "--train-size 4096" in full.command("out") and full.command("out").startswith("jaxdl bench --device gpu")
-    assert full.command("out", "python benchmarks/compare_pytorch.py").startswith("python benchmarks/compare_pytorch.py ")
-    assert "benchmarks/results/h100-" in full.default_out("h100") and full.default_out("h100", "/r").startswith("/r/h100-")
+    assert full.command("out", "python benchmarks/compare_pytorch.py").startswith(
+        "python benchmarks/compare_pytorch.py "
+    )
+    assert "benchmarks/results/h100-" in full.default_out("h100") and full.default_out("h100", "/r").startswith(
+        "/r/h100-"
+    )
     with pytest.raises(ConfigError, match="did you mean 'mlp'"):
         bench.resolve(parser.parse_args(["--workloads", "mpl"]), gpu_available=False)
     with pytest.raises(ConfigError, match="--precisions has 'tf32'"):
@@ -158,10 +213,26 @@ def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error(
 
 
 def test_plan_gives_every_n_and_the_sequential_fits_only_to_scaling_workloads():
-    opts = bench.resolve(bench_cli.build_parser().parse_args(
-        ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8,9,10"]), gpu_available=False)
+    opts = bench.resolve(
+        bench_cli.build_parser().parse_args(
+            ["--models", "1,8,64", "--sequential-max", "8", "--contestants", "1,4,7,8,9,10"]
+        ),
+        gpu_available=False,
+    )
     assert [(k, n) for k, n, _ in bench.plan(opts, "mlp")] == [
-        (1, 1), (4, 1), (4, 8), (4, 64), (7, 1), (7, 8), (7, 64), (8, 8), (9, 1), (9, 8), (9, 64), (10, 8)]
+        (1, 1),
+        (4, 1),
+        (4, 8),
+        (4, 64),
+        (7, 1),
+        (7, 8),
+        (7, 64),
+        (8, 8),
+        (9, 1),
+        (9, 8),
+        (9, 64),
+        (10, 8),
+    ]
     assert bench.plan(opts, "mlp")[-1][2] == {"counts": (1, 8)}
     assert [(k, n) for k, n, _ in bench.plan(opts, "softmax")] == [(1, 1), (4, 1), (7, 1)]
 
@@ -240,10 +311,22 @@ def test_both_frameworks_build_the_same_model(name):
     variables = model.init(jax.random.key(0), jnp.asarray(x))
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     norms = [m for m in net if isinstance(m, torch.nn.BatchNorm1d)]
-    params = {f"Linear_{i}": {"kernel": jnp.asarray(m.weight.detach().numpy().T), "bias": jnp.asarray(m.bias.detach().numpy())}
-              for i, m in enumerate(linears)}
-    params.update({f"BatchNorm_{i}": {"scale": jnp.asarray(m.weight.detach().numpy()), "bias": jnp.asarray(m.bias.detach().numpy())}
-                   for i, m in enumerate(norms)})
+    params = {
+        f"Linear_{i}": {
+            "kernel": jnp.asarray(m.weight.detach().numpy().T),
+            "bias": jnp.asarray(m.bias.detach().numpy()),
+        }
+        for i, m in enumerate(linears)
+    }
+    params.update(
+        {
+            f"BatchNorm_{i}": {
+                "scale": jnp.asarray(m.weight.detach().numpy()),
+                "bias": jnp.asarray(m.bias.detach().numpy()),
+            }
+            for i, m in enumerate(norms)
+        }
+    )
     assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, variables["params"])
     for i, m in enumerate(linears):
         bound = 1 / math.sqrt(m.in_features)
@@ -286,6 +369,7 @@ def test_matmul_bound_writes_its_table_and_bounds_follow_from_the_times(tmp_path
 
 # --- What users feel: whole processes, the notebook sweep, the course's own loop (benchmarks/README.md) ---
 
+
 def test_median_and_last_json_line():
     from jaxdl.bench import last_json, median
 
@@ -315,8 +399,9 @@ def test_torch_script_splits_digits_as_jaxdl_does():
     from jaxdl import data
 
     digits = load_digits()
-    X_train, X_test, y_train, y_test = train_test_split((digits.data / 16.0).astype(np.float32), digits.target,
-                                                        test_size=0.2, stratify=digits.target, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        (digits.data / 16.0).astype(np.float32), digits.target, test_size=0.2, stratify=digits.target, random_state=0
+    )
     ds = data.digits()
     np.testing.assert_array_equal(np.asarray(ds.train[0]).reshape(len(X_train), -1), X_train)
     np.testing.assert_array_equal(np.asarray(ds.test[1]), y_test)
@@ -328,8 +413,13 @@ def test_torch_script_writes_a_run_folder_and_reports_its_phases(tmp_path):
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_train_digits.py"
-    proc = subprocess.run([sys.executable, str(script), "--epochs", "2", "--threads", "1", "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--epochs", "2", "--threads", "1", "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["threads"] == 1 and 0.0 <= report["test_acc"] <= 1.0 and report["train_s"] > 0

@@ -41,14 +41,23 @@ class Recorder(Callback):
 
 def test_every_epoch_is_reported_in_order_with_the_state_only_where_wanted(digits):
     rec = Recorder(want={2, 4})
-    r = fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=5, batch_size=256, callbacks=[rec],
-            progress=False, cache=False)
+    r = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=5,
+        batch_size=256,
+        callbacks=[rec],
+        progress=False,
+        cache=False,
+    )
     assert [c[0] for c in rec.calls] == [1, 2, 3, 4, 5]
     assert [c[2] for c in rec.calls] == [1, 2, 3, 4, 5]
     assert [c[1]["train_loss"] for c in rec.calls] == r.history["train_loss"]
     assert sorted(rec.states) == [2, 4]
-    assert rec.info == TrainInfo(total_epochs=5, first_epoch=1, steps_per_epoch=6, label="fit",
-                                 metrics=rec.info.metrics)
+    assert rec.info == TrainInfo(
+        total_epochs=5, first_epoch=1, steps_per_epoch=6, label="fit", metrics=rec.info.metrics
+    )
     assert {"train_loss", "test_acc"} <= set(rec.info.metrics)
     assert rec.result is not None and rec.result.history is r.history
 
@@ -56,8 +65,17 @@ def test_every_epoch_is_reported_in_order_with_the_state_only_where_wanted(digit
 def test_states_handed_to_callbacks_are_safe_to_keep(digits):
     rec = Recorder(want={1, 2, 3})
     kept = []
-    r = fit(MLP(hidden=(16,)), digits, optimizer=optax.sgd(0.1), epochs=3, batch_size=128, callbacks=[rec],
-            on_epoch_end=kept.append, progress=False, cache=False)
+    r = fit(
+        MLP(hidden=(16,)),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=3,
+        batch_size=128,
+        callbacks=[rec],
+        on_epoch_end=kept.append,
+        progress=False,
+        cache=False,
+    )
     steps = [int(rec.states[e].step) for e in (1, 2, 3)]  # would raise "Array has been deleted"
     assert steps == [12, 24, 36]
     assert [int(res.state.step) for res in kept] == [12, 24, 36]
@@ -70,22 +88,46 @@ def test_returning_true_stops_after_that_epoch(digits):
         def on_epoch_end(self, epoch, row, state, history):
             return epoch == 2
 
-    r = fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=6, batch_size=256,
-            callbacks=[StopAt2()], progress=False, cache=False)
+    r = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=6,
+        batch_size=256,
+        callbacks=[StopAt2()],
+        progress=False,
+        cache=False,
+    )
     assert len(r.history["train_loss"]) == 2
 
 
 def test_old_callback_argument_still_works(digits):
     seen = []
-    fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=256,
-        callback=lambda epoch, row: seen.append(epoch), progress=False, cache=False)
+    fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=2,
+        batch_size=256,
+        callback=lambda epoch, row: seen.append(epoch),
+        progress=False,
+        cache=False,
+    )
     assert seen == [1, 2]
 
 
 def test_a_function_in_callbacks_is_one_clear_error(digits):
     with pytest.raises(ConfigError, match="callbacks.*Callback"):
-        fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=256,
-            callbacks=[print], progress=False, cache=False)
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optax.sgd(0.1),
+            epochs=1,
+            batch_size=256,
+            callbacks=[print],
+            progress=False,
+            cache=False,
+        )
 
 
 def test_progress_bar_writes_to_stderr_and_progress_false_is_silent(digits, capsys):
@@ -93,8 +135,7 @@ def test_progress_bar_writes_to_stderr_and_progress_false_is_silent(digits, caps
     out = capsys.readouterr()
     assert out.out == ""
     assert "3/3" in out.err and "train_loss=" in out.err
-    fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=256, progress=False,
-        cache=False)
+    fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=256, progress=False, cache=False)
     assert capsys.readouterr() == ("", "")
 
 
@@ -115,8 +156,16 @@ def test_progress_bar_is_closed_when_training_raises(digits):
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=256,
-            callbacks=[bar, Boom()], progress=False, cache=False)
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optax.sgd(0.1),
+            epochs=2,
+            batch_size=256,
+            callbacks=[bar, Boom()],
+            progress=False,
+            cache=False,
+        )
     assert bar._bar is None
 
 
@@ -132,8 +181,7 @@ def with_val(ds, n_val=300):
 
 def test_validation_data_adds_val_metrics_that_match_a_direct_evaluation(digits):
     ds = with_val(digits)
-    r = fit(SoftmaxRegression(10), ds, optimizer=optax.sgd(0.1), epochs=2, batch_size=128, progress=False,
-            cache=False)
+    r = fit(SoftmaxRegression(10), ds, optimizer=optax.sgd(0.1), epochs=2, batch_size=128, progress=False, cache=False)
     assert len(r.history["val_loss"]) == len(r.history["val_acc"]) == 2
     X, y = ds.val
     logits = r.state.apply_fn({"params": r.state.params}, X, train=False)

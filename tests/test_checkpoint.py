@@ -15,19 +15,23 @@ from jaxdl.train import create_train_state, fit
 
 @pytest.fixture(scope="module")
 def trained():
-    result = fit(MLP(hidden=(16,), batch_norm=True), data.load("digits"), optimizer=optax.adam(1e-3),
-                 epochs=2, batch_size=128)
+    result = fit(
+        MLP(hidden=(16,), batch_norm=True), data.load("digits"), optimizer=optax.adam(1e-3), epochs=2, batch_size=128
+    )
     return result.state
 
 
 def leaves(state):
-    return [np.asarray(jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x)
-            for x in jax.tree.leaves(state)]
+    return [
+        np.asarray(jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x)
+        for x in jax.tree.leaves(state)
+    ]
 
 
 def fresh(hidden=(16,)):
-    return create_train_state(MLP(hidden=hidden, batch_norm=True), optax.adam(1e-3), np.zeros((1, 8, 8, 1)),
-                              key=jax.random.key(99))
+    return create_train_state(
+        MLP(hidden=hidden, batch_norm=True), optax.adam(1e-3), np.zeros((1, 8, 8, 1)), key=jax.random.key(99)
+    )
 
 
 def test_round_trip_is_exact(trained, tmp_path):
@@ -35,7 +39,7 @@ def test_round_trip_is_exact(trained, tmp_path):
     checkpoint.save(path, trained)
     restored = checkpoint.restore(path, like=fresh())
     assert int(restored.step) == int(trained.step) > 0
-    for a, b in zip(leaves(restored), leaves(trained)):
+    for a, b in zip(leaves(restored), leaves(trained), strict=True):
         np.testing.assert_array_equal(a, b)
     assert os.listdir(tmp_path) == ["ckpt"]
 
@@ -43,7 +47,7 @@ def test_round_trip_is_exact(trained, tmp_path):
 def test_corrupt_checkpoint_is_a_clear_error(trained, tmp_path):
     path = tmp_path / "ckpt"
     checkpoint.save(path, trained)
-    path.write_bytes(path.read_bytes()[: 200])
+    path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(ConfigError, match="is truncated"):
         checkpoint.restore(path, like=fresh())
 
@@ -126,8 +130,9 @@ def test_a_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
 def test_like_with_another_optimizer_says_so(trained, tmp_path):
     path = tmp_path / "ckpt"
     checkpoint.save(path, trained)
-    sgd = create_train_state(MLP(hidden=(16,), batch_norm=True), optax.sgd(0.1, momentum=0.9),
-                             np.zeros((1, 8, 8, 1)), key=jax.random.key(0))
+    sgd = create_train_state(
+        MLP(hidden=(16,), batch_norm=True), optax.sgd(0.1, momentum=0.9), np.zeros((1, 8, 8, 1)), key=jax.random.key(0)
+    )
     with pytest.raises(ConfigError, match="different optimizer"):
         checkpoint.restore(path, like=sgd)
 
@@ -137,11 +142,19 @@ def test_load_model_of_a_cli_run_predicts_like_the_state(tmp_path):
 
     ds = data.load("digits")
     model = build_model("mlp", ds, hidden=(16,), batch_norm=True)
-    result = fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128, progress=False) \
-        if "progress" in fit.__code__.co_varnames else fit(model, ds, optimizer=optax.adam(1e-3), epochs=2,
-                                                          batch_size=128)
-    config = {"model": "mlp", "dataset": "digits", "hidden": [16], "dropout": 0.0, "batch_norm": True,
-              "activation": "relu"}
+    result = (
+        fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128, progress=False)
+        if "progress" in fit.__code__.co_varnames
+        else fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128)
+    )
+    config = {
+        "model": "mlp",
+        "dataset": "digits",
+        "hidden": [16],
+        "dropout": 0.0,
+        "batch_norm": True,
+        "activation": "relu",
+    }
     checkpoint.save_run(tmp_path / "checkpoint", result.state, config=config, history=result.history)
     loaded = checkpoint.load_model(tmp_path)
     assert loaded.class_names == data.DIGIT_CLASSES and loaded.input_shape == (8, 8, 1)

@@ -26,8 +26,9 @@ def test_train_writes_metrics_curves_and_checkpoint(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_default_train_reaches_97_percent_on_digits_offline(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "jaxdl.cli.main", "train"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jaxdl.cli.main", "train"], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     metrics = json.loads((tmp_path / "runs" / "train" / "metrics.json").read_text())
     assert metrics["history"]["test_acc"][-1] >= 0.97
@@ -42,19 +43,22 @@ def run_cli(args: list[str]) -> int:
         return exit_.code
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--dataset", "digist"], "did you mean 'digits'"),
-    (["--lr", "abc"], "argument --lr: 'abc' is not a number"),
-    (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
-    (["--epochs", "0"], "argument --epochs"),
-    (["--batch-size", "5000"], "batch_size=5000 is larger"),
-    (["--dropout", "1.5"], "argument --dropout"),
-    (["--optimizer", "adma"], "optimizer name='adma' is unknown"),
-    (["--model", "cnn"], "argument --model"),
-    (["--dataset", "fashion_mnist", "--data-dir", "."], "fashion_mnist not found"),
-    (["--data-dir", "/no/such/folder"], "not an existing folder"),
-    (["--out", "FILE/run"], "argument --out: 'FILE/run' is not writable"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "digist"], "did you mean 'digits'"),
+        (["--lr", "abc"], "argument --lr: 'abc' is not a number"),
+        (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
+        (["--epochs", "0"], "argument --epochs"),
+        (["--batch-size", "5000"], "batch_size=5000 is larger"),
+        (["--dropout", "1.5"], "argument --dropout"),
+        (["--optimizer", "adma"], "optimizer name='adma' is unknown"),
+        (["--model", "cnn"], "argument --model"),
+        (["--dataset", "fashion_mnist", "--data-dir", "."], "fashion_mnist not found"),
+        (["--data-dir", "/no/such/folder"], "not an existing folder"),
+        (["--out", "FILE/run"], "argument --out: 'FILE/run' is not writable"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, monkeypatch, argv, message):
     out = tmp_path / "run"
     (tmp_path / "FILE").write_text("a file, not a folder")
@@ -90,10 +94,13 @@ def test_schedules_lambda_overflow_is_one_line_not_a_hang_or_a_plot(tmp_path, ca
     assert not out.exists()
 
 
-@pytest.mark.parametrize("expression, message", [
-    ("1" * 400, "too large for float32"),
-    ("epoch + " * 200 + "1", "expected at most 500"),
-])
+@pytest.mark.parametrize(
+    "expression, message",
+    [
+        ("1" * 400, "too large for float32"),
+        ("epoch + " * 200 + "1", "expected at most 500"),
+    ],
+)
 def test_schedules_lambda_huge_constants_and_expressions_are_refused(tmp_path, capsys, expression, message):
     out = tmp_path / "lambda.png"
     assert run_cli(["schedules", "LambdaLR", "--lr", "0.1", "--lr_lambda", expression, "--out", str(out)]) == 2
@@ -137,8 +144,19 @@ def test_warmup_epochs_then_the_scheduler_follow_torch(tmp_path, scheduler, caps
 
 
 def test_warmup_epochs_with_per_step_scheduling_is_one_line(tmp_path, capsys):
-    argv = ["train", "--model", "softmax", "--epochs", "2", "--warmup-epochs", "1", "--schedule-unit", "step",
-            "--out", str(tmp_path / "run")]
+    argv = [
+        "train",
+        "--model",
+        "softmax",
+        "--epochs",
+        "2",
+        "--warmup-epochs",
+        "1",
+        "--schedule-unit",
+        "step",
+        "--out",
+        str(tmp_path / "run"),
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--warmup-epochs counts epochs" in err[0]

@@ -14,8 +14,16 @@ from jaxdl.cli.main import main
 from jaxdl.cli.progress import PLAIN_LINES, EpochProgress
 
 REPO = Path(__file__).resolve().parents[1]
-ROW = {"train_loss": 0.123456, "train_acc": 0.98765, "test_loss": 0.2345678, "test_acc": 0.97777,
-       "val_loss": 0.3456, "val_acc": 0.96, "lr": 0.1, "epoch_time": 0.01}
+ROW = {
+    "train_loss": 0.123456,
+    "train_acc": 0.98765,
+    "test_loss": 0.2345678,
+    "test_acc": 0.97777,
+    "val_loss": 0.3456,
+    "val_acc": 0.96,
+    "lr": 0.1,
+    "epoch_time": 0.01,
+}
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -93,8 +101,9 @@ from jaxdl.cli.main import main
 sys.exit(main(["train", "--epochs", "1", "--hidden", "8", "--out", {str(tmp_path / "run")!r}]))
 """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[]" in proc.stdout.splitlines()
 
@@ -103,9 +112,14 @@ def test_train_into_a_pipe_that_closes_stops_with_one_line_and_exit_141(tmp_path
     """`jaxdl train | head -1`: the pipe closes after the first line; no traceback, and no run folder left half-made."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "200", "--hidden", "8",
-                             "--out", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = proc.stdout.readline()
     proc.stdout.close()
     stderr = proc.stderr.read()

@@ -36,8 +36,9 @@ print(json.dumps({"folder": folder, "hits": counts["cache_hits"], "misses": coun
 def run_job(env_overrides: dict, tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in (compilation_cache.ENV_DIR, compilation_cache.ENV_OFF)}
     env.update({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": "", "TMPDIR": str(tmp_path), **env_overrides})
-    proc = subprocess.run([sys.executable, "-c", JOB], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", JOB], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -88,8 +89,10 @@ def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, monkeypatch, 
     folder.mkdir()
     folder.chmod(0o500)
     if os.access(folder, os.W_OK):  # root writes anywhere: refuse the write the way a read-only mount does
+
         def read_only(*args, **kwargs):
             raise PermissionError(30, "Read-only file system")
+
         monkeypatch.setattr(tempfile, "mkstemp", read_only)
     with pytest.warns(compilation_cache.CacheWarning, match="not usable"):
         assert compilation_cache.enable(str(folder)) is None

@@ -41,8 +41,16 @@ def digits():
 
 
 def run(hidden, digits, **kwargs):
-    return fit(MLP(hidden=(hidden,)), digits, optimizer=optim.sgd(lr=0.1), epochs=4, batch_size=128,
-               progress=False, cache=False, **kwargs)
+    return fit(
+        MLP(hidden=(hidden,)),
+        digits,
+        optimizer=optim.sgd(lr=0.1),
+        epochs=4,
+        batch_size=128,
+        progress=False,
+        cache=False,
+        **kwargs,
+    )
 
 
 def test_a_new_model_compiles_its_init_and_one_epoch_program(digits):
@@ -62,16 +70,21 @@ def test_an_equal_model_compiles_nothing(digits):
     assert names == []
 
 
-@pytest.mark.parametrize("make", [
-    lambda lr, v: optim.sgd(lr=lr, momentum=v, weight_decay=v / 100),
-    lambda lr, v: optim.adam(lr=lr, eps=v / 1e6, weight_decay=v / 100),
-    lambda lr, v: optim.rmsprop(lr=lr, momentum=v),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lr, v: optim.sgd(lr=lr, momentum=v, weight_decay=v / 100),
+        lambda lr, v: optim.adam(lr=lr, eps=v / 1e6, weight_decay=v / 100),
+        lambda lr, v: optim.rmsprop(lr=lr, momentum=v),
+    ],
+)
 def test_a_fit_with_other_numeric_hyperparameters_compiles_nothing(digits, make):
     """lr, momentum, eps and weight_decay travel as arrays in the state, so the epoch program is reused."""
+
     def go(lr, v):
-        return fit(MLP(hidden=(9,)), digits, optimizer=make(lr, v), epochs=3, batch_size=128, progress=False,
-                   cache=False)
+        return fit(
+            MLP(hidden=(9,)), digits, optimizer=make(lr, v), epochs=3, batch_size=128, progress=False, cache=False
+        )
 
     go(0.05, 0.9)
     with compiled_programs() as names:
@@ -80,13 +93,17 @@ def test_a_fit_with_other_numeric_hyperparameters_compiles_nothing(digits, make)
     assert len(result.history["train_loss"]) == 3
 
 
-@pytest.mark.parametrize("make", [
-    lambda: optim.sgd(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=1e-3),
-    lambda: optim.adamw(lr=0.01, eps=1e-6),
-    lambda: optim.adagrad(lr=0.1, lr_decay=0.01),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optim.sgd(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=1e-3),
+        lambda: optim.adamw(lr=0.01, eps=1e-6),
+        lambda: optim.adagrad(lr=0.1, lr_decay=0.01),
+    ],
+)
 def test_array_hyperparameters_give_the_numbers_of_python_floats(digits, make):
     """The same optimizer handed to fit as a plain optax transform (its floats baked into the program)."""
+
     def go(tx):
         return fit(MLP(hidden=(9,)), digits, optimizer=tx, epochs=3, batch_size=128, progress=False, cache=False)
 
@@ -101,10 +118,19 @@ def test_array_hyperparameters_give_the_numbers_of_python_floats(digits, make):
 @pytest.mark.parametrize("unit", ["epoch", "step"])
 def test_a_fit_with_other_schedule_arguments_compiles_nothing_and_follows_the_schedule(digits, unit):
     """The schedule's rates travel as a table in the state: a new gamma or base rate reuses the program."""
+
     def go(lr, gamma):
-        return fit(MLP(hidden=(9,)), digits, optimizer=functools.partial(optim.sgd, momentum=0.9),
-                   schedule=schedules.step_lr(lr, step_size=2, gamma=gamma), schedule_unit=unit, epochs=4,
-                   batch_size=128, progress=False, cache=False)
+        return fit(
+            MLP(hidden=(9,)),
+            digits,
+            optimizer=functools.partial(optim.sgd, momentum=0.9),
+            schedule=schedules.step_lr(lr, step_size=2, gamma=gamma),
+            schedule_unit=unit,
+            epochs=4,
+            batch_size=128,
+            progress=False,
+            cache=False,
+        )
 
     go(0.1, 0.5)
     with compiled_programs() as names:

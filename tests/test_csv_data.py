@@ -10,7 +10,7 @@ from jaxdl.errors import ConfigError
 def write_fashion_csv(path, images, labels):
     """Kaggle's layout: header ``label,pixel1,...,pixel784``, one image per row, row-major pixels."""
     header = "label," + ",".join(f"pixel{i}" for i in range(1, images[0].size + 1))
-    rows = [f"{label}," + ",".join(str(int(p)) for p in img.ravel()) for img, label in zip(images, labels)]
+    rows = [f"{label}," + ",".join(str(int(p)) for p in img.ravel()) for img, label in zip(images, labels, strict=True)]
     path.write_text("\n".join([header, *rows]) + "\n")
 
 
@@ -45,8 +45,9 @@ def test_held_out_split_is_seeded_and_covers_every_row(fashion):
     ds = data.from_csv(train, image_shape=(28, 28), test_fraction=0.25, seed=3)
     assert ds.train[0].shape[0] == 15 and ds.test[0].shape[0] == 5
     seen = np.concatenate([np.asarray(ds.train[0]), np.asarray(ds.test[0])])[..., 0]
-    np.testing.assert_allclose(np.sort(seen.reshape(20, -1), axis=0), np.sort(images[:20].reshape(20, -1) / 255.0, axis=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.sort(seen.reshape(20, -1), axis=0), np.sort(images[:20].reshape(20, -1) / 255.0, axis=0), rtol=1e-6
+    )
     same = data.from_csv(train, image_shape=(28, 28), test_fraction=0.25, seed=3)
     other = data.from_csv(train, image_shape=(28, 28), test_fraction=0.25, seed=4)
     np.testing.assert_array_equal(np.asarray(same.test[1]), np.asarray(ds.test[1]))
@@ -58,7 +59,10 @@ def test_tabular_regression_csv_with_named_label_column(tmp_path):
     path.write_text("rooms,age,price\n3,10,200.5\n4,5,310\n2,30,120.25\n5,1,400\n")
     ds = data.from_csv(path, label_column="price", regression=True, test_fraction=0.25, seed=0)
     assert ds.num_classes is None and ds.train[1].shape == (3, 1) and ds.train[0].shape == (3, 2)
-    rows = {tuple(x) + (t,) for x, t in zip(np.asarray(ds.train[0]).tolist(), np.asarray(ds.train[1]).ravel().tolist())}
+    rows = {
+        tuple(x) + (t,)
+        for x, t in zip(np.asarray(ds.train[0]).tolist(), np.asarray(ds.train[1]).ravel().tolist(), strict=True)
+    }
     rows |= {tuple(np.asarray(ds.test[0])[0].tolist()) + (float(ds.test[1][0, 0]),)}
     assert rows == {(3.0, 10.0, 200.5), (4.0, 5.0, 310.0), (2.0, 30.0, 120.25), (5.0, 1.0, 400.0)}
     scaled = data.standardize(ds, targets=True)
@@ -74,17 +78,20 @@ def test_negative_label_index_and_headerless_file(tmp_path):
     assert sorted(X[:, 0].tolist()) == [0.5, 2.5, 4.5]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("label,a,b\n1,2,3\n0,4\n", r"line 3 has 2 field\(s\): expected 3"),
-    ("label,a,b\n1,2,3\n0,4,5,6\n", r"line 3 has 4 field\(s\): expected 3"),
-    ("label,a,b\n1,2,3\n0,4,5\n1,x7,5\n", r"line 4, column 'a' has 'x7', which is not a number"),
-    ("label,a,b\n1,2,3\n0,,5\n", r"line 3, column 'a' is empty"),
-    ("label,a,b\n1,2,inf\n", r"line 2, column 'b' has 'inf': expected a finite number"),
-    ("label,a,b\n1,2,3\n0.5,4,5\n", r"label column 'label' .* has 0.5 in data row 2: expected class indices"),
-    ("", r"is empty"),
-    ("label,a,b\n", r"no data rows"),
-    ("label\n1\n2\n", r"only the label column"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("label,a,b\n1,2,3\n0,4\n", r"line 3 has 2 field\(s\): expected 3"),
+        ("label,a,b\n1,2,3\n0,4,5,6\n", r"line 3 has 4 field\(s\): expected 3"),
+        ("label,a,b\n1,2,3\n0,4,5\n1,x7,5\n", r"line 4, column 'a' has 'x7', which is not a number"),
+        ("label,a,b\n1,2,3\n0,,5\n", r"line 3, column 'a' is empty"),
+        ("label,a,b\n1,2,inf\n", r"line 2, column 'b' has 'inf': expected a finite number"),
+        ("label,a,b\n1,2,3\n0.5,4,5\n", r"label column 'label' .* has 0.5 in data row 2: expected class indices"),
+        ("", r"is empty"),
+        ("label,a,b\n", r"no data rows"),
+        ("label\n1\n2\n", r"only the label column"),
+    ],
+)
 def test_bad_files_raise_one_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)

@@ -39,8 +39,10 @@ def write_idx_set(folder, n_train=6, n_test=4, gz=True):
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(0)
     arrays = {
-        "train_images": rng.integers(0, 256, (n_train, 28, 28)), "train_labels": rng.integers(0, 10, n_train),
-        "test_images": rng.integers(0, 256, (n_test, 28, 28)), "test_labels": rng.integers(0, 10, n_test),
+        "train_images": rng.integers(0, 256, (n_train, 28, 28)),
+        "train_labels": rng.integers(0, 10, n_train),
+        "test_images": rng.integers(0, 256, (n_test, 28, 28)),
+        "test_labels": rng.integers(0, 10, n_test),
     }
     for key, stem in data.IDX_FILES.items():
         data.write_idx(os.path.join(folder, stem + (".gz" if gz else "")), arrays[key])
@@ -119,8 +121,10 @@ def test_load_accepts_any_case_and_dashes():
 
 
 def test_import_does_not_load_pandas_sklearn_or_tfds():
-    code = ("import sys, jaxdl.data; "
-            "print(sorted(m for m in ('pandas', 'sklearn', 'tensorflow_datasets') if m in sys.modules))")
+    code = (
+        "import sys, jaxdl.data; "
+        "print(sorted(m for m in ('pandas', 'sklearn', 'tensorflow_datasets') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

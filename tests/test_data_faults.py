@@ -18,6 +18,7 @@ def one_line(err) -> str:
 
 # ---- numbers checked where they are used ----
 
+
 def test_values_beyond_float32_are_refused_with_array_and_row():
     X = np.zeros((4, 3))
     X[2, 1] = 1e39
@@ -29,8 +30,7 @@ def test_values_beyond_float32_are_refused_with_array_and_row():
 def test_regression_targets_beyond_float32_are_refused():
     with pytest.raises(ConfigError, match=r"y_test row 1 has -1e\+40"):
         data.from_arrays(np.zeros((2, 1)), [1.0, 2.0], np.zeros((2, 1)), [0.0, -1e40], regression=True)
-    targets = data.from_arrays(np.zeros((2, 1)), np.array([7, 200], np.uint8), np.zeros((1, 1)), [1.0],
-                               regression=True)
+    targets = data.from_arrays(np.zeros((2, 1)), np.array([7, 200], np.uint8), np.zeros((1, 1)), [1.0], regression=True)
     assert np.asarray(targets.train[1]).ravel().tolist() == [7.0, 200.0]
 
 
@@ -56,8 +56,9 @@ def test_uint8_images_are_scaled_like_to_tensor_and_floats_are_kept():
     want = (torch.from_numpy(images).to(torch.float32) / 255).numpy()  # ToTensor: img.float().div(255)
     np.testing.assert_array_equal(np.asarray(ds.train[0]), want)
     floats = images.astype(np.float32)
-    np.testing.assert_array_equal(np.asarray(data.from_arrays(floats, [0, 1, 0, 1], floats[:2], [0, 1]).train[0]),
-                                  floats)
+    np.testing.assert_array_equal(
+        np.asarray(data.from_arrays(floats, [0, 1, 0, 1], floats[:2], [0, 1]).train[0]), floats
+    )
 
 
 def test_complex_features_are_refused():
@@ -66,6 +67,7 @@ def test_complex_features_are_refused():
 
 
 # ---- CSV files ----
+
 
 def test_csv_pixels_already_in_0_1_are_not_divided_again(tmp_path):
     path = tmp_path / "px.csv"
@@ -92,8 +94,10 @@ def test_semicolon_csv_read_with_commas_gives_the_separator_hint(tmp_path):
     assert data.from_csv(path, sep=";", test_fraction=0.2).train[0].shape == (4, 2)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"sep": ";;"}, "sep must be one character"),
-                                          ({"encoding": "klingon"}, "is not a known text encoding")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [({"sep": ";;"}, "sep must be one character"), ({"encoding": "klingon"}, "is not a known text encoding")],
+)
 def test_csv_text_options_are_checked(tmp_path, kwargs, match):
     path = tmp_path / "a.csv"
     path.write_text("label,a\n0,1\n1,2\n")
@@ -102,6 +106,7 @@ def test_csv_text_options_are_checked(tmp_path, kwargs, match):
 
 
 # ---- IDX files ----
+
 
 def write_all(folder, n_train=6, n_test=4, skip=()):
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,11 +127,14 @@ def test_idx_folder_loads(tmp_path):
     assert ds.train[0].shape == (6, 28, 28, 1) and float(ds.train[0].max()) <= 1.0
 
 
-@pytest.mark.parametrize("content,match", [
-    (b"<!DOCTYPE html><html><body>Rate limit</body></html>", "is an HTML page"),
-    (b"hello, not gzip", "is not gzip data"),
-    (b"", "is empty"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        (b"<!DOCTYPE html><html><body>Rate limit</body></html>", "is an HTML page"),
+        (b"hello, not gzip", "is not gzip data"),
+        (b"", "is empty"),
+    ],
+)
 def test_a_gz_that_is_not_gzip_is_one_line(tmp_path, content, match):
     folder = write_all(tmp_path)
     (folder / "train-labels-idx1-ubyte.gz").write_bytes(content)
@@ -143,12 +151,15 @@ def test_a_half_downloaded_gz_is_one_line(tmp_path):
         data.load("mnist", data_dir=str(tmp_path))
 
 
-@pytest.mark.parametrize("header,match", [
-    (bytes([1, 2, 8, 1]), "bad magic number"),
-    (bytes([0, 0, 0x42, 1]), "IDX type byte 0x42"),
-    (bytes([0, 0, 8, 0]), "damaged IDX header"),
-    (bytes([0, 0, 8, 3, 0, 0]), "damaged IDX header"),
-])
+@pytest.mark.parametrize(
+    "header,match",
+    [
+        (bytes([1, 2, 8, 1]), "bad magic number"),
+        (bytes([0, 0, 0x42, 1]), "IDX type byte 0x42"),
+        (bytes([0, 0, 8, 0]), "damaged IDX header"),
+        (bytes([0, 0, 8, 3, 0, 0]), "damaged IDX header"),
+    ],
+)
 def test_bad_idx_headers_are_one_line(tmp_path, header, match):
     folder = write_all(tmp_path)
     with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:

@@ -35,11 +35,22 @@ REFERENCE_PAGES = ("optim.md", "errors.md", "scale.md")
 README_MAX_LINES = 200
 VARIES = "<varies>"
 GUIDE_SECTIONS = (
-    "2.1 Data manipulation", "2.2 Data preprocessing", "2.3 Linear algebra", "2.4 Calculus",
-    "2.5 Automatic differentiation", "3 Linear regression", "4 Softmax regression",
-    "5 Multilayer perceptrons", "5.3 Forward and backward propagation", "Optimizers",
-    "Learning-rate schedulers", "Dataset, DataLoader and transforms", "Dropout",
-    "Batch normalization", "Saving and loading", "GPU placement",
+    "2.1 Data manipulation",
+    "2.2 Data preprocessing",
+    "2.3 Linear algebra",
+    "2.4 Calculus",
+    "2.5 Automatic differentiation",
+    "3 Linear regression",
+    "4 Softmax regression",
+    "5 Multilayer perceptrons",
+    "5.3 Forward and backward propagation",
+    "Optimizers",
+    "Learning-rate schedulers",
+    "Dataset, DataLoader and transforms",
+    "Dropout",
+    "Batch normalization",
+    "Saving and loading",
+    "GPU placement",
 )
 
 
@@ -113,9 +124,7 @@ def check_output(block: Block, stdout: str, path: Path) -> None:
     if len(expected) == len(actual) and all(map(_matches, expected, actual)):
         return
     if not expected:
-        raise DocBlockError(
-            f"{path.name}:{block.line}: the block printed output but has no ```output block:\n{stdout}"
-        )
+        raise DocBlockError(f"{path.name}:{block.line}: the block printed output but has no ```output block:\n{stdout}")
     diff = "\n".join(difflib.unified_diff(expected, actual, "```output", "printed", lineterm=""))
     raise DocBlockError(f"{path.name}:{block.line}: printed output differs from the ```output block:\n{diff}")
 

@@ -43,8 +43,17 @@ def test_monitoring_val_loss_without_validation_data_names_validation_split():
 def jax_fit(es, epochs=30, **kwargs):
     from jaxdl.train import fit
 
-    return fit(MLP(hidden=(64,)), data.load("digits"), optimizer=optax.sgd(0.5, momentum=0.9), epochs=epochs,
-               batch_size=64, early_stopping=es, progress=False, cache=False, **kwargs)
+    return fit(
+        MLP(hidden=(64,)),
+        data.load("digits"),
+        optimizer=optax.sgd(0.5, momentum=0.9),
+        epochs=epochs,
+        batch_size=64,
+        early_stopping=es,
+        progress=False,
+        cache=False,
+        **kwargs,
+    )
 
 
 def test_fit_stops_and_restores_the_best_epoch_state():
@@ -65,13 +74,20 @@ def test_fit_stops_and_restores_the_best_epoch_state():
     assert r.best_epoch == int(np.argmin(losses)) + 1
     assert r.stopped_epoch - r.best_epoch == 2
     best = keep.states[r.best_epoch]
-    for a, b in zip(jax.tree.leaves(r.state.params), jax.tree.leaves(best.params)):
+    for a, b in zip(jax.tree.leaves(r.state.params), jax.tree.leaves(best.params), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_without_early_stopping_best_and_stopped_epoch_are_none():
     from jaxdl.train import fit
 
-    r = fit(MLP(hidden=(8,)), data.load("digits"), optimizer=optax.sgd(0.1), epochs=1, batch_size=256,
-            progress=False, cache=False)
+    r = fit(
+        MLP(hidden=(8,)),
+        data.load("digits"),
+        optimizer=optax.sgd(0.1),
+        epochs=1,
+        batch_size=256,
+        progress=False,
+        cache=False,
+    )
     assert (r.best_epoch, r.stopped_epoch) == (None, None)

@@ -42,10 +42,12 @@ def without_time(history):
 
 CASES = {
     "softmax": dict(model=SoftmaxRegression(10)),
-    "dropout_bn": dict(model=MLP(hidden=(32,), dropout=0.3, batch_norm=True),
-                       optimizer=optim.adam(lr=1e-3)),
-    "schedule": dict(model=MLP(hidden=(16,)), optimizer=functools.partial(optim.sgd, momentum=0.9),
-                     schedule=schedules.step_lr(0.2, step_size=2, gamma=0.5)),
+    "dropout_bn": dict(model=MLP(hidden=(32,), dropout=0.3, batch_norm=True), optimizer=optim.adam(lr=1e-3)),
+    "schedule": dict(
+        model=MLP(hidden=(16,)),
+        optimizer=functools.partial(optim.sgd, momentum=0.9),
+        schedule=schedules.step_lr(0.2, step_size=2, gamma=0.5),
+    ),
 }
 
 
@@ -54,8 +56,11 @@ def test_many_epochs_per_call_equal_one_epoch_per_call(monkeypatch, digits, case
     one = run(monkeypatch, 0.0, digits=digits, **CASES[case])
     many = run(monkeypatch, 1e9, digits=digits, **CASES[case])
     assert without_time(many.history) == without_time(one.history)
-    for a, b in zip(jax.tree.leaves((one.state.params, one.state.batch_stats, one.state.opt_state)),
-                    jax.tree.leaves((many.state.params, many.state.batch_stats, many.state.opt_state))):
+    for a, b in zip(
+        jax.tree.leaves((one.state.params, one.state.batch_stats, one.state.opt_state)),
+        jax.tree.leaves((many.state.params, many.state.batch_stats, many.state.opt_state)),
+        strict=True,
+    ):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
@@ -94,8 +99,15 @@ def test_a_call_ends_at_every_epoch_whose_state_is_wanted(monkeypatch, digits):
 def test_divergence_inside_a_call_names_its_epoch_and_step(monkeypatch, digits):
     seen = CallSizes()
     with pytest.raises(DivergenceError, match="epoch 3") as err:
-        run(monkeypatch, 1e9, SoftmaxRegression(10), digits, epochs=10, callbacks=[seen],
-            optimizer=optax.sgd(lambda count: jnp.where(count < 24, 0.1, jnp.nan)))
+        run(
+            monkeypatch,
+            1e9,
+            SoftmaxRegression(10),
+            digits,
+            epochs=10,
+            callbacks=[seen],
+            optimizer=optax.sgd(lambda count: jnp.where(count < 24, 0.1, jnp.nan)),
+        )
     assert (err.value.epoch, err.value.step) == (3, 2)  # 12 steps per epoch; step 25 makes the params NaN
     assert seen.epochs == [1, 2]
 

@@ -41,61 +41,99 @@ def from_arrays(**overrides):
 
 
 LIBRARY = {
-    "unknown dataset": (lambda ctx: data.load("fashion-mnst"),
-                        "unknown dataset 'fashion-mnst' (did you mean 'fashion_mnist'?); expected one of digits"),
-    "unknown optimizer": (lambda ctx: optim.by_name("adma", lr=0.1),
-                          "optimizer name='adma' is unknown: expected one of SGD, Adagrad, RMSprop, Adadelta, Adam, "
-                          "AdamW"),
-    "unknown scheduler": (lambda ctx: schedules.by_name("StepLRR", lr=0.1, step_size=2),
-                          "unknown scheduler 'StepLRR' (did you mean 'StepLR'?); expected one of LambdaLR"),
-    "unknown activation": (lambda ctx: MLP(activation="rleu"),
-                           "activation='rleu' (did you mean 'relu'?): expected one of relu, sigmoid, tanh, gelu, elu."),
+    "unknown dataset": (
+        lambda ctx: data.load("fashion-mnst"),
+        "unknown dataset 'fashion-mnst' (did you mean 'fashion_mnist'?); expected one of digits",
+    ),
+    "unknown optimizer": (
+        lambda ctx: optim.by_name("adma", lr=0.1),
+        "optimizer name='adma' is unknown: expected one of SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW",
+    ),
+    "unknown scheduler": (
+        lambda ctx: schedules.by_name("StepLRR", lr=0.1, step_size=2),
+        "unknown scheduler 'StepLRR' (did you mean 'StepLR'?); expected one of LambdaLR",
+    ),
+    "unknown activation": (
+        lambda ctx: MLP(activation="rleu"),
+        "activation='rleu' (did you mean 'relu'?): expected one of relu, sigmoid, tanh, gelu, elu.",
+    ),
     "negative lr": (lambda ctx: optim.sgd(lr=-0.1), "SGD got lr=-0.1: expected a finite lr >= 0."),
     "NaN lr": (lambda ctx: optim.adam(lr=math.nan), "Adam got lr=nan: expected a finite lr >= 0."),
     "infinite lr": (lambda ctx: optim.sgd(lr=math.inf), "SGD got lr=inf: expected a finite lr >= 0."),
     "text dropout": (lambda ctx: MLP(dropout="0.5"), "dropout='0.5': expected a probability in [0, 1)."),
-    "zero epochs": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=0, batch_size=64),
-                    "fit: epochs must be an integer >= 1, got 0"),
-    "fractional epochs": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=2.5, batch_size=64),
-                          "fit: epochs must be an integer >= 1, got 2.5"),
-    "negative batch size": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=-1),
-                            "fit: batch_size must be an integer >= 1, got -1"),
-    "batch larger than the data": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=5000),
-                                   "batch_size=5000 is larger than the 1437 training examples: use at most 1437."),
+    "zero epochs": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=0, batch_size=64),
+        "fit: epochs must be an integer >= 1, got 0",
+    ),
+    "fractional epochs": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=2.5, batch_size=64),
+        "fit: epochs must be an integer >= 1, got 2.5",
+    ),
+    "negative batch size": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=-1),
+        "fit: batch_size must be an integer >= 1, got -1",
+    ),
+    "batch larger than the data": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=5000),
+        "batch_size=5000 is larger than the 1437 training examples: use at most 1437.",
+    ),
     "zero hidden width": (lambda ctx: MLP(hidden=(16, 0)), "hidden=(16, 0): expected positive integer layer widths."),
     "dropout 1": (lambda ctx: MLP(dropout=1.0), "dropout=1.0: expected a probability in [0, 1)."),
     "negative dropout": (lambda ctx: MLP(dropout=-0.1), "dropout=-0.1: expected a probability in [0, 1)."),
-    "bad max_loss": (lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, max_loss=math.inf),
-                     "fit: max_loss must be a finite number > 0, or None, got inf"),
-    "label above num_classes": (lambda ctx: from_arrays(y_train=[0, 1, 5, 1], num_classes=3),
-                                "y_train has labels in [0, 5]: expected 0 <= label < num_classes=3."),
-    "negative label": (lambda ctx: from_arrays(y_test=[-1, 2], num_classes=3),
-                       "y_test has labels in [-1, 2]: expected 0 <= label < num_classes=3."),
-    "non-integer labels": (lambda ctx: from_arrays(y_train=[0, 1.5, 2, 1]),
-                           "labels must be integer class indices (or pass regression=True)."),
-    "text labels": (lambda ctx: from_arrays(y_train=["cat", "dog", "cat", "dog"]),
-                    "y_train has dtype <U3: expected integer class indices 0..num_classes-1 "
-                    "(map names to indices first)."),
-    "one-hot labels": (lambda ctx: from_arrays(y_train=np.eye(3)[[0, 1, 2, 1]], y_test=np.eye(3)[[0, 2]]),
-                       "y_train has shape (4, 3): expected (4,) class indices (for one-hot labels pass "
-                       "y.argmax(axis=1))."),
-    "NaN in X": (lambda ctx: from_arrays(X_train=np.where(np.eye(4, 3), np.nan, 0.0)),
-                 "X_train contains 3 NaN/inf values: clean or impute the data first."),
-    "inf in regression targets": (lambda ctx: from_arrays(y_test=[0.5, np.inf], regression=True),
-                                  "y_test contains NaN/inf values: expected finite regression targets."),
-    "X and y of different lengths": (lambda ctx: from_arrays(y_train=[0, 1, 2]),
-                                     "X_train and y_train have different lengths (4 vs 3): "
-                                     "expected one label per example."),
-    "empty dataset": (lambda ctx: from_arrays(X_train=np.zeros((0, 3)), y_train=[]),
-                      "X_train is empty: expected at least one example, got shape (0, 3)."),
-    "ragged X": (lambda ctx: from_arrays(X_test=[[0.0, 1.0, 2.0], [0.0]]),
-                 "X_test cannot be read as one array (setting an array element with a sequence."),
-    "train/test example shapes differ": (lambda ctx: from_arrays(X_test=np.zeros((2, 4))),
-                                         "X_train examples have shape (3,) but X_test examples (4,): "
-                                         "expected the same."),
-    "empty sweep list": (lambda ctx: fit_many(MLP(hidden=(8,)), ctx, optimizer=lambda lr: optax.sgd(lr),
-                                              hparams={"lr": []}, epochs=1, batch_size=64),
-                         "hparams['lr'] is empty: expected at least one value."),
+    "bad max_loss": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, max_loss=math.inf),
+        "fit: max_loss must be a finite number > 0, or None, got inf",
+    ),
+    "label above num_classes": (
+        lambda ctx: from_arrays(y_train=[0, 1, 5, 1], num_classes=3),
+        "y_train has labels in [0, 5]: expected 0 <= label < num_classes=3.",
+    ),
+    "negative label": (
+        lambda ctx: from_arrays(y_test=[-1, 2], num_classes=3),
+        "y_test has labels in [-1, 2]: expected 0 <= label < num_classes=3.",
+    ),
+    "non-integer labels": (
+        lambda ctx: from_arrays(y_train=[0, 1.5, 2, 1]),
+        "labels must be integer class indices (or pass regression=True).",
+    ),
+    "text labels": (
+        lambda ctx: from_arrays(y_train=["cat", "dog", "cat", "dog"]),
+        "y_train has dtype <U3: expected integer class indices 0..num_classes-1 (map names to indices first).",
+    ),
+    "one-hot labels": (
+        lambda ctx: from_arrays(y_train=np.eye(3)[[0, 1, 2, 1]], y_test=np.eye(3)[[0, 2]]),
+        "y_train has shape (4, 3): expected (4,) class indices (for one-hot labels pass y.argmax(axis=1)).",
+    ),
+    "NaN in X": (
+        lambda ctx: from_arrays(X_train=np.where(np.eye(4, 3), np.nan, 0.0)),
+        "X_train contains 3 NaN/inf values: clean or impute the data first.",
+    ),
+    "inf in regression targets": (
+        lambda ctx: from_arrays(y_test=[0.5, np.inf], regression=True),
+        "y_test contains NaN/inf values: expected finite regression targets.",
+    ),
+    "X and y of different lengths": (
+        lambda ctx: from_arrays(y_train=[0, 1, 2]),
+        "X_train and y_train have different lengths (4 vs 3): expected one label per example.",
+    ),
+    "empty dataset": (
+        lambda ctx: from_arrays(X_train=np.zeros((0, 3)), y_train=[]),
+        "X_train is empty: expected at least one example, got shape (0, 3).",
+    ),
+    "ragged X": (
+        lambda ctx: from_arrays(X_test=[[0.0, 1.0, 2.0], [0.0]]),
+        "X_test cannot be read as one array (setting an array element with a sequence.",
+    ),
+    "train/test example shapes differ": (
+        lambda ctx: from_arrays(X_test=np.zeros((2, 4))),
+        "X_train examples have shape (3,) but X_test examples (4,): expected the same.",
+    ),
+    "empty sweep list": (
+        lambda ctx: fit_many(
+            MLP(hidden=(8,)), ctx, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": []}, epochs=1, batch_size=64
+        ),
+        "hparams['lr'] is empty: expected at least one value.",
+    ),
 }
 
 
@@ -109,11 +147,16 @@ def test_library_mistakes_raise_one_clear_config_error(case, digits):
 
 
 def test_sweep_lists_of_different_lengths_form_a_grid_not_an_error(digits):
-    result = fit_many(MLP(hidden=(8,)), digits, optimizer=lambda lr, momentum: optax.sgd(lr, momentum),
-                      hparams={"lr": [0.05, 0.1, 0.2], "momentum": [0.0, 0.9]}, epochs=1, batch_size=256)
+    result = fit_many(
+        MLP(hidden=(8,)),
+        digits,
+        optimizer=lambda lr, momentum: optax.sgd(lr, momentum),
+        hparams={"lr": [0.05, 0.1, 0.2], "momentum": [0.0, 0.9]},
+        epochs=1,
+        batch_size=256,
+    )
     assert result.history["test_acc"].shape == (6, 1)
-    assert [(r["lr"], r["momentum"]) for r in result.runs] == [
-        (lr, m) for lr in (0.05, 0.1, 0.2) for m in (0.0, 0.9)]
+    assert [(r["lr"], r["momentum"]) for r in result.runs] == [(lr, m) for lr in (0.05, 0.1, 0.2) for m in (0.0, 0.9)]
 
 
 def state_for(features: int):
@@ -122,8 +165,13 @@ def state_for(features: int):
 
 def ten_features():
     rng = np.random.default_rng(0)
-    return data.from_arrays(rng.normal(size=(64, 10)), rng.integers(0, 10, 64), rng.normal(size=(16, 10)),
-                            np.arange(16) % 10, num_classes=10)
+    return data.from_arrays(
+        rng.normal(size=(64, 10)),
+        rng.integers(0, 10, 64),
+        rng.normal(size=(16, 10)),
+        np.arange(16) % 10,
+        num_classes=10,
+    )
 
 
 def test_state_for_64_features_given_10_feature_data_at_fit():
@@ -139,11 +187,12 @@ def test_state_for_64_features_given_10_feature_data_at_fit():
 def test_state_for_64_features_given_10_feature_data_at_evaluate():
     model = MLP(hidden=(16,))
     with pytest.raises(ConfigError) as err:
-        evaluate(state_for(64), jnp.ones((5, 10)), jnp.zeros(5, jnp.int32), batch_size=5,
-                 objective=objective_for(model))
+        evaluate(
+            state_for(64), jnp.ones((5, 10)), jnp.zeros(5, jnp.int32), batch_size=5, objective=objective_for(model)
+        )
     assert str(err.value) == (
-        "X has examples of shape (10,), which the model's parameters do not fit (For parameter \"kernel\" in "
-        "\"/Linear_0\", the given initializer is expected to generate shape (10, 16), but the existing parameter it "
+        'X has examples of shape (10,), which the model\'s parameters do not fit (For parameter "kernel" in '
+        '"/Linear_0", the given initializer is expected to generate shape (10, 16), but the existing parameter it '
         "received has shape (64, 16).): was the state trained on other inputs?"
     )
 
@@ -208,8 +257,10 @@ def run_cli(args: list[str]) -> int:
 
 QUICK = ["train", "--epochs", "1", "--hidden", "8"]
 CLI = {
-    "unknown model": (["--model", "mpl"],
-                      "argument --model: 'mpl' is not a model (did you mean 'mlp'?); expected one of mlp, softmax"),
+    "unknown model": (
+        ["--model", "mpl"],
+        "argument --model: 'mpl' is not a model (did you mean 'mlp'?); expected one of mlp, softmax",
+    ),
     "unknown dataset": (["--dataset", "digist"], "unknown dataset 'digist' (did you mean 'digits'?)"),
     "unknown optimizer": (["--optimizer", "adma"], "optimizer name='adma' is unknown"),
     "unknown scheduler": (["--scheduler", "StepLRR"], "unknown scheduler 'StepLRR' (did you mean 'StepLR'?)"),
@@ -225,10 +276,15 @@ CLI = {
     "unparsable hidden": (["--hidden", "16,x"], "argument --hidden: 'x' is not an integer"),
     "dropout 1": (["--dropout", "1"], "argument --dropout: '1' must be in [0, 1)"),
     "negative seed": (["--seed", "-1"], "argument --seed: '-1' must be 0 or more"),
-    "scheduler argument torch rejects": (["--scheduler", "CosineAnnealingWarmRestarts", "--scheduler-args", "T_0=0"],
-                                         "CosineAnnealingWarmRestarts: T_0"),
+    "scheduler argument torch rejects": (
+        ["--scheduler", "CosineAnnealingWarmRestarts", "--scheduler-args", "T_0=0"],
+        "CosineAnnealingWarmRestarts: T_0",
+    ),
     "zero checkpoint interval": (["--checkpoint-every", "0"], "argument --checkpoint-every: '0' must be a positive"),
-    "missing data dir": (["--data-dir", "/no/such/folder"], "argument --data-dir: '/no/such/folder' is not an existing"),
+    "missing data dir": (
+        ["--data-dir", "/no/such/folder"],
+        "argument --data-dir: '/no/such/folder' is not an existing",
+    ),
     "resume without a run": (["--resume", "."], "--resume '.': no checkpoint file there"),
 }
 
@@ -255,15 +311,19 @@ def test_cli_out_not_writable(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     line = assert_one_line_error(capsys, run_cli([*QUICK, "--out", str(blocker / "run")]), "argument --out")
-    assert line == (f"jaxdl train: error: argument --out: {str(blocker / 'run')!r} is not writable "
-                    f"({str(blocker)!r} is a file, not a folder) (see jaxdl train --help)")
+    assert line == (
+        f"jaxdl train: error: argument --out: {str(blocker / 'run')!r} is not writable "
+        f"({str(blocker)!r} is a file, not a folder) (see jaxdl train --help)"
+    )
 
 
 def test_cli_data_dir_without_the_files_lists_folders_and_files(tmp_path, capsys):
     out = tmp_path / "run"
     line = assert_one_line_error(
-        capsys, run_cli([*QUICK, "--dataset", "fashion_mnist", "--data-dir", str(tmp_path), "--out", str(out)]),
-        "jaxdl train: error: fashion_mnist not found: no prepared TFDS copy and no IDX files in ")
+        capsys,
+        run_cli([*QUICK, "--dataset", "fashion_mnist", "--data-dir", str(tmp_path), "--out", str(out)]),
+        "jaxdl train: error: fashion_mnist not found: no prepared TFDS copy and no IDX files in ",
+    )
     folders = [tmp_path / "FashionMNIST" / "raw", tmp_path / "FashionMNIST", tmp_path]
     assert ", ".join(map(str, folders)) in line
     files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]

@@ -55,15 +55,24 @@ def initial_params(ds):
 def test_fit_with_scheduler_per_epoch_matches_torch(digits, case):
     n = len(digits.train[0])
     if case == "step_lr":
-        ours, theirs = schedules.step_lr(0.5, step_size=2, gamma=0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, 2, 0.3)
+        ours, theirs = (
+            schedules.step_lr(0.5, step_size=2, gamma=0.3),
+            lambda o: torch.optim.lr_scheduler.StepLR(o, 2, 0.3),
+        )
     elif case == "cosine":
         ours = schedules.cosine_annealing_lr(0.5, T_max=4, eta_min=0.01)
         theirs = lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01)  # noqa: E731
     else:
         ours = schedules.reduce_lr_on_plateau(0.5, patience=0, factor=0.5, threshold=0.05)
         theirs = lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5, threshold=0.05)  # noqa: E731
-    result = fit(SoftmaxRegression(10), digits, optimizer=functools.partial(optim.sgd, momentum=0.9),
-                 schedule=ours, epochs=EPOCHS, batch_size=n)
+    result = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=functools.partial(optim.sgd, momentum=0.9),
+        schedule=ours,
+        epochs=EPOCHS,
+        batch_size=n,
+    )
     kernel, bias, lrs = torch_run(digits, initial_params(digits), theirs, plateau=case == "plateau")
     np.testing.assert_allclose(result.history["lr"], lrs, rtol=1e-6)
     params = result.state.params["Linear_0"]
@@ -73,32 +82,61 @@ def test_fit_with_scheduler_per_epoch_matches_torch(digits, case):
 
 def test_per_step_unit_changes_the_rate_inside_an_epoch(digits):
     sched = schedules.step_lr(0.5, step_size=3, gamma=0.1)
-    per_step = fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=sched, schedule_unit="step",
-                   epochs=2, batch_size=256)
+    per_step = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optim.sgd,
+        schedule=sched,
+        schedule_unit="step",
+        epochs=2,
+        batch_size=256,
+    )
     per_epoch = fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=sched, epochs=2, batch_size=256)
-    assert per_step.history["lr"] == pytest.approx([0.5, 0.5 * 0.1 ** 2])
+    assert per_step.history["lr"] == pytest.approx([0.5, 0.5 * 0.1**2])
     assert per_epoch.history["lr"] == pytest.approx([0.5, 0.5])
 
 
 def test_schedule_needs_an_optimizer_factory(digits):
     with pytest.raises(ConfigError, match="function of the learning rate"):
-        fit(SoftmaxRegression(10), digits, optimizer=optim.sgd(lr=0.1), schedule=schedules.step_lr(0.1, 2),
-            epochs=1, batch_size=64)
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optim.sgd(lr=0.1),
+            schedule=schedules.step_lr(0.1, 2),
+            epochs=1,
+            batch_size=64,
+        )
     with pytest.raises(ConfigError, match="schedule_unit='batch'"):
-        fit(SoftmaxRegression(10), digits, optimizer=optim.sgd, schedule=schedules.step_lr(0.1, 2),
-            schedule_unit="batch", epochs=1, batch_size=64)
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optim.sgd,
+            schedule=schedules.step_lr(0.1, 2),
+            schedule_unit="batch",
+            epochs=1,
+            batch_size=64,
+        )
 
 
 def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
     """fit with a LinearLR warm-up followed by ReduceLROnPlateau: the torch loop steps one, then the other."""
     n, warm = len(digits.train[0]), 2
     ours = schedules.sequential_lr(
-        [schedules.linear_lr(0.5, start_factor=0.2, total_iters=warm),
-         schedules.reduce_lr_on_plateau(0.5, patience=0, factor=0.5, threshold=0.5)],
+        [
+            schedules.linear_lr(0.5, start_factor=0.2, total_iters=warm),
+            schedules.reduce_lr_on_plateau(0.5, patience=0, factor=0.5, threshold=0.5),
+        ],
         milestones=[warm],
     )
-    result = fit(SoftmaxRegression(10), digits, optimizer=functools.partial(optim.sgd, momentum=0.9),
-                 schedule=ours, epochs=EPOCHS, batch_size=n, progress=False)
+    result = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=functools.partial(optim.sgd, momentum=0.9),
+        schedule=ours,
+        epochs=EPOCHS,
+        batch_size=n,
+        progress=False,
+    )
 
     class WarmupThenPlateau:
         def __init__(self, opt):

@@ -1,4 +1,6 @@
-"""jaxdl installed NOT editable works from any folder: ``jaxdl --help``, and every subcommand's ``--help`` and a small run.
+"""jaxdl installed NOT editable works from any folder.
+
+``jaxdl --help``, and every subcommand's ``--help`` and a small run.
 
 The package is installed with ``pip install --no-deps --no-build-isolation --target`` (no network:
 the dependencies are already installed) from a copy of its sources, so the build writes nothing
@@ -26,12 +28,33 @@ RUNS = {
     "train": (["--dataset", "digits", "--model", "softmax", "--epochs", "2"], ["metrics.json", "curves.png"]),
     "plot": (["activations", "--names", "relu,tanh"], ["relu.png", "tanh.png"]),
     "schedules": (["StepLR", "--lr", "0.1", "--step_size", "5", "--steps", "20"], ["steplr.png"]),
-    "sweep": (["--model", "softmax", "--epochs", "2", "--lr", "0.1", "--seeds", "2"],
-              ["metrics.json", "timing.json", "sweep.png"]),
+    "sweep": (
+        ["--model", "softmax", "--epochs", "2", "--lr", "0.1", "--seeds", "2"],
+        ["metrics.json", "timing.json", "sweep.png"],
+    ),
     "ovr": (["--epochs", "2"], ["metrics.json"]),
-    "bench": (["--quick", "--device", "cpu", "--workloads", "softmax", "--scaling-workloads", "softmax",
-               "--contestants", "2,6", "--models", "1", "--epochs", "1", "--train-size", "256", "--test-size", "64"],
-              ["results.json", "results.md", "scaling.png"]),
+    "bench": (
+        [
+            "--quick",
+            "--device",
+            "cpu",
+            "--workloads",
+            "softmax",
+            "--scaling-workloads",
+            "softmax",
+            "--contestants",
+            "2,6",
+            "--models",
+            "1",
+            "--epochs",
+            "1",
+            "--train-size",
+            "256",
+            "--test-size",
+            "64",
+        ],
+        ["results.json", "results.md", "scaling.png"],
+    ),
 }
 """Subcommand -> (arguments of a small real run, files it must write into its output)."""
 AFTER_TRAIN = ("predict",)
@@ -48,20 +71,42 @@ def installed(tmp_path_factory):
     shutil.copytree(ROOT / "jaxdl", src / "jaxdl", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                          "--no-index", "--quiet", "--target", str(target), str(src)],
-                         capture_output=True, text=True, cwd=base)
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=base,
+    )
     assert pip.returncode == 0, pip.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "XLA_", "JAX_"))}
-    env.update(PYTHONPATH=str(target), PYTHONNOUSERSITE="1", HOME=str(base / "home"), MPLBACKEND="Agg",
-               TMPDIR=str(base), PATH=os.pathsep.join([str(target / "bin"), env.get("PATH", "")]))
+    env.update(
+        PYTHONPATH=str(target),
+        PYTHONNOUSERSITE="1",
+        HOME=str(base / "home"),
+        MPLBACKEND="Agg",
+        TMPDIR=str(base),
+        PATH=os.pathsep.join([str(target / "bin"), env.get("PATH", "")]),
+    )
     return target, env, work
 
 
 def _jaxdl(installed, *args: str) -> subprocess.CompletedProcess:
     target, env, work = installed
-    return subprocess.run([str(target / "bin" / "jaxdl"), *args], capture_output=True, text=True, cwd=work, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [str(target / "bin" / "jaxdl"), *args], capture_output=True, text=True, cwd=work, env=env, timeout=300
+    )
 
 
 def _subcommands(help_text: str) -> list[str]:

@@ -7,41 +7,49 @@ import pytest
 
 from jaxdl import optim, schedules
 from jaxdl.cli import keyvalues
-from tests.helpers import one_error_line, run_cli
 from jaxdl.errors import ConfigError
+from tests.helpers import one_error_line, run_cli
 
 QUICK = ["train", "--epochs", "1", "--hidden", "8"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("momentum=0.9,weight_decay=5e-4", {"momentum": 0.9, "weight_decay": 5e-4}),
-    ("betas=(0.9, 0.99),eps=1e-8", {"betas": (0.9, 0.99), "eps": 1e-8}),
-    ("milestones=[30,80],gamma=0.1", {"milestones": [30, 80], "gamma": 0.1}),
-    ("mode=triangular2, T_0=10", {"mode": "triangular2", "T_0": 10}),
-    ("nesterov=yes,maximize=False", {"nesterov": "yes", "maximize": False}),
-    ("mode='max'", {"mode": "max"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("momentum=0.9,weight_decay=5e-4", {"momentum": 0.9, "weight_decay": 5e-4}),
+        ("betas=(0.9, 0.99),eps=1e-8", {"betas": (0.9, 0.99), "eps": 1e-8}),
+        ("milestones=[30,80],gamma=0.1", {"milestones": [30, 80], "gamma": 0.1}),
+        ("mode=triangular2, T_0=10", {"mode": "triangular2", "T_0": 10}),
+        ("nesterov=yes,maximize=False", {"nesterov": "yes", "maximize": False}),
+        ("mode='max'", {"mode": "max"}),
+    ],
+)
 def test_parse_reads_python_literals_and_words(text, expected):
     assert keyvalues.parse(text) == expected
 
 
-@pytest.mark.parametrize("text, message", [
-    ("betas=(0.9, 0.99", "unclosed '(' in 'betas=(0.9, 0.99': close it with ')'"),
-    ("milestones=[30,80", "unclosed '['"),
-    ("betas=0.9, 0.99)", "unmatched ')'"),
-    ("momentum", "cannot read 'momentum': expected name=value"),
-    ("momentum=", "momentum= has no value"),
-    ("gamma=0.1,gamma=0.2", "gamma is given twice"),
-    ("eps=1e-8 1", "eps='1e-8 1' is not a value"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("betas=(0.9, 0.99", "unclosed '(' in 'betas=(0.9, 0.99': close it with ')'"),
+        ("milestones=[30,80", "unclosed '['"),
+        ("betas=0.9, 0.99)", "unmatched ')'"),
+        ("momentum", "cannot read 'momentum': expected name=value"),
+        ("momentum=", "momentum= has no value"),
+        ("gamma=0.1,gamma=0.2", "gamma is given twice"),
+        ("eps=1e-8 1", "eps='1e-8 1' is not a value"),
+    ],
+)
 def test_parse_reports_the_syntax_fault(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=None) as err:
         keyvalues.parse(text)
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize("given, expected", [("no", False), ("yes", True), ("true", True), ("False", False),
-                                             (0, False), (1, True), ("0", False)])
+@pytest.mark.parametrize(
+    "given, expected",
+    [("no", False), ("yes", True), ("true", True), ("False", False), (0, False), (1, True), ("0", False)],
+)
 def test_booleans_are_read_strictly(given, expected):
     bound = keyvalues.bind("--optimizer-args", {"maximize": given}, optim.sgd, own_flags={"lr": "--lr"})
     assert bound == {"maximize": expected}
@@ -60,8 +68,7 @@ def test_a_word_for_a_number_is_an_error():
 
 def test_scheduler_words_stay_words():
     fn = schedules.resolve("ReduceLROnPlateau")[1]
-    bound = keyvalues.bind("--scheduler-args", {"mode": "max", "patience": 3}, fn,
-                           own_flags={"lr": "--lr"})
+    bound = keyvalues.bind("--scheduler-args", {"mode": "max", "patience": 3}, fn, own_flags={"lr": "--lr"})
     assert bound == {"mode": "max", "patience": 3}
 
 
@@ -80,25 +87,39 @@ def test_torch_style_betas_reach_adam(tmp_path):
 
 
 CLI = {
-    "bool text": (["--optimizer-args", "maximize=maybe"],
-                  "--optimizer-args maximize='maybe': maximize is true or false"),
-    "lr in optimizer args": (["--optimizer-args", "lr=0.5"],
-                             "--optimizer-args lr=...: lr has its own option, use --lr"),
-    "unknown key": (["--optimizer-args", "momentun=0.9"],
-                    "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
+    "bool text": (
+        ["--optimizer-args", "maximize=maybe"],
+        "--optimizer-args maximize='maybe': maximize is true or false",
+    ),
+    "lr in optimizer args": (
+        ["--optimizer-args", "lr=0.5"],
+        "--optimizer-args lr=...: lr has its own option, use --lr",
+    ),
+    "unknown key": (
+        ["--optimizer-args", "momentun=0.9"],
+        "SGD got unknown argument(s) momentun (did you mean 'momentum'?)",
+    ),
     "unclosed bracket": (["--optimizer", "adam", "--optimizer-args", "betas=(0.9,0.99"], "unclosed '('"),
-    "scheduler lr": (["--scheduler", "StepLR", "--scheduler-args", "lr=0.5,step_size=3"],
-                     "--scheduler-args lr=...: lr has its own option, use --lr"),
-    "unknown scheduler key": (["--scheduler", "StepLR", "--scheduler-args", "step=3"],
-                              "StepLR: unknown argument 'step' (did you mean 'step_size'?)"),
+    "scheduler lr": (
+        ["--scheduler", "StepLR", "--scheduler-args", "lr=0.5,step_size=3"],
+        "--scheduler-args lr=...: lr has its own option, use --lr",
+    ),
+    "unknown scheduler key": (
+        ["--scheduler", "StepLR", "--scheduler-args", "step=3"],
+        "StepLR: unknown argument 'step' (did you mean 'step_size'?)",
+    ),
     "scheduler args alone": (["--scheduler-args", "gamma=0.1"], "--scheduler-args without --scheduler"),
     "softmax hidden": (["--model", "softmax"], "--model softmax has no --hidden"),
     "softmax dropout": (["--model", "softmax", "--dropout", "0.5"], "--model softmax has no --hidden, --dropout"),
-    "linear batch norm": (["--model", "linear", "--batch-norm", "--dataset", "diabetes"],
-                          "--model linear has no --hidden, --batch-norm"),
+    "linear batch norm": (
+        ["--model", "linear", "--batch-norm", "--dataset", "diabetes"],
+        "--model linear has no --hidden, --batch-norm",
+    ),
     "seed 2**70": (["--seed", str(2**70)], f"argument --seed: '{2**70}' must be 0 or more and below 2**63"),
-    "early stopping without val": (["--early-stopping", "3"],
-                                   "--early-stopping watches the validation loss: add --val"),
+    "early stopping without val": (
+        ["--early-stopping", "3"],
+        "--early-stopping watches the validation loss: add --val",
+    ),
     "val fraction 1": (["--val", "1"], "argument --val: '1' must be in (0, 1)"),
 }
 

@@ -20,10 +20,18 @@ X = jax.random.uniform(jax.random.key(1), (4, 28, 28, 1))
 def torch_lenet(act=nn.Sigmoid):
     """d2l ch. 7.6's LeNet, verbatim."""
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), act(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), act(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        act(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5),
+        act(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), act(), nn.Linear(120, 84), act(), nn.Linear(84, 10),
+        nn.Linear(16 * 5 * 5, 120),
+        act(),
+        nn.Linear(120, 84),
+        act(),
+        nn.Linear(84, 10),
     )
 
 
@@ -101,15 +109,34 @@ def test_registered_and_rejects_bad_configs():
 
 
 def test_cli_rejects_lenet_on_tabular_data(capsys, tmp_path):
-    assert main(["train", "--dataset", "diabetes", "--model", "lenet", "--epochs", "1", "--out", str(tmp_path / "r")]) == 2
+    assert (
+        main(["train", "--dataset", "diabetes", "--model", "lenet", "--epochs", "1", "--out", str(tmp_path / "r")]) == 2
+    )
     assert "model 'lenet' needs an image classification dataset; 'diabetes' is not one." in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_cli_lenet_trains_on_digits_resized_to_28(tmp_path):
     out = tmp_path / "lenet"
-    argv = ["train", "--dataset", "digits", "--model", "lenet", "--activation", "relu", "--optimizer", "adam",
-            "--lr", "3e-3", "--batch-size", "64", "--epochs", "10", "--out", str(out)]
+    argv = [
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "lenet",
+        "--activation",
+        "relu",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "3e-3",
+        "--batch-size",
+        "64",
+        "--epochs",
+        "10",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert history["test_acc"][-1] >= 0.95

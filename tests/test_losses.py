@@ -1,9 +1,9 @@
 """Every loss equals its torch.nn twin on the same inputs, for every reduction."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
-import jax.numpy as jnp
 
 from jaxdl import losses
 from jaxdl.errors import ConfigError
@@ -25,12 +25,16 @@ def close(ours, theirs):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_regression_losses_match_torch(reduction):
     p, t = torch.tensor(PRED), torch.tensor(TARGET)
-    close(losses.mse(jnp.array(PRED), jnp.array(TARGET), reduction=reduction),
-          torch.nn.MSELoss(reduction=reduction)(p, t))
-    close(losses.l1(jnp.array(PRED), jnp.array(TARGET), reduction=reduction),
-          torch.nn.L1Loss(reduction=reduction)(p, t))
-    close(losses.squared_loss(jnp.array(PRED), jnp.array(TARGET), reduction=reduction),
-          0.5 * torch.nn.MSELoss(reduction=reduction)(p, t))
+    close(
+        losses.mse(jnp.array(PRED), jnp.array(TARGET), reduction=reduction), torch.nn.MSELoss(reduction=reduction)(p, t)
+    )
+    close(
+        losses.l1(jnp.array(PRED), jnp.array(TARGET), reduction=reduction), torch.nn.L1Loss(reduction=reduction)(p, t)
+    )
+    close(
+        losses.squared_loss(jnp.array(PRED), jnp.array(TARGET), reduction=reduction),
+        0.5 * torch.nn.MSELoss(reduction=reduction)(p, t),
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -38,7 +42,8 @@ def test_regression_losses_match_torch(reduction):
 def test_cross_entropy_matches_torch_with_index_labels(reduction, smoothing):
     ours = losses.cross_entropy(jnp.array(LOGITS), jnp.array(LABELS), reduction=reduction, label_smoothing=smoothing)
     theirs = torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)(
-        torch.tensor(LOGITS), torch.tensor(LABELS))
+        torch.tensor(LOGITS), torch.tensor(LABELS)
+    )
     close(ours, theirs)
 
 
@@ -53,26 +58,36 @@ def test_cross_entropy_matches_torch_with_probability_targets(smoothing):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_bce_and_bce_with_logits_match_torch(reduction):
     log_probs = torch.log_softmax(torch.tensor(LOGITS), dim=-1)
-    close(losses.nll(jnp.array(log_probs.numpy()), jnp.array(LABELS), reduction=reduction),
-          torch.nn.NLLLoss(reduction=reduction)(log_probs, torch.tensor(LABELS)))
-    close(losses.bce(jnp.array(PROBS), jnp.array(BINARY), reduction=reduction),
-          torch.nn.BCELoss(reduction=reduction)(torch.tensor(PROBS), torch.tensor(BINARY)))
+    close(
+        losses.nll(jnp.array(log_probs.numpy()), jnp.array(LABELS), reduction=reduction),
+        torch.nn.NLLLoss(reduction=reduction)(log_probs, torch.tensor(LABELS)),
+    )
+    close(
+        losses.bce(jnp.array(PROBS), jnp.array(BINARY), reduction=reduction),
+        torch.nn.BCELoss(reduction=reduction)(torch.tensor(PROBS), torch.tensor(BINARY)),
+    )
     pos_weight = np.array([2.5], np.float32)
-    close(losses.bce_with_logits(jnp.array(PRED[:, :1]), jnp.array(BINARY), reduction=reduction,
-                                 pos_weight=jnp.array(pos_weight)),
-          torch.nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=torch.tensor(pos_weight))(
-              torch.tensor(PRED[:, :1]), torch.tensor(BINARY)))
+    close(
+        losses.bce_with_logits(
+            jnp.array(PRED[:, :1]), jnp.array(BINARY), reduction=reduction, pos_weight=jnp.array(pos_weight)
+        ),
+        torch.nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=torch.tensor(pos_weight))(
+            torch.tensor(PRED[:, :1]), torch.tensor(BINARY)
+        ),
+    )
 
 
 def test_bce_clamps_log_at_minus_100_like_torch():
     probs, targets = np.array([0.0, 1.0], np.float32), np.array([1.0, 0.0], np.float32)
-    close(losses.bce(jnp.array(probs), jnp.array(targets)),
-          torch.nn.BCELoss()(torch.tensor(probs), torch.tensor(targets)))
+    close(
+        losses.bce(jnp.array(probs), jnp.array(targets)), torch.nn.BCELoss()(torch.tensor(probs), torch.tensor(targets))
+    )
 
 
 def test_accuracy_for_scores_and_probabilities():
     assert float(losses.accuracy(jnp.array(LOGITS), jnp.array(LABELS))) == pytest.approx(
-        float(np.mean(LOGITS.argmax(1) == LABELS)))
+        float(np.mean(LOGITS.argmax(1) == LABELS))
+    )
     assert float(losses.accuracy(jnp.array([[0.9], [0.2], [0.6]]), jnp.array([1, 1, 0]))) == pytest.approx(1 / 3)
 
 

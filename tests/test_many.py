@@ -13,7 +13,14 @@ from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
 from jaxdl.train import (
-    fit, fit_many, hyperparameter_grid, init_many, many_epoch, many_epoch_fn, objective_for, with_hyperparams,
+    fit,
+    fit_many,
+    hyperparameter_grid,
+    init_many,
+    many_epoch,
+    many_epoch_fn,
+    objective_for,
+    with_hyperparams,
 )
 
 SEEDS = [0, 1, 2, 3]
@@ -33,8 +40,15 @@ def digits():
 @pytest.fixture(scope="module")
 def sweep(digits):
     """8 runs: lr 0.1 then lr 0.3, each over seeds 0..3 (grid-major)."""
-    return fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": LRS},
-                    seeds=SEEDS, epochs=3, batch_size=64)
+    return fit_many(
+        models.MLP(hidden=(32,)),
+        digits,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": LRS},
+        seeds=SEEDS,
+        epochs=3,
+        batch_size=64,
+    )
 
 
 def test_runs_are_grid_major_with_history_per_run(sweep):
@@ -58,8 +72,16 @@ def test_four_seeds_equal_four_separate_fits(sweep, digits):
 
 def test_chunked_equals_unchunked_with_one_compile(sweep, digits):
     before = many_epoch._cache_size()
-    chunked = fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": LRS},
-                       seeds=SEEDS, epochs=3, batch_size=64, max_parallel=3)
+    chunked = fit_many(
+        models.MLP(hidden=(32,)),
+        digits,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": LRS},
+        seeds=SEEDS,
+        epochs=3,
+        batch_size=64,
+        max_parallel=3,
+    )
     assert many_epoch._cache_size() == before + 1  # 3 chunks (the last padded) share one program
     assert chunked.runs == sweep.runs
     for key in METRICS:
@@ -76,8 +98,16 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
 
     lrs = np.geomspace(1e-3, 0.3, 16)
     before = many_epoch._cache_size()
-    result = fit_many(models.MLP(hidden=(32,)), digits, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": lrs},
-                      seeds=np.array([0]), epochs=2, batch_size=256, loss=counting_cross_entropy)
+    result = fit_many(
+        models.MLP(hidden=(32,)),
+        digits,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": lrs},
+        seeds=np.array([0]),
+        epochs=2,
+        batch_size=256,
+        loss=counting_cross_entropy,
+    )
     assert many_epoch._cache_size() == before + 1
     assert len(traces) == 2  # once in the training step, once in the evaluation step, for all 16 rates
     final = result.history["train_loss"][:, -1]
@@ -88,8 +118,15 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
 
 def test_one_seed_lr_sweep_with_dropout_and_batch_norm_matches_one_fit_per_rate(digits):
     model = models.MLP(hidden=(32,), dropout=0.5, batch_norm=True)
-    result = fit_many(model, digits, optimizer=lambda lr: optax.sgd(lr, momentum=0.9), hparams={"lr": LRS},
-                      seeds=[7], epochs=2, batch_size=64)
+    result = fit_many(
+        model,
+        digits,
+        optimizer=lambda lr: optax.sgd(lr, momentum=0.9),
+        hparams={"lr": LRS},
+        seeds=[7],
+        epochs=2,
+        batch_size=64,
+    )
     for i, lr in enumerate(LRS):
         single = fit(model, digits, optimizer=optax.sgd(lr, momentum=0.9), epochs=2, batch_size=64, seed=7)
         assert max_abs_diff(single.state.params, result.run_state(i).params) < 1e-6
@@ -98,12 +135,17 @@ def test_one_seed_lr_sweep_with_dropout_and_batch_norm_matches_one_fit_per_rate(
             np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
 
 
-
 def test_momentum_and_weight_decay_swept_with_jaxdl_sgd_match_one_fit_per_setting(digits):
     grid = {"momentum": [0.0, 0.9], "weight_decay": [0.0, 1e-3]}
-    result = fit_many(models.MLP(hidden=(32,)), digits, hparams=grid, seeds=[5], epochs=2, batch_size=64,
-                      optimizer=lambda momentum, weight_decay: optim.sgd(lr=0.05, momentum=momentum,
-                                                                          weight_decay=weight_decay))
+    result = fit_many(
+        models.MLP(hidden=(32,)),
+        digits,
+        hparams=grid,
+        seeds=[5],
+        epochs=2,
+        batch_size=64,
+        optimizer=lambda momentum, weight_decay: optim.sgd(lr=0.05, momentum=momentum, weight_decay=weight_decay),
+    )
     assert [{k: r[k] for k in grid} for r in result.runs] == hyperparameter_grid(grid)
     for i, run in enumerate(result.runs):
         tx = optim.sgd(lr=0.05, momentum=run["momentum"], weight_decay=run["weight_decay"])
@@ -113,14 +155,27 @@ def test_momentum_and_weight_decay_swept_with_jaxdl_sgd_match_one_fit_per_settin
             np.testing.assert_allclose(result.history[key][i], single.history[key], rtol=0, atol=1e-6)
     assert max_abs_diff(result.run_state(0).params, result.run_state(2).params) > 1e-3
 
+
 def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tuple[int, ...]]:
     """Shapes of the gathers from the training images in the traced epoch of one run per rate."""
     model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
     (X, y), (X_test, y_test) = digits.train, digits.test
-    states = init_many(model, with_hyperparams(optimizer, {"lr": 0.1}), X[:1],
-                       [(jax.random.key(0), {"lr": lr}) for lr in rates], optimizer)
-    epoch = functools.partial(many_epoch_fn, batch_size=64, objective=objective_for(model), target_axis=None,
-                              transform=None, eval_transform=None, same_seed=same_seed)
+    states = init_many(
+        model,
+        with_hyperparams(optimizer, {"lr": 0.1}),
+        X[:1],
+        [(jax.random.key(0), {"lr": lr}) for lr in rates],
+        optimizer,
+    )
+    epoch = functools.partial(
+        many_epoch_fn,
+        batch_size=64,
+        objective=objective_for(model),
+        target_axis=None,
+        transform=None,
+        eval_transform=None,
+        same_seed=same_seed,
+    )
     shapes = []
 
     def walk(jaxpr):
@@ -149,10 +204,19 @@ def test_schedule_swept_lr_and_a_random_transform_match_fit(digits):
         return optim.sgd(lr=schedules.step_lr(lr, step_size=10, gamma=0.5), momentum=0.9)
 
     flip = transforms.random_flip("horizontal")
-    result = fit_many(models.SoftmaxRegression(10), digits, optimizer=optimizer, hparams={"lr": [0.05, 0.2]},
-                      seeds=[3], epochs=2, batch_size=64, transform=flip)
-    single = fit(models.SoftmaxRegression(10), digits, optimizer=optimizer(0.2), epochs=2, batch_size=64, seed=3,
-                 transform=flip)
+    result = fit_many(
+        models.SoftmaxRegression(10),
+        digits,
+        optimizer=optimizer,
+        hparams={"lr": [0.05, 0.2]},
+        seeds=[3],
+        epochs=2,
+        batch_size=64,
+        transform=flip,
+    )
+    single = fit(
+        models.SoftmaxRegression(10), digits, optimizer=optimizer(0.2), epochs=2, batch_size=64, seed=3, transform=flip
+    )
     assert max_abs_diff(single.state.params, result.run_state(1).params) < 1e-6
     np.testing.assert_allclose(result.history["train_loss"][1], single.history["train_loss"], rtol=0, atol=1e-6)
     assert max_abs_diff(result.run_state(0).params, result.run_state(1).params) > 1e-3
@@ -170,8 +234,14 @@ def test_best_picks_max_accuracy_and_min_loss(sweep):
 @pytest.mark.slow
 def test_regression_runs_match_fit_and_a_diverging_run_is_flagged():
     ds = data.load("synthetic_regression")
-    result = fit_many(models.LinearRegression(), ds, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.03, 10.0]},
-                      epochs=4, batch_size=100)
+    result = fit_many(
+        models.LinearRegression(),
+        ds,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": [0.03, 10.0]},
+        epochs=4,
+        batch_size=100,
+    )
     single = fit(models.LinearRegression(), ds, optimizer=optax.sgd(0.03), epochs=4, batch_size=100)
     assert set(result.history) == set(single.history) - {"epoch_time"}
     for key in result.history:
@@ -190,8 +260,12 @@ def test_plain_optimizer_over_seeds_matches_the_hyperparameter_path(sweep, digit
 
 def test_grid_order_last_name_fastest():
     grid = hyperparameter_grid({"lr": [0.1, 0.2], "momentum": [0.0, 0.5, 0.9]})
-    assert grid[:4] == [{"lr": 0.1, "momentum": 0.0}, {"lr": 0.1, "momentum": 0.5},
-                        {"lr": 0.1, "momentum": 0.9}, {"lr": 0.2, "momentum": 0.0}]
+    assert grid[:4] == [
+        {"lr": 0.1, "momentum": 0.0},
+        {"lr": 0.1, "momentum": 0.5},
+        {"lr": 0.1, "momentum": 0.9},
+        {"lr": 0.2, "momentum": 0.0},
+    ]
     assert len(grid) == 6
 
 
@@ -199,25 +273,38 @@ def sgd_momentum(lr, momentum):
     return optax.sgd(lr, momentum)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"seeds": []}, "seeds is empty"),
-    ({"seeds": 4}, "seeds=4: expected a list"),
-    ({"seeds": [0, -1]}, "seeds has -1"),
-    ({"seeds": [0, 2**70]}, r"seeds has 1180591620717411303424: expected integers in \[0, 2\*\*63 - 1\]"),
-    ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
-    ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] is 0.1: expected a list of numbers"),
-    ({"hparams": {"lr": np.ones((2, 2)), "momentum": [0.9]}},
-     r"hparams\['lr'\] is an array of shape \(2, 2\): expected a list"),
-    ({"hparams": {"lr": [0.1], "momentum": [True]}}, "flags cannot be swept"),
-    ({"hparams": {"lr": [0.1], "momentun": [0.9]}}, "'momentun' \\(did you mean 'momentum'\\?\\)"),
-    ({"hparams": {"lr": [0.1]}}, "hparams lacks momentum"),
-    ({"hparams": None}, "hparams is empty"),
-    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "optimizer": optax.sgd(0.1)}, "needs optimizer to be a function"),
-    ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
-     "rejected array-valued hyperparameters lr"),
-    ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: lr}, "returned .*expected an optax.GradientTransformation"),
-    ({"hparams": {"lr": [0.1], "momentum": [0.9]}, "max_parallel": 0}, "fit_many: max_parallel must be an integer >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"seeds": []}, "seeds is empty"),
+        ({"seeds": 4}, "seeds=4: expected a list"),
+        ({"seeds": [0, -1]}, "seeds has -1"),
+        ({"seeds": [0, 2**70]}, r"seeds has 1180591620717411303424: expected integers in \[0, 2\*\*63 - 1\]"),
+        ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
+        ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] is 0.1: expected a list of numbers"),
+        (
+            {"hparams": {"lr": np.ones((2, 2)), "momentum": [0.9]}},
+            r"hparams\['lr'\] is an array of shape \(2, 2\): expected a list",
+        ),
+        ({"hparams": {"lr": [0.1], "momentum": [True]}}, "flags cannot be swept"),
+        ({"hparams": {"lr": [0.1], "momentun": [0.9]}}, "'momentun' \\(did you mean 'momentum'\\?\\)"),
+        ({"hparams": {"lr": [0.1]}}, "hparams lacks momentum"),
+        ({"hparams": None}, "hparams is empty"),
+        (
+            {"hparams": {"lr": [0.1], "momentum": [0.9]}, "optimizer": optax.sgd(0.1)},
+            "needs optimizer to be a function",
+        ),
+        (
+            {"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
+            "rejected array-valued hyperparameters lr",
+        ),
+        ({"hparams": {"lr": [0.1]}, "optimizer": lambda lr: lr}, "returned .*expected an optax.GradientTransformation"),
+        (
+            {"hparams": {"lr": [0.1], "momentum": [0.9]}, "max_parallel": 0},
+            "fit_many: max_parallel must be an integer >= 1, got 0",
+        ),
+    ],
+)
 def test_bad_arguments_raise_one_clear_config_error(digits, kwargs, message):
     arguments = {"optimizer": sgd_momentum, "seeds": [0], "epochs": 1, "batch_size": 64, **kwargs}
     with pytest.raises(ConfigError, match=message):
@@ -236,8 +323,25 @@ def test_plot_sweep_draws_final_metric_and_curves(sweep):
 
 def test_sweep_cli_writes_metrics_and_figure(tmp_path):
     out = tmp_path / "sweep"
-    code = main(["sweep", "--model", "softmax", "--lr", "0.1,0.5", "--seeds", "2", "--seed", "3", "--epochs", "2",
-                 "--batch-size", "128", "--out", str(out)])
+    code = main(
+        [
+            "sweep",
+            "--model",
+            "softmax",
+            "--lr",
+            "0.1,0.5",
+            "--seeds",
+            "2",
+            "--seed",
+            "3",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "128",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "sweep.png", "timing.json"]
     metrics = json.loads((out / "metrics.json").read_text())
@@ -249,9 +353,14 @@ def test_sweep_cli_writes_metrics_and_figure(tmp_path):
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("argv", [
-    ["--lr", "0.1,abc"], ["--seeds", "0"], ["--lr", "0.1,-1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--lr", "0.1,abc"],
+        ["--seeds", "0"],
+        ["--lr", "0.1,-1"],
+    ],
+)
 def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
     out = tmp_path / "sweep"
     with pytest.raises(SystemExit) as exit_info:
@@ -261,12 +370,16 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
     assert "error" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--dataset", "digitz"], "did you mean 'digits'"), (["--optimizer", "adma"], "did you mean 'Adam'"),
-    (["--optimizer-args", "momentun=0.9"], "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
-    (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
-    (["--scheduler", "StepLR"], "StepLR: missing required argument(s) step_size"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "digitz"], "did you mean 'digits'"),
+        (["--optimizer", "adma"], "did you mean 'Adam'"),
+        (["--optimizer-args", "momentun=0.9"], "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
+        (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
+        (["--scheduler", "StepLR"], "StepLR: missing required argument(s) step_size"),
+    ],
+)
 def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):
     out = tmp_path / "sweep"
     assert main(["sweep", *argv, "--epochs", "1", "--out", str(out)]) == 2
@@ -275,8 +388,20 @@ def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, 
 
 
 def test_sweep_cli_applies_optimizer_args_and_scheduler_exactly_as_train(tmp_path):
-    common = ["--epochs", "3", "--hidden", "16", "--batch-size", "128", "--optimizer-args", "momentum=0.9",
-              "--scheduler", "StepLR", "--scheduler-args", "step_size=1,gamma=0.5"]
+    common = [
+        "--epochs",
+        "3",
+        "--hidden",
+        "16",
+        "--batch-size",
+        "128",
+        "--optimizer-args",
+        "momentum=0.9",
+        "--scheduler",
+        "StepLR",
+        "--scheduler-args",
+        "step_size=1,gamma=0.5",
+    ]
     assert main(["sweep", *common, "--lr", "0.05,0.2", "--seeds", "1", "--out", str(tmp_path / "sweep")]) == 0
     runs = json.loads((tmp_path / "sweep" / "metrics.json").read_text())["runs"]
     for run in runs:

@@ -8,8 +8,15 @@ import torch
 
 from jaxdl.errors import ConfigError
 from jaxdl.models import (
-    MLP, BatchNorm, Linear, LinearRegression, LinearRegressionScratch, LogisticRegression,
-    MLPScratch, SoftmaxRegression, SoftmaxRegressionScratch,
+    MLP,
+    BatchNorm,
+    Linear,
+    LinearRegression,
+    LinearRegressionScratch,
+    LogisticRegression,
+    MLPScratch,
+    SoftmaxRegression,
+    SoftmaxRegressionScratch,
 )
 
 X = jnp.ones((5, 8, 8, 1))
@@ -23,17 +30,32 @@ def torch_count(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-@pytest.mark.parametrize("model, twin, out_shape", [
-    (LinearRegression(), torch.nn.Linear(64, 1), (5, 1)),
-    (SoftmaxRegression(10), torch.nn.Linear(64, 10), (5, 10)),
-    (LogisticRegression(), torch.nn.Linear(64, 1), (5, 1)),
-    (MLP(hidden=(256,), num_classes=10),
-     torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)), (5, 10)),
-    (MLP(hidden=(32, 16), num_classes=3, batch_norm=True),
-     torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.BatchNorm1d(32), torch.nn.ReLU(),
-                         torch.nn.Linear(32, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-                         torch.nn.Linear(16, 3)), (5, 3)),
-])
+@pytest.mark.parametrize(
+    "model, twin, out_shape",
+    [
+        (LinearRegression(), torch.nn.Linear(64, 1), (5, 1)),
+        (SoftmaxRegression(10), torch.nn.Linear(64, 10), (5, 10)),
+        (LogisticRegression(), torch.nn.Linear(64, 1), (5, 1)),
+        (
+            MLP(hidden=(256,), num_classes=10),
+            torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)),
+            (5, 10),
+        ),
+        (
+            MLP(hidden=(32, 16), num_classes=3, batch_norm=True),
+            torch.nn.Sequential(
+                torch.nn.Linear(64, 32),
+                torch.nn.BatchNorm1d(32),
+                torch.nn.ReLU(),
+                torch.nn.Linear(32, 16),
+                torch.nn.BatchNorm1d(16),
+                torch.nn.ReLU(),
+                torch.nn.Linear(16, 3),
+            ),
+            (5, 3),
+        ),
+    ],
+)
 def test_output_shape_and_parameter_count_match_torch(model, twin, out_shape):
     variables = model.init(jax.random.key(0), X)
     assert model.apply(variables, X).shape == out_shape
@@ -81,7 +103,7 @@ def test_batch_norm_running_statistics_match_torch_batchnorm1d():
     outs, mean, var = _torch_bn_run(batches)
     bn = BatchNorm()
     variables = bn.init(jax.random.key(0), jnp.asarray(batches[0]), train=True)
-    for batch, torch_out in zip(batches, outs):
+    for batch, torch_out in zip(batches, outs, strict=True):
         out, updates = bn.apply(variables, jnp.asarray(batch), train=True, mutable=["batch_stats"])
         variables = {"params": variables["params"], **updates}
         np.testing.assert_allclose(out, torch_out, rtol=1e-4, atol=1e-5)
@@ -124,10 +146,15 @@ def test_scratch_twins_shapes_and_init_scale():
     assert float(jnp.abs(mlp["b1"]).max()) == 0.0
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"hidden": (0,)}, "hidden"), ({"dropout": 1.0}, "dropout"),
-    ({"activation": "rleu"}, "did you mean 'relu'"), ({"num_classes": 1}, "num_classes"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"hidden": (0,)}, "hidden"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"activation": "rleu"}, "did you mean 'relu'"),
+        ({"num_classes": 1}, "num_classes"),
+    ],
+)
 def test_bad_model_arguments_are_clear_errors(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         MLP(**kwargs)

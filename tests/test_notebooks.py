@@ -37,8 +37,9 @@ def section_notebook() -> nbformat.NotebookNode:
     nb = build.notebook((ROOT / "docs" / "torch_to_jax.md").read_text(encoding="utf-8"))
     start = next(i for i, cell in enumerate(nb.cells) if cell.source.startswith(SECTION))
     end = next(i for i in range(start + 1, len(nb.cells)) if nb.cells[i].source.startswith("## "))
-    compare = nbformat.v4.new_code_cell('from jaxdl import plots\nplots.plot_history({"sgd": cnn_result.history, '
-                                        '"adam": cnn_result.history})')
+    compare = nbformat.v4.new_code_cell(
+        'from jaxdl import plots\nplots.plot_history({"sgd": cnn_result.history, "adam": cnn_result.history})'
+    )
     nb.cells = [cell for cell in nb.cells[start:end] if cell.cell_type == "code"] + [compare]
     return nb
 
@@ -54,11 +55,14 @@ def test_the_guide_runs_in_a_jupyter_kernel_with_progress_and_a_live_plot(tmp_pa
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     summary_cell, fit_cell, compare_cell = nb.cells
     assert "Total params: 1,898" in "".join(out.get("text", "") for out in summary_cell.outputs)
-    progress = [out for out in fit_cell.outputs
-                if WIDGET in out.get("data", {}) or (out.get("name") == "stderr" and "8/8" in out["text"])]
+    progress = [
+        out
+        for out in fit_cell.outputs
+        if WIDGET in out.get("data", {}) or (out.get("name") == "stderr" and "8/8" in out["text"])
+    ]
     assert progress, f"no progress output: {fit_cell.outputs}"
     live = images(fit_cell)
-    assert len(live) == 1 and live[0][:4] == b"\x89PNG"          # one image, redrawn in place (update_display)
+    assert len(live) == 1 and live[0][:4] == b"\x89PNG"  # one image, redrawn in place (update_display)
     assert "True" in "".join(out.get("text", "") for out in fit_cell.outputs if out.get("name") == "stdout")
     (figure,) = [out for out in compare_cell.outputs if out["output_type"] == "execute_result"]
-    assert "image/png" in figure["data"]                         # a returned figure renders as an image, not text
+    assert "image/png" in figure["data"]  # a returned figure renders as an image, not text

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from jaxdl import optim
-from tests.helpers import N_BATCHES, mlp_problem, torch_trajectory
 from jaxdl.errors import ConfigError
+from tests.helpers import N_BATCHES, mlp_problem, torch_trajectory
 
 STEPS = 200
 
@@ -76,8 +76,12 @@ def _torch_step_decay(epoch):
 
 
 TORCH = {
-    "sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
-    "adadelta": torch.optim.Adadelta, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "adagrad": torch.optim.Adagrad,
+    "rmsprop": torch.optim.RMSprop,
+    "adadelta": torch.optim.Adadelta,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
 }
 CASES = [
     ("sgd", {"lr": 0.1}),
@@ -189,7 +193,7 @@ def _optax_runs():
         "amsgrad": optax.amsgrad(0.01),
     }
     with jax.enable_x64(True):
-        return dict(zip(runs, _jax_trajectories(list(runs.values()), jnp.float64)))
+        return dict(zip(runs, _jax_trajectories(list(runs.values()), jnp.float64), strict=True))
 
 
 def _case(name, kwargs):
@@ -275,7 +279,7 @@ def test_d2l_sgd_equals_optax_sgd():
     ours, ref = optim.SGD(0.05), optax.sgd(0.05)
     s_ours, s_ref = ours.init(params), ref.init(params)
     for scale in (1.0, -0.5, 3.0):
-        g = jax.tree.map(lambda x: scale * x, grads)
+        g = jax.tree.map(lambda x, s=scale: s * x, grads)
         u_ours, s_ours = ours.update(g, s_ours, params)
         u_ref, s_ref = ref.update(g, s_ref, params)
         for k in params:
@@ -310,7 +314,7 @@ def test_steepest_descent_converges_on_ill_conditioned_quadratic(x64):
     assert history.shape == (501, 2)
     np.testing.assert_array_equal(history[0], x0)
     np.testing.assert_array_equal(history[n], x)
-    np.testing.assert_array_equal(history[n + 1:], np.broadcast_to(x, (500 - n, 2)))
+    np.testing.assert_array_equal(history[n + 1 :], np.broadcast_to(x, (500 - n, 2)))
     assert float(jnp.linalg.norm(jax.grad(f)(x))) < 1e-6
     assert float(jnp.linalg.norm(x - x_star)) < 1e-6  # ||x - x*|| <= ||grad|| / smallest eigenvalue
     values = jax.vmap(f)(history[: n + 1])
@@ -333,9 +337,19 @@ def test_steepest_descent_stops_at_max_iter():
 
 @pytest.mark.parametrize(
     ("name", "fn"),
-    [("SGD", "sgd"), ("sgd", "sgd"), ("Adam", "adam"), ("ADAM", "adam"), ("AdamW", "adamw"),
-     ("adamw", "adamw"), ("Adagrad", "adagrad"), ("RMSprop", "rmsprop"), ("rmsprop", "rmsprop"),
-     ("Adadelta", "adadelta"), ("adadelta", "adadelta")],
+    [
+        ("SGD", "sgd"),
+        ("sgd", "sgd"),
+        ("Adam", "adam"),
+        ("ADAM", "adam"),
+        ("AdamW", "adamw"),
+        ("adamw", "adamw"),
+        ("Adagrad", "adagrad"),
+        ("RMSprop", "rmsprop"),
+        ("rmsprop", "rmsprop"),
+        ("Adadelta", "adadelta"),
+        ("adadelta", "adadelta"),
+    ],
 )
 def test_by_name_builds_the_named_optimizer(name, fn):
     params = {"w": jnp.array([0.5, -1.0, 2.0])}
@@ -454,8 +468,13 @@ def test_optimizers_are_equal_exactly_when_built_from_equal_arguments():
     assert optim.sgd(lr=0.1, momentum=0.9) == optim.sgd(0.1, 0.9)
     assert hash(optim.adamw(lr=3e-4)) == hash(optim.by_name("AdamW", lr=3e-4))
     assert optim.sgd(lr=schedule) == optim.sgd(lr=schedule)
-    different = [optim.sgd(lr=0.1, momentum=0.8), optim.sgd(lr=0.2, momentum=0.9), optim.rmsprop(lr=0.1, momentum=0.9),
-                 optim.sgd(lr=optax.constant_schedule(0.1), momentum=0.9), optax.sgd(0.1, momentum=0.9)]
+    different = [
+        optim.sgd(lr=0.1, momentum=0.8),
+        optim.sgd(lr=0.2, momentum=0.9),
+        optim.rmsprop(lr=0.1, momentum=0.9),
+        optim.sgd(lr=optax.constant_schedule(0.1), momentum=0.9),
+        optax.sgd(0.1, momentum=0.9),
+    ]
     for other in different:
         assert optim.sgd(lr=0.1, momentum=0.9) != other
     array_lr = optim.sgd(lr=jnp.asarray(0.1))
@@ -465,8 +484,16 @@ def test_optimizers_are_equal_exactly_when_built_from_equal_arguments():
 SWEEPS = [
     (optim.sgd, {"lr": 0.1}, {"momentum": [0.0, 0.9], "dampening": [0.0, 0.3], "weight_decay": [0.0, 0.01]}),
     (optim.sgd, {"lr": 0.1, "nesterov": True}, {"momentum": [0.5, 0.9]}),
-    (optim.adagrad, {"lr": 0.1}, {"lr_decay": [0.0, 0.1], "initial_accumulator_value": [0.0, 0.5], "eps": [1e-10, 1e-3]}),
-    (optim.rmsprop, {"lr": 0.01, "centered": True}, {"alpha": [0.9, 0.99], "momentum": [0.0, 0.5], "eps": [1e-8, 1e-3]}),
+    (
+        optim.adagrad,
+        {"lr": 0.1},
+        {"lr_decay": [0.0, 0.1], "initial_accumulator_value": [0.0, 0.5], "eps": [1e-10, 1e-3]},
+    ),
+    (
+        optim.rmsprop,
+        {"lr": 0.01, "centered": True},
+        {"alpha": [0.9, 0.99], "momentum": [0.0, 0.5], "eps": [1e-8, 1e-3]},
+    ),
     (optim.adadelta, {}, {"rho": [0.5, 0.9], "weight_decay": [0.0, 0.1]}),
     (optim.adamw, {"lr": 0.01, "amsgrad": True}, {"eps": [1e-8, 1e-3], "weight_decay": [0.0, 0.1]}),
 ]
@@ -490,7 +517,7 @@ def test_every_numeric_argument_can_be_swept_as_an_array_under_vmap(make, fixed,
             out.append(p["w"])
         return jnp.stack(out)
 
-    grid = [dict(zip(swept, combo)) for combo in itertools.product(*swept.values())]
+    grid = [dict(zip(swept, combo, strict=True)) for combo in itertools.product(*swept.values())]
     stacked = {name: jnp.asarray([hp[name] for hp in grid], jnp.float32) for name in swept}
     swept_runs = jax.jit(jax.vmap(lambda hp: trajectory(**hp)))(stacked)
     for i, hp in enumerate(grid):
@@ -537,7 +564,10 @@ def test_one_element_arrays_and_tensors_equal_the_scalar_case(name):
     fn = getattr(optim, name)
     p = {"w": jnp.array([1.0, -2.0])}
     want = fn(lr=0.1, betas=(0.8, 0.99)).update(p, fn().init(p), p)[0]["w"]
-    for lr, beta in [(np.array([0.1]), jnp.array([0.8])), (torch.tensor([0.1], dtype=torch.float64), torch.tensor(0.8))]:
+    for lr, beta in [
+        (np.array([0.1]), jnp.array([0.8])),
+        (torch.tensor([0.1], dtype=torch.float64), torch.tensor(0.8)),
+    ]:
         tx = fn(lr=lr, betas=(beta, np.array([0.99])))
         np.testing.assert_allclose(tx.update(p, tx.init(p), p)[0]["w"], want, rtol=1e-6)
 

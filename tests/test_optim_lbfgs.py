@@ -90,7 +90,7 @@ def test_lbfgs_matches_torch_step_for_step(problem, kwargs):
     theirs, torch_iter, torch_evals = _run_torch(torch_kw, torch_loss, start)
     assert (n_iter, evals) == (torch_iter, torch_evals)
     assert n_iter >= 20  # every case runs past the first step's 20 iterations
-    for mine, ref in zip(ours, theirs):
+    for mine, ref in zip(ours, theirs, strict=True):
         for k in ref:
             np.testing.assert_allclose(mine[k], ref[k], rtol=1e-8, atol=0, err_msg=k)
     if problem == "rosenbrock":
@@ -106,8 +106,12 @@ def test_lbfgs_without_value_fn_says_it_is_a_full_batch_solver():
 
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
-    [({"line_search_fn": "wolfe"}, "strong_wolfe"), ({"max_iter": 0}, "max_iter"),
-     ({"lr": lambda c: 0.1}, "schedule"), ({"lr": -1.0}, "lr")],
+    [
+        ({"line_search_fn": "wolfe"}, "strong_wolfe"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"lr": lambda c: 0.1}, "schedule"),
+        ({"lr": -1.0}, "lr"),
+    ],
 )
 def test_lbfgs_bad_arguments_are_one_line(kwargs, fragment):
     with pytest.raises(ConfigError, match=fragment):

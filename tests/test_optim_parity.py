@@ -29,30 +29,49 @@ from tests.helpers import N_BATCHES, mlp_problem, torch_trajectory
 STEPS = 120
 
 TORCH = {
-    "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam, "radam": torch.optim.RAdam,
-    "asgd": torch.optim.ASGD, "rprop": torch.optim.Rprop, "adafactor": torch.optim.Adafactor,
+    "adamax": torch.optim.Adamax,
+    "nadam": torch.optim.NAdam,
+    "radam": torch.optim.RAdam,
+    "asgd": torch.optim.ASGD,
+    "rprop": torch.optim.Rprop,
+    "adafactor": torch.optim.Adafactor,
 }
 # optim_inputs_func_<name>(device="cpu") of torch 2.13, kwargs only.
 TORCH_INPUTS = {
     "adamax": [{}, {"lr": 0.1}, {"weight_decay": 0.1}, {"maximize": True}, {"weight_decay": 0.1, "maximize": True}],
     "nadam": [
-        {}, {"lr": 1e-3}, {"momentum_decay": 6e-3}, {"weight_decay": 0.1},
+        {},
+        {"lr": 1e-3},
+        {"momentum_decay": 6e-3},
+        {"weight_decay": 0.1},
         {"weight_decay": 0.1, "momentum_decay": 6e-3},
         {"weight_decay": 0.1, "momentum_decay": 6e-3, "decoupled_weight_decay": True},
         {"weight_decay": 0.1, "maximize": True},
     ],
     "radam": [
-        {}, {"lr": 2e-3}, {"eps": 1e-6}, {"weight_decay": 0.1},
-        {"weight_decay": 0.1, "decoupled_weight_decay": True}, {"weight_decay": 0.1, "maximize": True},
+        {},
+        {"lr": 2e-3},
+        {"eps": 1e-6},
+        {"weight_decay": 0.1},
+        {"weight_decay": 0.1, "decoupled_weight_decay": True},
+        {"weight_decay": 0.1, "maximize": True},
     ],
     "asgd": [
-        {}, {"lambd": 0.1}, {"lr": 0.02}, {"t0": 100}, {"maximize": True}, {"weight_decay": 0.1},
+        {},
+        {"lambd": 0.1},
+        {"lr": 0.02},
+        {"t0": 100},
+        {"maximize": True},
+        {"weight_decay": 0.1},
         {"weight_decay": 0.1, "maximize": True},
     ],
     "rprop": [{}, {"lr": 2e-4}, {"etas": (0.5, 1.5)}, {"step_sizes": (2e-6, 100)}, {"maximize": True}],
     "adafactor": [
-        {}, {"weight_decay": 0.1, "lr": 0.01}, {"weight_decay": 0.1, "maximize": True},
-        {"beta2_decay": -1.0}, {"d": 1.5},
+        {},
+        {"weight_decay": 0.1, "lr": 0.01},
+        {"weight_decay": 0.1, "maximize": True},
+        {"beta2_decay": -1.0},
+        {"d": 1.5},
     ],
 }
 CASES = [(name, kwargs) for name, inputs in TORCH_INPUTS.items() for kwargs in inputs]
@@ -98,7 +117,7 @@ def _jaxdl_runs(dtype: str, scheduled: bool):
             return jax.lax.scan(step, (params, tx.init(params)), jnp.arange(STEPS))[1]
 
         signs = [-1.0 if kwargs.get("maximize") else 1.0 for _, kwargs in CASES]
-        out = jax.jit(lambda p: [run(tx, sign, p) for tx, sign in zip(txs, signs)])(params)
+        out = jax.jit(lambda p: [run(tx, sign, p) for tx, sign in zip(txs, signs, strict=True)])(params)
         return [{k: np.asarray(v) for k, v in t.items()} for t in out]
 
 
@@ -111,8 +130,15 @@ def _default_lr(fn):
 @functools.cache
 def _torch_run(case: int, dtype: str, scheduled: bool):
     name, kwargs = CASES[case]
-    return torch_trajectory(TORCH[name], kwargs, DTYPES[dtype][1], _torch_step_decay if scheduled else None, seed=1,
-                            steps=STEPS, sign=-1.0 if kwargs.get("maximize") else 1.0)
+    return torch_trajectory(
+        TORCH[name],
+        kwargs,
+        DTYPES[dtype][1],
+        _torch_step_decay if scheduled else None,
+        seed=1,
+        steps=STEPS,
+        sign=-1.0 if kwargs.get("maximize") else 1.0,
+    )
 
 
 def norm_error(ours, theirs) -> float:

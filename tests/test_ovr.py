@@ -79,9 +79,14 @@ def test_ovr_cli_writes_per_class_accuracy(tmp_path):
     assert metrics["config"]["epochs"] == 3 and 0.0 < metrics["test_acc"] <= 1.0
 
 
-@pytest.mark.parametrize("argv, code", [
-    (["--epochs", "0"], None), (["--lr", "fast"], None), (["--dataset", "synthetic_regression"], 2),
-])
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["--epochs", "0"], None),
+        (["--lr", "fast"], None),
+        (["--dataset", "synthetic_regression"], 2),
+    ],
+)
 def test_ovr_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv, code):
     out = tmp_path / "ovr"
     if code is None:

@@ -34,10 +34,20 @@ def result_of(proc: subprocess.Popen, timeout: int = 400) -> dict:
 
 def start_python(code: str, *, devices: int, args: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start ``python -c code *args`` with ``devices`` fake CPU devices and this checkout first on the path."""
-    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu",
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+        "JAX_PLATFORMS": "cpu",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 HELPERS = """
@@ -63,7 +73,9 @@ def error(fn):
     return None
 """
 
-LIBRARY = HELPERS + r"""
+LIBRARY = (
+    HELPERS
+    + r"""
 out = {"devices": jax.device_count()}
 ds = data.load("digits")
 mesh = parallel.make_mesh()
@@ -145,6 +157,7 @@ out["err_many_mesh_type"] = error(lambda: fit_many(plain, ds, optimizer=optax.sg
 out["err_rows"] = error(lambda: parallel.place_dataset(ds, mesh, shard=True))
 print(json.dumps(out))
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +234,8 @@ def test_clear_errors(lib):
     assert lib["err_batch"] == "batch_size=100 does not split over 8 devices: use a multiple of 8 such as 96 or 104."
     assert lib["err_small_batch"] == "batch_size=5 does not split over 8 devices: use a multiple of 8 such as 8."
     assert lib["err_mesh_100"].startswith(
-        "n_devices=100: 8 cpu device(s) are visible; expected an integer from 1 to 8.")
+        "n_devices=100: 8 cpu device(s) are visible; expected an integer from 1 to 8."
+    )
     assert lib["err_mesh_0"].startswith("n_devices=0: 8 cpu device(s) are visible")
     assert lib["err_fit_mesh_type"] == "mesh=8: expected a 1-D jax.sharding.Mesh, e.g. jaxdl.parallel.make_mesh()."
     assert lib["err_many_mesh_type"].startswith("mesh='data': expected a 1-D jax.sharding.Mesh")
@@ -316,8 +330,10 @@ def test_cli_errors_are_one_line(cli):
     rc, err = cli["err_devices"]
     assert rc == 2 and err.startswith("jaxdl train: error: --devices=100: 8 cpu device(s) are visible;")
     rc, err = cli["err_batch"]
-    assert (rc, err) == (2, "jaxdl train: error: batch_size=100 does not split over 8 devices: "
-                            "use a multiple of 8 such as 96 or 104.\n")
+    assert (rc, err) == (
+        2,
+        "jaxdl train: error: batch_size=100 does not split over 8 devices: use a multiple of 8 such as 96 or 104.\n",
+    )
     rc, err = cli["err_cluster"]
     assert (rc, err) == (2, "jaxdl train: error: --num-processes only apply to a multi-host run: add --distributed.\n")
     rc, err = cli["err_late_distributed"]
@@ -383,9 +399,14 @@ def launch(processes: int, folder: Path, *, library: bool) -> list[dict]:
     """Run DISTRIBUTED as ``processes`` processes of 8 / processes fake devices each, like one per host."""
     coordinator = f"127.0.0.1:{free_port()}"
     extra = ("library",) if library else ()
-    procs = [start_python(DISTRIBUTED, devices=8 // processes,
-                          args=(coordinator, str(processes), str(i), str(folder / f"out{i}"), *extra))
-             for i in range(processes)]
+    procs = [
+        start_python(
+            DISTRIBUTED,
+            devices=8 // processes,
+            args=(coordinator, str(processes), str(i), str(folder / f"out{i}"), *extra),
+        )
+        for i in range(processes)
+    ]
     try:
         return [result_of(proc) for proc in procs]
     finally:
@@ -405,8 +426,13 @@ def max_history_diff(a: dict, b: dict) -> float:
 
 def test_distributed_entry_point_single_process(tmp_path, cli):
     (result,) = launch(1, tmp_path, library=False)
-    assert result == {"rc": 0, "processes": 1, "devices": 8, "local_devices": 8,
-                      "wrote": ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]}
+    assert result == {
+        "rc": 0,
+        "processes": 1,
+        "devices": 8,
+        "local_devices": 8,
+        "wrote": ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"],
+    }
     assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL
 
 

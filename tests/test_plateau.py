@@ -51,11 +51,19 @@ def scanned_lrs(metrics: np.ndarray, lr: float, **kwargs) -> np.ndarray:
 
 CONFIGS = [
     ("defaults", "loss", 0.1, {}),
-    ("min-abs-cooldown-floor", "loss", 0.1,
-     dict(threshold=1e-3, threshold_mode="abs", patience=5, cooldown=3, min_lr=1e-4)),
+    (
+        "min-abs-cooldown-floor",
+        "loss",
+        0.1,
+        dict(threshold=1e-3, threshold_mode="abs", patience=5, cooldown=3, min_lr=1e-4),
+    ),
     ("max-rel", "acc", 1.0, dict(mode="max", patience=3, factor=0.5)),
-    ("max-abs-floor", "acc", 0.1,
-     dict(mode="max", threshold=0.0, threshold_mode="abs", patience=0, cooldown=2, min_lr=0.01)),
+    (
+        "max-abs-floor",
+        "acc",
+        0.1,
+        dict(mode="max", threshold=0.0, threshold_mode="abs", patience=0, cooldown=2, min_lr=0.01),
+    ),
     ("eps-stops-reductions", "loss", 0.1, dict(patience=2, eps=0.05)),
     ("min-rel-large-threshold", "loss", 0.5, dict(threshold=0.05, patience=8, factor=0.3, cooldown=10)),
 ]
@@ -100,7 +108,7 @@ def test_vmap_over_models_in_float32():
     run = jax.jit(jax.vmap(lambda m: jax.lax.scan(plateau.step, plateau.init(), m)[1]))
     got = np.asarray(run(jnp.asarray(metrics)))
     assert got.dtype == np.float32
-    for row, m in zip(got, metrics):
+    for row, m in zip(got, metrics, strict=True):
         np.testing.assert_allclose(row, torch_lrs(m, 0.1, patience=5), rtol=1e-6)
 
 
@@ -138,15 +146,23 @@ def torch_warmup_then_plateau(metrics, lr, warmup_epochs, make_warmup, **kwargs)
 
 
 @pytest.mark.parametrize("form", ["argument", "sequential"])
-@pytest.mark.parametrize("warmup_epochs, kwargs", [(5, dict(patience=3, factor=0.5)), (20, dict(patience=0)),
-                                                    (0, dict(patience=2, cooldown=3, mode="max")), (300, {})])
+@pytest.mark.parametrize(
+    "warmup_epochs, kwargs",
+    [
+        (5, dict(patience=3, factor=0.5)),
+        (20, dict(patience=0)),
+        (0, dict(patience=2, cooldown=3, mode="max")),
+        (300, {}),
+    ],
+)
 def test_warmup_then_plateau_matches_a_hand_stepped_torch_loop(x64, form, warmup_epochs, kwargs):
     from jaxdl.schedules import linear_lr, sequential_lr
 
     metrics = loss_curve()[:400]
     total = max(warmup_epochs, 1)
     _, expected = torch_warmup_then_plateau(
-        metrics, 0.1, warmup_epochs, lambda o: torch.optim.lr_scheduler.LinearLR(o, 0.01, total_iters=total), **kwargs)
+        metrics, 0.1, warmup_epochs, lambda o: torch.optim.lr_scheduler.LinearLR(o, 0.01, total_iters=total), **kwargs
+    )
     warm = linear_lr(0.1, 0.01, total_iters=total)
     if form == "argument":
         p = reduce_lr_on_plateau(0.1, warmup=warm, warmup_epochs=warmup_epochs, **kwargs)

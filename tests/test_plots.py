@@ -7,8 +7,13 @@ from jaxdl.plots import plot_history, show_images
 
 
 def test_plot_history_draws_train_and_test_curves():
-    history = {"train_loss": [1.0, 0.5, 0.3], "test_loss": [1.1, 0.7, 0.6],
-               "train_acc": [0.5, 0.8, 0.9], "test_acc": [0.4, 0.7, 0.8], "epoch_time": [1.0, 0.1, 0.1]}
+    history = {
+        "train_loss": [1.0, 0.5, 0.3],
+        "test_loss": [1.1, 0.7, 0.6],
+        "train_acc": [0.5, 0.8, 0.9],
+        "test_acc": [0.4, 0.7, 0.8],
+        "epoch_time": [1.0, 0.1, 0.1],
+    }
     fig = plot_history(history)
     assert len(fig.axes) == 2
     loss_ax, acc_ax = fig.axes
@@ -39,10 +44,14 @@ def test_plot_history_draws_several_runs_on_shared_axes_with_a_legend_by_run():
         fig = plot_history(runs)
         loss_ax, acc_ax = fig.axes
         labels = [line.get_label() for line in loss_ax.get_lines()]
-        assert labels == [f"{names[0]} train loss", f"{names[0]} test loss", f"{names[1]} train loss",
-                          f"{names[1]} test loss"]
+        assert labels == [
+            f"{names[0]} train loss",
+            f"{names[0]} test loss",
+            f"{names[1]} train loss",
+            f"{names[1]} test loss",
+        ]
         lines = loss_ax.get_lines()
-        assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()     # one colour per run
+        assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()  # one colour per run
         np.testing.assert_array_equal(acc_ax.get_lines()[3].get_ydata(), [0.6, 0.8])
         assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == labels
 

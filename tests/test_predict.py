@@ -24,11 +24,13 @@ def trained():
 def test_predict_equals_the_test_time_forward_pass_of_a_batch_norm_dropout_mlp(trained):
     ds, model, state = trained
     X = np.asarray(ds.test[0])
-    assert jnp.abs(state.batch_stats["BatchNorm_0"]["mean"]).sum() > 0      # running statistics were learned
+    assert jnp.abs(state.batch_stats["BatchNorm_0"]["mean"]).sum() > 0  # running statistics were learned
     variables = {"params": state.params, "batch_stats": state.batch_stats}
-    expected = jax.jit(lambda v, x: model.apply(v, x, train=False))(variables, X)      # the same compiled pass
-    training_pass = model.apply(variables, X, train=True, rngs={"dropout": jax.random.key(1)}, mutable=["batch_stats"])[0]
-    assert not np.allclose(training_pass, expected, atol=1e-3)                           # dropout and batch statistics matter
+    expected = jax.jit(lambda v, x: model.apply(v, x, train=False))(variables, X)  # the same compiled pass
+    training_pass = model.apply(variables, X, train=True, rngs={"dropout": jax.random.key(1)}, mutable=["batch_stats"])[
+        0
+    ]
+    assert not np.allclose(training_pass, expected, atol=1e-3)  # dropout and batch statistics matter
     values = jaxdl.predict(state, model, X, output="values", batch_size=len(X))
     np.testing.assert_array_equal(values, np.asarray(expected))
     np.testing.assert_array_equal(jaxdl.predict(state, model, X), np.asarray(expected).argmax(axis=-1))
@@ -40,7 +42,7 @@ def test_predict_in_batches_covers_every_example_once(trained):
     ds, model, state = trained
     X = np.asarray(ds.test[0])
     whole = jaxdl.predict(state, model, X, output="values", batch_size=len(X))
-    batched = jaxdl.predict(state, model, X, output="values", batch_size=100)     # 360 = 3 x 100 + 60 padded
+    batched = jaxdl.predict(state, model, X, output="values", batch_size=100)  # 360 = 3 x 100 + 60 padded
     assert batched.shape == whole.shape
     np.testing.assert_allclose(batched, whole, rtol=1e-6, atol=1e-6)
 
@@ -52,8 +54,11 @@ def test_one_example_needs_no_batch_axis_and_uint8_is_scaled_as_in_training(trai
     assert jaxdl.predict(state, model, X[0]).shape == ()
     assert int(jaxdl.predict(state, model, X[0])) == classes[0]
     as_uint8 = np.round(X[:4] * 255).astype(np.uint8)
-    np.testing.assert_allclose(jaxdl.predict(state, model, as_uint8, output="values"),
-                               jaxdl.predict(state, model, as_uint8 / 255.0, output="values"), rtol=1e-6)
+    np.testing.assert_allclose(
+        jaxdl.predict(state, model, as_uint8, output="values"),
+        jaxdl.predict(state, model, as_uint8 / 255.0, output="values"),
+        rtol=1e-6,
+    )
 
 
 def test_a_users_module_without_task_or_train_argument_predicts():
@@ -103,20 +108,33 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
     from jaxdl.cli.main import main
 
     out = tmp_path / "run"
-    assert main(["train", "--epochs", "5", "--batch-norm", "--dropout", "0.2", "--hidden", "32",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "--epochs", "5", "--batch-norm", "--dropout", "0.2", "--hidden", "32", "--out", str(out)]) == 0
+    )
     trained_acc = json.loads((out / "metrics.json").read_text())["history"]["test_acc"][-1]
     X, y = (np.asarray(a) for a in data.load("digits").test)
     np.save(tmp_path / "test.npy", X)
     Image.fromarray(np.round(X[0, :, :, 0] * 255).astype(np.uint8)).save(tmp_path / "first.png")
     proc = subprocess.run(
-        [sys.executable, "-m", "jaxdl.cli.main", "predict", "--run", str(out), str(tmp_path / "test.npy"),
-         str(tmp_path / "first.png")], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "jaxdl.cli.main",
+            "predict",
+            "--run",
+            str(out),
+            str(tmp_path / "test.npy"),
+            str(tmp_path / "first.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(X) + 1 and lines[0] == f"{tmp_path / 'test.npy'}[0]: {lines[0].split(': ')[1]}"
-    classes = np.array([int(line.rsplit(": ", 1)[1]) for line in lines[:-1]])          # digits' names are 0..9
+    classes = np.array([int(line.rsplit(": ", 1)[1]) for line in lines[:-1]])  # digits' names are 0..9
     assert (classes == y).mean() == pytest.approx(trained_acc, abs=1e-6)
     assert lines[-1] == f"{tmp_path / 'first.png'}: {classes[0]}"
 

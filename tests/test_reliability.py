@@ -65,8 +65,10 @@ def test_fashion_mnist_from_idx_files_written_by_the_test(tmp_path):
     rng = np.random.default_rng(0)
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    images = {"train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
-              "t10k": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8)}
+    images = {
+        "train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        "t10k": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+    }
     labels = {"train": np.array([0, 9, 3, 3, 1, 7], np.uint8), "t10k": np.array([5, 2, 8, 0], np.uint8)}
     for split in ("train", "t10k"):
         data.write_idx(str(raw / f"{split}-images-idx3-ubyte.gz"), images[split])
@@ -117,15 +119,30 @@ def test_nan_loss_names_epoch_and_first_bad_step(tmp_path, capsys):
 
 def test_divergence_keeps_the_last_good_checkpoint_and_writes_no_metrics(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["train", "--dataset", "synthetic_regression", "--model", "linear", "--lr", "1.2", "--epochs", "10",
-            "--checkpoint-every", "1", "--out", str(out)]
+    argv = [
+        "train",
+        "--dataset",
+        "synthetic_regression",
+        "--model",
+        "linear",
+        "--lr",
+        "1.2",
+        "--epochs",
+        "10",
+        "--checkpoint-every",
+        "1",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 1
     [line] = error_lines(capsys.readouterr().err)
     saved = checkpoint.load_run(out / "checkpoint")
     bad_epoch = saved.epochs_done + 1
     assert saved.epochs_done >= 1 and f" in epoch {bad_epoch} is above max_loss=" in line
     assert line.endswith(f"The last good checkpoint, after epoch {saved.epochs_done}, is kept in {out / 'checkpoint'}.")
-    assert max(saved.history["train_loss"]) <= 1000 * float(np.var(np.asarray(data.load("synthetic_regression").train[1])))
+    assert max(saved.history["train_loss"]) <= 1000 * float(
+        np.var(np.asarray(data.load("synthetic_regression").train[1]))
+    )
     assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(saved.saved_state["params"]))
     assert sorted(os.listdir(out)) == ["checkpoint"]
 
@@ -134,8 +151,11 @@ def test_divergence_keeps_the_last_good_checkpoint_and_writes_no_metrics(tmp_pat
 
 
 def test_same_seed_gives_byte_identical_metrics_and_other_seeds_differ(tmp_path):
-    runs = {"a": ["--seed", "7", "--checkpoint-every", "1"], "b": ["--seed", "7", "--checkpoint-every", "3"],
-            "c": ["--seed", "8", "--checkpoint-every", "1"]}
+    runs = {
+        "a": ["--seed", "7", "--checkpoint-every", "1"],
+        "b": ["--seed", "7", "--checkpoint-every", "3"],
+        "c": ["--seed", "8", "--checkpoint-every", "1"],
+    }
     for name, extra in runs.items():
         assert main([*QUICK, "--epochs", "4", *extra, "--out", str(tmp_path / name)]) == 0
     metrics = {name: (tmp_path / name / "metrics.json").read_bytes() for name in runs}
@@ -143,7 +163,10 @@ def test_same_seed_gives_byte_identical_metrics_and_other_seeds_differ(tmp_path)
     assert metrics["a"] != metrics["c"]
     a, c = (json.loads(metrics[n]) for n in "ac")
     assert a["history"]["train_loss"] != c["history"]["train_loss"] and a["config"]["seed"] == 7
-    assert "epoch_time" not in a["history"] and len(json.loads((tmp_path / "a" / "timing.json").read_text())["epoch_time"]) == 4
+    assert (
+        "epoch_time" not in a["history"]
+        and len(json.loads((tmp_path / "a" / "timing.json").read_text())["epoch_time"]) == 4
+    )
 
 
 # ---------------------------------------------------------------- clean stop
@@ -154,8 +177,24 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", *QUICK, "--epochs", "400", "--checkpoint-every", "1", "--out", str(out)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "jaxdl.cli.main",
+            *QUICK,
+            "--epochs",
+            "400",
+            "--checkpoint-every",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_until(proc, (out / "checkpoint").exists)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
@@ -167,7 +206,8 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
     assert metrics["history"]["test_acc"] == saved.history["test_acc"]
     assert stderr.strip().endswith(
         f"jaxdl train: interrupted; metrics.json, metrics.csv, timing.json and curves.png hold the {saved.epochs_done} "
-        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}")
+        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}"
+    )
     assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]
 
 

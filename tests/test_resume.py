@@ -21,8 +21,20 @@ from jaxdl.train import fit
 from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
-QUICK = ["train", "--hidden", "16", "--dropout", "0.2", "--batch-norm", "--optimizer", "adam", "--lr", "0.01",
-         "--batch-size", "128"]
+QUICK = [
+    "train",
+    "--hidden",
+    "16",
+    "--dropout",
+    "0.2",
+    "--batch-norm",
+    "--optimizer",
+    "adam",
+    "--lr",
+    "0.01",
+    "--batch-size",
+    "128",
+]
 
 
 MODEL = MLP(hidden=(16,), dropout=0.2, batch_norm=True)
@@ -42,14 +54,16 @@ def train(digits):
 
 def leaves(tree) -> list[np.ndarray]:
     """Every array of a state or raw checkpoint dict, keys as their raw data, in a fixed order."""
-    return [np.asarray(jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x)
-            for x in jax.tree.leaves(tree)]
+    return [
+        np.asarray(jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x)
+        for x in jax.tree.leaves(tree)
+    ]
 
 
 def assert_bit_identical(a, b):
     la, lb = leaves(a), leaves(b)
     assert len(la) == len(lb) > 0
-    for x, y in zip(la, lb):
+    for x, y in zip(la, lb, strict=True):
         assert x.dtype == y.dtype and x.shape == y.shape
         assert x.tobytes() == y.tobytes()
 
@@ -91,8 +105,9 @@ def test_continuing_a_fit_result_leaves_it_usable(train):
 
 def test_plateau_schedule_resumes_exactly(digits):
     plateau = schedules.reduce_lr_on_plateau(0.5, factor=0.5, patience=1, threshold=0.2)
-    train = functools.partial(fit, MLP(hidden=(16,)), digits, optimizer=lambda lr: optim.sgd(lr=lr),
-                              schedule=plateau, batch_size=128, seed=0)
+    train = functools.partial(
+        fit, MLP(hidden=(16,)), digits, optimizer=lambda lr: optim.sgd(lr=lr), schedule=plateau, batch_size=128, seed=0
+    )
     full = train(epochs=9)
     resumed = train(epochs=9, initial=train(epochs=4))
     assert len(set(full.history["lr"][4:])) > 1, "the rate must change after the resume point"
@@ -135,8 +150,9 @@ def test_resume_checks_its_arguments_then_trains_longer_exactly(tmp_path, capsys
     assert cli(["train", "--resume", str(short), "--epochs", "5"]) == 0
     assert cli([*QUICK, "--epochs", "5", "--out", str(longer)]) == 0
     assert (short / "metrics.json").read_bytes() == (longer / "metrics.json").read_bytes()
-    assert_bit_identical(checkpoint.load_run(short / "checkpoint").saved_state,
-                         checkpoint.load_run(longer / "checkpoint").saved_state)
+    assert_bit_identical(
+        checkpoint.load_run(short / "checkpoint").saved_state, checkpoint.load_run(longer / "checkpoint").saved_state
+    )
 
 
 def checkpointed_epochs(path: Path) -> int:
@@ -152,8 +168,13 @@ def test_run_killed_after_epoch_k_resumes_bit_identical_to_an_uninterrupted_run(
     argv = [*QUICK, "--epochs", str(epochs), "--checkpoint-every", "1"]
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "jaxdl.cli.main", *argv, "--out", str(killed)],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jaxdl.cli.main", *argv, "--out", str(killed)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_until(proc, lambda: checkpointed_epochs(killed / "checkpoint") >= kill_after)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL

@@ -39,8 +39,9 @@ def test_default_out_run_twice_keeps_both_runs(tmp_path, monkeypatch, capsys):
     assert sorted(os.listdir(tmp_path / "runs")) == ["train", "train-2"]
 
 
-@pytest.mark.parametrize("command", [["train", *QUICK], ["sweep", *QUICK, "--lr", "0.1", "--seeds", "1"],
-                                     ["ovr", "--epochs", "1"]])
+@pytest.mark.parametrize(
+    "command", [["train", *QUICK], ["sweep", *QUICK, "--lr", "0.1", "--seeds", "1"], ["ovr", "--epochs", "1"]]
+)
 def test_named_out_holding_a_run_is_refused_with_one_line(tmp_path, capsys, command):
     out = tmp_path / "run"
     out.mkdir()
@@ -141,12 +142,21 @@ def test_two_runs_started_on_one_out_never_both_write(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "30", "--hidden", "8", "--out", str(out)]
-    procs = [subprocess.Popen([*command, "--seed", str(seed)], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [*command, "--seed", str(seed)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
     results = [(proc.wait(timeout=300), proc.stderr.read()) for proc in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
     refused = next(err for code, err in results if code == 2)
     assert "is in use by process" in refused or "already holds a run" in refused
-    winner = next(seed for (code, _), seed in zip(results, (1, 2)) if code == 0)
+    winner = next(seed for (code, _), seed in zip(results, (1, 2), strict=True) if code == 0)
     assert json.loads((out / "metrics.json").read_text())["config"]["seed"] == winner

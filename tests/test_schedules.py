@@ -78,8 +78,11 @@ SAME_ARGS = [
     ("CyclicLR", 0.1, dict(base_lr=0.001, max_lr=0.1, step_size_up=50, step_size_down=30, mode="triangular2")),
     ("CyclicLR", 0.1, dict(base_lr=0.01, max_lr=0.5, step_size_up=37, mode="exp_range", gamma=0.995)),
     ("OneCycleLR", 0.1, dict(max_lr=0.1, total_steps=N)),
-    ("OneCycleLR", 0.1, dict(max_lr=1.0, epochs=10, steps_per_epoch=100, pct_start=0.25, anneal_strategy="linear",
-                             three_phase=True)),
+    (
+        "OneCycleLR",
+        0.1,
+        dict(max_lr=1.0, epochs=10, steps_per_epoch=100, pct_start=0.25, anneal_strategy="linear", three_phase=True),
+    ),
     ("OneCycleLR", 0.1, dict(max_lr=0.5, total_steps=N, div_factor=10.0, final_div_factor=100.0, three_phase=True)),
 ]
 
@@ -98,40 +101,101 @@ def _scale(x):
 # (id, optimizer lr, torch factory, jaxdl factory): lambdas come in pairs, Python for torch, jnp for jaxdl.
 PAIRED = [
     ("lambda-exp", 0.1, lambda o: T.LambdaLR(o, lambda e: 0.95**e), lambda lr: S.lambda_lr(lr, lambda e: 0.95**e)),
-    ("lambda-warmup", 0.1, lambda o: T.LambdaLR(o, lambda e: min(1.0, (e + 1) / 10)),
-     lambda lr: S.lambda_lr(lr, lambda e: jnp.minimum(1.0, (e + 1) / 10))),
-    ("lambda-inv", 1.0, lambda o: T.LambdaLR(o, lambda e: 1 / (1 + 0.01 * e)),
-     lambda lr: S.lambda_lr(lr, lambda e: 1 / (1 + 0.01 * e))),
-    ("mult-const", 0.1, lambda o: T.MultiplicativeLR(o, lambda e: 0.999),
-     lambda lr: S.multiplicative_lr(lr, lambda e: 0.999)),
-    ("mult-piecewise", 0.1, lambda o: T.MultiplicativeLR(o, lambda e: 0.95 if e % 100 < 50 else 1.04),
-     lambda lr: S.multiplicative_lr(lr, lambda e: jnp.where(e % 100 < 50, 0.95, 1.04))),
-    ("mult-harmonic", 1.0, lambda o: T.MultiplicativeLR(o, lambda e: 1 - 1 / (e + 10)),
-     lambda lr: S.multiplicative_lr(lr, lambda e: 1 - 1 / (e + 10))),
-    ("cyclic-scale-fn", 0.1, lambda o: T.CyclicLR(o, 0.01, 0.1, 10, 5, scale_fn=_scale, scale_mode="iterations"),
-     lambda lr: S.cyclic_lr(0.01, 0.1, 10, 5, scale_fn=_scale, scale_mode="iterations")),
-    ("seq-warmup-cos", 0.1, lambda o: T.SequentialLR(o, [T.LinearLR(o, 0.1, total_iters=10),
-                                                         T.CosineAnnealingLR(o, 990)], [10]),
-     lambda lr: S.sequential_lr([S.linear_lr(lr, 0.1, total_iters=10), S.cosine_annealing_lr(lr, 990)], [10])),
-    ("seq-three", 0.1, lambda o: T.SequentialLR(o, [T.ConstantLR(o, 0.5, 20), T.ExponentialLR(o, 0.99),
-                                                    T.StepLR(o, 100)], [50, 400]),
-     lambda lr: S.sequential_lr([S.constant_lr(lr, 0.5, 20), S.exponential_lr(lr, 0.99), S.step_lr(lr, 100)],
-                                [50, 400])),
-    ("seq-mult-sgdr", 0.1, lambda o: T.SequentialLR(o, [T.StepLR(o, 10, 0.5), T.MultiplicativeLR(o, lambda e: 0.99),
-                                                        T.CosineAnnealingWarmRestarts(o, 50, 2)], [100, 300]),
-     lambda lr: S.sequential_lr([S.step_lr(lr, 10, 0.5), S.multiplicative_lr(lr, lambda e: 0.99),
-                                 S.cosine_annealing_warm_restarts(lr, 50, 2)], [100, 300])),
-    ("seq-zero", 0.1, lambda o: T.SequentialLR(o, [T.StepLR(o, 10), T.ExponentialLR(o, 0.995)], [0]),
-     lambda lr: S.sequential_lr([S.step_lr(lr, 10), S.exponential_lr(lr, 0.995)], [0])),
-    ("chain-doc", 1.0, lambda o: T.ChainedScheduler([T.ConstantLR(o, 0.1, 2), T.ExponentialLR(o, 0.9)]),
-     lambda lr: S.chained_scheduler([S.constant_lr(lr, 0.1, 2), S.exponential_lr(lr, 0.9)])),
-    ("chain-warmup-step", 0.1,
-     lambda o: T.ChainedScheduler([T.LinearLR(o, 0.01, total_iters=50), T.StepLR(o, 200, 0.5)]),
-     lambda lr: S.chained_scheduler([S.linear_lr(lr, 0.01, total_iters=50), S.step_lr(lr, 200, 0.5)])),
-    ("chain-three", 0.1, lambda o: T.ChainedScheduler([T.MultiplicativeLR(o, lambda e: 0.999),
-                                                       T.PolynomialLR(o, 800, 1.5), T.MultiStepLR(o, [100, 600])]),
-     lambda lr: S.chained_scheduler([S.multiplicative_lr(lr, lambda e: 0.999), S.polynomial_lr(lr, 800, 1.5),
-                                     S.multi_step_lr(lr, [100, 600])])),
+    (
+        "lambda-warmup",
+        0.1,
+        lambda o: T.LambdaLR(o, lambda e: min(1.0, (e + 1) / 10)),
+        lambda lr: S.lambda_lr(lr, lambda e: jnp.minimum(1.0, (e + 1) / 10)),
+    ),
+    (
+        "lambda-inv",
+        1.0,
+        lambda o: T.LambdaLR(o, lambda e: 1 / (1 + 0.01 * e)),
+        lambda lr: S.lambda_lr(lr, lambda e: 1 / (1 + 0.01 * e)),
+    ),
+    (
+        "mult-const",
+        0.1,
+        lambda o: T.MultiplicativeLR(o, lambda e: 0.999),
+        lambda lr: S.multiplicative_lr(lr, lambda e: 0.999),
+    ),
+    (
+        "mult-piecewise",
+        0.1,
+        lambda o: T.MultiplicativeLR(o, lambda e: 0.95 if e % 100 < 50 else 1.04),
+        lambda lr: S.multiplicative_lr(lr, lambda e: jnp.where(e % 100 < 50, 0.95, 1.04)),
+    ),
+    (
+        "mult-harmonic",
+        1.0,
+        lambda o: T.MultiplicativeLR(o, lambda e: 1 - 1 / (e + 10)),
+        lambda lr: S.multiplicative_lr(lr, lambda e: 1 - 1 / (e + 10)),
+    ),
+    (
+        "cyclic-scale-fn",
+        0.1,
+        lambda o: T.CyclicLR(o, 0.01, 0.1, 10, 5, scale_fn=_scale, scale_mode="iterations"),
+        lambda lr: S.cyclic_lr(0.01, 0.1, 10, 5, scale_fn=_scale, scale_mode="iterations"),
+    ),
+    (
+        "seq-warmup-cos",
+        0.1,
+        lambda o: T.SequentialLR(o, [T.LinearLR(o, 0.1, total_iters=10), T.CosineAnnealingLR(o, 990)], [10]),
+        lambda lr: S.sequential_lr([S.linear_lr(lr, 0.1, total_iters=10), S.cosine_annealing_lr(lr, 990)], [10]),
+    ),
+    (
+        "seq-three",
+        0.1,
+        lambda o: T.SequentialLR(o, [T.ConstantLR(o, 0.5, 20), T.ExponentialLR(o, 0.99), T.StepLR(o, 100)], [50, 400]),
+        lambda lr: S.sequential_lr(
+            [S.constant_lr(lr, 0.5, 20), S.exponential_lr(lr, 0.99), S.step_lr(lr, 100)], [50, 400]
+        ),
+    ),
+    (
+        "seq-mult-sgdr",
+        0.1,
+        lambda o: T.SequentialLR(
+            o,
+            [T.StepLR(o, 10, 0.5), T.MultiplicativeLR(o, lambda e: 0.99), T.CosineAnnealingWarmRestarts(o, 50, 2)],
+            [100, 300],
+        ),
+        lambda lr: S.sequential_lr(
+            [
+                S.step_lr(lr, 10, 0.5),
+                S.multiplicative_lr(lr, lambda e: 0.99),
+                S.cosine_annealing_warm_restarts(lr, 50, 2),
+            ],
+            [100, 300],
+        ),
+    ),
+    (
+        "seq-zero",
+        0.1,
+        lambda o: T.SequentialLR(o, [T.StepLR(o, 10), T.ExponentialLR(o, 0.995)], [0]),
+        lambda lr: S.sequential_lr([S.step_lr(lr, 10), S.exponential_lr(lr, 0.995)], [0]),
+    ),
+    (
+        "chain-doc",
+        1.0,
+        lambda o: T.ChainedScheduler([T.ConstantLR(o, 0.1, 2), T.ExponentialLR(o, 0.9)]),
+        lambda lr: S.chained_scheduler([S.constant_lr(lr, 0.1, 2), S.exponential_lr(lr, 0.9)]),
+    ),
+    (
+        "chain-warmup-step",
+        0.1,
+        lambda o: T.ChainedScheduler([T.LinearLR(o, 0.01, total_iters=50), T.StepLR(o, 200, 0.5)]),
+        lambda lr: S.chained_scheduler([S.linear_lr(lr, 0.01, total_iters=50), S.step_lr(lr, 200, 0.5)]),
+    ),
+    (
+        "chain-three",
+        0.1,
+        lambda o: T.ChainedScheduler(
+            [T.MultiplicativeLR(o, lambda e: 0.999), T.PolynomialLR(o, 800, 1.5), T.MultiStepLR(o, [100, 600])]
+        ),
+        lambda lr: S.chained_scheduler(
+            [S.multiplicative_lr(lr, lambda e: 0.999), S.polynomial_lr(lr, 800, 1.5), S.multi_step_lr(lr, [100, 600])]
+        ),
+    ),
 ]
 
 
@@ -153,13 +217,21 @@ def test_every_torch_scheduler_is_covered_three_times():
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-@pytest.mark.parametrize("make_torch, schedule", [
-    (lambda o: T.CyclicLR(o, 0.001, 0.1, 30, 20, "triangular2", base_momentum=0.85, max_momentum=0.95),
-     lambda: S.cyclic_lr(0.001, 0.1, 30, 20, "triangular2", base_momentum=0.85, max_momentum=0.95)),
-    (lambda o: T.OneCycleLR(o, 0.1, N, pct_start=0.4), lambda: S.one_cycle_lr(0.1, N, pct_start=0.4)),
-    (lambda o: T.OneCycleLR(o, 0.1, N, three_phase=True, anneal_strategy="linear", base_momentum=0.8),
-     lambda: S.one_cycle_lr(0.1, N, three_phase=True, anneal_strategy="linear", base_momentum=0.8)),
-], ids=["cyclic", "onecycle", "onecycle-3"])
+@pytest.mark.parametrize(
+    "make_torch, schedule",
+    [
+        (
+            lambda o: T.CyclicLR(o, 0.001, 0.1, 30, 20, "triangular2", base_momentum=0.85, max_momentum=0.95),
+            lambda: S.cyclic_lr(0.001, 0.1, 30, 20, "triangular2", base_momentum=0.85, max_momentum=0.95),
+        ),
+        (lambda o: T.OneCycleLR(o, 0.1, N, pct_start=0.4), lambda: S.one_cycle_lr(0.1, N, pct_start=0.4)),
+        (
+            lambda o: T.OneCycleLR(o, 0.1, N, three_phase=True, anneal_strategy="linear", base_momentum=0.8),
+            lambda: S.one_cycle_lr(0.1, N, three_phase=True, anneal_strategy="linear", base_momentum=0.8),
+        ),
+    ],
+    ids=["cyclic", "onecycle", "onecycle-3"],
+)
 def test_momentum_cycles_like_torch(x64, optimizer, make_torch, schedule):
     _, expected = torch_run(make_torch, optimizer=optimizer)
     assert np.ptp(expected) > 0.05
@@ -289,30 +361,37 @@ def test_by_name_is_case_insensitive_and_takes_function_names():
     assert isinstance(S.by_name("reducelronplateau", lr=0.1), S.Plateau)
 
 
-@pytest.mark.parametrize("name, kwargs, message", [
-    ("CosineAnealingLR", {}, "did you mean 'CosineAnnealingLR'"),
-    ("StepLR", {"lr": 0.1, "step_sise": 3}, "did you mean 'step_size'"),
-    ("StepLR", {"lr": 0.1}, "missing required argument(s) step_size"),
-    ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 0}, "T_0 must be an integer >= 1, got 0"),
-    ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 2.5}, "T_0 must be an integer >= 1, got 2.5"),
-    ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 0}, "T_mult must be an integer >= 1"),
-    ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 1.5}, "T_mult must be an integer >= 1"),
-    ("ExponentialLR", {"lr": 0.1, "gamma": 0.0}, "gamma must be a number > 0, got 0.0"),
-    ("StepLR", {"lr": -0.1, "step_size": 3}, "lr must be a number >= 0, got -0.1"),
-    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 1.5}, "pct_start must be a number in [0, 1]"),
-    ("OneCycleLR", {"max_lr": 0.1}, "give total_steps, or both epochs and steps_per_epoch"),
-    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, "phase of zero steps"),
-    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "anneal_strategy": "cosine"}, "anneal_strategy must be one of"),
-    ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "mode": "triangle"}, "mode must be one of 'triangular'"),
-    ("ConstantLR", {"lr": 0.1, "factor": 1.5}, "factor must be a number in (0, 1]"),
-    ("LinearLR", {"lr": 0.1, "start_factor": 0.0}, "start_factor must be a number in (0, 1]"),
-    ("MultiStepLR", {"lr": 0.1, "milestones": 30}, "milestones must be a list"),
-    ("ReduceLROnPlateau", {"lr": 0.1, "factor": 1.0}, "factor must be a number in [0, 1)"),
-    ("ReduceLROnPlateau", {"lr": 0.1, "mode": "mean"}, "mode must be one of 'min', 'max'"),
-    ("ReduceLROnPlateau", {"lr": 0.1, "threshold_mode": "relative"}, "threshold_mode must be one of"),
-    ("LambdaLR", {"lr": 0.1, "lr_lambda": lambda e: 1.0 if e < 3 else 0.1}, "must be traceable by JAX"),
-    ("LambdaLR", {"lr": 0.1, "lr_lambda": 0.5}, "lr_lambda must be a function"),
-])
+@pytest.mark.parametrize(
+    "name, kwargs, message",
+    [
+        ("CosineAnealingLR", {}, "did you mean 'CosineAnnealingLR'"),
+        ("StepLR", {"lr": 0.1, "step_sise": 3}, "did you mean 'step_size'"),
+        ("StepLR", {"lr": 0.1}, "missing required argument(s) step_size"),
+        ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 0}, "T_0 must be an integer >= 1, got 0"),
+        ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 2.5}, "T_0 must be an integer >= 1, got 2.5"),
+        ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 0}, "T_mult must be an integer >= 1"),
+        ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 1.5}, "T_mult must be an integer >= 1"),
+        ("ExponentialLR", {"lr": 0.1, "gamma": 0.0}, "gamma must be a number > 0, got 0.0"),
+        ("StepLR", {"lr": -0.1, "step_size": 3}, "lr must be a number >= 0, got -0.1"),
+        ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 1.5}, "pct_start must be a number in [0, 1]"),
+        ("OneCycleLR", {"max_lr": 0.1}, "give total_steps, or both epochs and steps_per_epoch"),
+        ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, "phase of zero steps"),
+        (
+            "OneCycleLR",
+            {"max_lr": 0.1, "total_steps": 10, "anneal_strategy": "cosine"},
+            "anneal_strategy must be one of",
+        ),
+        ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "mode": "triangle"}, "mode must be one of 'triangular'"),
+        ("ConstantLR", {"lr": 0.1, "factor": 1.5}, "factor must be a number in (0, 1]"),
+        ("LinearLR", {"lr": 0.1, "start_factor": 0.0}, "start_factor must be a number in (0, 1]"),
+        ("MultiStepLR", {"lr": 0.1, "milestones": 30}, "milestones must be a list"),
+        ("ReduceLROnPlateau", {"lr": 0.1, "factor": 1.0}, "factor must be a number in [0, 1)"),
+        ("ReduceLROnPlateau", {"lr": 0.1, "mode": "mean"}, "mode must be one of 'min', 'max'"),
+        ("ReduceLROnPlateau", {"lr": 0.1, "threshold_mode": "relative"}, "threshold_mode must be one of"),
+        ("LambdaLR", {"lr": 0.1, "lr_lambda": lambda e: 1.0 if e < 3 else 0.1}, "must be traceable by JAX"),
+        ("LambdaLR", {"lr": 0.1, "lr_lambda": 0.5}, "lr_lambda must be a function"),
+    ],
+)
 def test_bad_arguments_raise_config_error(name, kwargs, message):
     with pytest.raises(ConfigError) as err:
         S.by_name(name, **kwargs)
@@ -354,32 +433,61 @@ def test_plot_rejects_wrong_length_values():
 
 def test_cli_writes_the_sgdr_png(tmp_path):
     out = tmp_path / "sgdr.png"
-    argv = ["schedules", "CosineAnnealingWarmRestarts", "--lr", "0.1", "--T_0", "10", "--T_mult", "1",
-            "--eta_min", "0.001", "--steps", "100", "--out", str(out)]
+    argv = [
+        "schedules",
+        "CosineAnnealingWarmRestarts",
+        "--lr",
+        "0.1",
+        "--T_0",
+        "10",
+        "--T_mult",
+        "1",
+        "--eta_min",
+        "0.001",
+        "--steps",
+        "100",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cli_all_and_composites(tmp_path):
     assert main(["schedules", "all", "--steps", "40", "--out", str(tmp_path / "all.png")]) == 0
-    seq = ["schedules", "SequentialLR", "--lr", "0.1", "--schedulers", "LinearLR(start_factor=0.1, total_iters=5), "
-           "CosineAnnealingLR(T_max=55)", "--milestones", "5", "--steps", "60", "--out", str(tmp_path / "seq.png")]
+    seq = [
+        "schedules",
+        "SequentialLR",
+        "--lr",
+        "0.1",
+        "--schedulers",
+        "LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=55)",
+        "--milestones",
+        "5",
+        "--steps",
+        "60",
+        "--out",
+        str(tmp_path / "seq.png"),
+    ]
     lam = ["schedules", "LambdaLR", "--lr", "0.1", "--lr_lambda", "0.95 ** epoch", "--out", str(tmp_path / "lam.png")]
     assert main(seq) == 0 and main(lam) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.png", "lam.png", "seq.png"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["Cosine", "--lr", "0.1"], "unknown scheduler 'Cosine'"),
-    (["StepLR", "--lr", "0.1", "--step_size", "0"], "step_size must be an integer >= 1, got 0"),
-    (["StepLR", "--lr", "0.1", "--step_size", "ten"], "step_size must be an integer >= 1, got 'ten'"),
-    (["StepLR", "--lr", "0.1", "--step_size"], "--step_size needs a value"),
-    (["StepLR", "--lr", "0.1", "--step_size", "3", "--steps", "0"], "--steps must be an integer >= 1"),
-    (["StepLR", "0.1"], "expected --NAME VALUE"),
-    (["LambdaLR", "--lr", "0.1", "--lr_lambda", "__import__('os')"], "lr_lambda"),
-    (["SequentialLR", "--lr", "0.1", "--schedulers", "StepLR(step_size=)", "--milestones", "5"], "--schedulers"),
-    (["all", "--lr", "0.1"], "'all' takes only --steps and --out"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["Cosine", "--lr", "0.1"], "unknown scheduler 'Cosine'"),
+        (["StepLR", "--lr", "0.1", "--step_size", "0"], "step_size must be an integer >= 1, got 0"),
+        (["StepLR", "--lr", "0.1", "--step_size", "ten"], "step_size must be an integer >= 1, got 'ten'"),
+        (["StepLR", "--lr", "0.1", "--step_size"], "--step_size needs a value"),
+        (["StepLR", "--lr", "0.1", "--step_size", "3", "--steps", "0"], "--steps must be an integer >= 1"),
+        (["StepLR", "0.1"], "expected --NAME VALUE"),
+        (["LambdaLR", "--lr", "0.1", "--lr_lambda", "__import__('os')"], "lr_lambda"),
+        (["SequentialLR", "--lr", "0.1", "--schedulers", "StepLR(step_size=)", "--milestones", "5"], "--schedulers"),
+        (["all", "--lr", "0.1"], "'all' takes only --steps and --out"),
+    ],
+)
 def test_cli_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, args, message):
     out = tmp_path / "lr.png"
     assert main(["schedules", *args, "--out", str(out)]) == 2

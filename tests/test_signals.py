@@ -20,8 +20,14 @@ RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "jaxdl.cli.main", *args], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "jaxdl.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -37,7 +43,8 @@ def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identic
     assert 1 <= saved.epochs_done < 300
     assert stderr.strip().splitlines()[-1] == (
         f"jaxdl train: terminated (SIGTERM); metrics.json, metrics.csv, timing.json and curves.png hold the "
-        f"{saved.epochs_done} epochs of the checkpoint. Continue with: jaxdl train --resume {killed}")
+        f"{saved.epochs_done} epochs of the checkpoint. Continue with: jaxdl train --resume {killed}"
+    )
     assert json.loads((killed / "metrics.json").read_text())["history"]["test_acc"] == saved.history["test_acc"]
     assert not [n for n in os.listdir(killed) if n.startswith(".")]
 
@@ -81,7 +88,8 @@ def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, cap
     assert code == 143 and "Traceback" not in err
     assert err.strip().splitlines() == [
         f"jaxdl train: terminated (SIGTERM); metrics.json, metrics.csv, timing.json and curves.png hold the 2 "
-        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}"]
+        f"epochs of the checkpoint. Continue with: jaxdl train --resume {out}"
+    ]
     assert sorted(os.listdir(out)) == ["checkpoint", "curves.png", "metrics.csv", "metrics.json", "timing.json"]
     assert len(json.loads((out / "metrics.json").read_text())["history"]["test_acc"]) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

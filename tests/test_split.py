@@ -22,7 +22,7 @@ def test_digits_equal_scikit_learns_load_digits_and_the_stratified_split():
     X = (bunch.images / 16.0).astype(np.float32)[..., None]
     want = train_test_split(X, bunch.target, test_size=0.2, stratify=bunch.target, random_state=0)
     ds = data.digits()
-    for got, ref in zip((ds.train[0], ds.test[0], ds.train[1], ds.test[1]), want):
+    for got, ref in zip((ds.train[0], ds.test[0], ds.train[1], ds.test[1]), want, strict=True):
         np.testing.assert_array_equal(np.asarray(got), ref)
 
 
@@ -72,13 +72,16 @@ def test_from_arrays_datasets_have_no_val_part():
     assert dataclasses.replace(ds, val=ds.test).val is ds.test
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"val": 0.0}, r"split: val must be a number in \(0, 1\), got 0.0"),
-    ({"val": 1}, r"val must be a number in \(0, 1\)"),
-    ({"val": "0.1"}, "val must be a number"),
-    ({"val": 0.1, "seed": 1.5}, "seed must be an integer >= 0, got 1.5"),
-    ({"val": 0.1, "seed": 2**70}, r"seed must be an integer in \[0, 2\*\*63 - 1\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"val": 0.0}, r"split: val must be a number in \(0, 1\), got 0.0"),
+        ({"val": 1}, r"val must be a number in \(0, 1\)"),
+        ({"val": "0.1"}, "val must be a number"),
+        ({"val": 0.1, "seed": 1.5}, "seed must be an integer >= 0, got 1.5"),
+        ({"val": 0.1, "seed": 2**70}, r"seed must be an integer in \[0, 2\*\*63 - 1\]"),
+    ],
+)
 def test_split_arguments_are_one_line(digits, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         data.split(digits, **kwargs)

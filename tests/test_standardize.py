@@ -110,12 +110,28 @@ def test_load_suggests_diabetes():
 
 def test_cli_reports_test_mse_and_r2(tmp_path, raw):
     out = tmp_path / "run"
-    argv = ["train", "--dataset", "diabetes", "--model", "mlp", "--hidden", "10", "--optimizer", "adam",
-            "--lr", "1e-3", "--batch-size", "100", "--epochs", "3", "--out", str(out)]
+    argv = [
+        "train",
+        "--dataset",
+        "diabetes",
+        "--model",
+        "mlp",
+        "--hidden",
+        "10",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "1e-3",
+        "--batch-size",
+        "100",
+        "--epochs",
+        "3",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert len(history["test_mse"]) == len(history["test_r2"]) == 3
     assert all(m > 1000 for m in history["test_mse"])  # original units (targets ~150 ± 77), not standardized ones
     variance = np.var(np.asarray(raw.test[1], np.float64))
     np.testing.assert_allclose(history["test_r2"], 1 - np.array(history["test_mse"]) / variance, rtol=1e-5)
-

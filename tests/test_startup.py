@@ -36,8 +36,14 @@ print(json.dumps(seen))
 
 def run_jaxdl(args: list[str], tmp_path) -> dict:
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", DRIVER % (NOT_BEFORE_TRAINING,), *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER % (NOT_BEFORE_TRAINING,), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

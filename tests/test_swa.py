@@ -31,15 +31,24 @@ def torch_rates(make, lr=0.1, steps=200):
     return np.array(out)
 
 
-@pytest.mark.parametrize("swa_lr, anneal_epochs, strategy", [
-    (0.05, 10, "cos"), (0.05, 10, "linear"), (0.5, 1, "cos"), (0.01, 0, "cos"), (0.02, 150, "linear"),
-    (0.1, 7, "cos"),
-])
+@pytest.mark.parametrize(
+    "swa_lr, anneal_epochs, strategy",
+    [
+        (0.05, 10, "cos"),
+        (0.05, 10, "linear"),
+        (0.5, 1, "cos"),
+        (0.01, 0, "cos"),
+        (0.02, 150, "linear"),
+        (0.1, 7, "cos"),
+    ],
+)
 def test_swalr_matches_torch(x64, swa_lr, anneal_epochs, strategy):
     expected = torch_rates(lambda o: U.SWALR(o, swa_lr, anneal_epochs, strategy))
     got = np.asarray(jax.vmap(swa.swalr(0.1, swa_lr, anneal_epochs, strategy))(jnp.arange(201)))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
-    assert S.by_name("SWALR", lr=0.1, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy).name == "SWALR"
+    assert (
+        S.by_name("SWALR", lr=0.1, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy).name == "SWALR"
+    )
 
 
 def test_swalr_in_a_chain_replays_torch(x64):
@@ -65,19 +74,29 @@ def _torch_net(dtype):
 def _as_variables(net):
     lin, bn = net[0], net[1]
     t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
-    return {"params": {"lin": {"kernel": t(lin.weight), "bias": t(lin.bias)},
-                       "bn": {"scale": t(bn.weight), "bias": t(bn.bias)}},
-            "batch_stats": {"bn": {"mean": t(bn.running_mean), "var": t(bn.running_var)}}}
+    return {
+        "params": {
+            "lin": {"kernel": t(lin.weight), "bias": t(lin.bias)},
+            "bn": {"scale": t(bn.weight), "bias": t(bn.bias)},
+        },
+        "batch_stats": {"bn": {"mean": t(bn.running_mean), "var": t(bn.running_var)}},
+    }
 
 
 AVERAGES = {
     "swa-default": (lambda: {}, lambda: {}),
-    "swa-multi": (lambda: {"multi_avg_fn": U.get_swa_multi_avg_fn()},
-                  lambda: {"multi_avg_fn": swa.get_swa_multi_avg_fn()}),
-    "ema-multi": (lambda: {"multi_avg_fn": U.get_ema_multi_avg_fn(0.9)},
-                  lambda: {"multi_avg_fn": swa.get_ema_multi_avg_fn(0.9)}),
-    "ema-multi-low-decay": (lambda: {"multi_avg_fn": U.get_ema_multi_avg_fn(0.3)},
-                            lambda: {"multi_avg_fn": swa.get_ema_multi_avg_fn(0.3)}),
+    "swa-multi": (
+        lambda: {"multi_avg_fn": U.get_swa_multi_avg_fn()},
+        lambda: {"multi_avg_fn": swa.get_swa_multi_avg_fn()},
+    ),
+    "ema-multi": (
+        lambda: {"multi_avg_fn": U.get_ema_multi_avg_fn(0.9)},
+        lambda: {"multi_avg_fn": swa.get_ema_multi_avg_fn(0.9)},
+    ),
+    "ema-multi-low-decay": (
+        lambda: {"multi_avg_fn": U.get_ema_multi_avg_fn(0.3)},
+        lambda: {"multi_avg_fn": swa.get_ema_multi_avg_fn(0.3)},
+    ),
     "ema-avg-fn": (lambda: {"avg_fn": U.get_ema_avg_fn(0.95)}, lambda: {"avg_fn": swa.get_ema_avg_fn(0.95)}),
     "swa-avg-fn": (lambda: {"avg_fn": U.get_swa_avg_fn()}, lambda: {"avg_fn": swa.get_swa_avg_fn()}),
 }
@@ -104,15 +123,16 @@ def test_averaged_model_matches_torch(x64, name, use_buffers, dtype):
     want = _as_variables(reference.module)
     got = state.variables
     tol = {"float64": 1e-14, "float32": 1e-6}[dtype]
-    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
         assert a.dtype == b.dtype
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
     assert int(state.n_averaged) == int(reference.n_averaged) == 7
 
 
 def test_averaged_model_takes_a_train_state_and_rejects_both_functions():
-    from jaxdl.train import create_train_state
     import optax
+
+    from jaxdl.train import create_train_state
 
     model = MLP(hidden=(4,), num_classes=2, batch_norm=True)
     ts = create_train_state(model, optax.sgd(0.1), jnp.ones((1, 3)), key=jax.random.key(0))
@@ -134,17 +154,21 @@ def test_update_bn_matches_torch():
     model = MLP(hidden=(5,), num_classes=2, batch_norm=True)
     t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
     variables = {
-        "params": {"Linear_0": {"kernel": t(net[0].weight).T, "bias": t(net[0].bias)},
-                   "BatchNorm_0": {"scale": t(net[1].weight), "bias": t(net[1].bias)},
-                   "Linear_1": {"kernel": t(net[3].weight).T, "bias": t(net[3].bias)}},
+        "params": {
+            "Linear_0": {"kernel": t(net[0].weight).T, "bias": t(net[0].bias)},
+            "BatchNorm_0": {"scale": t(net[1].weight), "bias": t(net[1].bias)},
+            "Linear_1": {"kernel": t(net[3].weight).T, "bias": t(net[3].bias)},
+        },
         "batch_stats": {"BatchNorm_0": {"mean": jnp.full(5, 7.0), "var": jnp.full(5, 9.0)}},
     }
     for loader_arg, kwargs in [(t(X), {"batch_size": 16}), ([(t(x), y) for x, y in loader], {})]:
         new = swa.update_bn(loader_arg, model, variables, **kwargs)
-        np.testing.assert_allclose(new["batch_stats"]["BatchNorm_0"]["mean"], net[1].running_mean.numpy(), rtol=1e-5,
-                                   atol=1e-6)
-        np.testing.assert_allclose(new["batch_stats"]["BatchNorm_0"]["var"], net[1].running_var.numpy(), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            new["batch_stats"]["BatchNorm_0"]["mean"], net[1].running_mean.numpy(), rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            new["batch_stats"]["BatchNorm_0"]["var"], net[1].running_var.numpy(), rtol=1e-5, atol=1e-6
+        )
         assert new["params"] is variables["params"]
 
 
@@ -180,12 +204,20 @@ def test_averaged_weights_callback_averages_the_epochs_from_start(tmp_path):
                 seen.append(jax.tree.map(np.asarray, state.params))
 
     model = MLP(hidden=(16,), num_classes=10, batch_norm=True)
-    fit(model, ds, optimizer=optax.sgd(0.1), epochs=4, batch_size=128, callbacks=[cb, Keep(start_epoch=2)],
-        progress=False)
+    fit(
+        model,
+        ds,
+        optimizer=optax.sgd(0.1),
+        epochs=4,
+        batch_size=128,
+        callbacks=[cb, Keep(start_epoch=2)],
+        progress=False,
+    )
     assert int(cb.state.n_averaged) == 3 and len(seen) == 3
-    expected = jax.tree.map(lambda *ws: (ws[0] + (ws[1] - ws[0]) / 2 + (ws[2] - (ws[0] + (ws[1] - ws[0]) / 2)) / 3),
-                            *seen)
-    for a, b in zip(jax.tree.leaves(cb.variables["params"]), jax.tree.leaves(expected)):
+    expected = jax.tree.map(
+        lambda *ws: ws[0] + (ws[1] - ws[0]) / 2 + (ws[2] - (ws[0] + (ws[1] - ws[0]) / 2)) / 3, *seen
+    )
+    for a, b in zip(jax.tree.leaves(cb.variables["params"]), jax.tree.leaves(expected), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     with pytest.raises(ConfigError, match="no epoch averaged yet"):
-        swa.AveragedWeights(start_epoch=5).variables
+        _ = swa.AveragedWeights(start_epoch=5).variables

@@ -11,8 +11,16 @@ from jaxdl import data, losses, optim
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LinearRegression, SoftmaxRegression
 from jaxdl.train import (
-    DivergenceError, Objective, batch_plan, create_train_state, evaluate, fit, objective_for,
-    run_epochs, train_epoch, train_step,
+    DivergenceError,
+    Objective,
+    batch_plan,
+    create_train_state,
+    evaluate,
+    fit,
+    objective_for,
+    run_epochs,
+    train_epoch,
+    train_step,
 )
 
 
@@ -57,7 +65,7 @@ def test_padded_rows_do_not_change_the_gradient(digits):
     padded_y = jnp.concatenate([y[:5], y[100:103]])
     weight = jnp.array([1, 1, 1, 1, 1, 0, 0, 0], jnp.float32)
     masked, sums = train_step(state, (padded_x, padded_y, weight), objective=objective)
-    for a, b in zip(jax.tree.leaves(small.params), jax.tree.leaves(masked.params)):
+    for a, b in zip(jax.tree.leaves(small.params), jax.tree.leaves(masked.params), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert float(sums["count"]) == 5
 
@@ -74,7 +82,6 @@ def test_train_epoch_compiles_once_and_is_reused(digits):
     assert train_epoch._cache_size() == before + 1
     assert int(state.step) == 3 * 15
     assert not np.array_equal(keys[0], keys[1])
-
 
 
 def test_fit_again_with_an_equal_model_and_jaxdl_optimizer_reuses_the_compiled_epoch(digits):
@@ -144,8 +151,10 @@ def test_d2l_linear_regression_recovers_w_and_b():
 
 
 def test_fit_is_reproducible_for_a_seed_and_differs_across_seeds(digits):
-    runs = [fit(MLP(hidden=(16,), dropout=0.2), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=64, seed=s)
-            for s in (0, 0, 1)]
+    runs = [
+        fit(MLP(hidden=(16,), dropout=0.2), digits, optimizer=optax.sgd(0.1), epochs=2, batch_size=64, seed=s)
+        for s in (0, 0, 1)
+    ]
     assert runs[0].history["train_loss"] == runs[1].history["train_loss"]
     assert runs[0].history["train_loss"] != runs[2].history["train_loss"]
 
@@ -156,11 +165,16 @@ def test_divergence_is_reported_with_epoch_and_step():
         fit(LinearRegression(), ds, optimizer=optax.sgd(1e6), epochs=3, batch_size=32)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"epochs": 0}, "epochs must be an integer >= 1, got 0"), ({"batch_size": -1}, "batch_size must be an .* got -1"),
-    ({"batch_size": 5000}, "larger than the 1437"), ({"optimizer": "sgd"}, "GradientTransformation"),
-    ({"loss": "hinge"}, "loss='hinge'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
+        ({"batch_size": -1}, "batch_size must be an .* got -1"),
+        ({"batch_size": 5000}, "larger than the 1437"),
+        ({"optimizer": "sgd"}, "GradientTransformation"),
+        ({"loss": "hinge"}, "loss='hinge'"),
+    ],
+)
 def test_bad_fit_arguments_are_clear_errors(digits, kwargs, match):
     args = {"optimizer": optax.sgd(0.1), "epochs": 1, "batch_size": 32, **kwargs}
     with pytest.raises(ConfigError, match=match):

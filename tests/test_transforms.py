@@ -76,7 +76,9 @@ def test_resize_matches_torch_bilinear_antialiased(batch, size):
     np.testing.assert_allclose(ours, nhwc(theirs), atol=1e-6)
 
 
-@pytest.mark.parametrize("padding, torch_pad", [(2, (2, 2, 2, 2)), ((1, 3), (1, 1, 3, 3)), ((1, 2, 3, 4), (1, 3, 2, 4))])
+@pytest.mark.parametrize(
+    "padding, torch_pad", [(2, (2, 2, 2, 2)), ((1, 3), (1, 1, 3, 3)), ((1, 2, 3, 4), (1, 3, 2, 4))]
+)
 @pytest.mark.parametrize("mode, torch_mode", [("constant", "constant"), ("edge", "replicate"), ("reflect", "reflect")])
 def test_pad_matches_torch(batch, padding, torch_pad, mode, torch_mode):
     fill = 0.25 if mode == "constant" else 0.0
@@ -94,7 +96,9 @@ def test_normalize_per_channel_like_torchvision(batch):
 
 
 def test_compose_splits_keys_and_keeps_its_deterministic_part(batch):
-    pipeline = transforms.compose([transforms.pad(1), transforms.random_flip("vertical"), transforms.normalize(0.5, 0.5)])
+    pipeline = transforms.compose(
+        [transforms.pad(1), transforms.random_flip("vertical"), transforms.normalize(0.5, 0.5)]
+    )
     assert pipeline.random and hash(pipeline) == hash(transforms.compose(list(pipeline.transforms)))
     assert pipeline.deterministic_part() == transforms.compose([transforms.pad(1), transforms.normalize(0.5, 0.5)])
     assert transforms.random_flip("horizontal").deterministic_part() == transforms.Identity()
@@ -127,8 +131,16 @@ def test_epoch_with_a_transform_compiles_once_and_draws_new_flips_each_step(digi
     CountingFlip.patterns.clear()
     traces_after = {}
     before = run_epochs._cache_size()
-    fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=3, batch_size=512, seed=5,
-        transform=CountingFlip(record=True), callback=lambda epoch, row: traces_after.setdefault(epoch, len(CountingFlip.traces)))
+    fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=3,
+        batch_size=512,
+        seed=5,
+        transform=CountingFlip(record=True),
+        callback=lambda epoch, row: traces_after.setdefault(epoch, len(CountingFlip.traces)),
+    )
     assert run_epochs._cache_size() == before + 1
     assert traces_after[1] == traces_after[3]  # epochs 2 and 3 reuse the compiled program
     patterns = CountingFlip.patterns
@@ -138,20 +150,37 @@ def test_epoch_with_a_transform_compiles_once_and_draws_new_flips_each_step(digi
 
 
 def test_shape_changing_transforms_apply_at_eval_time_too(digits):
-    result = fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=256,
-                 transform=transforms.compose([transforms.pad(2), transforms.random_flip("horizontal")]))
+    result = fit(
+        SoftmaxRegression(10),
+        digits,
+        optimizer=optax.sgd(0.1),
+        epochs=1,
+        batch_size=256,
+        transform=transforms.compose([transforms.pad(2), transforms.random_flip("horizontal")]),
+    )
     assert result.state.params["Linear_0"]["kernel"].shape == (12 * 12, 10)
     assert np.isfinite(result.history["test_loss"][0])
 
 
 def test_flip_augmentation_is_training_only(digits):
     model = SoftmaxRegression(10)
-    result = fit(model, digits, optimizer=optax.sgd(0.5), epochs=2, batch_size=256,
-                 transform=transforms.random_flip("horizontal", p=1.0))
+    result = fit(
+        model,
+        digits,
+        optimizer=optax.sgd(0.5),
+        epochs=2,
+        batch_size=256,
+        transform=transforms.random_flip("horizontal", p=1.0),
+    )
     X_test, y_test = digits.test
-    score = lambda X: float(evaluate(result.state, X, y_test, batch_size=256, objective=objective_for(model))["loss"])
+
+    def score(X):
+        return float(evaluate(result.state, X, y_test, batch_size=256, objective=objective_for(model))["loss"])
+
     assert result.history["test_loss"][-1] == pytest.approx(score(X_test), rel=1e-6)
-    assert score(jnp.flip(X_test, axis=2)) < 0.9 * score(X_test)  # it learned mirrored digits; the test set was not mirrored
+    assert score(jnp.flip(X_test, axis=2)) < 0.9 * score(
+        X_test
+    )  # it learned mirrored digits; the test set was not mirrored
 
 
 def test_user_mistakes_are_config_errors(digits):
@@ -166,11 +195,32 @@ def test_user_mistakes_are_config_errors(digits):
     with pytest.raises(ConfigError, match="did you mean 'reflect'"):
         transforms.pad(1, padding_mode="reflct")
     with pytest.raises(ConfigError, match="expects image batches"):
-        fit(SoftmaxRegression(10), data.from_arrays(np.zeros((8, 3)), np.arange(8) % 2, np.zeros((2, 3)), [0, 1],
-                                                   num_classes=10),
-            optimizer=optax.sgd(0.1), epochs=1, batch_size=4, transform=transforms.resize(4))
-    with pytest.raises(ConfigError, match=r"transform gives examples of shape \(12, 12, 1\) but eval_transform \(8, 8, 1\)"):
-        fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=256,
-            transform=transforms.pad(2), eval_transform=transforms.compose([]))
+        fit(
+            SoftmaxRegression(10),
+            data.from_arrays(np.zeros((8, 3)), np.arange(8) % 2, np.zeros((2, 3)), [0, 1], num_classes=10),
+            optimizer=optax.sgd(0.1),
+            epochs=1,
+            batch_size=4,
+            transform=transforms.resize(4),
+        )
+    with pytest.raises(
+        ConfigError, match=r"transform gives examples of shape \(12, 12, 1\) but eval_transform \(8, 8, 1\)"
+    ):
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optax.sgd(0.1),
+            epochs=1,
+            batch_size=256,
+            transform=transforms.pad(2),
+            eval_transform=transforms.compose([]),
+        )
     with pytest.raises(ConfigError, match="expected a jaxdl.transforms transform"):
-        fit(SoftmaxRegression(10), digits, optimizer=optax.sgd(0.1), epochs=1, batch_size=256, transform=lambda x, key: x)
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optax.sgd(0.1),
+            epochs=1,
+            batch_size=256,
+            transform=lambda x, key: x,
+        )

@@ -3,8 +3,8 @@
 The markdown page is the one source: ``python docs/notebooks/build.py`` rewrites the notebooks,
 ``--check`` fails when one is out of date (tests/test_notebooks.py runs the check). Each
 ```python block becomes a code cell, the prose between blocks and the shell blocks (```bash)
-markdown cells; the ```output blocks are left out (running the notebook prints them), and paths relative to the repository
-root (``"docs/data/..."``) become relative to this folder, where Jupyter starts the kernel.
+markdown cells; the ```output blocks are left out (running the notebook prints them), and paths relative to
+the repository root (``"docs/data/..."``) become relative to this folder, where Jupyter starts the kernel.
 """
 
 from __future__ import annotations

@@ -19,27 +19,73 @@ from __future__ import annotations
 import importlib
 
 from jaxdl.bench import _digits_sweep as digits_sweep
+from jaxdl.bench._course_loop import REPRODUCED, jaxdl_epochs, steady, torch_epochs, torchvision_style_dataset
 from jaxdl.bench._jax_contestants import jax_model, sweep_rates, to_dataset
 from jaxdl.bench._measure import CONTESTANTS, MULTI_MODEL, Measurement, failure, time_epochs
-from jaxdl.bench._course_loop import REPRODUCED, jaxdl_epochs, steady, torch_epochs, torchvision_style_dataset
 from jaxdl.bench._options import RESULTS, TORCH_HINT, WORKLOAD_NAMES, Options, require_torch, resolve, shown_path
 from jaxdl.bench._processes import against_torch, last_json, machine, machine_line, median, run_timed, save_json
 from jaxdl.bench._report import Results, find, results_table, row_json, scaling_figure, scaling_table, speedup, targets
 from jaxdl.bench._workloads import BATCH_SIZE, LR, NUM_CLASSES, WORKLOADS, BenchData, Workload, load_data, synthetic
 
 _NEED_TORCH = {
-    "compare": "_compare", "check": "_compare", "plan": "_compare", "describe_row": "_compare",
-    "gpu_available": "_precision", "describe": "_precision", "matmul_precision": "_precision",
-    "PRECISIONS": "_precision", "torch_model": "_torch_contestants", "TorchData": "_torch_contestants",
+    "compare": "_compare",
+    "check": "_compare",
+    "plan": "_compare",
+    "describe_row": "_compare",
+    "gpu_available": "_precision",
+    "describe": "_precision",
+    "matmul_precision": "_precision",
+    "PRECISIONS": "_precision",
+    "torch_model": "_torch_contestants",
+    "TorchData": "_torch_contestants",
 }
 
 __all__ = [
-    "BATCH_SIZE", "CONTESTANTS", "LR", "MULTI_MODEL", "NUM_CLASSES", "RESULTS", "TORCH_HINT", "WORKLOADS",
-    "WORKLOAD_NAMES", "BenchData", "Measurement", "Options", "Results", "Workload", "failure", "find", "jax_model",
-    "load_data", "require_torch", "resolve", "results_table", "row_json", "scaling_figure", "scaling_table",
-    "shown_path", "speedup", "sweep_rates", "synthetic", "targets", "time_epochs", "to_dataset",
-    "digits_sweep", "REPRODUCED", "jaxdl_epochs", "steady", "torch_epochs", "torchvision_style_dataset",
-    "against_torch", "last_json", "machine", "machine_line", "median", "run_timed", "save_json", *_NEED_TORCH,
+    "BATCH_SIZE",
+    "CONTESTANTS",
+    "LR",
+    "MULTI_MODEL",
+    "NUM_CLASSES",
+    "RESULTS",
+    "TORCH_HINT",
+    "WORKLOADS",
+    "WORKLOAD_NAMES",
+    "BenchData",
+    "Measurement",
+    "Options",
+    "Results",
+    "Workload",
+    "failure",
+    "find",
+    "jax_model",
+    "load_data",
+    "require_torch",
+    "resolve",
+    "results_table",
+    "row_json",
+    "scaling_figure",
+    "scaling_table",
+    "shown_path",
+    "speedup",
+    "sweep_rates",
+    "synthetic",
+    "targets",
+    "time_epochs",
+    "to_dataset",
+    "digits_sweep",
+    "REPRODUCED",
+    "jaxdl_epochs",
+    "steady",
+    "torch_epochs",
+    "torchvision_style_dataset",
+    "against_torch",
+    "last_json",
+    "machine",
+    "machine_line",
+    "median",
+    "run_timed",
+    "save_json",
+    *_NEED_TORCH,
 ]
 
 

@@ -26,15 +26,24 @@ from jaxdl.bench._report import Results, targets
 from jaxdl.bench._workloads import BATCH_SIZE, LR, WORKLOADS, load_data
 from jaxdl.errors import ConfigError
 
-PROTOCOL = (f"batch {BATCH_SIZE} (last partial batch kept), SGD lr {LR}, cross-entropy, torch default init in both "
-            "frameworks; an epoch is one shuffled training pass plus test-set accuracy; the loss is never read "
-            "back inside an epoch")
+PROTOCOL = (
+    f"batch {BATCH_SIZE} (last partial batch kept), SGD lr {LR}, cross-entropy, torch default init in both "
+    "frameworks; an epoch is one shuffled training pass plus test-set accuracy; the loss is never read "
+    "back inside an epoch"
+)
 
 
 RUNNERS: dict[int, Callable] = {
-    1: tc.course_loop, 2: tc.eager_on_device, 3: tc.compiled_step, 4: tc.func_vmap,
-    5: jc.python_loop, 6: jc.compiled_fit, 7: jc.vmapped_fits, 8: jc.sequential_fits,
-    9: jc.vmapped_lr_sweep, 10: jc.sequential_lr_sweep,
+    1: tc.course_loop,
+    2: tc.eager_on_device,
+    3: tc.compiled_step,
+    4: tc.func_vmap,
+    5: jc.python_loop,
+    6: jc.compiled_fit,
+    7: jc.vmapped_fits,
+    8: jc.sequential_fits,
+    9: jc.vmapped_lr_sweep,
+    10: jc.sequential_lr_sweep,
 }
 """Contestant number -> function(workload, data, *, precision, epochs, seed, **extra); 1-4 take torch data."""
 
@@ -82,9 +91,15 @@ def measure_all(opts: Options, data: dict, log: Callable[[str], None] = _ignore)
             for workload in opts.workloads:
                 for k, n, extra in plan(opts, workload):
                     try:
-                        result = RUNNERS[k](WORKLOADS[workload], data["torch" if k <= 4 else "jax"], precision=p,
-                                            epochs=opts.epochs + 1, seed=opts.seed, **extra)
-                    except Exception as err:  # reported in the table as "failed: <reason>"
+                        result = RUNNERS[k](
+                            WORKLOADS[workload],
+                            data["torch" if k <= 4 else "jax"],
+                            precision=p,
+                            epochs=opts.epochs + 1,
+                            seed=opts.seed,
+                            **extra,
+                        )
+                    except Exception as err:  # noqa: BLE001 - reported in the table as "failed: <reason>"
                         result = failure(k, workload, p, n, opts.train_size, err)
                     for row in result if isinstance(result, list) else [result]:
                         log(describe_row(row))
@@ -94,8 +109,14 @@ def measure_all(opts: Options, data: dict, log: Callable[[str], None] = _ignore)
 
 
 def _software() -> str:
-    versions = {"jax": jax.__version__, "flax": flax.__version__, "optax": optax.__version__,
-                "torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0]}
+    versions = {
+        "jax": jax.__version__,
+        "flax": flax.__version__,
+        "optax": optax.__version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+    }
     return ", ".join(f"{k} {v}" for k, v in versions.items())
 
 
@@ -124,13 +145,22 @@ def compare(opts: Options, *, command: str = "", log: Callable[[str], None] = _i
         data = {"jax": jc.to_dataset(bench), "torch": tc.TorchData(bench, prec.torch_device(opts.device))}
         rows = measure_all(opts, data, log)
     meta = {
-        "device": opts.device, "device_slug": device["slug"], "device_name": device["name"],
-        "date": datetime.datetime.now().isoformat(timespec="seconds"), "data_source": bench.source,
-        "precisions": {p: prec.PRECISIONS[p] for p in opts.precisions}, "software": _software(),
-        "command": command, "protocol": PROTOCOL, "contestants": CONTESTANTS,
+        "device": opts.device,
+        "device_slug": device["slug"],
+        "device_name": device["name"],
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "data_source": bench.source,
+        "precisions": {p: prec.PRECISIONS[p] for p in opts.precisions},
+        "software": _software(),
+        "command": command,
+        "protocol": PROTOCOL,
+        "contestants": CONTESTANTS,
         "workloads": {w: WORKLOADS[w].description for w in opts.workloads},
-        "epochs_timed": opts.epochs, "train_size": bench.train_size, "test_size": int(bench.X_test.shape[0]),
-        "batch_size": BATCH_SIZE, "lr": LR,
+        "epochs_timed": opts.epochs,
+        "train_size": bench.train_size,
+        "test_size": int(bench.X_test.shape[0]),
+        "batch_size": BATCH_SIZE,
+        "lr": LR,
     }
     scaling = [(w, p) for p in opts.precisions for w in opts.workloads if w in opts.scaling_workloads]
     return Results(meta, rows, targets(rows, opts.device, opts.precisions), scaling)

@@ -14,8 +14,10 @@ import time
 
 import numpy as np
 
-REPRODUCED = ("torchvision not importable: its FashionMNIST.__getitem__, Resize and ToTensor are reproduced "
-              "with PIL line for line (jaxdl/bench/_course_loop.py)")
+REPRODUCED = (
+    "torchvision not importable: its FashionMNIST.__getitem__, Resize and ToTensor are reproduced "
+    "with PIL line for line (jaxdl/bench/_course_loop.py)"
+)
 
 
 def torchvision_style_dataset(images: np.ndarray, labels: np.ndarray, resize=(28, 28)):
@@ -49,8 +51,9 @@ def torchvision_style_dataset(images: np.ndarray, labels: np.ndarray, resize=(28
     return TorchvisionStyleFashionMNIST()
 
 
-def torch_epochs(images, labels, test_images, test_labels, *, pil: bool, epochs: int, threads: int,
-                 num_workers: int) -> list[float]:
+def torch_epochs(
+    images, labels, test_images, test_labels, *, pil: bool, epochs: int, threads: int, num_workers: int
+) -> list[float]:
     """Seconds of each epoch (train + test evaluation) of the PyTorch loop; ``pil`` picks the dataset."""
     import torch
     from torch import nn
@@ -62,10 +65,13 @@ def torch_epochs(images, labels, test_images, test_labels, *, pil: bool, epochs:
         train_set = torchvision_style_dataset(images, labels)
         test_set = torchvision_style_dataset(test_images, test_labels)
     else:
-        train_set = TensorDataset(torch.from_numpy(images[:, None] / np.float32(255)).float(),
-                                  torch.from_numpy(labels.astype(np.int64)))
-        test_set = TensorDataset(torch.from_numpy(test_images[:, None] / np.float32(255)).float(),
-                                 torch.from_numpy(test_labels.astype(np.int64)))
+        train_set = TensorDataset(
+            torch.from_numpy(images[:, None] / np.float32(255)).float(), torch.from_numpy(labels.astype(np.int64))
+        )
+        test_set = TensorDataset(
+            torch.from_numpy(test_images[:, None] / np.float32(255)).float(),
+            torch.from_numpy(test_labels.astype(np.int64)),
+        )
     workers = num_workers if pil else 0
     train_iter = DataLoader(train_set, batch_size=256, shuffle=True, num_workers=workers)
     test_iter = DataLoader(test_set, batch_size=256, shuffle=False, num_workers=workers)
@@ -90,10 +96,21 @@ def jaxdl_epochs(images, labels, test_images, test_labels, *, epochs: int) -> li
     """Seconds of each compiled epoch of ``jaxdl.train.fit`` on the same data (history's ``epoch_time``)."""
     from jaxdl import data, models, optim, train
 
-    ds = data.from_arrays(images[..., None] / np.float32(255), labels, test_images[..., None] / np.float32(255),
-                          test_labels, num_classes=10)
-    result = train.fit(models.MLP(hidden=(256,), num_classes=10), ds, optimizer=optim.sgd(0.1), epochs=epochs,
-                       batch_size=256, progress=False)
+    ds = data.from_arrays(
+        images[..., None] / np.float32(255),
+        labels,
+        test_images[..., None] / np.float32(255),
+        test_labels,
+        num_classes=10,
+    )
+    result = train.fit(
+        models.MLP(hidden=(256,), num_classes=10),
+        ds,
+        optimizer=optim.sgd(0.1),
+        epochs=epochs,
+        batch_size=256,
+        progress=False,
+    )
     return [float(t) for t in result.history["epoch_time"]]
 
 

@@ -37,8 +37,17 @@ def jaxdl_sequential(rates=RATES, epochs: int = EPOCHS) -> dict:
 
     ds = _digits()
     start = time.perf_counter()
-    accs = [train.fit(models.MLP(hidden=(HIDDEN,), num_classes=10), ds, optimizer=optim.sgd(lr), epochs=epochs,
-                      batch_size=BATCH_SIZE, progress=False).history["test_acc"][-1] for lr in rates]
+    accs = [
+        train.fit(
+            models.MLP(hidden=(HIDDEN,), num_classes=10),
+            ds,
+            optimizer=optim.sgd(lr),
+            epochs=epochs,
+            batch_size=BATCH_SIZE,
+            progress=False,
+        ).history["test_acc"][-1]
+        for lr in rates
+    ]
     return {"seconds": time.perf_counter() - start, "test_acc": [float(a) for a in accs]}
 
 
@@ -48,8 +57,15 @@ def jaxdl_fit_many(rates=RATES, epochs: int = EPOCHS) -> dict:
 
     ds = _digits()
     start = time.perf_counter()
-    result = train.fit_many(models.MLP(hidden=(HIDDEN,), num_classes=10), ds, optimizer=lambda lr: optim.sgd(lr),
-                            hparams={"lr": list(rates)}, epochs=epochs, batch_size=BATCH_SIZE, progress=False)
+    result = train.fit_many(
+        models.MLP(hidden=(HIDDEN,), num_classes=10),
+        ds,
+        optimizer=lambda lr: optim.sgd(lr),
+        hparams={"lr": list(rates)},
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        progress=False,
+    )
     accs = np.asarray(result.history["test_acc"])[:, -1]
     return {"seconds": time.perf_counter() - start, "test_acc": accs.tolist()}
 

@@ -16,19 +16,25 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxdl.bench._measure import Measurement, time_epochs
-from jaxdl.bench._workloads import (  # noqa: F401 (WORKLOADS: the docstring example uses it)
-    BATCH_SIZE, LR, NUM_CLASSES, WORKLOADS, BenchData, Workload,
-)
 from jaxdl import data as jdata
 from jaxdl import train
+from jaxdl.bench._measure import Measurement, time_epochs
+from jaxdl.bench._workloads import (  # noqa: F401 (WORKLOADS: the docstring example uses it)
+    BATCH_SIZE,
+    LR,
+    NUM_CLASSES,
+    WORKLOADS,
+    BenchData,
+    Workload,
+)
 from jaxdl.models import MLP, SoftmaxRegression
 
 
 def to_dataset(bench: BenchData) -> jdata.Dataset:
     """The benchmark arrays as a jaxdl :class:`~jaxdl.data.Dataset` on the default device."""
-    return jdata.from_arrays(bench.X_train, bench.y_train, bench.X_test, bench.y_test,
-                             num_classes=NUM_CLASSES, name=bench.source)
+    return jdata.from_arrays(
+        bench.X_train, bench.y_train, bench.X_test, bench.y_test, num_classes=NUM_CLASSES, name=bench.source
+    )
 
 
 def jax_model(workload: Workload) -> nn.Module:
@@ -39,8 +45,9 @@ def jax_model(workload: Workload) -> nn.Module:
     """
     if not workload.hidden:
         return SoftmaxRegression(NUM_CLASSES)
-    return MLP(hidden=workload.hidden, num_classes=NUM_CLASSES, dropout=workload.dropout,
-               batch_norm=workload.batch_norm)
+    return MLP(
+        hidden=workload.hidden, num_classes=NUM_CLASSES, dropout=workload.dropout, batch_norm=workload.batch_norm
+    )
 
 
 def _steps(ds: jdata.Dataset) -> int:
@@ -82,11 +89,27 @@ def python_loop(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs
     return Measurement(5, workload.name, precision, 1, n, times, acc, steps)
 
 
-def _timed_fit(model: nn.Module, tx: optax.GradientTransformation, workload: Workload, ds: jdata.Dataset, *,
-               precision: str, epochs: int, seed: int) -> Measurement:
+def _timed_fit(
+    model: nn.Module,
+    tx: optax.GradientTransformation,
+    workload: Workload,
+    ds: jdata.Dataset,
+    *,
+    precision: str,
+    epochs: int,
+    seed: int,
+) -> Measurement:
     result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed, progress=False)
-    return Measurement(6, workload.name, precision, 1, int(ds.train[0].shape[0]), result.history["epoch_time"],
-                       result.history["test_acc"][-1], _steps(ds))
+    return Measurement(
+        6,
+        workload.name,
+        precision,
+        1,
+        int(ds.train[0].shape[0]),
+        result.history["epoch_time"],
+        result.history["test_acc"][-1],
+        _steps(ds),
+    )
 
 
 def compiled_fit(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int) -> Measurement:
@@ -103,38 +126,66 @@ def sweep_rates(models: int) -> list[float]:
     return np.geomspace(LR / 4, LR, models).tolist() if models > 1 else [LR]
 
 
-def _timed_fit_many(contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int,
-                    models: int, **kwargs) -> Measurement:
+def _timed_fit_many(
+    contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, models: int, **kwargs
+) -> Measurement:
     start = time.perf_counter()
     result = train.fit_many(jax_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, progress=False, **kwargs)
     wall = time.perf_counter() - start
     steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
     acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))
-    return Measurement(contestant, workload.name, precision, models, int(ds.train[0].shape[0]),
-                       [wall - sum(steady)] + steady, acc, _steps(ds))
+    return Measurement(
+        contestant,
+        workload.name,
+        precision,
+        models,
+        int(ds.train[0].shape[0]),
+        [wall - sum(steady)] + steady,
+        acc,
+        _steps(ds),
+    )
 
 
-def vmapped_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
-                 models: int) -> Measurement:
+def vmapped_fits(
+    workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int, models: int
+) -> Measurement:
     """Contestant 7: :func:`jaxdl.train.fit_many` with seeds ``seed … seed + models - 1``.
 
     Every run shuffles with its own seed, so each model gathers its own batches. Steady
     epochs are ``fit_many``'s own ``epoch_time`` (train and test evaluation of all models);
     the warm-up is the rest of the call's wall time (init, compile, first epoch).
     """
-    return _timed_fit_many(7, workload, ds, precision=precision, epochs=epochs, models=models,
-                           optimizer=optax.sgd(LR), seeds=tuple(range(seed, seed + models)))
+    return _timed_fit_many(
+        7,
+        workload,
+        ds,
+        precision=precision,
+        epochs=epochs,
+        models=models,
+        optimizer=optax.sgd(LR),
+        seeds=tuple(range(seed, seed + models)),
+    )
 
 
-def vmapped_lr_sweep(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
-                     models: int) -> Measurement:
+def vmapped_lr_sweep(
+    workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int, models: int
+) -> Measurement:
     """Contestant 9: :func:`jaxdl.train.fit_many` over the N rates of :func:`sweep_rates`, one seed.
 
     All runs share the seed, hence the shuffling: each step gathers one batch for all N
     models, and a layer's N matmuls become one wide matmul. Timed as contestant 7.
     """
-    return _timed_fit_many(9, workload, ds, precision=precision, epochs=epochs, models=models,
-                           optimizer=lambda lr: optax.sgd(lr), hparams={"lr": sweep_rates(models)}, seeds=(seed,))
+    return _timed_fit_many(
+        9,
+        workload,
+        ds,
+        precision=precision,
+        epochs=epochs,
+        models=models,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": sweep_rates(models)},
+        seeds=(seed,),
+    )
 
 
 def _summed(contestant: int, fits: list[Measurement], counts: tuple[int, ...]) -> list[Measurement]:
@@ -143,13 +194,25 @@ def _summed(contestant: int, fits: list[Measurement], counts: tuple[int, ...]) -
     for n in sorted(counts):
         times = np.sum([f.epoch_times for f in fits[:n]], axis=0).tolist()
         acc = float(np.mean([f.test_acc for f in fits[:n]]))
-        rows.append(Measurement(contestant, fits[0].workload, fits[0].precision, n, fits[0].train_size, times, acc,
-                                fits[0].steps_per_epoch, note="measured"))
+        rows.append(
+            Measurement(
+                contestant,
+                fits[0].workload,
+                fits[0].precision,
+                n,
+                fits[0].train_size,
+                times,
+                acc,
+                fits[0].steps_per_epoch,
+                note="measured",
+            )
+        )
     return rows
 
 
-def sequential_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
-                    counts: tuple[int, ...]) -> list[Measurement]:
+def sequential_fits(
+    workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int, counts: tuple[int, ...]
+) -> list[Measurement]:
     """Contestant 8: ``max(counts)`` fits run one after another (seeds ``seed, seed + 1, …``).
 
     The fits share one model and one optimizer object, as a loop over seeds would, so the
@@ -157,19 +220,24 @@ def sequential_fits(workload: Workload, ds: jdata.Dataset, *, precision: str, ep
     Every fit is measured; nothing is extrapolated.
     """
     model, tx = jax_model(workload), optax.sgd(LR)
-    fits = [_timed_fit(model, tx, workload, ds, precision=precision, epochs=epochs, seed=seed + i)
-            for i in range(max(counts))]
+    fits = [
+        _timed_fit(model, tx, workload, ds, precision=precision, epochs=epochs, seed=seed + i)
+        for i in range(max(counts))
+    ]
     return _summed(8, fits, counts)
 
 
-def sequential_lr_sweep(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int,
-                        counts: tuple[int, ...]) -> list[Measurement]:
+def sequential_lr_sweep(
+    workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, seed: int, counts: tuple[int, ...]
+) -> list[Measurement]:
     """Contestant 10: one fit per rate of ``sweep_rates(max(counts))``, one after another, one seed.
 
     Each fit gets ``optax.sgd(lr)``, a new optimizer object, as a loop over rates would write
     it, so each fit compiles its epoch (in its warm-up). Summed as contestant 8.
     """
     model = jax_model(workload)
-    fits = [_timed_fit(model, optax.sgd(lr), workload, ds, precision=precision, epochs=epochs, seed=seed)
-            for lr in sweep_rates(max(counts))]
+    fits = [
+        _timed_fit(model, optax.sgd(lr), workload, ds, precision=precision, epochs=epochs, seed=seed)
+        for lr in sweep_rates(max(counts))
+    ]
     return _summed(10, fits, counts)

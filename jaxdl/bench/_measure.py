@@ -96,7 +96,9 @@ def time_epochs(epoch: EpochFn, epochs: int) -> tuple[list[float], float, int]:
     return times, acc, steps
 
 
-def failure(contestant: int, workload: str, precision: str, models: int, train_size: int, err: BaseException) -> Measurement:
+def failure(
+    contestant: int, workload: str, precision: str, models: int, train_size: int, err: BaseException
+) -> Measurement:
     """A row for a contestant that raised ``err``: ``error`` is ``"<Type>: <first line>"``."""
     lines = str(err).strip().splitlines()
     reason = f"{type(err).__name__}: {lines[0] if lines else ''}".rstrip(": ")

@@ -47,11 +47,31 @@ class Options:
         >>> opts.command("out").split(" --")[:3]
         ['jaxdl bench', 'device cpu', 'epochs 2']
         """
-        parts = [*shlex.split(prog), "--device", self.device, "--epochs", str(self.epochs),
-                 "--models", _join(self.models), "--workloads", ",".join(self.workloads),
-                 "--scaling-workloads", ",".join(self.scaling_workloads), "--sequential-max", str(self.sequential_max),
-                 "--contestants", _join(self.contestants), "--precisions", ",".join(self.precisions),
-                 "--train-size", str(self.train_size), "--test-size", str(self.test_size), "--seed", str(self.seed)]
+        parts = [
+            *shlex.split(prog),
+            "--device",
+            self.device,
+            "--epochs",
+            str(self.epochs),
+            "--models",
+            _join(self.models),
+            "--workloads",
+            ",".join(self.workloads),
+            "--scaling-workloads",
+            ",".join(self.scaling_workloads),
+            "--sequential-max",
+            str(self.sequential_max),
+            "--contestants",
+            _join(self.contestants),
+            "--precisions",
+            ",".join(self.precisions),
+            "--train-size",
+            str(self.train_size),
+            "--test-size",
+            str(self.test_size),
+            "--seed",
+            str(self.seed),
+        ]
         if self.data_dir:
             parts += ["--data-dir", self.data_dir]
         return shlex.join(parts + ["--out", shown_path(out)])
@@ -77,7 +97,9 @@ def _names(option: str, text: str, choices: tuple[str, ...]) -> tuple[str, ...]:
         raise ConfigError(f"{option} {text!r} is empty: expected some of {', '.join(choices)}.")
     for name in names:
         if name not in choices:
-            raise ConfigError(f"{option} has {name!r}{suggest(name, choices)}: expected names among {', '.join(choices)}.")
+            raise ConfigError(
+                f"{option} has {name!r}{suggest(name, choices)}: expected names among {', '.join(choices)}."
+            )
     return tuple(dict.fromkeys(names))
 
 
@@ -119,5 +141,6 @@ def require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError as err:
-        raise ConfigError(f"the benchmark compares against PyTorch, which is not installed ({err}): "
-                          f"{TORCH_HINT}") from None
+        raise ConfigError(
+            f"the benchmark compares against PyTorch, which is not installed ({err}): {TORCH_HINT}"
+        ) from None

@@ -21,7 +21,7 @@ PRECISIONS = {
     "float32": "float32 (CPU: full-precision matmuls in both frameworks)",
     "highest": "float32 'highest': jax.default_matmul_precision('highest'), torch allow_tf32=False",
     "tf32": "TF32: jax.default_matmul_precision('tensorfloat32'), torch allow_tf32=True, "
-            "set_float32_matmul_precision('high')",
+    "set_float32_matmul_precision('high')",
 }
 DEVICES = ("cpu", "gpu")
 
@@ -37,7 +37,11 @@ def matmul_precision(mode: str) -> Iterator[None]:
     if mode not in PRECISIONS:
         raise ConfigError(f"precision {mode!r}: expected one of {', '.join(PRECISIONS)}.")
     tf32 = mode == "tf32"
-    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.get_float32_matmul_precision())
+    saved = (
+        torch.backends.cuda.matmul.allow_tf32,
+        torch.backends.cudnn.allow_tf32,
+        torch.get_float32_matmul_precision(),
+    )
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
     torch.set_float32_matmul_precision("high" if tf32 else "highest")
@@ -76,11 +80,15 @@ def check_device(device: str) -> None:
         raise ConfigError(f"--device {device!r}: expected one of {', '.join(DEVICES)}.")
     if device == "gpu":
         if jax.default_backend() != "gpu":
-            raise ConfigError(f"--device gpu: JAX sees no GPU (its backend is {jax.default_backend()!r}); "
-                              "install jax[cuda12] or use --device cpu.")
+            raise ConfigError(
+                f"--device gpu: JAX sees no GPU (its backend is {jax.default_backend()!r}); "
+                "install jax[cuda12] or use --device cpu."
+            )
         if not torch.cuda.is_available():
-            raise ConfigError("--device gpu: PyTorch sees no CUDA GPU (torch.cuda.is_available() is False); "
-                              "install a CUDA build of torch or use --device cpu.")
+            raise ConfigError(
+                "--device gpu: PyTorch sees no CUDA GPU (torch.cuda.is_available() is False); "
+                "install a CUDA build of torch or use --device cpu."
+            )
 
 
 def jax_device(device: str) -> jax.Device:
@@ -97,8 +105,10 @@ def describe(device: str) -> dict[str, str]:
     """``slug`` (for folder names, e.g. ``cpu-2core`` or ``nvidia-h100-80gb-hbm3``) and a one-line ``name``."""
     if device == "cpu":
         cores = cpu_cores()
-        return {"slug": f"cpu-{cores}core",
-                "name": f"CPU: {_cpu_model()}, {cores} cores (torch threads: {torch.get_num_threads()})"}
+        return {
+            "slug": f"cpu-{cores}core",
+            "name": f"CPU: {_cpu_model()}, {cores} cores (torch threads: {torch.get_num_threads()})",
+        }
     name = torch.cuda.get_device_name(0)
     return {"slug": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), "name": f"GPU: {name}"}
 

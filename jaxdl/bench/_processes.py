@@ -12,8 +12,9 @@ import time
 from collections.abc import Mapping, Sequence
 
 
-def run_timed(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None,
-              timeout: float = 3600) -> tuple[float, str]:
+def run_timed(
+    cmd: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None, timeout: float = 3600
+) -> tuple[float, str]:
     """Run ``cmd`` to completion; return (wall seconds, its stdout). A failing command raises with its stderr tail."""
     full_env = {**os.environ, **(env or {})}
     start = time.perf_counter()
@@ -50,23 +51,41 @@ def machine() -> dict:
     versions = {}
     for name in ("jax", "torch"):
         try:
-            versions[name] = subprocess.run([sys.executable, "-c", f"import {name}; print({name}.__version__)"],
-                                            capture_output=True, text=True, timeout=120).stdout.strip()
+            versions[name] = subprocess.run(
+                [sys.executable, "-c", f"import {name}; print({name}.__version__)"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             versions[name] = "unavailable"
-    return {"cpu": cpu, "cores": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
-            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-            "python": platform.python_version(), **versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "python": platform.python_version(),
+        **versions,
+    }
 
 
 def machine_line(info: Mapping) -> str:
     """One line for a results table: ``cpu, N cores, load L, date, versions``."""
-    return (f"{info['cpu']}, {info['cores']} cores, 1-min load average {info['load_average_1m']} at start, "
-            f"{info['date_utc']} UTC, Python {info['python']}, JAX {info['jax']}, torch {info['torch']}")
+    return (
+        f"{info['cpu']}, {info['cores']} cores, 1-min load average {info['load_average_1m']} at start, "
+        f"{info['date_utc']} UTC, Python {info['python']}, JAX {info['jax']}, torch {info['torch']}"
+    )
 
 
-def against_torch(times: Mapping[str, Sequence[float]], scores: Mapping[str, float], *, info: Mapping,
-                  command: str, header: str, score: str) -> tuple[str, dict]:
+def against_torch(
+    times: Mapping[str, Sequence[float]],
+    scores: Mapping[str, float],
+    *,
+    info: Mapping,
+    command: str,
+    header: str,
+    score: str,
+) -> tuple[str, dict]:
     """Medians of ``times`` against the fastest contestant whose name starts with ``torch``.
 
     Returns:
@@ -75,14 +94,27 @@ def against_torch(times: Mapping[str, Sequence[float]], scores: Mapping[str, flo
     """
     med = {name: median(v) for name, v in times.items()}
     torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
-    lines = [f"Machine: {machine_line(info)}", f"Command: {command}", "",
-             f"| {header} | seconds | all runs | {score} | vs {torch_best} |", "|---|---|---|---|---|"]
+    lines = [
+        f"Machine: {machine_line(info)}",
+        f"Command: {command}",
+        "",
+        f"| {header} | seconds | all runs | {score} | vs {torch_best} |",
+        "|---|---|---|---|---|",
+    ]
     for name, value in med.items():
-        lines.append(f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
-                     f"{scores[name]:.4f} | {med[torch_best] / value:.2f}x |")
+        lines.append(
+            f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
+            f"{scores[name]:.4f} | {med[torch_best] / value:.2f}x |"
+        )
     table = "\n".join(lines)
-    return table, {"machine": dict(info), "times_s": dict(times), "median_s": med, score: dict(scores),
-                   "torch_best": torch_best, "table": table}
+    return table, {
+        "machine": dict(info),
+        "times_s": dict(times),
+        "median_s": med,
+        score: dict(scores),
+        "torch_best": torch_best,
+        "table": table,
+    }
 
 
 def save_json(path: str, record: Mapping) -> None:

@@ -1,4 +1,4 @@
-"""Turn measurements into ratios, target verdicts, and the contents of ``results.json``, ``results.md``, ``scaling.png``.
+"""Turn measurements into ratios, target verdicts, and ``results.json``, ``results.md`` and ``scaling.png``.
 
 Ratios are throughput ratios: images/s of a row (summed over its N models) divided by the
 images/s of contestant 1 (or 2) on the same workload at the same precision. For N = 1 that
@@ -17,10 +17,17 @@ from matplotlib.ticker import NullLocator
 from jaxdl.bench._measure import CONTESTANTS, MULTI_MODEL, Measurement
 
 
-def find(rows: Sequence[Measurement], contestant: int, workload: str, precision: str, models: int = 1) -> Measurement | None:
+def find(
+    rows: Sequence[Measurement], contestant: int, workload: str, precision: str, models: int = 1
+) -> Measurement | None:
     """The timed row of ``contestant`` with ``models`` models, or None if it is missing or failed."""
     for row in rows:
-        if (row.contestant, row.workload, row.precision, row.models) == (contestant, workload, precision, models) and row.ok:
+        if (row.contestant, row.workload, row.precision, row.models) == (
+            contestant,
+            workload,
+            precision,
+            models,
+        ) and row.ok:
             return row
     return None
 
@@ -32,8 +39,9 @@ def speedup(row: Measurement, base: Measurement | None) -> float | None:
     return row.images_per_s / base.images_per_s
 
 
-def _target(text: str, precision: str, value: float | None, threshold: float, *, at_most: bool = False,
-            unit: str = "×") -> dict:
+def _target(
+    text: str, precision: str, value: float | None, threshold: float, *, at_most: bool = False, unit: str = "×"
+) -> dict:
     met = None if value is None else (value <= threshold if at_most else value >= threshold)
     shown = "not measured" if value is None else f"{value:.3g}{unit}"
     return {"target": text, "precision": precision, "value": value, "shown": shown, "met": met}
@@ -60,21 +68,40 @@ def targets(rows: Sequence[Measurement], device: str, precisions: Sequence[str])
             out += [
                 _target("MLP: jaxdl fit ≥ 10× contestant 1 (course loop)", p, _ratio(fit, c[1]), 10),
                 _target("MLP: jaxdl fit ≥ 1.0× contestant 2 (torch eager, data on device)", p, _ratio(fit, c[2]), 1.0),
-                _target("8 MLPs, 8 seeds: fit_many ≥ 1.4× the images/s of 8 sequential fits", p,
-                        _ratio(find(rows, 7, "mlp", p, 8), find(rows, 8, "mlp", p, 8)), 1.4),
-                _target("8 MLPs, 8 learning rates: fit_many ≥ 1.4× the images/s of 8 sequential fits", p,
-                        _ratio(find(rows, 9, "mlp", p, 8), find(rows, 10, "mlp", p, 8)), 1.4),
+                _target(
+                    "8 MLPs, 8 seeds: fit_many ≥ 1.4× the images/s of 8 sequential fits",
+                    p,
+                    _ratio(find(rows, 7, "mlp", p, 8), find(rows, 8, "mlp", p, 8)),
+                    1.4,
+                ),
+                _target(
+                    "8 MLPs, 8 learning rates: fit_many ≥ 1.4× the images/s of 8 sequential fits",
+                    p,
+                    _ratio(find(rows, 9, "mlp", p, 8), find(rows, 10, "mlp", p, 8)),
+                    1.4,
+                ),
             ]
         else:
             many = find(rows, 7, "mlp", p, 256)
             out += [
-                _target("MLP: jaxdl fit ≤ 5 ms per epoch (batch 256; epoch includes test evaluation)", p,
-                        None if fit is None else fit.steady_s * 1e3, 5, at_most=True, unit=" ms"),
+                _target(
+                    "MLP: jaxdl fit ≤ 5 ms per epoch (batch 256; epoch includes test evaluation)",
+                    p,
+                    None if fit is None else fit.steady_s * 1e3,
+                    5,
+                    at_most=True,
+                    unit=" ms",
+                ),
                 _target("MLP: jaxdl fit ≥ 100× contestant 1", p, _ratio(fit, c[1]), 100),
                 _target("MLP: jaxdl fit ≥ 5× contestant 2", p, _ratio(fit, c[2]), 5),
                 _target("MLP: jaxdl fit ≥ 1.5× contestant 3 (torch.compile)", p, _ratio(fit, c[3]), 1.5),
-                _target("256 MLPs: fit_many epoch ≤ 4× the epoch of one jaxdl fit", p,
-                        None if many is None or fit is None else many.steady_s / fit.steady_s, 4, at_most=True),
+                _target(
+                    "256 MLPs: fit_many epoch ≤ 4× the epoch of one jaxdl fit",
+                    p,
+                    None if many is None or fit is None else many.steady_s / fit.steady_s,
+                    4,
+                    at_most=True,
+                ),
             ]
     return out
 
@@ -124,22 +151,32 @@ SCALING_SERIES = {
 
 def scaling_table(rows: Sequence[Measurement], workload: str, precision: str) -> list[str]:
     """Markdown lines: seconds per epoch vs N for fit_many, torch.func and sequential fits."""
-    counts = sorted({r.models for r in rows if r.workload == workload and r.precision == precision
-                     and r.contestant in MULTI_MODEL})
+    counts = sorted(
+        {r.models for r in rows if r.workload == workload and r.precision == precision and r.contestant in MULTI_MODEL}
+    )
     labels = [label for label, _ in SCALING_SERIES.values()]
-    lines = [f"**{workload}, {precision}** — seconds per epoch for all N models together", "",
-             "| N | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    lines = [
+        f"**{workload}, {precision}** — seconds per epoch for all N models together",
+        "",
+        "| N | " + " | ".join(labels) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
     for n in counts:
-        cells = ["not measured" if (row := find(rows, k, workload, precision, n)) is None else f"{row.steady_s:.3g}"
-                 for k in SCALING_SERIES]
+        cells = [
+            "not measured" if (row := find(rows, k, workload, precision, n)) is None else f"{row.steady_s:.3g}"
+            for k in SCALING_SERIES
+        ]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return lines
 
 
-def markdown(meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], scaling: Sequence[tuple[str, str]]) -> str:
+def markdown(
+    meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], scaling: Sequence[tuple[str, str]]
+) -> str:
     """The whole ``results.md``."""
     lines = [
-        f"# jaxdl vs PyTorch — {meta['device_name']}", "",
+        f"# jaxdl vs PyTorch — {meta['device_name']}",
+        "",
         f"- Date: {meta['date']}",
         f"- Device: {meta['device_name']}",
         f"- Data: {meta['data_source']}",
@@ -148,12 +185,20 @@ def markdown(meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], 
         f"- Command: `{meta['command']}`",
         f"- Protocol: {meta['protocol']}",
         "- Workloads: " + "; ".join(f"**{k}**: {v}" for k, v in meta["workloads"].items()),
-        "", "## Results", "",
+        "",
+        "## Results",
+        "",
         "Warm-up = first epoch (includes compilation). Epoch = median of the timed epochs after it. "
         "Whole run = warm-up plus every timed epoch. "
-        "images/s counts all N models. vs 1 / vs 2 = images/s over contestant 1 / 2 on the same workload and precision.",
-        "", *results_table(rows), "", "## Targets", "",
-        "| target | precision | value | met |", "|---|---|---|---|",
+        "images/s counts all N models. "
+        "vs 1 / vs 2 = images/s over contestant 1 / 2 on the same workload and precision.",
+        "",
+        *results_table(rows),
+        "",
+        "## Targets",
+        "",
+        "| target | precision | value | met |",
+        "|---|---|---|---|",
     ]
     for v in verdicts:
         met = "not measured" if v["met"] is None else ("met" if v["met"] else "not met")
@@ -161,8 +206,12 @@ def markdown(meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], 
     lines += ["", "## Scaling with the number of models", ""]
     for workload, precision in scaling:
         lines += [*scaling_table(rows, workload, precision), ""]
-    lines += ["Sequential fits are shown only where they were run (each fit timed); nothing is extrapolated.",
-              "", "![time per epoch vs number of models](scaling.png)", ""]
+    lines += [
+        "Sequential fits are shown only where they were run (each fit timed); nothing is extrapolated.",
+        "",
+        "![time per epoch vs number of models](scaling.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -174,21 +223,36 @@ def scaling_figure(rows: Sequence[Measurement], scaling: Sequence[tuple[str, str
     """
     fig = Figure(figsize=(6 * max(len(scaling), 1), 4.5), layout="constrained")
     axes = fig.subplots(1, max(len(scaling), 1), squeeze=False)[0]
-    for ax, (workload, precision) in zip(axes, scaling):
-        all_n = sorted({r.models for r in rows if r.workload == workload and r.precision == precision
-                        and r.contestant in MULTI_MODEL})
+    for ax, (workload, precision) in zip(axes, scaling, strict=True):
+        all_n = sorted(
+            {
+                r.models
+                for r in rows
+                if r.workload == workload and r.precision == precision and r.contestant in MULTI_MODEL
+            }
+        )
         for k, (label, style) in SCALING_SERIES.items():
             points = [(n, row.steady_s) for n in all_n if (row := find(rows, k, workload, precision, n))]
             if points:
-                ax.plot(*zip(*points), style, label=label)
+                ax.plot(*zip(*points, strict=True), style, label=label)
         one = find(rows, 8, workload, precision, 1)
         measured = [n for n in all_n if find(rows, 8, workload, precision, n)]
         beyond = [n for n in all_n if measured and n >= max(measured)]
         if one is not None and len(beyond) > 1:
-            ax.plot(beyond, [n * one.steady_s for n in beyond], ":", color="gray",
-                    label="N × one fit (extrapolated, not measured)")
-        ax.set(xscale="log", yscale="log", xlabel="number of models N", ylabel="seconds per epoch",
-               title=f"{workload}, {precision}")
+            ax.plot(
+                beyond,
+                [n * one.steady_s for n in beyond],
+                ":",
+                color="gray",
+                label="N × one fit (extrapolated, not measured)",
+            )
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="number of models N",
+            ylabel="seconds per epoch",
+            title=f"{workload}, {precision}",
+        )
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticks(all_n, [str(n) for n in all_n])
         if ax.get_legend_handles_labels()[0]:

@@ -55,7 +55,7 @@ def torch_model(workload: Workload, *, seed: int, device: torch.device) -> nn.Mo
 def slices(X: torch.Tensor, y: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Consecutive batches of ``BATCH_SIZE`` rows (the last one partial)."""
     for start in range(0, X.shape[0], BATCH_SIZE):
-        yield X[start:start + BATCH_SIZE], y[start:start + BATCH_SIZE]
+        yield X[start : start + BATCH_SIZE], y[start : start + BATCH_SIZE]
 
 
 @torch.no_grad()
@@ -90,7 +90,7 @@ def _index_epoch(model: nn.Module, data: TorchData, step: Callable, forward: Cal
         perm = torch.randperm(data.size, device=data.device)
         steps = 0
         for start in range(0, data.size, BATCH_SIZE):
-            idx = perm[start:start + BATCH_SIZE]
+            idx = perm[start : start + BATCH_SIZE]
             step(X[idx], y[idx])
             steps += 1
         model.eval()
@@ -99,8 +99,17 @@ def _index_epoch(model: nn.Module, data: TorchData, step: Callable, forward: Cal
     return epoch
 
 
-def _measure(contestant: int, workload: Workload, precision: str, data: TorchData, epoch: EpochFn,
-             epochs: int, *, models: int = 1, note: str = "") -> Measurement:
+def _measure(
+    contestant: int,
+    workload: Workload,
+    precision: str,
+    data: TorchData,
+    epoch: EpochFn,
+    epochs: int,
+    *,
+    models: int = 1,
+    note: str = "",
+) -> Measurement:
     times, acc, steps = time_epochs(epoch, epochs)
     return Measurement(contestant, workload.name, precision, models, data.size, times, acc, steps, note=note)
 
@@ -109,8 +118,9 @@ def course_loop(workload: Workload, data: TorchData, *, precision: str, epochs: 
     """Contestant 1: ``DataLoader(TensorDataset(...), shuffle=True)``; each batch moved to the device."""
     model = torch_model(workload, seed=seed, device=data.device)
     step = _sgd_step(model)
-    loader = DataLoader(TensorDataset(*data.cpu), batch_size=BATCH_SIZE, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        TensorDataset(*data.cpu), batch_size=BATCH_SIZE, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     test_loader = DataLoader(TensorDataset(*data.cpu_test), batch_size=BATCH_SIZE)
     device = data.device
 
@@ -149,7 +159,9 @@ def compiled_step(workload: Workload, data: TorchData, *, precision: str, epochs
     return _measure(3, workload, precision, data, epoch, epochs, note=f"mode={mode!r}")
 
 
-def func_vmap(workload: Workload, data: TorchData, *, precision: str, epochs: int, seed: int, models: int) -> Measurement:
+def func_vmap(
+    workload: Workload, data: TorchData, *, precision: str, epochs: int, seed: int, models: int
+) -> Measurement:
     """Contestant 4: N models stacked with ``stack_module_state``, trained with ``vmap(grad(functional_call))``.
 
     Each model has its own init (seed + i), its own shuffling and dropout, and its own
@@ -173,7 +185,7 @@ def func_vmap(workload: Workload, data: TorchData, *, precision: str, epochs: in
         perms = torch.argsort(torch.rand(models, data.size, device=data.device), dim=1)
         steps = 0
         for start in range(0, data.size, BATCH_SIZE):
-            idx = perms[:, start:start + BATCH_SIZE]
+            idx = perms[:, start : start + BATCH_SIZE]
             g = grads(params, buffers, X[idx], y[idx])
             torch._foreach_add_([params[k] for k in names], [g[k] for k in names], alpha=-LR)
             steps += 1

@@ -44,7 +44,9 @@ WORKLOADS = {
         Workload(
             "mlp_bn_dropout",
             "MLP 784-256-256-10; each hidden layer Linear, BatchNorm, ReLU, Dropout(0.5)",
-            hidden=(256, 256), dropout=0.5, batch_norm=True,
+            hidden=(256, 256),
+            dropout=0.5,
+            batch_norm=True,
         ),
     )
 }
@@ -88,8 +90,10 @@ def synthetic(train_size: int, test_size: int, *, seed: int) -> BenchData:
         return X.reshape((n,) + IMAGE_SHAPE), y
 
     (Xtr, ytr), (Xte, yte) = draw(train_size), draw(test_size)
-    source = (f"synthetic: Gaussian blobs shaped like FashionMNIST, {LABEL_NOISE:.0%} label noise "
-              f"({train_size} train / {test_size} test, seed {seed})")
+    source = (
+        f"synthetic: Gaussian blobs shaped like FashionMNIST, {LABEL_NOISE:.0%} label noise "
+        f"({train_size} train / {test_size} test, seed {seed})"
+    )
     return BenchData(Xtr, ytr, Xte, yte, source)
 
 
@@ -112,8 +116,9 @@ def load_data(train_size: int, test_size: int, data_dir: str | None, *, seed: in
     except (ConfigError, OSError) as err:
         reason = str(err).splitlines()[0]
         fallback = synthetic(train_size, test_size, seed=seed)
-        return dataclasses.replace(fallback, source=f"{fallback.source}; FashionMNIST not found in {data_dir}: {reason}")
+        return dataclasses.replace(
+            fallback, source=f"{fallback.source}; FashionMNIST not found in {data_dir}: {reason}"
+        )
     Xtr, ytr = _subset("train", np.asarray(ds.train[0]), np.asarray(ds.train[1]), train_size)
     Xte, yte = _subset("test", np.asarray(ds.test[0]), np.asarray(ds.test[1]), test_size)
     return BenchData(Xtr, ytr, Xte, yte, f"FashionMNIST from {data_dir} ({train_size} train / {test_size} test)")
-

@@ -39,8 +39,14 @@ class EarlyStopping(Callback):
     (2, 4)
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0, mode: str = "auto",
-                 restore_best: bool = True):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best: bool = True,
+    ):
         where = "EarlyStopping"
         if not isinstance(monitor, str) or not monitor:
             raise _checks.fail(where, "monitor", monitor, "a history key such as 'val_loss'")
@@ -64,10 +70,15 @@ class EarlyStopping(Callback):
     def on_train_begin(self, info: TrainInfo) -> None:
         self._reset()
         if info.metrics and self.monitor not in info.metrics:
-            hint = (" (there is no validation data: pass validation_split=0.1 to fit, or a Dataset from "
-                    "jaxdl.data.split)") if self.monitor.startswith("val_") else suggest(self.monitor, info.metrics)
-            raise ConfigError(f"EarlyStopping: monitor={self.monitor!r} is not a metric of this run{hint}; "
-                              f"it has {', '.join(info.metrics)}")
+            hint = (
+                (" (there is no validation data: pass validation_split=0.1 to fit, or a Dataset from jaxdl.data.split)")
+                if self.monitor.startswith("val_")
+                else suggest(self.monitor, info.metrics)
+            )
+            raise ConfigError(
+                f"EarlyStopping: monitor={self.monitor!r} is not a metric of this run{hint}; "
+                f"it has {', '.join(info.metrics)}"
+            )
 
     def wants_state(self, epoch: int) -> bool:
         del epoch
@@ -83,8 +94,10 @@ class EarlyStopping(Callback):
     ) -> bool | None:
         del history
         if self.monitor not in row:
-            raise ConfigError(f"EarlyStopping: monitor={self.monitor!r} is not in the history row "
-                              f"({', '.join(row)}){suggest(self.monitor, row)}")
+            raise ConfigError(
+                f"EarlyStopping: monitor={self.monitor!r} is not in the history row "
+                f"({', '.join(row)}){suggest(self.monitor, row)}"
+            )
         value = float(row[self.monitor])
         if self._improved(value):
             self.best_value, self.best_epoch, self.wait = value, epoch, 0

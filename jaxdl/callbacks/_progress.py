@@ -38,9 +38,15 @@ class ProgressBar(Callback):
         from tqdm.auto import tqdm
 
         self.close()
-        self._bar = tqdm(total=info.total_epochs, initial=info.first_epoch - 1, desc=info.label, unit="epoch",
-                         file=self.file if self.file is not None else sys.stderr, leave=self.leave,
-                         dynamic_ncols=True)
+        self._bar = tqdm(
+            total=info.total_epochs,
+            initial=info.first_epoch - 1,
+            desc=info.label,
+            unit="epoch",
+            file=self.file if self.file is not None else sys.stderr,
+            leave=self.leave,
+            dynamic_ncols=True,
+        )
         self._bar.set_postfix_str("compiling", refresh=True)
 
     def on_epoch_end(self, epoch: int, row: Mapping[str, float], state: Any, history: Mapping[str, list]) -> None:

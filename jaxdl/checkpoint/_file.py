@@ -97,7 +97,7 @@ def read(path: str) -> bytes:
         raise ConfigError(f"cannot read checkpoint {path!r}: {err.strerror or err}.") from None
     if not data.startswith(MAGIC):
         raise ConfigError(_not_ours(path, data))
-    head = data[len(MAGIC):len(MAGIC) + _HEADER.size]
+    head = data[len(MAGIC) : len(MAGIC) + _HEADER.size]
     if len(head) < _HEADER.size:
         raise ConfigError(
             f"checkpoint {path!r} is truncated ({len(data)} bytes, shorter than its header); save it again."
@@ -108,7 +108,7 @@ def read(path: str) -> bytes:
             f"checkpoint {path!r} has format {version}, this jaxdl reads format {FORMAT}: "
             "open it with the jaxdl version that wrote it."
         )
-    payload = data[len(MAGIC) + _HEADER.size:]
+    payload = data[len(MAGIC) + _HEADER.size :]
     if len(payload) != length:
         raise ConfigError(
             f"checkpoint {path!r} is truncated or has extra bytes ({len(payload)} payload bytes, header says "
@@ -128,8 +128,9 @@ def _not_ours(path: str, data: bytes) -> str:
     try:
         serialization.msgpack_restore(data)
     except Exception:  # noqa: BLE001 - msgpack raises several types for bytes that are not msgpack
-        return (f"{path!r} is not a jaxdl checkpoint (no jaxdl header): "
-                "expected a file written by jaxdl.checkpoint.save.")
+        return (
+            f"{path!r} is not a jaxdl checkpoint (no jaxdl header): expected a file written by jaxdl.checkpoint.save."
+        )
     return (
         f"checkpoint {path!r} is in jaxdl's old format 1 (no checksum, so corruption cannot be detected): "
         "if you trust it, convert it once with jaxdl.checkpoint.upgrade(path)."

@@ -60,8 +60,11 @@ def _dataset_stub(config: dict[str, Any], path: str):
     name = str(config.get("dataset", "")).lower().replace("-", "_")
     if name in _SHAPES:
         shape, num_classes = _SHAPES[name]
-        names = {"digits": data.DIGIT_CLASSES, "mnist": data.DIGIT_CLASSES,
-                 "fashion_mnist": data.FASHION_MNIST_CLASSES}.get(name)
+        names = {
+            "digits": data.DIGIT_CLASSES,
+            "mnist": data.DIGIT_CLASSES,
+            "fashion_mnist": data.FASHION_MNIST_CLASSES,
+        }.get(name)
         x = np.zeros((1, *shape), np.float32)
         y = np.zeros((1,), np.int32) if num_classes else np.zeros((1, 1), np.float32)
         return data.Dataset(train=(x, y), test=(x, y), num_classes=num_classes, class_names=names, name=name)
@@ -97,16 +100,26 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
         raise ConfigError(f"checkpoint {path!r} names no model in its config: it was not written by jaxdl train.")
     ds = _dataset_stub(config, path)
     model = build_model(
-        config["model"], ds, hidden=tuple(config.get("hidden", (256,))), dropout=config.get("dropout", 0.0),
-        batch_norm=bool(config.get("batch_norm", False)), activation=config.get("activation", "relu"),
+        config["model"],
+        ds,
+        hidden=tuple(config.get("hidden", (256,))),
+        dropout=config.get("dropout", 0.0),
+        batch_norm=bool(config.get("batch_norm", False)),
+        activation=config.get("activation", "relu"),
     )
     state = run.saved_state
     if not isinstance(state, dict) or "params" not in state:
         raise ConfigError(f"checkpoint {path!r} holds no model parameters: it was not written by jaxdl train.")
     variables = {"params": state["params"], "batch_stats": state.get("batch_stats") or {}}
     variables = {k: _to_jax(v) for k, v in variables.items()}
-    return LoadedModel(model=model, variables=variables, config=config, class_names=ds.class_names,
-                       input_shape=ds.input_shape, transform=input_transform(config["model"], ds.input_shape))
+    return LoadedModel(
+        model=model,
+        variables=variables,
+        config=config,
+        class_names=ds.class_names,
+        input_shape=ds.input_shape,
+        transform=input_transform(config["model"], ds.input_shape),
+    )
 
 
 def _to_jax(tree: Any) -> Any:

@@ -59,8 +59,9 @@ def save_run(path: str | os.PathLike, state: Any, *, config: dict[str, Any], his
     1
     """
     try:
-        record = json.dumps({"format": RUN_FORMAT, "config": config, "history": history}, sort_keys=True,
-                            allow_nan=True)
+        record = json.dumps(
+            {"format": RUN_FORMAT, "config": config, "history": history}, sort_keys=True, allow_nan=True
+        )
     except (TypeError, ValueError) as err:
         raise ConfigError(f"save_run: config and history must be JSON values ({err}).") from None
     _tree.save(path, {"state": state, "run": record})

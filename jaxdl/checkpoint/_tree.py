@@ -92,16 +92,20 @@ def check_shapes(saved: Any, expected: Any, path: str, where: str = "") -> None:
         if not isinstance(saved, dict) or set(saved) != set(expected):
             got = sorted(saved) if isinstance(saved, dict) else type(saved).__name__
             raise _mismatch(
-                path, where, f"does not match the model at {where or 'the top level'}: it holds {got}, expected "
-                f"{sorted(expected)}. Was it saved from a different model?"
+                path,
+                where,
+                f"does not match the model at {where or 'the top level'}: it holds {got}, expected "
+                f"{sorted(expected)}. Was it saved from a different model?",
             )
         for k in expected:
             check_shapes(saved[k], expected[k], path, f"{where}/{k}")
         return
     if hasattr(expected, "shape") and np.shape(saved) != np.shape(expected):
         raise _mismatch(
-            path, where, f"holds {where} with shape {np.shape(saved)}, the model expects "
-            f"{np.shape(expected)}: it was saved from a different model shape."
+            path,
+            where,
+            f"holds {where} with shape {np.shape(saved)}, the model expects "
+            f"{np.shape(expected)}: it was saved from a different model shape.",
         )
 
 
@@ -112,7 +116,8 @@ def fill(saved: Any, like: T, path: str) -> T:
     restored = serialization.from_state_dict(template, saved)
     return jax.tree.map(
         lambda ref, new: jax.random.wrap_key_data(new, impl=jax.random.key_impl(ref)) if _is_key(ref) else new,
-        like, restored,
+        like,
+        restored,
     )
 
 

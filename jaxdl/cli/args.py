@@ -33,8 +33,9 @@ def nonnegative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a number", "a positive number",
-                   "a finite number > 0")
+    return _number(
+        text, float, lambda v: math.isfinite(v) and v > 0, "a number", "a positive number", "a finite number > 0"
+    )
 
 
 def probability(text: str) -> float:
@@ -53,8 +54,7 @@ SEED_LIMIT = 2**63
 
 def seed(text: str) -> int:
     """An integer in ``[0, 2**63)``."""
-    return _number(text, int, lambda v: 0 <= v < SEED_LIMIT, "an integer", "0 or more",
-                   "0 or more and below 2**63")
+    return _number(text, int, lambda v: 0 <= v < SEED_LIMIT, "an integer", "0 or more", "0 or more and below 2**63")
 
 
 def int_list(text: str) -> tuple[int, ...]:

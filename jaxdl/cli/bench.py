@@ -15,47 +15,84 @@ from jaxdl.cli import args as types
 from jaxdl.cli.main import OneLineParser, run_or_report
 from jaxdl.cli.outputs import staged_output, write_json
 
-DESCRIPTION = ("Benchmark jaxdl against PyTorch on FashionMNIST-shaped data (CPU or GPU, same precision); "
-               "writes results.json, results.md, scaling.png.")
+DESCRIPTION = (
+    "Benchmark jaxdl against PyTorch on FashionMNIST-shaped data (CPU or GPU, same precision); "
+    "writes results.json, results.md, scaling.png."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, results: str = bench.RESULTS) -> None:
     """Add the benchmark's options to ``parser``; ``results`` is the parent folder of the default ``--out``."""
     names = bench.WORKLOAD_NAMES
-    parser.add_argument("--device", choices=("cpu", "gpu"), default=None,
-                        help="where both frameworks run (default: gpu when JAX and torch see one, else cpu)")
-    parser.add_argument("--epochs", type=types.positive_int, default=None,
-                        help="timed epochs after the warm-up epoch; the median is reported (default 3)")
-    parser.add_argument("--models", type=types.int_list, default=None,
-                        help="numbers of models N for torch.func / fit_many / sequential fits "
-                             "(default 1,8 on CPU, 1,8,64,256 on GPU)")
-    parser.add_argument("--workloads", default=",".join(names),
-                        help="comma-separated, from %s (default all)" % ", ".join(names))
-    parser.add_argument("--scaling-workloads", default="mlp",
-                        help="workloads that get every N of --models; the others get N=1 (default mlp)")
-    parser.add_argument("--sequential-max", type=types.positive_int, default=None,
-                        help="measure N sequential fits only for N up to this (default 8)")
-    parser.add_argument("--contestants", type=types.int_list, default=tuple(range(1, 11)),
-                        help="which contestants to run, 1-10 (default all)")
-    parser.add_argument("--precisions", default=None,
-                        help="matmul precisions: float32 on CPU; highest,tf32 on GPU (default: all of the device's)")
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default=None,
+        help="where both frameworks run (default: gpu when JAX and torch see one, else cpu)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=types.positive_int,
+        default=None,
+        help="timed epochs after the warm-up epoch; the median is reported (default 3)",
+    )
+    parser.add_argument(
+        "--models",
+        type=types.int_list,
+        default=None,
+        help="numbers of models N for torch.func / fit_many / sequential fits (default 1,8 on CPU, 1,8,64,256 on GPU)",
+    )
+    parser.add_argument(
+        "--workloads", default=",".join(names), help=f"comma-separated, from {', '.join(names)} (default all)"
+    )
+    parser.add_argument(
+        "--scaling-workloads",
+        default="mlp",
+        help="workloads that get every N of --models; the others get N=1 (default mlp)",
+    )
+    parser.add_argument(
+        "--sequential-max",
+        type=types.positive_int,
+        default=None,
+        help="measure N sequential fits only for N up to this (default 8)",
+    )
+    parser.add_argument(
+        "--contestants",
+        type=types.int_list,
+        default=tuple(range(1, 11)),
+        help="which contestants to run, 1-10 (default all)",
+    )
+    parser.add_argument(
+        "--precisions",
+        default=None,
+        help="matmul precisions: float32 on CPU; highest,tf32 on GPU (default: all of the device's)",
+    )
     parser.add_argument("--train-size", type=types.positive_int, default=None, help="training images (default 60000)")
     parser.add_argument("--test-size", type=types.positive_int, default=None, help="test images (default 10000)")
-    parser.add_argument("--data-dir", default=None,
-                        help="folder with FashionMNIST (TFDS or IDX files); without it the data is synthetic")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with FashionMNIST (TFDS or IDX files); without it the data is synthetic",
+    )
     parser.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed of data, init and shuffling")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes for a smoke test: 600 train / 300 test images, 2 epochs, N=1,2")
-    parser.add_argument("--out", type=types.writable_dir, default=None,
-                        help=f"folder for results.json, results.md, scaling.png "
-                             f"(default {os.path.join(results, '<device>-<YYYY-MM-DD>')})")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes for a smoke test: 600 train / 300 test images, 2 epochs, N=1,2"
+    )
+    parser.add_argument(
+        "--out",
+        type=types.writable_dir,
+        default=None,
+        help=f"folder for results.json, results.md, scaling.png "
+        f"(default {os.path.join(results, '<device>-<YYYY-MM-DD>')})",
+    )
     parser.set_defaults(run=run, results=results, command_prog="jaxdl bench")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``bench`` subcommand."""
-    p = sub.add_parser("bench", help="benchmark jaxdl against PyTorch (CPU or GPU, same precision)",
-                       description=DESCRIPTION)
+    p = sub.add_parser(
+        "bench", help="benchmark jaxdl against PyTorch (CPU or GPU, same precision)", description=DESCRIPTION
+    )
     add_arguments(p)
 
 
@@ -87,8 +124,13 @@ def build_parser(prog: str = "jaxdl bench", *, results: str = bench.RESULTS) -> 
     return parser
 
 
-def main(argv: list[str] | None = None, *, prog: str = "jaxdl bench", command: str | None = None,
-         results: str = bench.RESULTS) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    prog: str = "jaxdl bench",
+    command: str | None = None,
+    results: str = bench.RESULTS,
+) -> int:
     """Parse ``argv`` and run; errors are one ``prog: error: ...`` line and exit code 2.
 
     ``command`` starts the command line recorded in the results (default ``prog``); ``results``

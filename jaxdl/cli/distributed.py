@@ -50,20 +50,49 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     2
     """
     group = p.add_argument_group("devices and hosts (see docs/scale.md)")
-    group.add_argument("--devices", type=types.positive_int, default=None, action=_Store, metavar="N",
-                       help="train on a mesh of the first N devices (default: all visible; with 1 nothing changes)")
-    group.add_argument("--shard-data", action=_Flag,
-                       help="split the dataset's rows over the devices instead of copying it to each "
-                            "(memory / N; sizes must divide by N; same results)")
-    group.add_argument("--distributed", action=_Flag,
-                       help="one process per host: join the others with jax.distributed.initialize "
-                            "(SLURM, Open MPI and Cloud TPU pods are detected; else give the three options below)")
-    group.add_argument("--coordinator-address", default=None, action=_Store, metavar="HOST:PORT",
-                       help="process 0's address and a free port (or JAX_COORDINATOR_ADDRESS)")
-    group.add_argument("--num-processes", type=types.positive_int, default=None, action=_Store, metavar="P",
-                       help="number of processes in the run")
-    group.add_argument("--process-id", type=types.nonnegative_int, default=None, action=_Store, metavar="I",
-                       help="this process's index, 0 to P - 1")
+    group.add_argument(
+        "--devices",
+        type=types.positive_int,
+        default=None,
+        action=_Store,
+        metavar="N",
+        help="train on a mesh of the first N devices (default: all visible; with 1 nothing changes)",
+    )
+    group.add_argument(
+        "--shard-data",
+        action=_Flag,
+        help="split the dataset's rows over the devices instead of copying it to each "
+        "(memory / N; sizes must divide by N; same results)",
+    )
+    group.add_argument(
+        "--distributed",
+        action=_Flag,
+        help="one process per host: join the others with jax.distributed.initialize "
+        "(SLURM, Open MPI and Cloud TPU pods are detected; else give the three options below)",
+    )
+    group.add_argument(
+        "--coordinator-address",
+        default=None,
+        action=_Store,
+        metavar="HOST:PORT",
+        help="process 0's address and a free port (or JAX_COORDINATOR_ADDRESS)",
+    )
+    group.add_argument(
+        "--num-processes",
+        type=types.positive_int,
+        default=None,
+        action=_Store,
+        metavar="P",
+        help="number of processes in the run",
+    )
+    group.add_argument(
+        "--process-id",
+        type=types.nonnegative_int,
+        default=None,
+        action=_Store,
+        metavar="I",
+        help="this process's index, 0 to P - 1",
+    )
 
 
 def setup(args: argparse.Namespace) -> Mesh | None:
@@ -79,8 +108,11 @@ def setup(args: argparse.Namespace) -> Mesh | None:
     ...                          process_id=None)) is None
     True
     """
-    cluster = {"--coordinator-address": args.coordinator_address, "--num-processes": args.num_processes,
-               "--process-id": args.process_id}
+    cluster = {
+        "--coordinator-address": args.coordinator_address,
+        "--num-processes": args.num_processes,
+        "--process-id": args.process_id,
+    }
     given = [flag for flag, value in cluster.items() if value is not None]
     if given and not args.distributed:
         raise ConfigError(f"{', '.join(given)} only apply to a multi-host run: add --distributed.")

@@ -43,8 +43,9 @@ def _split(text: str) -> list[str]:
     if quote:
         raise argparse.ArgumentTypeError(f"unclosed quote {quote} in {text!r}")
     if stack:
-        raise argparse.ArgumentTypeError(f"unclosed {stack[-1]!r} in {text!r}: close it with "
-                                         f"{_CLOSE[_OPEN.index(stack[-1])]!r}")
+        raise argparse.ArgumentTypeError(
+            f"unclosed {stack[-1]!r} in {text!r}: close it with {_CLOSE[_OPEN.index(stack[-1])]!r}"
+        )
     parts.append(text[start:])
     return [part for part in parts if part.strip()]
 
@@ -72,8 +73,10 @@ def parse(text: str) -> dict[str, object]:
         key, eq, value = part.partition("=")
         key = key.strip()
         if not eq or not _NAME.fullmatch(key):
-            raise argparse.ArgumentTypeError(f"cannot read {part.strip()!r}: expected name=value pairs separated "
-                                             "by commas, e.g. momentum=0.9,betas=(0.9, 0.99)")
+            raise argparse.ArgumentTypeError(
+                f"cannot read {part.strip()!r}: expected name=value pairs separated "
+                "by commas, e.g. momentum=0.9,betas=(0.9, 0.99)"
+            )
         if not value.strip():
             raise argparse.ArgumentTypeError(f"{key}= has no value")
         if key in pairs:
@@ -98,15 +101,13 @@ def _convert(flag: str, key: str, value: object, kind: str | None) -> object:
             return value
         if isinstance(value, (str, int)) and str(value).lower() in _BOOLS:
             return _BOOLS[str(value).lower()]
-        raise ConfigError(f"{flag} {key}={value!r}: {key} is true or false; expected one of "
-                          "true, false, 1, 0, yes, no")
+        raise ConfigError(f"{flag} {key}={value!r}: {key} is true or false; expected one of true, false, 1, 0, yes, no")
     if kind == "number" and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))):
         raise ConfigError(f"{flag} {key}={value!r}: {key} is a number")
     return value
 
 
-def bind(flag: str, pairs: Mapping[str, object], fn: Callable, *,
-         own_flags: Mapping[str, str]) -> dict[str, object]:
+def bind(flag: str, pairs: Mapping[str, object], fn: Callable, *, own_flags: Mapping[str, str]) -> dict[str, object]:
     """``pairs`` checked against ``fn``'s parameters, booleans converted.
 
     Keys ``fn`` does not have are passed on unchanged: the optimizer or scheduler rejects them by

@@ -74,8 +74,11 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
         return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
-        print(f"{prog}: stopped: its standard output was closed (e.g. by `| head`); "
-              "send it to a file to keep the whole log.", file=sys.stderr)
+        print(
+            f"{prog}: stopped: its standard output was closed (e.g. by `| head`); "
+            "send it to a file to keep the whole log.",
+            file=sys.stderr,
+        )
         return 141
 
 

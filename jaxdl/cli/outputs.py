@@ -55,7 +55,7 @@ def write_csv(path: str, history: dict[str, list[float]]) -> None:
     2,0.25
     """
     names = sorted(history)
-    rows = zip(*(history[name] for name in names))
+    rows = zip(*(history[name] for name in names), strict=True)
     with open(path, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["epoch", *names])

@@ -23,17 +23,24 @@ DEFAULT_OUT = os.path.join("runs", "ovr")
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``ovr`` subcommand."""
     p = sub.add_parser(
-        "ovr", help="one-vs-rest logistic regression: C binary classifiers as vmapped models",
+        "ovr",
+        help="one-vs-rest logistic regression: C binary classifiers as vmapped models",
         description="Trains one LogisticRegression per class on (y == c) with BCELoss(reduction='sum'), "
-                    "all in one compiled program, and predicts the argmax of the C scores. Writes metrics.json.",
+        "all in one compiled program, and predicts the argmax of the C scores. Writes metrics.json.",
     )
-    p.add_argument("--dataset", default="digits",
-                   help=f"a classification dataset: {', '.join(data.LOADERS[:3])} (default digits)")
-    p.add_argument("--data-dir", type=types.existing_dir, default=None,
-                   help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)")
+    p.add_argument(
+        "--dataset", default="digits", help=f"a classification dataset: {', '.join(data.LOADERS[:3])} (default digits)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=types.existing_dir,
+        default=None,
+        help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)",
+    )
     p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
-    p.add_argument("--lr", type=types.positive_float, default=0.01,
-                   help="learning rate (default 0.01, for the summed loss)")
+    p.add_argument(
+        "--lr", type=types.positive_float, default=0.01, help="learning rate (default 0.01, for the summed loss)"
+    )
     p.add_argument("--epochs", type=types.positive_int, default=50, help="epochs (default 50)")
     p.add_argument("--batch-size", type=types.positive_int, default=64, help="batch size (default 64)")
     p.add_argument("--seed", type=types.seed, default=0, help="seed for the inits and the shuffling")
@@ -63,7 +70,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"jaxdl ovr: run folder {out}", flush=True)
         with EpochProgress(args.epochs, f"one-vs-rest on {ds.name}") as bar:
             result = fit_one_vs_rest(
-                ds, optimizer=optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                ds,
+                optimizer=optimizer,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                seed=args.seed,
                 callback=lambda epoch, m: bar.on_epoch_end(epoch, _mean_acc(m)),
             )
         names = result.class_names
@@ -72,14 +83,15 @@ def _run(args: argparse.Namespace) -> int:
         content = {
             "config": config,
             "test_acc": result.test_acc,
-            "class_acc": dict(zip(names, finite_or_none(result.class_acc))),
-            "binary_acc": dict(zip(names, finite_or_none(result.binary_acc))),
-            "history": {k: {name: finite_or_none(v[c]) for c, name in enumerate(names)}
-                        for k, v in result.history.items()},
+            "class_acc": dict(zip(names, finite_or_none(result.class_acc), strict=True)),
+            "binary_acc": dict(zip(names, finite_or_none(result.binary_acc), strict=True)),
+            "history": {
+                k: {name: finite_or_none(v[c]) for c, name in enumerate(names)} for k, v in result.history.items()
+            },
         }
         with signals.held(), rundir.staged(out, replace=args.overwrite) as stage:
             write_json(os.path.join(stage, "metrics.json"), content)
-    rows = [(f"class {name}", f"{acc:.4f}") for name, acc in zip(names, result.class_acc)]
+    rows = [(f"class {name}", f"{acc:.4f}") for name, acc in zip(names, result.class_acc, strict=True)]
     rows += [("test accuracy (argmax)", f"{result.test_acc:.4f}"), ("outputs", out)]
     summary_table(f"jaxdl ovr: {ds.num_classes} logistic regressions on {ds.name}, {args.epochs} epochs", rows)
     return 0

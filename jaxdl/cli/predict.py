@@ -25,10 +25,19 @@ SUFFIXES = (".npy", ".csv", *IMAGE_SUFFIXES)
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``predict`` subcommand."""
-    p = sub.add_parser("predict", help="classify .npy, .csv or image files with a trained run's model",
-                       description=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--run", dest="run_dir", type=types.existing_dir, required=True, metavar="DIR",
-                   help="the --out folder of a jaxdl train run")
+    p = sub.add_parser(
+        "predict",
+        help="classify .npy, .csv or image files with a trained run's model",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    p.add_argument(
+        "--run",
+        dest="run_dir",
+        type=types.existing_dir,
+        required=True,
+        metavar="DIR",
+        help="the --out folder of a jaxdl train run",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help=f"files: {', '.join(SUFFIXES)}")
     p.add_argument("--batch-size", type=types.positive_int, default=256, help="examples per forward pass")
     p.set_defaults(run=run)
@@ -57,8 +66,11 @@ def read_csv(path: str) -> np.ndarray:
     with open(path, newline="", encoding="utf-8") as file:
         rows = [row for row in csv.reader(file) if row]
     try:
-        values = [[float(cell) for cell in row] for row in rows[1:]] if rows and not _numeric(rows[0]) else \
-            [[float(cell) for cell in row] for row in rows]
+        values = (
+            [[float(cell) for cell in row] for row in rows[1:]]
+            if rows and not _numeric(rows[0])
+            else [[float(cell) for cell in row] for row in rows]
+        )
         array = np.asarray(values, np.float32)
     except ValueError:
         raise ConfigError(f"{path}: expected rows of numbers of equal length (one example per row).") from None
@@ -92,15 +104,19 @@ def read_input(path: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, boo
     elif suffix == ".csv":
         array = read_csv(path)
     else:
-        raise ConfigError(f"input {path!r}: unknown file type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}.")
+        raise ConfigError(
+            f"input {path!r}: unknown file type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}."
+        )
     array = np.asarray(array, np.float32)
     size = int(np.prod(input_shape))
     if array.shape == tuple(input_shape) or array.shape == (size,):
         return array.reshape(1, *input_shape), False
     if array.ndim >= 1 and array.size == array.shape[0] * size:
         return array.reshape(-1, *input_shape), True
-    raise ConfigError(f"{path}: an array of shape {array.shape}: expected one example {tuple(input_shape)} "
-                      f"or a batch (N, {', '.join(map(str, input_shape))}).")
+    raise ConfigError(
+        f"{path}: an array of shape {array.shape}: expected one example {tuple(input_shape)} "
+        f"or a batch (N, {', '.join(map(str, input_shape))})."
+    )
 
 
 def _regression_data(config: dict):
@@ -122,8 +138,16 @@ def run(args: argparse.Namespace) -> int:
     ds = _regression_data(loaded.config) if regression else None
     if ds is not None and ds.standardizer is not None:
         X = np.asarray(ds.standardizer.transform(X))
-    out = predict(loaded.variables, loaded.model, X, batch_size=args.batch_size, input_shape=loaded.input_shape,
-                  output="values" if regression else "classes", data=ds, transform=loaded.transform)
+    out = predict(
+        loaded.variables,
+        loaded.model,
+        X,
+        batch_size=args.batch_size,
+        input_shape=loaded.input_shape,
+        output="values" if regression else "classes",
+        data=ds,
+        transform=loaded.transform,
+    )
     index = 0
     for path, examples, is_batch in batches:
         for i in range(len(examples)):

@@ -78,9 +78,14 @@ class EpochProgress(Callback):
         self._start = time.monotonic()
         if self.stream.isatty():
             console = Console(file=self.stream)
-            self._bar = _TwoLineProgress(TextColumn("{task.description}"), BarColumn(bar_width=20),
-                                         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                                         console=console)
+            self._bar = _TwoLineProgress(
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=20),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            )
             self._task = self._bar.add_task(self.label, total=self.total, completed=self.first_epoch - 1)
             self._bar.start()
         else:

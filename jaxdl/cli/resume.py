@@ -132,8 +132,9 @@ class RunFolder:
     history of the checkpoint on disk (``None`` before the first).
     """
 
-    def __init__(self, out: str, config: dict, *, epochs: int, every: int,
-                 history: dict[str, list[float]] | None = None) -> None:
+    def __init__(
+        self, out: str, config: dict, *, epochs: int, every: int, history: dict[str, list[float]] | None = None
+    ) -> None:
         self.out, self.path = out, os.path.join(out, CHECKPOINT)
         self.config, self.epochs, self.every = config, epochs, every
         self.history = history
@@ -172,8 +173,9 @@ def _interrupt_held() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
@@ -185,8 +187,10 @@ def _interrupt_held() -> Iterator[None]:
 
 def divergence_message(err: Exception, folder: RunFolder) -> str:
     """One line for a diverged run: what happened and which checkpoint was kept."""
-    why = "" if getattr(err, "step", None) is not None else (
-        f" jaxdl train sets max_loss to {DIVERGENCE_FACTOR:g} x the loss of a model that knows nothing."
+    why = (
+        ""
+        if getattr(err, "step", None) is not None
+        else (f" jaxdl train sets max_loss to {DIVERGENCE_FACTOR:g} x the loss of a model that knows nothing.")
     )
     if folder.history is None:
         kept = "No checkpoint of this run was written: no epoch before it finished cleanly."

@@ -77,7 +77,7 @@ def _describe(holder: dict) -> str:
     return f"process {holder.get('pid')} on {holder.get('host')} (started {holder.get('started')})"
 
 
-class InUse(ConfigError):
+class InUseError(ConfigError):
     """The folder is locked by another live process."""
 
 
@@ -126,8 +126,11 @@ def _acquire(folder: str, flag: str) -> RunFolderLock:
     except OSError as err:
         raise ConfigError(f"{flag} {folder!r} cannot be created: {err.strerror}.") from None
     path = os.path.join(folder, LOCK)
-    holder = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    holder = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
     for _ in range(3):
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -135,8 +138,10 @@ def _acquire(folder: str, flag: str) -> RunFolderLock:
             other = _read_lock(path)
             if other is not None and not _stale(other):
                 _remove_created(folder, created)
-                raise InUse(f"{flag} {folder!r} is in use by {_describe(other)}: wait for it to end or choose "
-                            f"another {flag} (if that process is gone, delete {path}).") from None
+                raise InUseError(
+                    f"{flag} {folder!r} is in use by {_describe(other)}: wait for it to end or choose "
+                    f"another {flag} (if that process is gone, delete {path})."
+                ) from None
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             continue
@@ -145,7 +150,7 @@ def _acquire(folder: str, flag: str) -> RunFolderLock:
         with os.fdopen(fd, "w") as f:
             json.dump(holder, f)
         return RunFolderLock(folder, created)
-    raise InUse(f"{flag} {folder!r}: another process keeps taking its lock; choose another {flag}.")
+    raise InUseError(f"{flag} {folder!r}: another process keeps taking its lock; choose another {flag}.")
 
 
 def _clean_leftovers(folder: str) -> None:
@@ -165,13 +170,16 @@ def _check_writable(folder: str, flag: str) -> None:
 
 def _refusal(folder: str, found: list[str], kind: str, flag: str) -> ConfigError:
     resume = f"continue it with jaxdl train --resume {folder}, " if kind == "train" and "checkpoint" in found else ""
-    return ConfigError(f"{flag} {folder!r} already holds a run ({', '.join(found)}): {resume}choose another {flag}, "
-                       "or replace it with --overwrite.")
+    return ConfigError(
+        f"{flag} {folder!r} already holds a run ({', '.join(found)}): {resume}choose another {flag}, "
+        "or replace it with --overwrite."
+    )
 
 
 @contextlib.contextmanager
-def claim(out: str | None, *, kind: str, default: str, overwrite: bool = False, resume: bool = False,
-          flag: str = "--out") -> Iterator[str]:
+def claim(
+    out: str | None, *, kind: str, default: str, overwrite: bool = False, resume: bool = False, flag: str = "--out"
+) -> Iterator[str]:
     """Lock the run's folder for the block and yield its path (absolute).
 
     Args:
@@ -209,7 +217,7 @@ def _numbered(base: str, flag: str) -> RunFolderLock:
             continue
         try:
             lock = _acquire(folder, flag)
-        except InUse:
+        except InUseError:
             continue
         if not run_files(lock.folder):
             return lock

@@ -29,10 +29,26 @@ numbers, true/false, none, or text; 30,80 (or 30 80) is a list. --lr_lambda and 
 arithmetic in `epoch` / `x` (+ - * / // % **, exp log sqrt cos sin abs floor min max).
 ReduceLROnPlateau is driven by a synthetic loss that improves for 20 steps, then stays flat for 15."""
 
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
-_FUNCS = {"exp": jnp.exp, "log": jnp.log, "sqrt": jnp.sqrt, "cos": jnp.cos, "sin": jnp.sin, "abs": jnp.abs,
-          "floor": jnp.floor, "min": jnp.minimum, "max": jnp.maximum}
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_FUNCS = {
+    "exp": jnp.exp,
+    "log": jnp.log,
+    "sqrt": jnp.sqrt,
+    "cos": jnp.cos,
+    "sin": jnp.sin,
+    "abs": jnp.abs,
+    "floor": jnp.floor,
+    "min": jnp.minimum,
+    "max": jnp.maximum,
+}
 _EXPRESSIONS = {"lr_lambda": "epoch", "scale_fn": "x"}
 MAX_EXPRESSION = 500
 
@@ -139,7 +155,7 @@ def _expression(arg: str, text: str, var: str) -> Callable:
 
 def _sub_schedules(text: str, lr: object) -> list:
     """``"StepLR(step_size=10), ExponentialLR(gamma=0.9)"`` -> schedules sharing ``--lr``."""
-    hint = "expected e.g. --schedulers \"LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max=90)\""
+    hint = 'expected e.g. --schedulers "LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max=90)"'
     try:
         body = ast.parse(text, mode="eval").body
         calls = body.elts if isinstance(body, ast.Tuple) else [body]
@@ -229,7 +245,7 @@ def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[s
     title = f"{cls}(" + ", ".join(f"{k}={' '.join(v)}" for k, v in params.items()) + ")"
     if cls in ("SequentialLR", "ChainedScheduler"):
         if "schedulers" not in params:
-            raise ConfigError(f"{cls}: --schedulers is missing, e.g. --schedulers \"StepLR(step_size=10), ...\"")
+            raise ConfigError(f'{cls}: --schedulers is missing, e.g. --schedulers "StepLR(step_size=10), ..."')
         kwargs["schedules"] = _sub_schedules(" ".join(params["schedulers"]), kwargs.pop("lr", None))
     built = S.by_name(cls, **kwargs)
     if isinstance(built, S.Plateau):
@@ -254,8 +270,10 @@ def run(args: argparse.Namespace) -> int:
     values = {label: schedule_values(c, steps) for label, c in curves.items()}
     for label, v in values.items():
         if not np.all(np.isfinite(v)):
-            raise ConfigError(f"{label}: the schedule gives non-finite rates for these arguments "
-                              "(an overflow such as a huge power, or a division by zero)")
+            raise ConfigError(
+                f"{label}: the schedule gives non-finite rates for these arguments "
+                "(an overflow such as a huge power, or a division by zero)"
+            )
     fig = plot_schedules(values, steps, grid=grid, title=title)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -57,8 +57,9 @@ def held() -> Iterator[list[int]]:
     if not _in_main_thread():
         yield caught
         return
-    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield caught
     finally:

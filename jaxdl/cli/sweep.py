@@ -19,12 +19,19 @@ from jaxdl.cli import args as types
 from jaxdl.cli import distributed, rundir, signals
 from jaxdl.cli.outputs import write_json
 from jaxdl.cli.progress import EpochProgress, summary_table
-from jaxdl.cli.train import (add_run_folder_args, add_training_args, checked_options, config_of, model_of,
-                             model_transform, scheduler_of)
+from jaxdl.cli.train import (
+    add_run_folder_args,
+    add_training_args,
+    checked_options,
+    config_of,
+    model_of,
+    model_transform,
+    scheduler_of,
+)
 from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
-from jaxdl.train import lr as lr_plan
 from jaxdl.train import ManyResult, fit_many
+from jaxdl.train import lr as lr_plan
 
 DEFAULT_OUT = os.path.join("runs", "sweep")
 
@@ -32,20 +39,33 @@ DEFAULT_OUT = os.path.join("runs", "sweep")
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` subcommand (``train``'s arguments, with ``--lr`` a list and ``--seeds`` a count)."""
     p = sub.add_parser(
-        "sweep", conflict_handler="resolve",
+        "sweep",
+        conflict_handler="resolve",
         help="train one model per (learning rate, seed) pair, all at once (one compile)",
         description="Runs are the product of --lr and --seeds, trained as vmapped models in one compiled "
-                    "program. Writes metrics.json, timing.json and sweep.png into --out.",
+        "program. Writes metrics.json, timing.json and sweep.png into --out.",
     )
     types.track_given(p)
     add_training_args(p)
-    p.add_argument("--lr", type=types.float_list, default=(0.01, 0.03, 0.1, 0.3),
-                   help="comma-separated learning rates, each the base rate of --scheduler if one is given "
-                        "(default 0.01,0.03,0.1,0.3)")
-    p.add_argument("--seeds", type=types.positive_int, default=4,
-                   help="seeds per learning rate: --seed, --seed + 1, ... (default 4)")
-    p.add_argument("--max-parallel", type=types.positive_int, default=None,
-                   help="train at most this many models at once (same results, less memory)")
+    p.add_argument(
+        "--lr",
+        type=types.float_list,
+        default=(0.01, 0.03, 0.1, 0.3),
+        help="comma-separated learning rates, each the base rate of --scheduler if one is given "
+        "(default 0.01,0.03,0.1,0.3)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=types.positive_int,
+        default=4,
+        help="seeds per learning rate: --seed, --seed + 1, ... (default 4)",
+    )
+    p.add_argument(
+        "--max-parallel",
+        type=types.positive_int,
+        default=None,
+        help="train at most this many models at once (same results, less memory)",
+    )
     add_run_folder_args(p, DEFAULT_OUT, "metrics.json, timing.json, sweep.png")
     p.set_defaults(run=run)
 
@@ -60,8 +80,10 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
     if args.scheduler is None and not args.warmup_epochs:
         return lambda lr: make(lr=lr)
     if args.scheduler is not None and schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
-        raise ConfigError("--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
-                          "for many runs at once: use jaxdl train for it, or a fixed schedule here.")
+        raise ConfigError(
+            "--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
+            "for many runs at once: use jaxdl train for it, or a fixed schedule here."
+        )
     steps_per_epoch = ceil_div(int(ds.train[0].shape[0]), args.batch_size)
 
     def optimizer(lr):
@@ -86,8 +108,11 @@ def _summary(metrics: dict, metric: str) -> dict[str, float]:
 def payload(args: argparse.Namespace, result: ManyResult, metric: str) -> dict:
     """metrics.json: the config, the best run and every run with its history."""
     runs = [
-        {**run, "diverged": bool(result.diverged[i]),
-         "history": {k: finite_or_none(v[i]) for k, v in result.history.items()}}
+        {
+            **run,
+            "diverged": bool(result.diverged[i]),
+            "history": {k: finite_or_none(v[i]) for k, v in result.history.items()},
+        }
         for i, run in enumerate(result.runs)
     ]
     usable = ~result.diverged & np.isfinite(result.history[metric][:, -1])
@@ -106,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
             return _run(args)
         except KeyboardInterrupt as stop:
             what = "terminated (SIGTERM)" if isinstance(stop, signals.Terminated) else "interrupted"
-            print(f"jaxdl sweep: {what}; nothing was written (a sweep writes its files when it ends).",
-                  file=sys.stderr)
+            print(f"jaxdl sweep: {what}; nothing was written (a sweep writes its files when it ends).", file=sys.stderr)
             return signals.exit_code(stop)
 
 
@@ -115,8 +139,10 @@ def _run(args: argparse.Namespace) -> int:
     mesh = distributed.setup(args)
     args = checked_options(args)
     if args.seed + args.seeds > types.SEED_LIMIT:
-        raise ConfigError(f"--seed {args.seed} --seeds {args.seeds}: the seeds run to {args.seed + args.seeds - 1}; "
-                          "expected them below 2**63.")
+        raise ConfigError(
+            f"--seed {args.seed} --seeds {args.seeds}: the seeds run to {args.seed + args.seeds - 1}; "
+            "expected them below 2**63."
+        )
     ds = data.load(args.dataset, data_dir=args.data_dir, seed=args.seed)
     model = model_of(args, ds)
     seeds = list(range(args.seed, args.seed + args.seeds))
@@ -125,18 +151,28 @@ def _run(args: argparse.Namespace) -> int:
     optimizer = run_optimizer(args, ds)
     placed = distributed.place(ds, mesh, args)
     main = is_main_process()
-    claim = rundir.claim(args.out, kind="sweep", default=DEFAULT_OUT, overwrite=args.overwrite) if main \
+    claim = (
+        rundir.claim(args.out, kind="sweep", default=DEFAULT_OUT, overwrite=args.overwrite)
+        if main
         else contextlib.nullcontext(args.out)
+    )
     with claim as out:
         if main:
             print(f"jaxdl sweep: run folder {out}", flush=True)
         with EpochProgress(args.epochs, label) as bar:
             result = fit_many(
-                model, placed, optimizer=optimizer, hparams={"lr": list(args.lr)},
+                model,
+                placed,
+                optimizer=optimizer,
+                hparams={"lr": list(args.lr)},
                 seeds=seeds,
-                epochs=args.epochs, batch_size=args.batch_size, max_parallel=args.max_parallel,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                max_parallel=args.max_parallel,
                 callback=lambda epoch, metrics: bar.on_epoch_end(epoch, _summary(metrics, metric)),
-                transform=model_transform(args, ds), mesh=mesh, progress=False,
+                transform=model_transform(args, ds),
+                mesh=mesh,
+                progress=False,
             )
         if not main:
             return 0

@@ -28,8 +28,12 @@ from jaxdl.train import DivergenceError, check_fit_args, fit
 from jaxdl.train import lr as lr_plan
 
 MODEL_CHOICES = tuple(models.MODELS)
-MODEL_OPTIONS = {"mlp": ("hidden", "dropout", "batch_norm", "activation"), "softmax": (), "linear": (),
-                 "lenet": ("activation",)}
+MODEL_OPTIONS = {
+    "mlp": ("hidden", "dropout", "batch_norm", "activation"),
+    "softmax": (),
+    "linear": (),
+    "lenet": ("activation",),
+}
 """The model options each ``--model`` uses; typing another one is an error, not silence."""
 DEFAULT_OUT = os.path.join("runs", "train")
 
@@ -40,66 +44,127 @@ def register(sub: argparse._SubParsersAction) -> None:
     types.track_given(p)
     add_training_args(p)
     add_run_folder_args(p, DEFAULT_OUT, "metrics.json, metrics.csv, curves.png, checkpoint")
-    p.add_argument("--resume", type=types.existing_dir, default=None, metavar="DIR",
-                   help="continue the run in DIR (an earlier --out) from its checkpoint, with its saved settings; "
-                        "only --epochs (to train longer) and --data-dir may be given anew")
-    p.add_argument("--checkpoint-every", type=types.positive_int, default=None, metavar="K",
-                   help="write the checkpoint every K epochs and at the end (default: about 50 per run)")
-    p.add_argument("--val", type=types.fraction, default=None, metavar="FRACTION",
-                   help="hold out this fraction of the training data for validation (stratified); "
-                        "the history gains val_loss and val_acc")
-    p.add_argument("--early-stopping", type=types.positive_int, default=None, metavar="PATIENCE",
-                   help="stop when val_loss has not improved for PATIENCE epochs and keep the best epoch's "
-                        "weights (needs --val)")
-    p.add_argument("--tensorboard", action="store_true",
-                   help="also write TensorBoard event files into OUT/tensorboard (needs tensorboardX)")
+    p.add_argument(
+        "--resume",
+        type=types.existing_dir,
+        default=None,
+        metavar="DIR",
+        help="continue the run in DIR (an earlier --out) from its checkpoint, with its saved settings; "
+        "only --epochs (to train longer) and --data-dir may be given anew",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=types.positive_int,
+        default=None,
+        metavar="K",
+        help="write the checkpoint every K epochs and at the end (default: about 50 per run)",
+    )
+    p.add_argument(
+        "--val",
+        type=types.fraction,
+        default=None,
+        metavar="FRACTION",
+        help="hold out this fraction of the training data for validation (stratified); "
+        "the history gains val_loss and val_acc",
+    )
+    p.add_argument(
+        "--early-stopping",
+        type=types.positive_int,
+        default=None,
+        metavar="PATIENCE",
+        help="stop when val_loss has not improved for PATIENCE epochs and keep the best epoch's weights (needs --val)",
+    )
+    p.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also write TensorBoard event files into OUT/tensorboard (needs tensorboardX)",
+    )
     p.set_defaults(run=run)
 
 
 def add_run_folder_args(p: argparse.ArgumentParser, default: str, files: str) -> None:
     """``--out`` and ``--overwrite`` (see :mod:`jaxdl.cli.rundir` for the policy)."""
-    p.add_argument("--out", type=types.writable_dir, default=None,
-                   help=f"folder for {files} (default {default}, or {default}-2, -3, ... when it holds a run); "
-                        "a folder you name must not hold a run unless you add --overwrite")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the run already in --out (its files are removed before training)")
+    p.add_argument(
+        "--out",
+        type=types.writable_dir,
+        default=None,
+        help=f"folder for {files} (default {default}, or {default}-2, -3, ... when it holds a run); "
+        "a folder you name must not hold a run unless you add --overwrite",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (its files are removed before training)",
+    )
 
 
 def add_training_args(p: argparse.ArgumentParser) -> None:
     """Data, model and optimizer arguments shared by ``train`` and ``sweep``."""
     p.add_argument("--dataset", default="digits", help=f"one of {', '.join(data.LOADERS)} (default digits)")
-    p.add_argument("--data-dir", type=types.existing_dir, default=None,
-                   help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)")
-    p.add_argument("--model", default="mlp", type=types.choice("model", MODEL_CHOICES),
-                   help=f"one of {', '.join(MODEL_CHOICES)} (default mlp)")
+    p.add_argument(
+        "--data-dir",
+        type=types.existing_dir,
+        default=None,
+        help="folder with TFDS data or the IDX files (for mnist / fashion_mnist)",
+    )
+    p.add_argument(
+        "--model",
+        default="mlp",
+        type=types.choice("model", MODEL_CHOICES),
+        help=f"one of {', '.join(MODEL_CHOICES)} (default mlp)",
+    )
     p.add_argument("--hidden", type=types.int_list, default=(256,), help="hidden widths, e.g. 256 or 256,128")
     p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout probability in [0, 1)")
     p.add_argument("--batch-norm", action="store_true", help="batch norm after each hidden layer (torch convention)")
     p.add_argument("--activation", default="relu", help=f"hidden activation ({', '.join(LAYER_ACTIVATIONS)})")
     p.add_argument("--optimizer", default="sgd", help="torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
-    p.add_argument("--optimizer-args", type=keyvalues.parse, default={}, metavar="K=V,...",
-                   help="more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4")
+    p.add_argument(
+        "--optimizer-args",
+        type=keyvalues.parse,
+        default={},
+        metavar="K=V,...",
+        help="more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4",
+    )
     p.add_argument("--lr", type=types.positive_float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--scheduler", default=None,
-                   help="torch.optim.lr_scheduler name, e.g. StepLR, CosineAnnealingWarmRestarts, ReduceLROnPlateau")
-    p.add_argument("--scheduler-args", type=keyvalues.parse, default={}, metavar="K=V,...",
-                   help="its arguments, e.g. T_0=10,T_mult=2 or milestones=[30,60],gamma=0.1 (--lr is its base lr)")
-    p.add_argument("--schedule-unit", choices=lr_plan.UNITS, default="epoch",
-                   help="step the scheduler once per epoch (torch's usual loop, default) or per optimizer step")
-    p.add_argument("--warmup-epochs", type=types.nonnegative_int, default=0, metavar="K",
-                   help="linear warm-up from lr/3 to lr over the first K epochs (torch's LinearLR), then --scheduler "
-                        "(ReduceLROnPlateau included) or the constant --lr")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="torch.optim.lr_scheduler name, e.g. StepLR, CosineAnnealingWarmRestarts, ReduceLROnPlateau",
+    )
+    p.add_argument(
+        "--scheduler-args",
+        type=keyvalues.parse,
+        default={},
+        metavar="K=V,...",
+        help="its arguments, e.g. T_0=10,T_mult=2 or milestones=[30,60],gamma=0.1 (--lr is its base lr)",
+    )
+    p.add_argument(
+        "--schedule-unit",
+        choices=lr_plan.UNITS,
+        default="epoch",
+        help="step the scheduler once per epoch (torch's usual loop, default) or per optimizer step",
+    )
+    p.add_argument(
+        "--warmup-epochs",
+        type=types.nonnegative_int,
+        default=0,
+        metavar="K",
+        help="linear warm-up from lr/3 to lr over the first K epochs (torch's LinearLR), then --scheduler "
+        "(ReduceLROnPlateau included) or the constant --lr",
+    )
     p.add_argument("--epochs", type=types.positive_int, default=500, help="epochs (default 500)")
     p.add_argument("--batch-size", type=types.positive_int, default=256, help="batch size (default 256)")
-    p.add_argument("--seed", type=types.seed, default=0,
-                   help="seed for init, shuffling and dropout (0 <= seed < 2**63)")
+    p.add_argument(
+        "--seed", type=types.seed, default=0, help="seed for init, shuffling and dropout (0 <= seed < 2**63)"
+    )
     distributed.add_arguments(p)
 
 
 def model_of(args: argparse.Namespace, ds: data.Dataset):
     """The model named by ``--model`` for ``ds`` (see :func:`jaxdl.models.build_model`)."""
-    return models.build_model(args.model, ds, hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm,
-                              activation=args.activation)
+    return models.build_model(
+        args.model, ds, hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm, activation=args.activation
+    )
 
 
 def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Transform | None:
@@ -147,27 +212,34 @@ def checked_options(args: argparse.Namespace) -> argparse.Namespace:
         ``--val``, or a model option the chosen ``--model`` ignores (e.g. ``--hidden`` with ``--model softmax``).
     """
     typed = types.given(args)
-    unused = [dest for dest in ("hidden", "dropout", "batch_norm", "activation")
-              if dest in typed and dest not in MODEL_OPTIONS[args.model]]
+    unused = [
+        dest
+        for dest in ("hidden", "dropout", "batch_norm", "activation")
+        if dest in typed and dest not in MODEL_OPTIONS[args.model]
+    ]
     if unused:
         takes = ", ".join(resume.flag(d) for d in MODEL_OPTIONS[args.model]) or "none of them"
-        raise ConfigError(f"--model {args.model} has no {', '.join(resume.flag(d) for d in unused)}: "
-                          f"leave it out (it takes {takes}), or choose --model mlp.")
+        raise ConfigError(
+            f"--model {args.model} has no {', '.join(resume.flag(d) for d in unused)}: "
+            f"leave it out (it takes {takes}), or choose --model mlp."
+        )
     if getattr(args, "early_stopping", None) is not None and args.val is None:
         raise ConfigError("--early-stopping watches the validation loss: add --val FRACTION (e.g. --val 0.1).")
     if args.scheduler is None and args.scheduler_args:
-        raise ConfigError("--scheduler-args without --scheduler: name the scheduler they are for, "
-                          "e.g. --scheduler StepLR --scheduler-args step_size=30.")
+        raise ConfigError(
+            "--scheduler-args without --scheduler: name the scheduler they are for, "
+            "e.g. --scheduler StepLR --scheduler-args step_size=30."
+        )
     optim.by_name(args.optimizer)
     bound = dict(vars(args))
-    bound["optimizer_args"] = keyvalues.bind("--optimizer-args", args.optimizer_args,
-                                             getattr(optim, args.optimizer.lower()), own_flags={"lr": "--lr"})
+    bound["optimizer_args"] = keyvalues.bind(
+        "--optimizer-args", args.optimizer_args, getattr(optim, args.optimizer.lower()), own_flags={"lr": "--lr"}
+    )
     optim.by_name(args.optimizer, **bound["optimizer_args"])
     if args.scheduler is not None:
         fn = schedules.resolve(args.scheduler)[1]
         base = next(iter(inspect.signature(fn).parameters))
-        bound["scheduler_args"] = keyvalues.bind("--scheduler-args", args.scheduler_args, fn,
-                                                 own_flags={base: "--lr"})
+        bound["scheduler_args"] = keyvalues.bind("--scheduler-args", args.scheduler_args, fn, own_flags={base: "--lr"})
     return argparse.Namespace(**bound)
 
 
@@ -231,8 +303,9 @@ def _run(args: argparse.Namespace) -> int:
     saved = None
     if args.resume is not None:
         if args.overwrite:
-            raise ConfigError(f"--resume {args.resume!r} continues that run and --overwrite would delete it: "
-                              "give one of them.")
+            raise ConfigError(
+                f"--resume {args.resume!r} continues that run and --overwrite would delete it: give one of them."
+            )
         saved = resume.load_saved(args.resume)
         args = resume.resumed_args(args, saved, args.resume)
     args = checked_options(args)
@@ -245,8 +318,11 @@ def _run(args: argparse.Namespace) -> int:
     every = resume.checkpoint_every(args.epochs, args.checkpoint_every)
     placed = distributed.place(ds, mesh, args, batch_size=args.batch_size)
     main = is_main_process()
-    claim = rundir.claim(args.out, kind="train", default=DEFAULT_OUT, overwrite=args.overwrite,
-                         resume=saved is not None) if main else contextlib.nullcontext(args.out)
+    claim = (
+        rundir.claim(args.out, kind="train", default=DEFAULT_OUT, overwrite=args.overwrite, resume=saved is not None)
+        if main
+        else contextlib.nullcontext(args.out)
+    )
     with claim as out:
         args = argparse.Namespace(**{**vars(args), "out": out})
         if main and args.overwrite:
@@ -255,21 +331,37 @@ def _run(args: argparse.Namespace) -> int:
         if main:
             print(f"jaxdl train: run folder {out}", flush=True)
             if args.scheduler is not None and schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
-                watched = ("val_loss (the --val split)" if args.val is not None
-                           else "test_loss (add --val 0.1 to watch a validation split instead)")
+                watched = (
+                    "val_loss (the --val split)"
+                    if args.val is not None
+                    else "test_loss (add --val 0.1 to watch a validation split instead)"
+                )
                 print(f"jaxdl train: ReduceLROnPlateau watches {watched}", flush=True)
             _print_summary(model, ds, transform)
-        folder = resume.RunFolder(out, config_of(args), epochs=args.epochs, every=every,
-                                  history=None if saved is None else saved.history)
+        folder = resume.RunFolder(
+            out, config_of(args), epochs=args.epochs, every=every, history=None if saved is None else saved.history
+        )
         first = 1 if saved is None else saved.epochs_done + 1
         bar = EpochProgress(args.epochs, f"{args.model} on {ds.name}", first_epoch=first)
         callbacks = [bar, *extras.pop("callbacks", ())]
         try:
             with bar:
-                result = fit(model, placed, **optimizer, **extras, epochs=args.epochs, batch_size=args.batch_size,
-                             seed=args.seed, callbacks=callbacks, progress=False, transform=transform,
-                             initial=saved, max_loss=resume.max_loss_for(ds),
-                             on_epoch_end=folder.save_epoch if main else None, mesh=mesh)
+                result = fit(
+                    model,
+                    placed,
+                    **optimizer,
+                    **extras,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    seed=args.seed,
+                    callbacks=callbacks,
+                    progress=False,
+                    transform=transform,
+                    initial=saved,
+                    max_loss=resume.max_loss_for(ds),
+                    on_epoch_end=folder.save_epoch if main else None,
+                    mesh=mesh,
+                )
         except DivergenceError as err:
             print(f"jaxdl train: error: {resume.divergence_message(err, folder)}", file=sys.stderr)
             return 1

@@ -52,13 +52,17 @@ def digits() -> Dataset:
     X = (table[:, :-1].reshape(-1, 8, 8) / 16.0).astype(np.float32)[..., None]
     y = table[:, -1].astype(int)
     train, test = split_indices(y, len(y), math.ceil(0.2 * len(y)), seed=0)
-    return from_arrays(X[train], y[train], X[test], y[test], num_classes=10, class_names=DIGIT_CLASSES,
-                       name="digits")
+    return from_arrays(X[train], y[train], X[test], y[test], num_classes=10, class_names=DIGIT_CLASSES, name="digits")
 
 
 def synthetic_regression(
-    w: Sequence[float] = (2.0, -3.4), b: float = 4.2, *, noise: float = 0.01,
-    num_train: int = 1000, num_val: int = 1000, key: jax.Array,
+    w: Sequence[float] = (2.0, -3.4),
+    b: float = 4.2,
+    *,
+    noise: float = 0.01,
+    num_train: int = 1000,
+    num_val: int = 1000,
+    key: jax.Array,
 ) -> Dataset:
     """d2l's ``SyntheticRegressionData``: y = X w + b + noise * eps, X ~ N(0, 1).
 
@@ -73,7 +77,8 @@ def synthetic_regression(
     X = jax.random.normal(kx, (n, w.shape[0]))
     y = (X @ w + b + noise * jax.random.normal(kn, (n,)))[:, None]
     return Dataset(
-        train=(X[:num_train], y[:num_train]), test=(X[num_train:], y[num_train:]),
+        train=(X[:num_train], y[:num_train]),
+        test=(X[num_train:], y[num_train:]),
         name="synthetic_regression",
     )
 

@@ -162,7 +162,7 @@ def _as_images(X: np.ndarray, image_shape: tuple[int, int], path: str) -> np.nda
 def _check_text_options(sep: object, encoding: object) -> None:
     import codecs
 
-    if not isinstance(sep, str) or len(sep) != 1 or sep in "\"\n\r":
+    if not isinstance(sep, str) or len(sep) != 1 or sep in '"\n\r':
         raise ConfigError(f"from_csv: sep must be one character such as ',' or ';', got {sep!r}")
     try:
         codecs.lookup(encoding) if isinstance(encoding, str) else None
@@ -248,8 +248,7 @@ def from_csv(
             )
         X_test, y_test = _split_columns(test_values, label, regression, names, test_path)
     else:
-        _checks.number("from_csv", "test_fraction", test_fraction,
-                       low=0.0, high=1.0, low_open=True, high_open=True)
+        _checks.number("from_csv", "test_fraction", test_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
         num_test = round(len(X) * test_fraction)
         if not 0 < num_test < len(X):
             raise ConfigError(
@@ -262,6 +261,12 @@ def from_csv(
     if shape is not None:
         X, X_test = _as_images(X, shape, path), _as_images(X_test, shape, test_path or path)
     return from_arrays(
-        X, y, X_test, y_test, num_classes=num_classes, class_names=class_names,
-        regression=regression, name=os.path.splitext(os.path.basename(path))[0],
+        X,
+        y,
+        X_test,
+        y_test,
+        num_classes=num_classes,
+        class_names=class_names,
+        regression=regression,
+        name=os.path.splitext(os.path.basename(path))[0],
     )

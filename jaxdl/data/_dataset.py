@@ -160,7 +160,11 @@ def _infer_num_classes(y_train, y_test) -> int:
 
 
 def from_arrays(
-    X_train, y_train, X_test, y_test, *,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
     num_classes: int | None = None,
     class_names: Sequence[str] | None = None,
     regression: bool = False,
@@ -195,12 +199,11 @@ def from_arrays(
             num_classes = _infer_num_classes(y_train, y_test)
         num_classes = _checks.positive_int("from_arrays", "num_classes", num_classes)
         if num_classes > _I32_MAX:
-            raise _checks.fail("from_arrays", "num_classes", num_classes,
-                               f"an integer in [1, {_I32_MAX}] (int32 labels)")
-        if class_names is not None and len(class_names) != num_classes:
-            raise ConfigError(
-                f"class_names has {len(class_names)} names: expected num_classes={num_classes}."
+            raise _checks.fail(
+                "from_arrays", "num_classes", num_classes, f"an integer in [1, {_I32_MAX}] (int32 labels)"
             )
+        if class_names is not None and len(class_names) != num_classes:
+            raise ConfigError(f"class_names has {len(class_names)} names: expected num_classes={num_classes}.")
     Xtr, ytr = _check_split(X_train, y_train, "train", num_classes)
     Xte, yte = _check_split(X_test, y_test, "test", num_classes)
     if Xtr.shape[1:] != Xte.shape[1:]:

@@ -36,8 +36,13 @@ def _read_bytes(path: str) -> bytes:
     if not data.startswith(_GZIP_MAGIC):
         if path.endswith(".gz"):
             start = data[:200].lstrip().lower()
-            what = ("an HTML page (a failed download?)" if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
-                    else "empty" if not data else "not gzip data")
+            what = (
+                "an HTML page (a failed download?)"
+                if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<"))
+                else "empty"
+                if not data
+                else "not gzip data"
+            )
             raise ConfigError(f"{path} is {what}, not a gzip-compressed IDX file: re-download it.")
         return data
     try:
@@ -65,9 +70,9 @@ def read_idx(path: str) -> np.ndarray:
     ndim = data[3]
     if ndim == 0 or len(data) < 4 + 4 * ndim:
         raise ConfigError(f"{path} has a damaged IDX header (rank {ndim}, {len(data)} bytes): re-download it.")
-    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     dtype = np.dtype(_DTYPES[data[2]])
-    body = data[4 + 4 * ndim:]
+    body = data[4 + 4 * ndim :]
     if len(body) != math.prod(shape) * dtype.itemsize:
         raise ConfigError(
             f"{path} is truncated or damaged: its header says {shape}, found {len(body)} bytes; re-download it."
@@ -141,11 +146,13 @@ def load_idx_splits(folders: list[str], name: str) -> Arrays:
         file by name; files split across folders; a damaged file or counts that disagree.
     """
     found = {folder: {k: _find(folder, stem) for k, stem in IDX_FILES.items()} for folder in folders}
-    for folder, paths in found.items():
+    for paths in found.values():
         if all(paths.values()):
             arrays = _checked(paths)
-            return ((arrays["train_images"][..., None], arrays["train_labels"]),
-                    (arrays["test_images"][..., None], arrays["test_labels"]))
+            return (
+                (arrays["train_images"][..., None], arrays["train_labels"]),
+                (arrays["test_images"][..., None], arrays["test_labels"]),
+            )
     partial = {folder: paths for folder, paths in found.items() if any(paths.values())}
     torch_name = "FashionMNIST" if name == "fashion_mnist" else "MNIST"
     if len(partial) == 1:

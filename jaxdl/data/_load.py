@@ -43,7 +43,5 @@ def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
         raise ConfigError(f"load: name must be a dataset name such as 'digits', got {name!r}")
     key = name.lower().replace("-", "_")
     if key not in _BY_NAME:
-        raise ConfigError(
-            f"unknown dataset {name!r}{suggest(name, LOADERS)}; expected one of {', '.join(LOADERS)}."
-        )
+        raise ConfigError(f"unknown dataset {name!r}{suggest(name, LOADERS)}; expected one of {', '.join(LOADERS)}.")
     return _BY_NAME[key](data_dir, seed)

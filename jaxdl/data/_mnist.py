@@ -10,8 +10,16 @@ from jaxdl.data._idx import candidate_dirs, load_idx_splits
 from jaxdl.data._tfds import load_tfds
 
 FASHION_MNIST_CLASSES = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
 )
 _TORCHVISION_FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 
@@ -29,6 +37,11 @@ def mnist_like(name: str, data_dir: str | None) -> Dataset:
     (Xtr, ytr), (Xte, yte) = arrays
     names = FASHION_MNIST_CLASSES if name == "fashion_mnist" else DIGIT_CLASSES
     return from_arrays(
-        Xtr.astype(np.float32) / 255.0, ytr, Xte.astype(np.float32) / 255.0, yte,
-        num_classes=10, class_names=names, name=name,
+        Xtr.astype(np.float32) / 255.0,
+        ytr,
+        Xte.astype(np.float32) / 255.0,
+        yte,
+        num_classes=10,
+        class_names=names,
+        name=name,
     )

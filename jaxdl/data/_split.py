@@ -59,7 +59,7 @@ def split_indices(y: np.ndarray | None, n: int, n_held: int, seed: int) -> tuple
     for i, indices in enumerate(class_indices):
         shuffled = indices.take(rng.permutation(class_counts[i]), mode="clip")
         kept.extend(shuffled[: n_i[i]])
-        held.extend(shuffled[n_i[i]: n_i[i] + t_i[i]])
+        held.extend(shuffled[n_i[i] : n_i[i] + t_i[i]])
     return rng.permutation(np.asarray(kept, np.int64)), rng.permutation(np.asarray(held, np.int64))
 
 
@@ -107,5 +107,7 @@ def split(ds: Dataset, val: float = 0.1, *, seed: int = 0) -> Dataset:
         raise ConfigError(f"split: val={val} of {n} training examples leaves an empty part: use another val.")
     kept, held = split_indices(y if ds.num_classes is not None else None, n, n_held, seed)
     return dataclasses.replace(
-        ds, train=(jnp.asarray(X[kept]), jnp.asarray(y[kept])), val=(jnp.asarray(X[held]), jnp.asarray(y[held])),
+        ds,
+        train=(jnp.asarray(X[kept]), jnp.asarray(y[kept])),
+        val=(jnp.asarray(X[held]), jnp.asarray(y[held])),
     )

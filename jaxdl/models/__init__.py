@@ -10,7 +10,20 @@ from jaxdl.models.scratch import LinearRegressionScratch, MLPScratch, SoftmaxReg
 from jaxdl.models.summary import summary
 
 __all__ = [
-    "MLP", "MODELS", "BatchNorm", "Conv2d", "LeNet", "Linear", "LinearRegression", "LinearRegressionScratch",
-    "LogisticRegression", "MLPScratch", "SoftmaxRegression", "SoftmaxRegressionScratch", "build_model", "input_transform",
-    "normal_equations", "summary",
+    "MLP",
+    "MODELS",
+    "BatchNorm",
+    "Conv2d",
+    "LeNet",
+    "Linear",
+    "LinearRegression",
+    "LinearRegressionScratch",
+    "LogisticRegression",
+    "MLPScratch",
+    "SoftmaxRegression",
+    "SoftmaxRegressionScratch",
+    "build_model",
+    "input_transform",
+    "normal_equations",
+    "summary",
 ]

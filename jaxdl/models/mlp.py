@@ -42,7 +42,11 @@ class MLP(nn.Module):
                 raise ConfigError(f"hidden={self.hidden!r}: expected positive integer layer widths.")
         if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
             raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2 (or None to regress).")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+        if (
+            isinstance(self.dropout, bool)
+            or not isinstance(self.dropout, (int, float))
+            or not 0.0 <= self.dropout < 1.0
+        ):
             raise ConfigError(f"dropout={self.dropout!r}: expected a probability in [0, 1).")
         get_activation(self.activation, layer=True)
         super().__post_init__()

@@ -21,8 +21,7 @@ Builder = Callable[..., nn.Module]
 
 
 def _mlp(ds: Dataset, *, hidden: Sequence[int], dropout: float, batch_norm: bool, activation: str) -> nn.Module:
-    return MLP(hidden=hidden, num_classes=ds.num_classes, dropout=dropout, batch_norm=batch_norm,
-               activation=activation)
+    return MLP(hidden=hidden, num_classes=ds.num_classes, dropout=dropout, batch_norm=batch_norm, activation=activation)
 
 
 def _softmax(ds: Dataset, **options) -> nn.Module:
@@ -67,7 +66,12 @@ MODELS: dict[str, Builder] = {"mlp": _mlp, "softmax": _softmax, "linear": _linea
 
 
 def build_model(
-    name: str, ds: Dataset, *, hidden: Sequence[int] = (256,), dropout: float = 0.0, batch_norm: bool = False,
+    name: str,
+    ds: Dataset,
+    *,
+    hidden: Sequence[int] = (256,),
+    dropout: float = 0.0,
+    batch_norm: bool = False,
     activation: str = "relu",
 ) -> nn.Module:
     """The model called ``name`` (a key of :data:`MODELS`) sized for ``ds``: its classes, its images.

@@ -38,8 +38,10 @@ def _softmax_apply(params: dict, x: jax.Array) -> jax.Array:
 def _mlp_init(key: jax.Array, num_inputs: int, num_outputs: int, num_hiddens: int, *, sigma: float = 0.01) -> dict:
     k1, k2 = jax.random.split(key)
     return {
-        "W1": sigma * jax.random.normal(k1, (num_inputs, num_hiddens)), "b1": jnp.zeros(num_hiddens),
-        "W2": sigma * jax.random.normal(k2, (num_hiddens, num_outputs)), "b2": jnp.zeros(num_outputs),
+        "W1": sigma * jax.random.normal(k1, (num_inputs, num_hiddens)),
+        "b1": jnp.zeros(num_hiddens),
+        "W2": sigma * jax.random.normal(k2, (num_hiddens, num_outputs)),
+        "b2": jnp.zeros(num_outputs),
     }
 
 

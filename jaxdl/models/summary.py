@@ -80,9 +80,22 @@ def summary(model: nn.Module, input_shape: tuple[int, ...]) -> str:
         table.append(row)
     table.append(["(output)", type(model).__name__, _shape(outputs), ""])
     widths = [max(len(r[i]) for r in table) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
-             for r in table]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in table
+    ]
     rule = "-" * max(map(len, lines))
     stats = _count({k: v for k, v in variables.items() if k != "params"})
-    return "\n".join([lines[0], rule, *lines[1:], rule, f"Total params: {_count(params):,}",
-                      f"Non-trainable (batch-norm statistics): {stats:,}", f"Input: (N, {', '.join(map(str, shape))})"])
+    return "\n".join(
+        [
+            lines[0],
+            rule,
+            *lines[1:],
+            rule,
+            f"Total params: {_count(params):,}",
+            f"Non-trainable (batch-norm statistics): {stats:,}",
+            f"Input: (N, {', '.join(map(str, shape))})",
+        ]
+    )

@@ -60,8 +60,10 @@ def adafactor(
     [-2. -2.]
     """
     ignored("Adafactor", foreach=foreach)
-    key = config("Adafactor", {"lr": lr, "beta2_decay": beta2_decay, "eps": eps, "d": d,
-                               "weight_decay": weight_decay, "maximize": maximize})
+    key = config(
+        "Adafactor",
+        {"lr": lr, "beta2_decay": beta2_decay, "eps": eps, "d": d, "weight_decay": weight_decay, "maximize": maximize},
+    )
     check_lr("Adafactor", lr)
     at_least_zero("Adafactor", weight_decay=weight_decay)
     decay = _checks.scalar("Adafactor", "beta2_decay", beta2_decay)

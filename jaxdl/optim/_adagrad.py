@@ -18,9 +18,7 @@ class TorchAdagradState(NamedTuple):
     sum_of_squares: optax.Updates
 
 
-def scale_by_torch_adagrad(
-    initial_accumulator_value: float = 0.0, eps: float = 1e-10
-) -> optax.GradientTransformation:
+def scale_by_torch_adagrad(initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> optax.GradientTransformation:
     """torch Adagrad's scaling: ``s += g * g``; ``g / (sqrt(s) + eps)``.
 
     ``optax.scale_by_rss`` starts ``s`` at 0.1 and puts ``eps`` inside the sqrt.
@@ -79,8 +77,11 @@ def adagrad(
     key = config("Adagrad", locals())
     check_lr("Adagrad", lr)
     at_least_zero(
-        "Adagrad", lr_decay=lr_decay, weight_decay=weight_decay,
-        initial_accumulator_value=initial_accumulator_value, eps=eps,
+        "Adagrad",
+        lr_decay=lr_decay,
+        weight_decay=weight_decay,
+        initial_accumulator_value=initial_accumulator_value,
+        eps=eps,
     )
 
     def decayed(count):  # count = step - 1

@@ -83,7 +83,8 @@ def scale_by_torch_adam(
         bc1, bc2 = _one_minus_power(b1, count), _one_minus_power(b2, count)
         updates = jax.tree.map(
             lambda m, v: (m / bc1.astype(m.dtype)) / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps),
-            mu, nu_max if amsgrad else nu,
+            mu,
+            nu_max if amsgrad else nu,
         )
         return updates, TorchAdamState(count, mu, nu, nu_max)
 
@@ -127,8 +128,15 @@ def adam(
     at_least_zero(owner, eps=eps)
     b1, b2 = check_betas(owner, betas)
     at_least_zero(owner, weight_decay=weight_decay)
-    return scaled_step(owner, scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad), lr=lr, weight_decay=weight_decay,
-                       maximize=maximize, key=key, decoupled=decoupled_weight_decay)
+    return scaled_step(
+        owner,
+        scale_by_torch_adam(b1, b2, eps, amsgrad=amsgrad),
+        lr=lr,
+        weight_decay=weight_decay,
+        maximize=maximize,
+        key=key,
+        decoupled=decoupled_weight_decay,
+    )
 
 
 @torch_arguments
@@ -158,6 +166,4 @@ def adamw(
     >>> print(tx.update({"w": jnp.zeros(1)}, tx.init(p), p)[0]["w"])
     [-0.05]
     """
-    return adam(
-        lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
-    )
+    return adam(lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)

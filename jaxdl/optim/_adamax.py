@@ -85,6 +85,6 @@ def adamax(
     check_lr("Adamax", lr)
     at_least_zero("Adamax", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("Adamax", betas)
-    return scaled_step("Adamax", scale_by_torch_adamax(b1, b2, eps), lr=lr, weight_decay=weight_decay,
-                       maximize=maximize, key=key)
-
+    return scaled_step(
+        "Adamax", scale_by_torch_adamax(b1, b2, eps), lr=lr, weight_decay=weight_decay, maximize=maximize, key=key
+    )

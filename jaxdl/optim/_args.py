@@ -51,15 +51,12 @@ def check_lr(owner: str, lr: Any) -> None:
     if callable(lr):
         return
     if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or jnp.ndim(lr) != 0:
-        raise ConfigError(
-            f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count)."
-        )
+        raise ConfigError(f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count).")
     at_least_zero(owner, lr=lr)
     number = _checks.scalar(owner, "lr", lr)
     if number is not None and 0 < number < float(np.finfo(np.float32).tiny):
         raise ConfigError(
-            f"{owner} got lr={_shown(lr)}: it is 0 in float32 (below 1.2e-38), so nothing would train; "
-            "use a larger lr."
+            f"{owner} got lr={_shown(lr)}: it is 0 in float32 (below 1.2e-38), so nothing would train; use a larger lr."
         )
 
 
@@ -113,7 +110,9 @@ def ignored(owner: str, **flags: Any) -> None:
     """
     for name, value in flags.items():
         if value is not None and not isinstance(value, bool):
-            raise ConfigError(f"{owner} got {name}={value!r}: expected True, False or None (it has no effect in jaxdl).")
+            raise ConfigError(
+                f"{owner} got {name}={value!r}: expected True, False or None (it has no effect in jaxdl)."
+            )
 
 
 def check_fraction(owner: str, name: str, value: Any, *, one_allowed: bool) -> None:

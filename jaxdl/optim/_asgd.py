@@ -55,8 +55,9 @@ def asgd(
     [-0.1]
     """
     ignored("ASGD", foreach=foreach, differentiable=differentiable, capturable=capturable)
-    key = config("ASGD", {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
-                          "weight_decay": weight_decay, "maximize": maximize})
+    key = config(
+        "ASGD", {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay, "maximize": maximize}
+    )
     check_lr("ASGD", lr)
     at_least_zero("ASGD", weight_decay=weight_decay)
     for name, value in (("lambd", lambd), ("alpha", alpha), ("t0", t0)):
@@ -69,9 +70,7 @@ def asgd(
     def update_fn(updates, state, params):
         count = optax.safe_increment(state.count)
         eta = state.eta
-        new = jax.tree.map(
-            lambda p, g: (p * (1 - lambd * eta) - eta * g).astype(p.dtype), params, updates
-        )
+        new = jax.tree.map(lambda p, g: (p * (1 - lambd * eta) - eta * g).astype(p.dtype), params, updates)
         ax = jax.tree.map(
             lambda a, p: jnp.where(state.mu == 1, p, a + (p - a) * state.mu).astype(a.dtype), state.ax, new
         )

@@ -58,12 +58,20 @@ def map_leaves(fn: Any, n: int, tree: Any, *rest: Any) -> tuple:
     """``fn`` on the leaves of ``tree`` and the matching leaves of ``rest``; its ``n`` outputs as ``n`` trees."""
     leaves, treedef = jax.tree.flatten(tree)
     others = [treedef.flatten_up_to(r) for r in rest]
-    outs = [fn(*xs) for xs in zip(leaves, *others)]
+    outs = [fn(*xs) for xs in zip(leaves, *others, strict=True)]
     return tuple(treedef.unflatten([o[i] for o in outs]) for i in range(n))
 
 
-def scaled_step(owner: str, scaling: optax.GradientTransformation, *, lr: Any, weight_decay: Any, maximize: bool,
-                key: tuple | None, decoupled: bool = False) -> Configured:
+def scaled_step(
+    owner: str,
+    scaling: optax.GradientTransformation,
+    *,
+    lr: Any,
+    weight_decay: Any,
+    maximize: bool,
+    key: tuple | None,
+    decoupled: bool = False,
+) -> Configured:
     """torch's Adam-family step: the gradient prelude (L2 decay unless ``decoupled``), ``scaling``,
     the decoupled decay ``p *= 1 - lr * weight_decay`` when ``decoupled``, then ``-lr``."""
     parts = grad_prelude(maximize, 0 if decoupled else weight_decay)
@@ -82,9 +90,7 @@ def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: 
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ConfigError(
-                f"{owner} with weight_decay needs the parameters: call update(grads, state, params)."
-            )
+            raise ConfigError(f"{owner} with weight_decay needs the parameters: call update(grads, state, params).")
         return chained.update(updates, state, params)
 
     return Configured(chained.init, update_fn, key)

@@ -26,8 +26,9 @@ class HyperparamState(NamedTuple):
     inner: optax.OptState
 
 
-def with_hyperparams(factory: Callable[..., optax.GradientTransformation],
-                     hparams: Mapping[str, Any]) -> optax.GradientTransformation:
+def with_hyperparams(
+    factory: Callable[..., optax.GradientTransformation], hparams: Mapping[str, Any]
+) -> optax.GradientTransformation:
     """``factory(**hparams)`` with the hyperparameters kept as arrays in the optimizer state.
 
     Each update rebuilds ``factory(**state.hparams)`` from the state, so under ``vmap`` every

@@ -119,9 +119,19 @@ def lbfgs(
         flat, _ = ravel_pytree(params)
         n, zero = flat.shape[0], jnp.zeros([], flat.dtype)
         history = jnp.zeros((history_size, n), flat.dtype)
-        return LBFGSState(jnp.int32(0), jnp.int32(0), jnp.zeros_like(flat), zero, history, history,
-                          jnp.zeros(history_size, flat.dtype), jnp.int32(0), jnp.ones([], flat.dtype),
-                          jnp.zeros_like(flat), zero)
+        return LBFGSState(
+            jnp.int32(0),
+            jnp.int32(0),
+            jnp.zeros_like(flat),
+            zero,
+            history,
+            history,
+            jnp.zeros(history_size, flat.dtype),
+            jnp.int32(0),
+            jnp.ones([], flat.dtype),
+            jnp.zeros_like(flat),
+            zero,
+        )
 
     def update_fn(updates, state, params=None, *, value=None, value_fn=None, **extra_args):
         del extra_args
@@ -153,8 +163,10 @@ def lbfgs(
             shifted = lambda a: jnp.where(full, jnp.roll(a, -1, axis=0), a)  # noqa: E731
             slot = jnp.where(full, history_size - 1, s.num_old)
             pushed = s._replace(
-                dirs=shifted(s.dirs).at[slot].set(y), stps=shifted(s.stps).at[slot].set(step),
-                ro=shifted(s.ro).at[slot].set(1.0 / ys), num_old=jnp.minimum(s.num_old + 1, history_size),
+                dirs=shifted(s.dirs).at[slot].set(y),
+                stps=shifted(s.stps).at[slot].set(step),
+                ro=shifted(s.ro).at[slot].set(1.0 / ys),
+                num_old=jnp.minimum(s.num_old + 1, history_size),
                 h_diag=ys / (y @ y),
             )
             s = jax.tree.map(lambda a, b: jnp.where(keep, a, b), pushed, s)
@@ -169,7 +181,14 @@ def lbfgs(
             def move(_):
                 if line_search_fn == "strong_wolfe":
                     loss, grad, t_new, evals = strong_wolfe(
-                        fg, c.x, t.astype(dtype), d, c.loss, g, gtd, max_eval - c.evals,
+                        fg,
+                        c.x,
+                        t.astype(dtype),
+                        d,
+                        c.loss,
+                        g,
+                        gtd,
+                        max_eval - c.evals,
                         tolerance_change=tolerance_change,
                     )
                     x = c.x + t_new * d
@@ -186,8 +205,12 @@ def lbfgs(
             total = c.evals + evals
             opt_cond = jnp.where(descent, jnp.max(jnp.abs(grad)) <= tolerance_grad, False)
             stop = (
-                ~descent | (n_iter == max_iter) | (total >= max_eval) | opt_cond
-                | (jnp.max(jnp.abs(d * t)) <= tolerance_change) | (jnp.abs(loss - c.loss) < tolerance_change)
+                ~descent
+                | (n_iter == max_iter)
+                | (total >= max_eval)
+                | opt_cond
+                | (jnp.max(jnp.abs(d * t)) <= tolerance_change)
+                | (jnp.abs(loss - c.loss) < tolerance_change)
             )
             return _Loop(x, loss, grad, s, n_iter, total, stop)
 

@@ -39,8 +39,10 @@ def _golden_section(f, a, b, tol: float, max_iter: int) -> jax.Array:
         new = jnp.where(left, b - _INV_PHI * (b - a), a + _INV_PHI * (b - a))
         f_new = f(new)
         c, d, fc, fd = (
-            jnp.where(left, new, d), jnp.where(left, c, new),
-            jnp.where(left, f_new, fd), jnp.where(left, fc, f_new),
+            jnp.where(left, new, d),
+            jnp.where(left, c, new),
+            jnp.where(left, f_new, fd),
+            jnp.where(left, fc, f_new),
         )
         return a, b, c, d, fc, fd, i + 1
 
@@ -136,9 +138,7 @@ def steepest_descent(
     max_iter = _checks.integer("steepest_descent", "max_iter", max_iter, low=0)
     line_tol = _checks.number("steepest_descent", "line_tol", line_tol, low=0.0, low_open=True)
     if len(bracket) != 2 or not float(bracket[0]) < float(bracket[1]):
-        raise ConfigError(
-            f"steepest_descent got bracket={bracket!r}: expected (lo, hi) with lo < hi."
-        )
+        raise ConfigError(f"steepest_descent got bracket={bracket!r}: expected (lo, hi) with lo < hi.")
     x0 = jnp.asarray(x0)
     if x0.ndim != 1:
         raise ConfigError(f"steepest_descent got x0 of shape {x0.shape}: expected a vector (dim,).")

@@ -97,12 +97,25 @@ def nadam(
     -0.1056
     """
     ignored("NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-    args = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize}
+    args = {
+        "lr": lr,
+        "betas": betas,
+        "eps": eps,
+        "weight_decay": weight_decay,
+        "momentum_decay": momentum_decay,
+        "decoupled_weight_decay": decoupled_weight_decay,
+        "maximize": maximize,
+    }
     key = config("NAdam", args)
     check_lr("NAdam", lr)
     at_least_zero("NAdam", eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
     b1, b2 = check_betas("NAdam", betas)
-    return scaled_step("NAdam", scale_by_torch_nadam(b1, b2, eps, momentum_decay), lr=lr, weight_decay=weight_decay,
-                       maximize=maximize, key=key, decoupled=decoupled_weight_decay)
+    return scaled_step(
+        "NAdam",
+        scale_by_torch_nadam(b1, b2, eps, momentum_decay),
+        lr=lr,
+        weight_decay=weight_decay,
+        maximize=maximize,
+        key=key,
+        decoupled=decoupled_weight_decay,
+    )

@@ -92,11 +92,24 @@ def radam(
     -0.1000
     """
     ignored("RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-    args = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
+    args = {
+        "lr": lr,
+        "betas": betas,
+        "eps": eps,
+        "weight_decay": weight_decay,
+        "decoupled_weight_decay": decoupled_weight_decay,
+        "maximize": maximize,
+    }
     key = config("RAdam", args)
     check_lr("RAdam", lr)
     at_least_zero("RAdam", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("RAdam", betas)
-    return scaled_step("RAdam", scale_by_torch_radam(b1, b2, eps), lr=lr, weight_decay=weight_decay,
-                       maximize=maximize, key=key, decoupled=decoupled_weight_decay)
+    return scaled_step(
+        "RAdam",
+        scale_by_torch_radam(b1, b2, eps),
+        lr=lr,
+        weight_decay=weight_decay,
+        maximize=maximize,
+        key=key,
+        decoupled=decoupled_weight_decay,
+    )

@@ -11,7 +11,7 @@ import optax
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.optim._args import LearningRate, check_lr, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, map_leaves, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, map_leaves
 
 
 class RpropState(NamedTuple):

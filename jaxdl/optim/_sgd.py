@@ -50,7 +50,8 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
         first = state.count == 0
         trace = jax.tree.map(
             lambda g, buf: jnp.where(first | (momentum == 0), g, momentum * buf + (1 - dampening) * g),
-            updates, state.trace,
+            updates,
+            state.trace,
         )
         return trace, DampenedTraceState(optax.safe_increment(state.count), trace)
 
@@ -96,8 +97,6 @@ def sgd(
         )
     parts = grad_prelude(maximize, weight_decay)
     if not off(momentum):
-        parts.append(
-            optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening)
-        )
+        parts.append(optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening))
     parts.append(optax.scale_by_learning_rate(lr))
     return finish("SGD", parts, not off(weight_decay), key)

@@ -96,12 +96,15 @@ def strong_wolfe(
     s = jax.lax.while_loop(search_cond, search_body, first)
     exhausted = s.ls_iter == max_ls
     pair = lambda a, b: jnp.stack([a, b])  # noqa: E731
-    bracket = jnp.where(exhausted, pair(jnp.zeros_like(s.t), s.t),
-                        jnp.where(s.status == 2, pair(s.t, s.t), pair(s.t_prev, s.t)))
-    bracket_f = jnp.where(exhausted, pair(f, s.f_new),
-                          jnp.where(s.status == 2, pair(s.f_new, s.f_new), pair(s.f_prev, s.f_new)))
-    bracket_g = jnp.where(exhausted, pair(g, s.g_new),
-                          jnp.where(s.status == 2, pair(s.g_new, s.g_new), pair(s.g_prev, s.g_new)))
+    bracket = jnp.where(
+        exhausted, pair(jnp.zeros_like(s.t), s.t), jnp.where(s.status == 2, pair(s.t, s.t), pair(s.t_prev, s.t))
+    )
+    bracket_f = jnp.where(
+        exhausted, pair(f, s.f_new), jnp.where(s.status == 2, pair(s.f_new, s.f_new), pair(s.f_prev, s.f_new))
+    )
+    bracket_g = jnp.where(
+        exhausted, pair(g, s.g_new), jnp.where(s.status == 2, pair(s.g_new, s.g_new), pair(s.g_prev, s.g_new))
+    )
     bracket_gtd = pair(s.gtd_prev, s.gtd_new)
     low = jnp.where(bracket_f[0] <= bracket_f[1], 0, 1).astype(jnp.int32)
     done = (s.status == 2) & ~exhausted
@@ -112,8 +115,9 @@ def strong_wolfe(
 
     def zoom_body(z):
         b_lo, b_hi = jnp.min(z.bracket), jnp.max(z.bracket)
-        t = cubic_interpolate(z.bracket[0], z.bracket_f[0], z.bracket_gtd[0],
-                              z.bracket[1], z.bracket_f[1], z.bracket_gtd[1])
+        t = cubic_interpolate(
+            z.bracket[0], z.bracket_f[0], z.bracket_gtd[0], z.bracket[1], z.bracket_f[1], z.bracket_gtd[1]
+        )
         eps = 0.1 * (b_hi - b_lo)
         near = jnp.minimum(b_hi - t, t - b_lo) < eps
         move = near & (z.insuf_progress | (t >= b_hi) | (t <= b_lo))
@@ -134,9 +138,9 @@ def strong_wolfe(
 
         arrays = [z.bracket, z.bracket_f, z.bracket_g, z.bracket_gtd]
         news = [t, f_new, g_new, gtd_new]
-        worse_arrays = [put(a, high, v) for a, v in zip(arrays, news)]
-        better_arrays = [put(copy_low_to_high(a), z.low, v) for a, v in zip(arrays, news)]
-        out = [jnp.where(worse, w, b) for w, b in zip(worse_arrays, better_arrays)]
+        worse_arrays = [put(a, high, v) for a, v in zip(arrays, news, strict=True)]
+        better_arrays = [put(copy_low_to_high(a), z.low, v) for a, v in zip(arrays, news, strict=True)]
+        out = [jnp.where(worse, w, b) for w, b in zip(worse_arrays, better_arrays, strict=True)]
         low = jnp.where(worse, jnp.where(out[1][0] <= out[1][1], 0, 1), z.low).astype(jnp.int32)
         return _Zoom(*out, low, insuf, done, z.ls_iter + 1)
 

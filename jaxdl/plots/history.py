@@ -42,9 +42,7 @@ def as_runs(history: History | Mapping[str, History] | Sequence[History]) -> dic
     return {str(name): run for name, run in runs.items()}
 
 
-def plot_history(
-    history: History | Mapping[str, History] | Sequence[History], *, title: str | None = None
-) -> Figure:
+def plot_history(history: History | Mapping[str, History] | Sequence[History], *, title: str | None = None) -> Figure:
     """Loss (and accuracy, when present) per epoch: train solid, validation dotted, test dashed.
 
     Args:
@@ -74,8 +72,13 @@ def plot_history(
             for split, style in SPLITS:
                 values = run.get(f"{split}_{key}")
                 if values is not None and len(values):
-                    ax.plot(range(1, len(values) + 1), list(values), style, color=colors[r % len(colors)],
-                            label=f"{name} {split} {label}".strip())
+                    ax.plot(
+                        range(1, len(values) + 1),
+                        list(values),
+                        style,
+                        color=colors[r % len(colors)],
+                        label=f"{name} {split} {label}".strip(),
+                    )
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

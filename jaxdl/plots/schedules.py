@@ -69,11 +69,11 @@ def plot_schedules(
         rows = math.ceil(len(curves) / cols)
         fig = InlineFigure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
-        for ax, (label, y) in zip(axes, curves.items()):
+        for ax, (label, y) in zip(axes, curves.items(), strict=True):
             ax.plot(x, y, label=label)
             ax.set_title(label, fontsize=10)
             ax.grid(True, alpha=0.3)
-        for ax in axes[len(curves):]:
+        for ax in axes[len(curves) :]:
             ax.set_axis_off()
         fig.supxlabel("step")
         fig.supylabel("learning rate")

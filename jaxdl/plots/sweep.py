@@ -53,7 +53,7 @@ def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: s
     groups = _groups(result.runs, param)
     all_values = sorted({run[param] for run in result.runs})
     colors = colormaps["viridis"](np.linspace(0.0, 0.9, len(all_values)))
-    color_of = dict(zip(all_values, colors))
+    color_of = dict(zip(all_values, colors, strict=True))
     fig = InlineFigure(figsize=(10, 3.8), layout="constrained")
     final_ax, curve_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     epochs = np.arange(1, values.shape[1] + 1)
@@ -64,16 +64,23 @@ def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: s
         mean = np.array([np.nanmean(f) if np.isfinite(f).any() else np.nan for f in finals])
         low = np.array([np.nanmin(f) if np.isfinite(f).any() else np.nan for f in finals])
         high = np.array([np.nanmax(f) if np.isfinite(f).any() else np.nan for f in finals])
-        line = final_ax.errorbar(xs, mean, yerr=[mean - low, high - mean], marker="o", capsize=3,
-                                 label=label or f"mean, min–max over {len(by_value[xs[0]])} seeds")
-        for x, f in zip(xs, finals):
+        line = final_ax.errorbar(
+            xs,
+            mean,
+            yerr=[mean - low, high - mean],
+            marker="o",
+            capsize=3,
+            label=label or f"mean, min–max over {len(by_value[xs[0]])} seeds",
+        )
+        for x, f in zip(xs, finals, strict=True):
             final_ax.plot([x] * len(f), f, ".", color=line[0].get_color(), alpha=0.35)
         for x in xs:
             runs = values[by_value[x]]
             name = f"{param}={x:g}" + (f", {label}" if label else "")
             curve_ax.plot(epochs, np.nanmean(runs, axis=0), color=color_of[x], label=name)
-            curve_ax.fill_between(epochs, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0),
-                                  color=color_of[x], alpha=0.2)
+            curve_ax.fill_between(
+                epochs, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0), color=color_of[x], alpha=0.2
+            )
     positive = all(v > 0 for v in all_values)
     if positive and max(all_values) / min(all_values) >= 10:
         final_ax.set_xscale("log")

@@ -74,9 +74,7 @@ def by_name(name: str, **kwargs: object) -> Schedule | Plateau:
     params = inspect.signature(fn).parameters
     for key in kwargs:
         if key not in params:
-            raise ConfigError(
-                f"{cls}: unknown argument {key!r}{suggest(key, params)}; expected {', '.join(params)}"
-            )
+            raise ConfigError(f"{cls}: unknown argument {key!r}{suggest(key, params)}; expected {', '.join(params)}")
     missing = [p.name for p in params.values() if p.default is inspect.Parameter.empty and p.name not in kwargs]
     if missing:
         raise ConfigError(f"{cls}: missing required argument(s) {', '.join(missing)}")

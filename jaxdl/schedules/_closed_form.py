@@ -28,7 +28,9 @@ def step_lr(lr: ArrayLike, step_size: int, gamma: float = 0.1) -> Schedule:
     step_size = _checks.integer("StepLR", "step_size", step_size, low=1)
     gamma = _checks.number("StepLR", "gamma", gamma, low=0.0, low_open=True)
     return chainable(
-        "StepLR", lr, lambda count: gamma ** as_float(jnp.floor_divide(count, step_size)),
+        "StepLR",
+        lr,
+        lambda count: gamma ** as_float(jnp.floor_divide(count, step_size)),
         update=lambda rate, t: jnp.where((t > 0) & (t % step_size == 0), rate * gamma, rate),
     )
 
@@ -70,16 +72,16 @@ def constant_lr(lr: ArrayLike, factor: float = 1.0 / 3, total_iters: int = 5) ->
     total_iters = _checks.integer("ConstantLR", "total_iters", total_iters, low=1)
     after = factor * (1.0 / factor)  # PyTorch multiplies by factor, later by 1/factor
     return chainable(
-        "ConstantLR", lr, lambda count: jnp.where(count < total_iters, factor, after),
+        "ConstantLR",
+        lr,
+        lambda count: jnp.where(count < total_iters, factor, after),
         update=lambda rate, t: jnp.where(
             t == 0, rate * factor, jnp.where(t == total_iters, rate * (1.0 / factor), rate)
         ),
     )
 
 
-def linear_lr(
-    lr: ArrayLike, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5
-) -> Schedule:
+def linear_lr(lr: ArrayLike, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
     """``LinearLR``: factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters``.
 
     >>> [float(v) for v in linear_lr(1.0, start_factor=0.5, total_iters=2)(jnp.arange(4))]
@@ -110,7 +112,9 @@ def exponential_lr(lr: ArrayLike, gamma: float) -> Schedule:
     lr = check_lr("ExponentialLR", "lr", lr)
     gamma = _checks.number("ExponentialLR", "gamma", gamma, low=0.0, low_open=True)
     return chainable(
-        "ExponentialLR", lr, lambda count: gamma ** as_float(count),
+        "ExponentialLR",
+        lr,
+        lambda count: gamma ** as_float(count),
         update=lambda rate, t: jnp.where(t == 0, rate, rate * gamma),
     )
 

@@ -72,7 +72,7 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
     def fn(count: jax.Array) -> jax.Array:
         index = jnp.searchsorted(jnp.asarray(marks, dtype=count.dtype), count, side="right")
         values = []
-        for s, start, prev in zip(schedules, starts, previous):
+        for s, start, prev in zip(schedules, starts, previous, strict=True):
             local = jnp.maximum(count - start, 0)
             values.append(s(local) if prev is None else s.resume(prev(jnp.asarray(start - 1)), local))
         return jnp.choose(index, values, mode="clip")
@@ -82,7 +82,7 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
         # at its milestone (MultiplicativeLR: the running rate times lr_lambda(0)); step() otherwise.
         index = jnp.searchsorted(jnp.asarray(marks, dtype=t.dtype), t, side="right")
         values = []
-        for s, start in zip(schedules, starts):
+        for s, start in zip(schedules, starts, strict=True):
             local = jnp.maximum(t - start, 0)
             first = _update(s)(jnp.full_like(rate, s.lr), jnp.zeros_like(t))
             milestone = s.resume(rate, local) if s.resume is not None else jnp.asarray(s(local), rate.dtype)

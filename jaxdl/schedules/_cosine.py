@@ -12,7 +12,7 @@ from jaxdl import _checks
 from jaxdl.schedules._schedule import Schedule, as_float, check_lr
 
 
-def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
+def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Schedule:
     """``CosineAnnealingLR``: ``eta_min + (lr - eta_min) * (1 + cos(pi * count / T_max)) / 2``.
 
     Like PyTorch (and unlike ``optax.cosine_decay_schedule``) it keeps oscillating after
@@ -23,7 +23,7 @@ def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Sche
     [1.0, 0.5, 0.0, 0.5, 1.0]
     """
     lr = check_lr("CosineAnnealingLR", "lr", lr)
-    T_max = _checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)  # noqa: N806
+    T_max = _checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)
     eta_min = _checks.number("CosineAnnealingLR", "eta_min", eta_min)
 
     def update(rate: jax.Array, t: jax.Array) -> jax.Array:
@@ -41,7 +41,7 @@ def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Sche
     )
 
 
-def _restart_table(T_0: int, T_mult: int, limit: int) -> tuple[list[int], list[int]]:  # noqa: N803
+def _restart_table(T_0: int, T_mult: int, limit: int) -> tuple[list[int], list[int]]:
     """Cycle starts ``T_0 * (T_mult**n - 1) / (T_mult - 1)`` up to ``limit`` and the cycle lengths."""
     starts, lengths = [0], [T_0]
     while starts[-1] + lengths[-1] <= limit:
@@ -51,7 +51,10 @@ def _restart_table(T_0: int, T_mult: int, limit: int) -> tuple[list[int], list[i
 
 
 def cosine_annealing_warm_restarts(
-    lr: ArrayLike, T_0: int, T_mult: int = 1, eta_min: float = 0.0  # noqa: N803
+    lr: ArrayLike,
+    T_0: int,
+    T_mult: int = 1,
+    eta_min: float = 0.0,
 ) -> Schedule:
     """``CosineAnnealingWarmRestarts`` (SGDR): cosine from ``lr`` to ``eta_min``, restarting forever.
 
@@ -67,8 +70,8 @@ def cosine_annealing_warm_restarts(
     """
     where = "CosineAnnealingWarmRestarts"
     lr = check_lr(where, "lr", lr)
-    T_0 = _checks.integer(where, "T_0", T_0, low=1)  # noqa: N806
-    T_mult = _checks.integer(where, "T_mult", T_mult, low=1)  # noqa: N806
+    T_0 = _checks.integer(where, "T_0", T_0, low=1)
+    T_mult = _checks.integer(where, "T_mult", T_mult, low=1)
     eta_min = _checks.number(where, "eta_min", eta_min)
 
     def cycle_position(count: jax.Array) -> tuple[jax.Array, jax.Array]:

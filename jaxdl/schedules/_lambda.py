@@ -30,9 +30,7 @@ def _running_product(lr_lambda: Callable, first: int, last: jax.Array, init: Arr
     """``init * lr_lambda(first) * ... * lr_lambda(last)``, multiplied in PyTorch's order; scalar."""
     init = as_float(init)
     last = jnp.floor(last).astype(int)
-    return jax.lax.fori_loop(
-        first, last + 1, lambda k, acc: acc * jnp.asarray(lr_lambda(k), acc.dtype), init
-    )
+    return jax.lax.fori_loop(first, last + 1, lambda k, acc: acc * jnp.asarray(lr_lambda(k), acc.dtype), init)
 
 
 def multiplicative_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]) -> Schedule:

@@ -65,13 +65,15 @@ def one_cycle_lr(
     lr_at = {"initial": initial_lr, "max": max_lr, "min": initial_lr / final_div_factor}
     up_end = float(pct_start * total_steps) - 1
     if _checks.choice(where, "three_phase", three_phase, (True, False)):
-        phases = [(up_end, "initial", "max", "max", "base"),
-                  (float(2 * pct_start * total_steps) - 2, "max", "initial", "base", "max"),
-                  (total_steps - 1, "initial", "min", "max", "max")]
+        phases = [
+            (up_end, "initial", "max", "max", "base"),
+            (float(2 * pct_start * total_steps) - 2, "max", "initial", "base", "max"),
+            (total_steps - 1, "initial", "min", "max", "max"),
+        ]
     else:
         phases = [(up_end, "initial", "max", "max", "base"), (total_steps - 1, "max", "min", "base", "max")]
     starts = [0.0] + [p[0] for p in phases[:-1]]
-    for start, (end, *_) in zip(starts, phases):
+    for start, (end, *_) in zip(starts, phases, strict=True):
         if end == start:
             raise ConfigError(
                 f"{where}: pct_start={pct_start} with total_steps={total_steps} gives a phase of "
@@ -82,7 +84,7 @@ def one_cycle_lr(
         def fn(count: jax.Array) -> jax.Array:
             t = jnp.minimum(as_float(count), total_steps)
             out = None
-            for start, phase in reversed(list(zip(starts, phases))):
+            for start, phase in reversed(list(zip(starts, phases, strict=True))):
                 end, a, b = phase[0], values[phase[first]], values[phase[first + 1]]
                 value = _anneal(strategy, a, b, (t - start) / (end - start))
                 out = value if out is None else jnp.where(t <= end, value, out)
@@ -92,7 +94,9 @@ def one_cycle_lr(
 
     momentum = None
     if _checks.choice(where, "cycle_momentum", cycle_momentum, (True, False)):
-        m_at = {"base": _checks.number(where, "base_momentum", base_momentum),
-                "max": _checks.number(where, "max_momentum", max_momentum)}
+        m_at = {
+            "base": _checks.number(where, "base_momentum", base_momentum),
+            "max": _checks.number(where, "max_momentum", max_momentum),
+        }
         momentum = piecewise(m_at, 3)
     return Schedule(where, piecewise(lr_at, 1), initial_lr, momentum=momentum)

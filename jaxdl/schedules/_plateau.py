@@ -154,7 +154,7 @@ def with_warmup(plateau: Plateau, warmup: Schedule, epochs: int) -> Plateau:
         warming = count < epochs
         warm = state._replace(lr=jnp.asarray(warmup(count + 1), state.lr.dtype), count=count + 1)
         after, _ = plateau.step(state, metric)
-        new = PlateauState(*(jnp.where(warming, a, b) for a, b in zip(warm, after)))
+        new = PlateauState(*(jnp.where(warming, a, b) for a, b in zip(warm, after, strict=True)))
         return new, new.lr
 
     return Plateau(init, step)

@@ -36,7 +36,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> MultiAvgFn:
     [0.9]
     """
     decay = _checks.number("get_ema_multi_avg_fn", "decay", decay, low=0.0, high=1.0)
-    return lambda averaged, current, n: [_lerp(a, c, 1 - decay) for a, c in zip(averaged, current)]
+    return lambda averaged, current, n: [_lerp(a, c, 1 - decay) for a, c in zip(averaged, current, strict=True)]
 
 
 def get_swa_multi_avg_fn() -> MultiAvgFn:
@@ -49,7 +49,7 @@ def get_swa_multi_avg_fn() -> MultiAvgFn:
 
     def update(averaged: list, current: list, n: jax.Array) -> list:
         weight = 1 / (jnp.asarray(n, jnp.float32) + 1)  # torch: 1 / (n_averaged + 1), a float32 tensor
-        return [_lerp(a, c, weight) for a, c in zip(averaged, current)]
+        return [_lerp(a, c, weight) for a, c in zip(averaged, current, strict=True)]
 
     return update
 
@@ -137,7 +137,7 @@ def averaged_model(
         per_array = avg_fn or get_swa_avg_fn()
 
         def multi_avg_fn(averaged: list, current: list, n: jax.Array) -> list:
-            return [per_array(a, c, n) for a, c in zip(averaged, current)]
+            return [per_array(a, c, n) for a, c in zip(averaged, current, strict=True)]
 
     def init(variables: Any) -> AveragedState:
         variables = jax.tree.map(jnp.zeros_like, _as_variables(variables))
@@ -151,11 +151,12 @@ def averaged_model(
                 averaged[name] = current[name]
                 continue
             leaves, tree = jax.tree.flatten(averaged[name])
-            model = [jnp.asarray(c, a.dtype) for a, c in zip(leaves, tree.flatten_up_to(current[name]))]
+            model = [jnp.asarray(c, a.dtype) for a, c in zip(leaves, tree.flatten_up_to(current[name]), strict=True)]
             folded = multi_avg_fn(leaves, model, state.n_averaged)
-            chosen = [jnp.where(state.n_averaged == 0, m, jnp.asarray(f, m.dtype)) for m, f in zip(model, folded)]
+            chosen = [
+                jnp.where(state.n_averaged == 0, m, jnp.asarray(f, m.dtype)) for m, f in zip(model, folded, strict=True)
+            ]
             averaged[name] = jax.tree.unflatten(tree, chosen)
         return AveragedState(averaged, state.n_averaged + 1)
 
     return AveragedModel(init, update)
-

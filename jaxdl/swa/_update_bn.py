@@ -24,7 +24,7 @@ def _batches(loader: Any, batch_size: int | None) -> Iterator[jax.Array]:
         if batch_size is None:
             raise ConfigError("update_bn: batch_size is required when the data is an array or a Dataset")
         batch_size = _checks.positive_int("update_bn", "batch_size", batch_size)
-        return (loader[i:i + batch_size] for i in range(0, loader.shape[0], batch_size))
+        return (loader[i : i + batch_size] for i in range(0, loader.shape[0], batch_size))
     if not isinstance(loader, Iterable):
         raise ConfigError(
             f"update_bn: expected a Dataset, an array or an iterable of batches, got {type(loader).__name__}"

@@ -58,11 +58,13 @@ def check_model_and_data(where: str, model: Any, data: Any) -> None:
     from jaxdl.data import Dataset
 
     if isinstance(model, type):
-        raise ConfigError(f"{where}: model is the class {model.__name__}, not a model: create one, "
-                          f"e.g. model={model.__name__}(...)")
+        raise ConfigError(
+            f"{where}: model is the class {model.__name__}, not a model: create one, e.g. model={model.__name__}(...)"
+        )
     if not isinstance(model, nn.Module):
-        raise ConfigError(f"{where}: model must be a flax.linen.Module such as jaxdl.models.MLP(), "
-                          f"got {type(model).__name__}")
+        raise ConfigError(
+            f"{where}: model must be a flax.linen.Module such as jaxdl.models.MLP(), got {type(model).__name__}"
+        )
     if isinstance(data, str):
         raise ConfigError(f"{where}: data={data!r} is a name, not a Dataset: pass jaxdl.data.load({data!r})")
     if not isinstance(data, Dataset):
@@ -130,8 +132,15 @@ def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batc
 
 
 def check_fit_args(
-    model: nn.Module, data: Dataset, *, optimizer, epochs: int, batch_size: int, loss: str | Callable | None = None,
-    seed: Any = 0, where: str = "fit",
+    model: nn.Module,
+    data: Dataset,
+    *,
+    optimizer,
+    epochs: int,
+    batch_size: int,
+    loss: str | Callable | None = None,
+    seed: Any = 0,
+    where: str = "fit",
 ) -> Objective:
     """Validate :func:`~jaxdl.train.fit`'s arguments before anything runs; return the model's objective.
 
@@ -168,12 +177,15 @@ def check_divergence(train: dict, epoch: int, max_loss: float | None) -> None:
     if bad_step >= 0:
         raise DivergenceError(
             f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
-            "lower the learning rate or check the data.", epoch=epoch, step=bad_step + 1,
+            "lower the learning rate or check the data.",
+            epoch=epoch,
+            step=bad_step + 1,
         )
     if max_loss is not None and float(train["loss"]) > max_loss:
         raise DivergenceError(
             f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
-            "training diverged; lower the learning rate or check the data.", epoch=epoch,
+            "training diverged; lower the learning rate or check the data.",
+            epoch=epoch,
         )
 
 

@@ -46,8 +46,14 @@ def _finish(step_sums: dict) -> dict:
 
 
 def train_epoch_fn(
-    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
-    transform: Transform | None = None, batch_sharding: NamedSharding | None = None,
+    state: TrainState,
+    X: jax.Array,
+    y: jax.Array,
+    *,
+    batch_size: int,
+    objective: Objective,
+    transform: Transform | None = None,
+    batch_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict]:
     """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
 
@@ -72,8 +78,14 @@ def train_epoch_fn(
 
 
 def evaluate_fn(
-    state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, objective: Objective,
-    transform: Transform | None = None, batch_sharding: NamedSharding | None = None,
+    state: TrainState,
+    X: jax.Array,
+    y: jax.Array,
+    *,
+    batch_size: int,
+    objective: Objective,
+    transform: Transform | None = None,
+    batch_sharding: NamedSharding | None = None,
 ) -> dict:
     """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
 

@@ -52,8 +52,9 @@ class FitResult:
 
 def _split(data: Dataset, fraction: float, seed: int) -> Dataset:
     if getattr(data, "val", None) is not None:
-        raise ConfigError("fit: validation_split= was given, but the data already has a validation part (data.val): "
-                          "pass one of them.")
+        raise ConfigError(
+            "fit: validation_split= was given, but the data already has a validation part (data.val): pass one of them."
+        )
     return split(data, val=fraction, seed=seed)
 
 
@@ -138,7 +139,13 @@ def fit(
     if validation_split is not None:
         data = _split(data, validation_split, seed)
     objective, eval_transform, sample, regression = prepare_run(
-        "fit", model, data, epochs=epochs, batch_size=batch_size, loss=loss, transform=transform,
+        "fit",
+        model,
+        data,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        transform=transform,
         eval_transform=eval_transform,
     )
     (X, y), (X_test, y_test) = data.train, data.test
@@ -150,9 +157,16 @@ def fit(
     check_seed("fit", seed)
     if mesh is not None:
         parallel.check_batch_split(batch_size, mesh)
-    cbs = hooks.assemble("fit", callbacks, callback=callback, on_epoch_end=on_epoch_end, progress=progress,
-                         early_stopping=early_stopping, plot=plot,
-                         make_result=lambda state, history: FitResult(state=state, history=history))
+    cbs = hooks.assemble(
+        "fit",
+        callbacks,
+        callback=callback,
+        on_epoch_end=on_epoch_end,
+        progress=progress,
+        early_stopping=early_stopping,
+        plot=plot,
+        make_result=lambda state, history: FitResult(state=state, history=history),
+    )
     if cache:
         compilation_cache.enable_default()
     if initial is None:
@@ -169,11 +183,18 @@ def fit(
     monitor = "val_loss" if val is not None else "test_loss"
     plateau_state = replay_plateau(lr_plan.plateau, history, monitor) if lr_plan.plateau else None
     rows = _Rows(regression, val, lr_plan)
-    info = TrainInfo(total_epochs=epochs, first_epoch=first, steps_per_epoch=steps, label="fit",
-                     metrics=rows.keys(objective))
+    info = TrainInfo(
+        total_epochs=epochs, first_epoch=first, steps_per_epoch=steps, label="fit", metrics=rows.keys(objective)
+    )
     limit = jnp.float32(jnp.inf if max_loss is None else max_loss)
-    program = functools.partial(run_epochs, batch_size=batch_size, objective=objective, transform=transform,
-                                eval_transform=eval_transform, batch_sharding=batch_sharding)
+    program = functools.partial(
+        run_epochs,
+        batch_size=batch_size,
+        objective=objective,
+        transform=transform,
+        eval_transform=eval_transform,
+        batch_sharding=batch_sharding,
+    )
     try:
         for cb in cbs:
             cb.on_train_begin(info)
@@ -222,8 +243,10 @@ def _floats_as_arrays(state: TrainState) -> tuple[TrainState, Callable[[TrainSta
     if lifted is None:
         return state, lambda s: s
     tx = state.tx
-    return (state.replace(tx=lifted.tx, opt_state=lifted.wrap(state.opt_state)),
-            lambda s: s.replace(tx=tx, opt_state=s.opt_state.inner))
+    return (
+        state.replace(tx=lifted.tx, opt_state=lifted.wrap(state.opt_state)),
+        lambda s: s.replace(tx=tx, opt_state=s.opt_state.inner),
+    )
 
 
 class _Rows:

@@ -44,10 +44,15 @@ class ResultFunction(Callback):
 
 
 def assemble(
-    where: str, callbacks: Sequence[Callback], *, callback: Callable | None = None,
+    where: str,
+    callbacks: Sequence[Callback],
+    *,
+    callback: Callable | None = None,
     on_epoch_end: Callable | None = None,
-    make_result: Callable[[Any, dict], Any] | None = None, progress: bool = True,
-    early_stopping: EarlyStopping | None = None, plot: bool = False,
+    make_result: Callable[[Any, dict], Any] | None = None,
+    progress: bool = True,
+    early_stopping: EarlyStopping | None = None,
+    plot: bool = False,
 ) -> list[Callback]:
     """The run's callbacks in calling order: progress bar, the old function arguments, ``callbacks``, extras.
 
@@ -60,11 +65,15 @@ def assemble(
     callbacks = list(callbacks or ())
     for cb in callbacks:
         if not isinstance(cb, Callback):
-            raise ConfigError(f"{where}: callbacks holds {cb!r}: expected jaxdl.callbacks.Callback instances "
-                              "(subclass Callback, or pass a function as callback=f(epoch, row)).")
+            raise ConfigError(
+                f"{where}: callbacks holds {cb!r}: expected jaxdl.callbacks.Callback instances "
+                "(subclass Callback, or pass a function as callback=f(epoch, row))."
+            )
     if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise ConfigError(f"{where}: early_stopping={early_stopping!r}: expected "
-                          "jaxdl.callbacks.EarlyStopping(monitor='val_loss', patience=10).")
+        raise ConfigError(
+            f"{where}: early_stopping={early_stopping!r}: expected "
+            "jaxdl.callbacks.EarlyStopping(monitor='val_loss', patience=10)."
+        )
     out: list[Callback] = [ProgressBar()] if progress else []
     if callback is not None:
         out.append(EpochFunction(callback))

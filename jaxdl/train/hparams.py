@@ -107,7 +107,7 @@ def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str
     {'lr': 0.1, 'momentum': 0.9}
     """
     names = list(hparams)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(hparams[n] for n in names))]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(hparams[n] for n in names))]
 
 
 def sweep_grid(optimizer: Any, hparams: Mapping[str, Sequence[float]] | None) -> tuple[OptimizerFn | None, list[dict]]:

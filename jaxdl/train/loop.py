@@ -29,18 +29,34 @@ TARGET_CALL_SECONDS = 0.2
 
 def _epoch(state, arrays, *, batch_size, objective, transform, eval_transform, batch_sharding):
     (X, y), evals = arrays[0], arrays[1:]
-    state, train = train_epoch_fn(state, X, y, batch_size=batch_size, objective=objective, transform=transform,
-                                  batch_sharding=batch_sharding)
+    state, train = train_epoch_fn(
+        state, X, y, batch_size=batch_size, objective=objective, transform=transform, batch_sharding=batch_sharding
+    )
     scores = tuple(
-        evaluate_fn(state, Xe, ye, batch_size=batch_size, objective=objective, transform=eval_transform,
-                    batch_sharding=batch_sharding) for Xe, ye in evals
+        evaluate_fn(
+            state,
+            Xe,
+            ye,
+            batch_size=batch_size,
+            objective=objective,
+            transform=eval_transform,
+            batch_sharding=batch_sharding,
+        )
+        for Xe, ye in evals
     )
     return state, (train, scores)
 
 
 def run_epochs_fn(
-    state: TrainState, arrays: tuple, n: jax.Array, max_loss: jax.Array, *, batch_size: int, objective: Objective,
-    transform: Transform | None = None, eval_transform: Transform | None = None,
+    state: TrainState,
+    arrays: tuple,
+    n: jax.Array,
+    max_loss: jax.Array,
+    *,
+    batch_size: int,
+    objective: Objective,
+    transform: Transform | None = None,
+    eval_transform: Transform | None = None,
     batch_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, tuple[dict, tuple[dict, ...]]]:
     """Run ``n`` (<= :data:`MAX_EPOCHS_PER_CALL`) epochs, each followed by its evaluations.
@@ -56,9 +72,17 @@ def run_epochs_fn(
       The state after the last epoch run, and ``(train, evals)``: metric dicts whose values
       have shape (MAX_EPOCHS_PER_CALL,); entries past the epochs run are zeros.
     """
+
     def epoch(state):
-        return _epoch(state, arrays, batch_size=batch_size, objective=objective, transform=transform,
-                      eval_transform=eval_transform, batch_sharding=batch_sharding)
+        return _epoch(
+            state,
+            arrays,
+            batch_size=batch_size,
+            objective=objective,
+            transform=transform,
+            eval_transform=eval_transform,
+            batch_sharding=batch_sharding,
+        )
 
     shapes = jax.eval_shape(epoch, state)[1]
 
@@ -77,7 +101,8 @@ def run_epochs_fn(
 
 
 run_epochs = jax.jit(
-    run_epochs_fn, static_argnames=("batch_size", "objective", "transform", "eval_transform", "batch_sharding"),
+    run_epochs_fn,
+    static_argnames=("batch_size", "objective", "transform", "eval_transform", "batch_sharding"),
     donate_argnums=0,
 )
 

@@ -65,6 +65,7 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         raise ConfigError(f"schedule={schedule!r}: expected a jaxdl.schedules schedule or reduce_lr_on_plateau.")
     every = steps_per_epoch if unit == "epoch" else 1
     if epochs is None:
+
         def rate(count):
             return schedule(count // every)
 

@@ -83,9 +83,21 @@ class ManyResult:
         return {"index": index, **self.runs[index], metric: float(final[index])}
 
 
-def many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: Objective, target_axis: int | None,
-                  transform: Transform | None, eval_transform: Transform | None, same_seed: bool = False,
-                  run_sharding: NamedSharding | None = None):
+def many_epoch_fn(
+    states,
+    X,
+    y,
+    X_test,
+    y_test,
+    *,
+    batch_size: int,
+    objective: Objective,
+    target_axis: int | None,
+    transform: Transform | None,
+    eval_transform: Transform | None,
+    same_seed: bool = False,
+    run_sharding: NamedSharding | None = None,
+):
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
 
     With ``same_seed`` every run carries the same key (one seed, many hyperparameters), so
@@ -96,16 +108,18 @@ def many_epoch_fn(states, X, y, X_test, y_test, *, batch_size: int, objective: O
     """
 
     def one(state, key, y, y_test):
-        state, train = train_epoch_fn(state.replace(key=key), X, y, batch_size=batch_size, objective=objective,
-                                      transform=transform)
+        state, train = train_epoch_fn(
+            state.replace(key=key), X, y, batch_size=batch_size, objective=objective, transform=transform
+        )
         test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         return state.replace(key=None), state.key, train, test
 
     key_axis = None if same_seed else 0
     keys = states.key[0] if same_seed else states.key
     runs = jax.tree.leaves(states.params)[0].shape[0]
-    new, keys, train, test = _over_runs(one, runs, in_axes=(0, key_axis, target_axis, target_axis),
-                                        out_axes=(0, key_axis, 0, 0))(states.replace(key=None), keys, y, y_test)
+    new, keys, train, test = _over_runs(
+        one, runs, in_axes=(0, key_axis, target_axis, target_axis), out_axes=(0, key_axis, 0, 0)
+    )(states.replace(key=None), keys, y, y_test)
     states = new.replace(key=jnp.broadcast_to(keys, states.key.shape))
     if run_sharding is not None:
         states = parallel.constrain(states, run_sharding)
@@ -126,22 +140,37 @@ def _over_runs(fn: Callable, runs: int, *, in_axes: tuple, out_axes: tuple) -> C
         return tree if axis is None else jax.tree.map(lambda leaf: along(leaf, axis), tree)
 
     def single(*args):
-        outs = fn(*(move(a, axis, lambda leaf, ax: jnp.take(leaf, 0, axis=ax)) for a, axis in zip(args, in_axes)))
-        return tuple(move(o, axis, jnp.expand_dims) for o, axis in zip(outs, out_axes))
+        outs = fn(
+            *(move(a, axis, lambda leaf, ax: jnp.take(leaf, 0, axis=ax)) for a, axis in zip(args, in_axes, strict=True))
+        )
+        return tuple(move(o, axis, jnp.expand_dims) for o, axis in zip(outs, out_axes, strict=True))
 
     return single
 
 
 many_epoch = jax.jit(
-    many_epoch_fn, donate_argnums=0,
-    static_argnames=("batch_size", "objective", "target_axis", "transform", "eval_transform", "same_seed",
-                     "run_sharding"),
+    many_epoch_fn,
+    donate_argnums=0,
+    static_argnames=(
+        "batch_size",
+        "objective",
+        "target_axis",
+        "transform",
+        "eval_transform",
+        "same_seed",
+        "run_sharding",
+    ),
 )
 """The compiled epoch of N runs: ``(states, X, y, X_test, y_test) -> (states, train, test)``."""
 
 
-def init_many(model: nn.Module, tx: optax.GradientTransformation, sample_x: jax.Array,
-              runs: list[tuple[jax.Array, dict[str, Any]]], factory: OptimizerFn | None) -> TrainState:
+def init_many(
+    model: nn.Module,
+    tx: optax.GradientTransformation,
+    sample_x: jax.Array,
+    runs: list[tuple[jax.Array, dict[str, Any]]],
+    factory: OptimizerFn | None,
+) -> TrainState:
     """Stacked states (N, ...) of the runs ``[(key, hyperparameters), ...]``.
 
     Each run is initialised exactly as ``fit`` does, by :func:`create_train_state` from its
@@ -150,18 +179,28 @@ def init_many(model: nn.Module, tx: optax.GradientTransformation, sample_x: jax.
     carries ``tx`` (one object, so all chunks share one compiled epoch).
     """
     states = [
-        create_train_state(model, tx if factory is None else with_hyperparams(factory, hp), sample_x, key=key)
-        .replace(tx=tx)
+        create_train_state(model, tx if factory is None else with_hyperparams(factory, hp), sample_x, key=key).replace(
+            tx=tx
+        )
         for key, hp in runs
     ]
     return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
 
 
 def run_epochs(
-    chunks: list[TrainState], data: tuple, *, epochs: int, batch_size: int, objective: Objective,
-    num_runs: int, targets_per_run: bool = False, callback: ManyCallback | None = None,
-    transforms: tuple[Transform | None, Transform | None] = (None, None), regression: RegressionScale | None = None,
-    same_seed: bool = False, run_sharding: NamedSharding | None = None,
+    chunks: list[TrainState],
+    data: tuple,
+    *,
+    epochs: int,
+    batch_size: int,
+    objective: Objective,
+    num_runs: int,
+    targets_per_run: bool = False,
+    callback: ManyCallback | None = None,
+    transforms: tuple[Transform | None, Transform | None] = (None, None),
+    regression: RegressionScale | None = None,
+    same_seed: bool = False,
+    run_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Train the chunks of stacked states for ``epochs``; every call of the epoch reuses one program.
 
@@ -182,16 +221,29 @@ def run_epochs(
         outputs = []
         for i, states in enumerate(chunks):
             yi, yti = (y[i], y_test[i]) if targets_per_run else (y, y_test)
-            chunks[i], train, test = many_epoch(states, X, yi, X_test, yti, batch_size=batch_size, objective=objective,
-                                                target_axis=axis, transform=transforms[0], eval_transform=transforms[1],
-                                                same_seed=same_seed, run_sharding=run_sharding)
+            chunks[i], train, test = many_epoch(
+                states,
+                X,
+                yi,
+                X_test,
+                yti,
+                batch_size=batch_size,
+                objective=objective,
+                target_axis=axis,
+                transform=transforms[0],
+                eval_transform=transforms[1],
+                same_seed=same_seed,
+                run_sharding=run_sharding,
+            )
             outputs.append((train, test))
         train, test = jax.tree.map(lambda *parts: np.concatenate(parts)[:num_runs], *jax.device_get(outputs))
         seconds = time.perf_counter() - start
         times.append(seconds)
         diverged |= np.asarray(train["nonfinite_step"]) >= 0
-        rows = [epoch_row({k: v[r] for k, v in train.items()}, {k: v[r] for k, v in test.items()}, seconds)
-                for r in range(num_runs)]
+        rows = [
+            epoch_row({k: v[r] for k, v in train.items()}, {k: v[r] for k, v in test.items()}, seconds)
+            for r in range(num_runs)
+        ]
         if regression is not None:
             rows = [regression.finish(row) for row in rows]
         columns.append({k: np.array([row[k] for row in rows]) for k in rows[0] if k != "epoch_time"})
@@ -225,7 +277,7 @@ def split_padded(tree: Any, size: int, count: int) -> list[Any]:
         return jnp.concatenate([leaf, jnp.repeat(leaf[:1], extra, axis=0)]) if extra else leaf
 
     padded = jax.tree.map(pad, tree)
-    return [jax.tree.map(lambda leaf, i=i: leaf[i * size:(i + 1) * size], padded) for i in range(count)]
+    return [jax.tree.map(lambda leaf, i=i: leaf[i * size : (i + 1) * size], padded) for i in range(count)]
 
 
 def fit_many(
@@ -292,7 +344,13 @@ def fit_many(
     ((4, 2), {'seed': 1, 'lr': 0.1})
     """
     objective, eval_transform, sample, regression = prepare_run(
-        "fit_many", model, data, epochs=epochs, batch_size=batch_size, loss=loss, transform=transform,
+        "fit_many",
+        model,
+        data,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        transform=transform,
         eval_transform=eval_transform,
     )
     seeds = check_seeds(seeds)
@@ -316,13 +374,27 @@ def fit_many(
             callback(epoch, metrics)
 
     if bar is not None:
-        bar.on_train_begin(TrainInfo(total_epochs=epochs, first_epoch=1, label=f"fit_many ({len(runs)} runs)",
-                                     steps_per_epoch=ceil_div(int(X.shape[0]), batch_size)))
+        bar.on_train_begin(
+            TrainInfo(
+                total_epochs=epochs,
+                first_epoch=1,
+                label=f"fit_many ({len(runs)} runs)",
+                steps_per_epoch=ceil_div(int(X.shape[0]), batch_size),
+            )
+        )
     try:
         state, history, times, diverged = run_epochs(
-            chunks, arrays, epochs=epochs, batch_size=batch_size, objective=objective, num_runs=len(runs),
-            callback=report, transforms=(transform, eval_transform), regression=regression,
-            same_seed=len(set(seeds)) == 1, run_sharding=run_sharding,
+            chunks,
+            arrays,
+            epochs=epochs,
+            batch_size=batch_size,
+            objective=objective,
+            num_runs=len(runs),
+            callback=report,
+            transforms=(transform, eval_transform),
+            regression=regression,
+            same_seed=len(set(seeds)) == 1,
+            run_sharding=run_sharding,
         )
     finally:
         if bar is not None:

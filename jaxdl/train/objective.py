@@ -13,8 +13,13 @@ from jaxdl import losses
 from jaxdl.errors import ConfigError, suggest
 
 LOSSES = {
-    "cross_entropy": losses.cross_entropy, "mse": losses.mse, "squared_loss": losses.squared_loss,
-    "l1": losses.l1, "bce": losses.bce, "bce_with_logits": losses.bce_with_logits, "nll": losses.nll,
+    "cross_entropy": losses.cross_entropy,
+    "mse": losses.mse,
+    "squared_loss": losses.squared_loss,
+    "l1": losses.l1,
+    "bce": losses.bce,
+    "bce_with_logits": losses.bce_with_logits,
+    "nll": losses.nll,
 }
 DEFAULT_LOSS = {"classification": losses.cross_entropy, "binary": losses.bce, "regression": losses.mse}
 TASKS = tuple(DEFAULT_LOSS)
@@ -60,9 +65,7 @@ def objective_for(
     """
     task = getattr(model, "task", default_task)
     if task not in TASKS:
-        raise ConfigError(
-            f"model {type(model).__name__} has task={task!r}: expected a `task` attribute in {TASKS}."
-        )
+        raise ConfigError(f"model {type(model).__name__} has task={task!r}: expected a `task` attribute in {TASKS}.")
     if loss is None:
         return Objective(DEFAULT_LOSS[task], task)
     if isinstance(loss, str):

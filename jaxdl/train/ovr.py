@@ -117,16 +117,27 @@ def fit_one_vs_rest(
     per_example = (lambda epoch, metrics: callback(epoch, _per_example_loss(metrics, batch_size))) if callback else None
     states = init_many(model, optimizer, X[:1], [(key, {}) for key in keys], None)
     state, history, _, _ = run_epochs(
-        [states], (X, [targets], X_test, [test_targets]), epochs=epochs, batch_size=batch_size,
-        objective=objective, num_runs=num_classes, targets_per_run=True, callback=per_example,
+        [states],
+        (X, [targets], X_test, [test_targets]),
+        epochs=epochs,
+        batch_size=batch_size,
+        objective=objective,
+        num_runs=num_classes,
+        targets_per_run=True,
+        callback=per_example,
     )
     history = _per_example_loss(history, batch_size)
     predicted = np.asarray(predict_one_vs_rest(state, X_test))
     labels = np.asarray(y_test)
-    class_acc = np.array([(predicted[labels == c] == c).mean() if (labels == c).any() else np.nan
-                          for c in range(num_classes)])
+    class_acc = np.array(
+        [(predicted[labels == c] == c).mean() if (labels == c).any() else np.nan for c in range(num_classes)]
+    )
     names = data.class_names or tuple(str(c) for c in range(num_classes))
     return OneVsRestResult(
-        state=state, history=history, binary_acc=history["test_acc"][:, -1], class_acc=class_acc,
-        test_acc=float((predicted == labels).mean()), class_names=tuple(names),
+        state=state,
+        history=history,
+        binary_acc=history["test_acc"][:, -1],
+        class_acc=class_acc,
+        test_acc=float((predicted == labels).mean()),
+        class_names=tuple(names),
     )

@@ -33,8 +33,15 @@ class RunSetup(NamedTuple):
 
 
 def prepare_run(
-    where: str, model: nn.Module, data: Dataset, *, epochs: int, batch_size: int,
-    loss: str | Callable | None, transform: Transform | None, eval_transform: Transform | None,
+    where: str,
+    model: nn.Module,
+    data: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    loss: str | Callable | None,
+    transform: Transform | None,
+    eval_transform: Transform | None,
 ) -> RunSetup:
     """Check the run's length, the model against the data, and build its :class:`RunSetup`.
 

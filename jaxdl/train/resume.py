@@ -99,8 +99,11 @@ def check_state(
     variables = _variable_shapes(model, tuple(sample_x.shape), jax.numpy.dtype(sample_x.dtype))
     params, batch_stats = variables["params"], variables.get("batch_stats", {})
     expected = {"params": params, "batch_stats": batch_stats, "opt_state": jax.eval_shape(optimizer.init, params)}
-    have = dict(jax.tree_util.tree_flatten_with_path(
-        {"params": state.params, "batch_stats": state.batch_stats, "opt_state": state.opt_state})[0])
+    have = dict(
+        jax.tree_util.tree_flatten_with_path(
+            {"params": state.params, "batch_stats": state.batch_stats, "opt_state": state.opt_state}
+        )[0]
+    )
     want = dict(jax.tree_util.tree_flatten_with_path(expected)[0])
     if set(have) != set(want):
         missing = sorted(_path(p) for p in set(want) - set(have))
@@ -120,8 +123,12 @@ def check_state(
 
 
 def resume_point(
-    initial: Progress | SavedRun, model: nn.Module, optimizer: optax.GradientTransformation, sample_x: jax.Array,
-    *, epochs: int,
+    initial: Progress | SavedRun,
+    model: nn.Module,
+    optimizer: optax.GradientTransformation,
+    sample_x: jax.Array,
+    *,
+    epochs: int,
 ) -> tuple[TrainState, dict[str, list[float]], int]:
     """``(state, history, first epoch to run)`` for ``fit(..., initial=initial, epochs=epochs)``.
 
@@ -134,9 +141,7 @@ def resume_point(
         than ``epochs`` epochs.
     """
     if not isinstance(getattr(initial, "history", None), dict) or not hasattr(initial, "state"):
-        raise ConfigError(
-            f"initial={initial!r}: expected a FitResult or a jaxdl.checkpoint.SavedRun to continue from."
-        )
+        raise ConfigError(f"initial={initial!r}: expected a FitResult or a jaxdl.checkpoint.SavedRun to continue from.")
     done = epochs_done(initial.history)
     if done > epochs:
         raise ConfigError(

@@ -28,7 +28,7 @@ class ModelApply:
         return self.model.apply(*args, **model_kwargs(type(self.model), kwargs))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _accepted(module_type: type) -> frozenset[str] | None:
     """The keyword names ``module_type.__call__`` accepts (None: it takes ``**kwargs``)."""
     params = inspect.signature(module_type.__call__).parameters.values()
@@ -96,5 +96,6 @@ def create_train_state(
 @functools.partial(jax.jit, static_argnums=0)
 def _init_variables(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
     """``model.init`` as one compiled program, reused by every equal model and input shape."""
-    return model.init({"params": init_key, "dropout": dropout_key}, sample_x,
-                      **model_kwargs(type(model), {"train": False}))
+    return model.init(
+        {"params": init_key, "dropout": dropout_key}, sample_x, **model_kwargs(type(model), {"train": False})
+    )

@@ -32,16 +32,18 @@ def train_step(
 
     def loss_fn(params):
         outputs, updates = state.apply_fn(
-            {"params": params, "batch_stats": state.batch_stats}, x,
-            train=True, mask=weight, rngs={"dropout": dropout_key}, mutable=["batch_stats"],
+            {"params": params, "batch_stats": state.batch_stats},
+            x,
+            train=True,
+            mask=weight,
+            rngs={"dropout": dropout_key},
+            mutable=["batch_stats"],
         )
         metrics = objective.per_example(outputs, y)
         return masked_mean(metrics["loss"], weight), (metrics, updates)
 
     (_, (metrics, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-    state = state.apply_gradients(
-        grads=grads, batch_stats=updates.get("batch_stats", state.batch_stats), key=key
-    )
+    state = state.apply_gradients(grads=grads, batch_stats=updates.get("batch_stats", state.batch_stats), key=key)
     return state, _sums(metrics, weight)
 
 
