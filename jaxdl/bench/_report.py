@@ -223,7 +223,7 @@ def scaling_figure(rows: Sequence[Measurement], scaling: Sequence[tuple[str, str
     """
     fig = Figure(figsize=(6 * max(len(scaling), 1), 4.5), layout="constrained")
     axes = fig.subplots(1, max(len(scaling), 1), squeeze=False)[0]
-    for ax, (workload, precision) in zip(axes, scaling, strict=True):
+    for ax, (workload, precision) in zip(axes, scaling, strict=False):
         all_n = sorted(
             {
                 r.models

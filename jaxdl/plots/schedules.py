@@ -69,7 +69,7 @@ def plot_schedules(
         rows = math.ceil(len(curves) / cols)
         fig = InlineFigure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
-        for ax, (label, y) in zip(axes, curves.items(), strict=True):
+        for ax, (label, y) in zip(axes, curves.items(), strict=False):
             ax.plot(x, y, label=label)
             ax.set_title(label, fontsize=10)
             ax.grid(True, alpha=0.3)

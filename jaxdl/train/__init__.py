@@ -1,7 +1,7 @@
 """Training: state, steps, the compiled epoch, ``fit``, ``fit_many`` and one-vs-rest.
 
 Each module holds one concept (``state``, ``objective``, ``step``, ``epoch``, ``checks``,
-``prepare``, ``loop``, ``hooks``, ``fit``, ``hparams``, ``many``, ``ovr``, ``lr``, ``resume``); this package
+``prepare``, ``loop``, ``hooks``, ``fit``, ``hparams``, ``chunks``, ``many``, ``ovr``, ``lr``, ``resume``); this package
 re-exports the public names, so ``from jaxdl.train import fit`` works.
 """
 
