@@ -75,7 +75,7 @@ def measure(model, ds, mesh, *, epochs: int, models: int, seed: int) -> dict:
         batch_size=BATCH_SIZE,
         seed=seed,
         mesh=mesh,
-        progress=False,
+        verbose=0,
     )
     many = fit_many(
         model,
@@ -85,7 +85,7 @@ def measure(model, ds, mesh, *, epochs: int, models: int, seed: int) -> dict:
         batch_size=BATCH_SIZE,
         seeds=tuple(range(seed, seed + models)),
         mesh=mesh,
-        progress=False,
+        verbose=0,
     )
     return {
         "fit": single,

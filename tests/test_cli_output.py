@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jaxdl.callbacks import Callback, TrainInfo
 from jaxdl.cli.main import main
-from jaxdl.cli.progress import PLAIN_LINES, EpochProgress
+from jaxdl.cli.summary import PLAIN_LINES, EpochProgress
 
 REPO = Path(__file__).resolve().parents[1]
 ROW = {

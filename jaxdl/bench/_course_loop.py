@@ -109,7 +109,7 @@ def jaxdl_epochs(images, labels, test_images, test_labels, *, epochs: int) -> li
         optimizer=optim.sgd(0.1),
         epochs=epochs,
         batch_size=256,
-        progress=False,
+        verbose=0,
     )
     return [float(t) for t in result.history["epoch_time"]]
 

@@ -69,6 +69,8 @@ class TensorBoard(Callback):
     'tb'
     """
 
+    can_stop: bool = False
+
     def __init__(self, log_dir: str | os.PathLike, *, overwrite: bool = False) -> None:
         if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
             raise ConfigError(f"TensorBoard log_dir={log_dir!r}: expected a folder path, e.g. 'runs/tb'.")

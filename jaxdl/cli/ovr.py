@@ -6,13 +6,12 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
-from jaxdl import data, optim
+from jaxdl import _signals, data, optim
+from jaxdl.callbacks import ProgressBar
 from jaxdl.cli import args as types
 from jaxdl.cli import rundir, signals
 from jaxdl.cli.outputs import write_json
-from jaxdl.cli.progress import EpochProgress, summary_table
+from jaxdl.cli.summary import summary_table
 from jaxdl.cli.sweep import finite_or_none
 from jaxdl.cli.train import add_run_folder_args
 from jaxdl.train import fit_one_vs_rest
@@ -48,10 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _mean_acc(metrics) -> dict[str, float]:
-    return {"mean binary test_acc": float(np.mean(metrics["test_acc"]))}
-
-
 def run(args: argparse.Namespace) -> int:
     """Train the C classifiers, then write metrics.json into the run folder. SIGTERM stops like Ctrl-C (143)."""
     with signals.terminate_as_interrupt():
@@ -68,15 +63,15 @@ def _run(args: argparse.Namespace) -> int:
     optimizer = optim.by_name(args.optimizer, lr=args.lr)
     with rundir.claim(args.out, kind="ovr", default=DEFAULT_OUT, overwrite=args.overwrite) as out:
         print(f"jaxdl ovr: run folder {out}", flush=True)
-        with EpochProgress(args.epochs, f"one-vs-rest on {ds.name}") as bar:
-            result = fit_one_vs_rest(
-                ds,
-                optimizer=optimizer,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                seed=args.seed,
-                callback=lambda epoch, m: bar.on_epoch_end(epoch, _mean_acc(m)),
-            )
+        result = fit_one_vs_rest(
+            ds,
+            optimizer=optimizer,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            callbacks=[ProgressBar(file=sys.stdout, label=f"one-vs-rest on {ds.name}")],
+            verbose=0,
+        )
         names = result.class_names
         skip = {"run", "command", "out", "overwrite", "no_cache"}
         config = {k: v for k, v in sorted(vars(args).items()) if k not in skip}
@@ -89,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
                 k: {name: finite_or_none(v[c]) for c, name in enumerate(names)} for k, v in result.history.items()
             },
         }
-        with signals.held(), rundir.staged(out, replace=args.overwrite) as stage:
+        with _signals.held(deliver=False), rundir.staged(out, replace=args.overwrite) as stage:
             write_json(os.path.join(stage, "metrics.json"), content)
     rows = [(f"class {name}", f"{acc:.4f}") for name, acc in zip(names, result.class_acc, strict=True)]
     rows += [("test accuracy (argmax)", f"{result.test_acc:.4f}"), ("outputs", out)]

@@ -10,22 +10,17 @@ in ``--out`` changes before the first checkpoint of the new run is ready to be w
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
-import signal
-import threading
-from collections.abc import Iterator
 
 import numpy as np
 
 from jaxdl import checkpoint
+from jaxdl.callbacks import Checkpoint
 from jaxdl.cli import args as types
 from jaxdl.cli.signals import Terminated
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
-from jaxdl.train import FitResult
-from jaxdl.train.resume import epochs_done
 
 CHECKPOINT = "checkpoint"
 OUTPUTS = ("metrics.json", "metrics.csv", "timing.json", "curves.png")
@@ -125,64 +120,23 @@ def prepare(out: str, *, fresh: bool) -> None:
             os.unlink(path)
 
 
-class RunFolder:
-    """Writes a run's checkpoint into ``out`` every ``every`` epochs and after the last one.
+class RunFolder(Checkpoint):
+    """The checkpoint of a ``jaxdl train`` run in ``out``: every ``every`` epochs, at the end and on Ctrl-C.
 
-    Pass :meth:`save_epoch` as ``fit(..., on_epoch_end=...)``. :attr:`history` is the
-    history of the checkpoint on disk (``None`` before the first).
+    A :class:`jaxdl.callbacks.Checkpoint` whose first save also removes what the new run makes
+    stale in the folder (the old outputs; an earlier run's checkpoint unless it is resumed).
     """
 
-    def __init__(
-        self, out: str, config: dict, *, epochs: int, every: int, history: dict[str, list[float]] | None = None
-    ) -> None:
-        self.out, self.path = out, os.path.join(out, CHECKPOINT)
-        self.config, self.epochs, self.every = config, epochs, every
-        self.history = history
-        self._fresh, self._prepared = history is None, False
+    def __init__(self, out: str, config: dict, *, every: int, history: dict[str, list[float]] | None = None) -> None:
+        super().__init__(os.path.join(out, CHECKPOINT), config=config, every_epochs=every, every_seconds=None)
+        self.out, self.history, self._fresh = out, history, history is None
 
-    @property
-    def epochs_saved(self) -> int:
-        """Epochs in the checkpoint on disk (0 before the first)."""
-        return 0 if self.history is None else epochs_done(self.history)
-
-    def save_epoch(self, result: FitResult) -> None:
-        """Save ``result`` atomically if its epoch is a multiple of ``every`` or the last one."""
-        done = epochs_done(result.history)
-        if done % self.every and done != self.epochs:
-            return
-        self.save_final(result)
-
-    def save_final(self, result: FitResult) -> None:
-        """Save ``result`` atomically whatever its epoch (a run that stopped early ends here)."""
-        history = {k: list(v) for k, v in result.history.items()}
-        with _interrupt_held():
-            try:
-                if not self._prepared:
-                    prepare(self.out, fresh=self._fresh)
-                    self._prepared = True
-                checkpoint.save_run(self.path, result.state, config=self.config, history=history)
-            except OSError as err:
-                raise ConfigError(f"--out {self.out!r}: cannot write the checkpoint ({err.strerror or err}).") from None
-            self.history = history
-
-
-@contextlib.contextmanager
-def _interrupt_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block ends, so :attr:`RunFolder.history` always matches the file on disk."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if caught and callable(previous[caught[0]]):
-        previous[caught[0]](caught[0], None)
+    def prepare(self) -> None:
+        """Create ``out`` and remove the old outputs (and, for a new run, the old checkpoint)."""
+        try:
+            prepare(self.out, fresh=self._fresh)
+        except OSError as err:
+            raise ConfigError(f"--out {self.out!r}: cannot write the checkpoint ({err.strerror or err}).") from None
 
 
 def divergence_message(err: Exception, folder: RunFolder) -> str:

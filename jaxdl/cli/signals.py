@@ -1,4 +1,4 @@
-"""SIGTERM handled like Ctrl-C, and signals held while a run's outputs are written.
+"""SIGTERM handled like Ctrl-C: the code that saves a run on Ctrl-C saves it on SIGTERM too.
 
 SLURM and Kubernetes stop a job with SIGTERM. Inside :func:`terminate_as_interrupt`, SIGTERM
 raises :class:`Terminated` (a ``KeyboardInterrupt``), so the code that saves a run on Ctrl-C
@@ -44,24 +44,3 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def held() -> Iterator[list[int]]:
-    """Ignore SIGINT and SIGTERM in the block; yield the list of the signals that arrived meanwhile.
-
-    Used while the outputs of a stopped run are written: a second Ctrl-C or SIGTERM cannot leave
-    a traceback or half the files; the run has already decided to stop.
-    """
-    caught: list[int] = []
-    if not _in_main_thread():
-        yield caught
-        return
-    previous = {
-        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield caught
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

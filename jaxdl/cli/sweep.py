@@ -13,12 +13,13 @@ from collections.abc import Callable
 import numpy as np
 import optax
 
-from jaxdl import data, optim, schedules
+from jaxdl import _signals, data, optim, schedules
 from jaxdl._checks import ceil_div
+from jaxdl.callbacks import ProgressBar
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed, rundir, signals
 from jaxdl.cli.outputs import write_json
-from jaxdl.cli.progress import EpochProgress, summary_table
+from jaxdl.cli.summary import summary_table
 from jaxdl.cli.train import (
     add_run_folder_args,
     add_training_args,
@@ -31,7 +32,6 @@ from jaxdl.cli.train import (
 from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
 from jaxdl.train import ManyResult, fit_many
-from jaxdl.train import lr as lr_plan
 
 DEFAULT_OUT = os.path.join("runs", "sweep")
 
@@ -84,11 +84,11 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
             "--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
             "for many runs at once: use jaxdl train for it, or a fixed schedule here."
         )
-    steps_per_epoch = ceil_div(int(ds.train[0].shape[0]), args.batch_size)
+    every = 1 if args.schedule_unit == "step" else ceil_div(int(ds.train[0].shape[0]), args.batch_size)
 
     def optimizer(lr):
-        plan = lr_plan.plan(make, scheduler_of(args, lr), unit=args.schedule_unit, steps_per_epoch=steps_per_epoch)
-        return plan.optimizer
+        schedule = scheduler_of(args, lr)
+        return make(lr=lambda count: schedule(count // every))
 
     return optimizer
 
@@ -96,13 +96,6 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
 def finite_or_none(values) -> list:
     """A list of floats with NaN/inf as ``None`` (strict JSON)."""
     return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
-
-
-def _summary(metrics: dict, metric: str) -> dict[str, float]:
-    values = metrics[metric]
-    finite = values[np.isfinite(values)]
-    best = (finite.max() if metric.endswith("acc") else finite.min()) if finite.size else math.nan
-    return {f"best {metric}": float(best), f"mean {metric}": float(finite.mean()) if finite.size else math.nan}
 
 
 def payload(args: argparse.Namespace, result: ManyResult, metric: str) -> dict:
@@ -159,21 +152,20 @@ def _run(args: argparse.Namespace) -> int:
     with claim as out:
         if main:
             print(f"jaxdl sweep: run folder {out}", flush=True)
-        with EpochProgress(args.epochs, label) as bar:
-            result = fit_many(
-                model,
-                placed,
-                optimizer=optimizer,
-                hparams={"lr": list(args.lr)},
-                seeds=seeds,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                max_parallel=args.max_parallel,
-                callback=lambda epoch, metrics: bar.on_epoch_end(epoch, _summary(metrics, metric)),
-                transform=model_transform(args, ds),
-                mesh=mesh,
-                progress=False,
-            )
+        result = fit_many(
+            model,
+            placed,
+            optimizer=optimizer,
+            hparams={"lr": list(args.lr)},
+            seeds=seeds,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            max_parallel=args.max_parallel,
+            transform=model_transform(args, ds),
+            mesh=mesh,
+            callbacks=[ProgressBar(file=sys.stdout, label=label)],
+            verbose=0,
+        )
         if not main:
             return 0
         from jaxdl.plots.sweep import plot_sweep
@@ -181,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
         args = argparse.Namespace(**{**vars(args), "out": out})
         content = payload(args, result, metric)
         figure = plot_sweep(result, param="lr", metric=metric, title=f"{args.optimizer} sweep: {label}")
-        with signals.held(), rundir.staged(out, replace=args.overwrite) as stage:
+        with _signals.held(deliver=False), rundir.staged(out, replace=args.overwrite) as stage:
             write_json(os.path.join(stage, "metrics.json"), content)
             write_json(os.path.join(stage, "timing.json"), {"epoch_time": result.epoch_time.tolist()})
             figure.savefig(os.path.join(stage, "sweep.png"), dpi=100)

@@ -16,16 +16,16 @@ import sys
 import jax
 import jax.numpy as jnp
 
-from jaxdl import data, models, optim, schedules, transforms
+from jaxdl import _signals, data, models, optim, schedules, transforms
 from jaxdl.activations import LAYER_ACTIVATIONS
+from jaxdl.callbacks import EarlyStopping, LossLimit, ProgressBar, TensorBoard
 from jaxdl.cli import args as types
 from jaxdl.cli import distributed, keyvalues, resume, rundir, signals
 from jaxdl.cli.outputs import write_csv, write_json
-from jaxdl.cli.progress import EpochProgress, summary_table
-from jaxdl.errors import ConfigError
+from jaxdl.cli.summary import summary_table
+from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.parallel import is_main_process
-from jaxdl.train import DivergenceError, check_fit_args, fit
-from jaxdl.train import lr as lr_plan
+from jaxdl.train import check_fit_args, fit
 
 MODEL_CHOICES = tuple(models.MODELS)
 MODEL_OPTIONS = {
@@ -140,7 +140,7 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--schedule-unit",
-        choices=lr_plan.UNITS,
+        choices=("epoch", "step"),
         default="epoch",
         help="step the scheduler once per epoch (torch's usual loop, default) or per optimizer step",
     )
@@ -194,7 +194,10 @@ def optimizer_kwargs(args: argparse.Namespace, plain) -> dict:
     if args.scheduler is None and not args.warmup_epochs:
         return {"optimizer": plain}
     make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
-    return {"optimizer": make, "schedule": scheduler_of(args, args.lr), "schedule_unit": args.schedule_unit}
+    schedule = scheduler_of(args, args.lr)
+    if args.schedule_unit == "step" and not isinstance(schedule, schedules.Plateau):
+        schedule = schedules.per_step(schedule)
+    return {"optimizer": make, "schedule": schedule}
 
 
 def config_of(args: argparse.Namespace) -> dict:
@@ -251,7 +254,7 @@ def write_outputs(args: argparse.Namespace, ds: data.Dataset, history: dict[str,
     from jaxdl.plots import plot_history
 
     metrics = {k: v for k, v in history.items() if k != "epoch_time"}
-    with signals.held(), rundir.staged(args.out) as stage:
+    with _signals.held(deliver=False), rundir.staged(args.out) as stage:
         write_json(os.path.join(stage, "metrics.json"), {"config": config_of(args), "history": metrics})
         write_csv(os.path.join(stage, "metrics.csv"), metrics)
         write_json(os.path.join(stage, "timing.json"), {"epoch_time": history["epoch_time"]})
@@ -267,20 +270,17 @@ def _print_summary(model, ds: data.Dataset, transform: transforms.Transform | No
     print(models.summary(model, shape), flush=True)
 
 
-def _extras(args: argparse.Namespace) -> dict:
-    """``fit`` arguments for ``--val``, ``--early-stopping`` and ``--tensorboard`` (only those given)."""
-    extras: dict = {}
-    if args.val is not None:
-        extras["validation_split"] = args.val
-    if args.early_stopping is not None:
-        from jaxdl.callbacks import EarlyStopping
-
-        extras["early_stopping"] = EarlyStopping(monitor="val_loss", patience=args.early_stopping)
+def _callbacks(args: argparse.Namespace, ds: data.Dataset, folder: resume.RunFolder | None) -> list:
+    """The run's callbacks: progress on stdout, the loss limit, the checkpoint, and what the flags ask for."""
+    callbacks: list = [
+        ProgressBar(file=sys.stdout),
+        LossLimit(resume.max_loss_for(ds)) if resume.max_loss_for(ds) is not None else None,
+        folder,
+        EarlyStopping(monitor="val_loss", patience=args.early_stopping) if args.early_stopping is not None else None,
+    ]
     if args.tensorboard:
-        from jaxdl.callbacks import TensorBoard
-
-        extras["callbacks"] = [TensorBoard(os.path.join(args.out, "tensorboard"))]
-    return extras
+        callbacks.append(TensorBoard(os.path.join(args.out, "tensorboard")))
+    return [cb for cb in callbacks if cb is not None]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -327,7 +327,6 @@ def _run(args: argparse.Namespace) -> int:
         args = argparse.Namespace(**{**vars(args), "out": out})
         if main and args.overwrite:
             rundir.clear_old_run(out)
-        extras = _extras(args)
         if main:
             print(f"jaxdl train: run folder {out}", flush=True)
             if args.scheduler is not None and schedules.resolve(args.scheduler)[0] == "ReduceLROnPlateau":
@@ -338,43 +337,33 @@ def _run(args: argparse.Namespace) -> int:
                 )
                 print(f"jaxdl train: ReduceLROnPlateau watches {watched}", flush=True)
             _print_summary(model, ds, transform)
-        folder = resume.RunFolder(
-            out, config_of(args), epochs=args.epochs, every=every, history=None if saved is None else saved.history
-        )
-        first = 1 if saved is None else saved.epochs_done + 1
-        bar = EpochProgress(args.epochs, f"{args.model} on {ds.name}", first_epoch=first)
-        callbacks = [bar, *extras.pop("callbacks", ())]
+        folder = resume.RunFolder(out, config_of(args), every=every, history=None if saved is None else saved.history)
         try:
-            with bar:
-                result = fit(
-                    model,
-                    placed,
-                    **optimizer,
-                    **extras,
-                    epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    seed=args.seed,
-                    callbacks=callbacks,
-                    progress=False,
-                    transform=transform,
-                    initial=saved,
-                    max_loss=resume.max_loss_for(ds),
-                    on_epoch_end=folder.save_epoch if main else None,
-                    mesh=mesh,
-                )
+            result = fit(
+                model,
+                placed,
+                **optimizer,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                validation_split=args.val,
+                callbacks=_callbacks(args, ds, folder if main else None),
+                verbose=0,
+                transform=transform,
+                initial=saved,
+                mesh=mesh,
+            )
         except DivergenceError as err:
             print(f"jaxdl train: error: {resume.divergence_message(err, folder)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt as stop:
-            with signals.held():
+            with _signals.held(deliver=False):
                 if main and folder.history is not None:
                     write_outputs(args, ds, folder.history)
                 print(f"jaxdl train: {resume.interrupted_message(folder, out, stop)}", file=sys.stderr)
             return signals.exit_code(stop)
         if not main:
             return 0
-        if getattr(result, "stopped_epoch", None) is not None:
-            folder.save_final(result)
         write_outputs(args, ds, result.history)
     _print_result(args, ds, result)
     return 0

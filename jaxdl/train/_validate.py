@@ -6,7 +6,6 @@ was expected, or a :class:`~jaxdl.errors.DivergenceError` when training went wro
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,8 @@ import optax
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError, DivergenceError
-from jaxdl.train.objective import LOSSES, Objective, objective_for
-from jaxdl.train.state import TrainState
+from jaxdl.train._objective import LOSSES, Objective, objective_for
+from jaxdl.train._state import TrainState
 
 if TYPE_CHECKING:
     from jaxdl.data import Dataset
@@ -160,33 +159,14 @@ def check_fit_args(
     return objective
 
 
-def check_max_loss(max_loss: Any) -> None:
-    """Raise a :class:`ConfigError` unless ``max_loss`` is ``None`` or a finite number > 0.
-
-    >>> check_max_loss(None)
-    """
-    if max_loss is None:
-        return
-    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not 0 < max_loss < math.inf:
-        raise _checks.fail("fit", "max_loss", max_loss, "a finite number > 0, or None")
-
-
-def check_divergence(train: dict, epoch: int, max_loss: float | None) -> None:
-    """Raise :class:`DivergenceError` if the epoch's ``train`` metrics hold a NaN/inf loss or exceed ``max_loss``."""
-    bad_step = int(train["nonfinite_step"])
-    if bad_step >= 0:
-        raise DivergenceError(
-            f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
-            "lower the learning rate or check the data.",
-            epoch=epoch,
-            step=bad_step + 1,
-        )
-    if max_loss is not None and float(train["loss"]) > max_loss:
-        raise DivergenceError(
-            f"mean training loss {float(train['loss']):.4g} in epoch {epoch} is above max_loss={max_loss:.4g}: "
-            "training diverged; lower the learning rate or check the data.",
-            epoch=epoch,
-        )
+def nonfinite_error(epoch: int, bad_step: int) -> DivergenceError:
+    """The error of an epoch whose loss became NaN/inf at step ``bad_step`` (from 0) of the epoch."""
+    return DivergenceError(
+        f"loss became NaN/inf in epoch {epoch} at step {bad_step + 1} of the epoch: "
+        "lower the learning rate or check the data.",
+        epoch=epoch,
+        step=bad_step + 1,
+    )
 
 
 def check_inputs(state: TrainState, X: jax.Array, transform: Any = None) -> None:

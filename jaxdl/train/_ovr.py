@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import jax
 import jax.numpy as jnp
@@ -10,13 +11,17 @@ import numpy as np
 import optax
 
 from jaxdl import losses
+from jaxdl._checks import ceil_div
+from jaxdl.callbacks import Callback, CallbackList, TrainInfo
 from jaxdl.data import Dataset
 from jaxdl.errors import ConfigError
 from jaxdl.models import LogisticRegression
-from jaxdl.train.checks import check_compatible, check_optimizer, check_run_length
-from jaxdl.train.many import ManyCallback, init_many, run_epochs
-from jaxdl.train.objective import Objective
-from jaxdl.train.state import TrainState
+from jaxdl.train._many import ManyEngine, run_many
+from jaxdl.train._many_epoch import ManySpec, init_many
+from jaxdl.train._objective import Objective
+from jaxdl.train._program import row_keys
+from jaxdl.train._state import TrainState
+from jaxdl.train._validate import check_compatible, check_optimizer, check_run_length, check_seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +87,8 @@ def fit_one_vs_rest(
     epochs: int,
     batch_size: int,
     seed: int = 0,
-    callback: ManyCallback | None = None,
+    callbacks: Iterable[Callback] = (),
+    verbose: int = 1,
 ) -> OneVsRestResult:
     """Train one ``LogisticRegression`` per class on targets ``(y == c)`` as C vmapped models.
 
@@ -95,49 +101,61 @@ def fit_one_vs_rest(
       optimizer: one optax transformation, used by every classifier.
       epochs, batch_size: as for :func:`~jaxdl.train.fit`.
       seed: seeds the C classifiers.
-      callback: ``callback(epoch, metrics)`` after each epoch; ``metrics[key]`` has shape (C,).
+      callbacks, verbose: as for ``fit``; each row holds arrays of shape (C,) (losses are the
+        mean BCE per example) and ``TrainInfo.runs`` names the classes.
 
     >>> from jaxdl import data, optim
-    >>> r = fit_one_vs_rest(data.load("digits"), optimizer=optim.sgd(0.01), epochs=20, batch_size=64)
+    >>> r = fit_one_vs_rest(data.load("digits"), optimizer=optim.sgd(0.01), epochs=20, batch_size=64, verbose=0)
     >>> r.class_acc.shape
     (10,)
     """
     check_run_length("fit_one_vs_rest", epochs, batch_size)
     check_optimizer(optimizer)
+    check_seed("fit_one_vs_rest", seed)
     if data.num_classes is None or data.num_classes < 2:
         raise ConfigError(f"dataset {data.name!r} has no classes: one-vs-rest needs a classification dataset.")
     model, objective = LogisticRegression(), Objective(SummedBCE(batch_size), "binary")
     check_compatible(model, data, objective, batch_size)
+    cbs = CallbackList(callbacks, where="fit_one_vs_rest", verbose=verbose)
     num_classes = data.num_classes
+    names = tuple(data.class_names or tuple(str(c) for c in range(num_classes)))
     (X, y), (X_test, y_test) = data.train, data.test
     classes = jnp.arange(num_classes)[:, None]
     targets = (y[None, :] == classes).astype(jnp.float32)[..., None]
     test_targets = (y_test[None, :] == classes).astype(jnp.float32)[..., None]
     keys = jax.random.split(jax.random.key(seed), num_classes)
-    per_example = (lambda epoch, metrics: callback(epoch, _per_example_loss(metrics, batch_size))) if callback else None
     states = init_many(model, optimizer, X[:1], [(key, {}) for key in keys], None)
-    state, history, _, _ = run_epochs(
-        [states],
-        (X, [targets], X_test, [test_targets]),
-        epochs=epochs,
-        batch_size=batch_size,
-        objective=objective,
-        num_runs=num_classes,
-        targets_per_run=True,
-        callback=per_example,
+    spec = ManySpec(batch_size=batch_size, objective=objective, target_axis=0)
+    keys = row_keys(objective, has_val=False, r2=())
+    engine = ManyEngine(
+        spec,
+        [(X, targets, X_test, test_targets)],
+        None,
+        keys,
+        num_classes,
+        finish=lambda row: _per_example_loss(row, batch_size),
     )
-    history = _per_example_loss(history, batch_size)
+    info = TrainInfo(
+        total_epochs=epochs,
+        first_epoch=1,
+        steps_per_epoch=ceil_div(int(X.shape[0]), batch_size),
+        label=f"fit_one_vs_rest ({num_classes} classifiers)",
+        metrics=(*keys, "epoch_time"),
+        runs=tuple({"class": name} for name in names),
+    )
+    state, history, _ = run_many(engine, [states], cbs, info)
     predicted = np.asarray(predict_one_vs_rest(state, X_test))
     labels = np.asarray(y_test)
     class_acc = np.array(
         [(predicted[labels == c] == c).mean() if (labels == c).any() else np.nan for c in range(num_classes)]
     )
-    names = data.class_names or tuple(str(c) for c in range(num_classes))
-    return OneVsRestResult(
+    result = OneVsRestResult(
         state=state,
         history=history,
         binary_acc=history["test_acc"][:, -1],
         class_acc=class_acc,
         test_acc=float((predicted == labels).mean()),
-        class_names=tuple(names),
+        class_names=names,
     )
+    cbs.on_train_end(result)
+    return result

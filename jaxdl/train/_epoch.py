@@ -13,10 +13,10 @@ from jax.sharding import NamedSharding
 
 from jaxdl._checks import ceil_div
 from jaxdl.parallel import constrain, replicated_like
-from jaxdl.train.checks import check_inputs
-from jaxdl.train.objective import Objective
-from jaxdl.train.state import TrainState
-from jaxdl.train.step import eval_step, train_step
+from jaxdl.train._objective import Objective
+from jaxdl.train._state import TrainState
+from jaxdl.train._step import eval_step, train_step
+from jaxdl.train._validate import check_inputs
 from jaxdl.transforms import Transform
 
 

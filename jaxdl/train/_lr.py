@@ -1,47 +1,55 @@
-"""Learning-rate schedules in ``fit``: stepped per optimizer step or per epoch, or driven by a plateau.
+"""Learning-rate schedules in the trainers: stepped per epoch or per optimizer step, or driven by a plateau.
 
 PyTorch users call ``scheduler.step()`` once per epoch (or per batch) and
 ``ReduceLROnPlateau.step(val_loss)`` once per epoch; here the optimizer reads the rate from
 its own step count, so a per-epoch schedule gives the rate at ``count // steps_per_epoch``, and a
-plateau sets the rate between compiled epochs through ``optax.inject_hyperparams``.
+plateau sets the rate after each epoch inside the compiled call through ``optax.inject_hyperparams``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxdl import optim
 from jaxdl.errors import ConfigError
-from jaxdl.schedules import Plateau, PlateauState
-from jaxdl.train.state import TrainState
+from jaxdl.schedules import PerStep, Plateau, PlateauState
+from jaxdl.train._validate import check_optimizer
 
-UNITS = ("epoch", "step")
+OptimizerFactory = Callable[..., optax.GradientTransformation]
+"""A function of the learning rate (and maybe more), e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``."""
 
 
 class LrPlan(NamedTuple):
-    """The optimizer ``fit`` trains with, the rate of each epoch, and the plateau (if any)."""
+    """The optimizer a trainer runs, the rate of each epoch, and the plateau (if any)."""
 
     optimizer: optax.GradientTransformation
     lr_at_epoch: Callable[[int], float] | None
     plateau: Plateau | None
 
 
-def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | None = None) -> LrPlan:
-    """Combine ``optimizer`` with ``schedule`` the way ``fit`` runs them.
+def plan(
+    optimizer: optax.GradientTransformation | OptimizerFactory,
+    schedule: Callable[[Any], Any] | Plateau | None,
+    *,
+    steps_per_epoch: int,
+    epochs: int | None = None,
+) -> LrPlan:
+    """Combine ``optimizer`` with ``schedule`` the way the trainers run them.
 
     Args:
       optimizer: a ``GradientTransformation`` when ``schedule`` is None, else a function of the
         learning rate, e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``.
-      schedule: None, a ``count -> lr`` schedule (:mod:`jaxdl.schedules`), or a
-        :func:`jaxdl.schedules.reduce_lr_on_plateau` pair (driven by the watched loss after each
-        epoch; with ``warmup=`` or as the last entry of ``sequential_lr`` its first epochs
+      schedule: None; a ``count -> lr`` schedule (:mod:`jaxdl.schedules`), stepped after each
+        epoch, or after each optimizer step when wrapped in :func:`jaxdl.schedules.per_step`; or
+        a :func:`jaxdl.schedules.reduce_lr_on_plateau` pair, stepped after each epoch with the
+        watched loss (with ``warmup=`` or as the last entry of ``sequential_lr`` its first epochs
         follow the warm-up schedule and the first epoch trains at the warm-up's first rate).
-      unit: ``"epoch"`` (torch's usual ``scheduler.step()`` after each epoch) or ``"step"``.
       steps_per_epoch: optimizer steps in one epoch.
       epochs: epochs of the whole run. Given, the schedule reaches the optimizer as a
         :class:`jaxdl.optim.RateTable` of its rates (one per epoch or per step), so they travel
@@ -49,9 +57,7 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         None (under ``vmap``, where the base rate is traced) evaluates the schedule each step.
     """
     if schedule is None:
-        return LrPlan(optimizer, None, None)
-    if unit not in UNITS:
-        raise ConfigError(f"schedule_unit={unit!r}: expected 'epoch' or 'step'.")
+        return LrPlan(check_optimizer(optimizer), None, None)
     if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
         raise ConfigError(
             "with schedule=, optimizer must be a function of the learning rate, e.g. "
@@ -63,7 +69,7 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         return LrPlan(tx, None, schedule)
     if not callable(schedule):
         raise ConfigError(f"schedule={schedule!r}: expected a jaxdl.schedules schedule or reduce_lr_on_plateau.")
-    every = steps_per_epoch if unit == "epoch" else 1
+    every = 1 if isinstance(schedule, PerStep) else steps_per_epoch
     if epochs is None:
 
         def rate(count):
@@ -72,23 +78,18 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         return LrPlan(optimizer(lr=rate), lambda epoch: float(schedule(epoch * steps_per_epoch // every)), None)
     counts = jnp.arange(epochs * steps_per_epoch // every)
     table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
-    rates = jax.device_get(table.values)
+    rates = np.asarray(jax.device_get(table.values))
     return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
 
 
-@jax.jit
-def _set_rate(state: TrainState, lr: jax.Array) -> TrainState:
-    inner, scale = state.opt_state
-    scale = scale._replace(hyperparams={**scale.hyperparams, "step_size": lr})
-    return state.replace(opt_state=(inner, scale))
+def replay_plateau(plateau: Plateau, history: dict[str, list[float]], monitor: str) -> PlateauState:
+    """The plateau's state after the epochs of ``history``: its steps replayed on ``monitor``.
 
-
-def plateau_step(plateau: Plateau, pstate: PlateauState, state: TrainState, metric) -> tuple[PlateauState, TrainState]:
-    """Feed ``metric`` to the plateau and set the rate the next epoch trains with."""
-    pstate, lr = jax.jit(plateau.step)(pstate, metric)
-    return pstate, _set_rate(state, lr)
-
-
-def current_rate(state: TrainState) -> float:
-    """The rate a plateau-driven optimizer applies now."""
-    return float(state.opt_state[1].hyperparams["step_size"])
+    ``ReduceLROnPlateau`` is a deterministic function of the losses it has seen, so a resumed
+    run rebuilds its counters exactly instead of saving them.
+    """
+    pstate = plateau.init()
+    step = jax.jit(plateau.step)
+    for loss in history.get(monitor, []):
+        pstate, _ = step(pstate, np.float32(loss))
+    return pstate

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import flax.linen as nn
 import jax
 
-from jaxdl.train.checks import check_compatible, check_model_and_data, check_run_length
-from jaxdl.train.objective import Objective, RegressionScale, objective_for
+from jaxdl.train._objective import Objective, RegressionScale, objective_for
+from jaxdl.train._validate import check_compatible, check_model_and_data, check_run_length
 from jaxdl.transforms import Transform, eval_transform_for
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import jax
 
-from jaxdl.train.objective import Objective, masked_mean
-from jaxdl.train.state import TrainState
+from jaxdl.train._objective import Objective, masked_mean
+from jaxdl.train._state import TrainState
 from jaxdl.transforms import Transform
 
 Batch = tuple[jax.Array, jax.Array, jax.Array]

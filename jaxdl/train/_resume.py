@@ -19,8 +19,7 @@ import optax
 
 from jaxdl.checkpoint import SavedRun
 from jaxdl.errors import ConfigError
-from jaxdl.schedules import Plateau, PlateauState
-from jaxdl.train.state import ModelApply, TrainState, create_train_state
+from jaxdl.train._state import ModelApply, TrainState, create_train_state
 
 
 class Progress(Protocol):
@@ -153,16 +152,3 @@ def resume_point(
         state = initial.state(like=create_train_state(model, optimizer, sample_x, key=jax.random.key(0)))
     state = check_state(state, model, optimizer, sample_x)
     return state, {k: list(v) for k, v in initial.history.items()}, done + 1
-
-
-def replay_plateau(plateau: Plateau, history: dict[str, list[float]], monitor: str = "test_loss") -> PlateauState:
-    """The plateau's state after the epochs of ``history``: its steps replayed on ``monitor``.
-
-    ``ReduceLROnPlateau`` is a deterministic function of the test losses it has seen, so a
-    resumed run rebuilds its counters exactly instead of saving them.
-    """
-    pstate = plateau.init()
-    step = jax.jit(plateau.step)
-    for loss in history.get(monitor, []):
-        pstate, _ = step(pstate, np.float32(loss))
-    return pstate
