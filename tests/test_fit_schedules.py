@@ -135,7 +135,7 @@ def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
         schedule=ours,
         epochs=EPOCHS,
         batch_size=n,
-        progress=False,
+        verbose=0,
     )
 
     class WarmupThenPlateau:

@@ -1,6 +1,5 @@
 """fit_many: N vmapped runs reproduce N separate fits, compile once, chunk without changing results."""
 
-import functools
 import json
 
 import jax
@@ -12,16 +11,8 @@ from jaxdl import data, losses, models, optim, schedules, transforms
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
-from jaxdl.train import (
-    fit,
-    fit_many,
-    hyperparameter_grid,
-    init_many,
-    many_epoch,
-    many_epoch_fn,
-    objective_for,
-    with_hyperparams,
-)
+from jaxdl.train import fit, fit_many, hyperparameter_grid
+from tests.helpers import compiled_programs
 
 SEEDS = [0, 1, 2, 3]
 LRS = [0.1, 0.3]
@@ -71,18 +62,18 @@ def test_four_seeds_equal_four_separate_fits(sweep, digits):
 
 
 def test_chunked_equals_unchunked_with_one_compile(sweep, digits):
-    before = many_epoch._cache_size()
-    chunked = fit_many(
-        models.MLP(hidden=(32,)),
-        digits,
-        optimizer=lambda lr: optax.sgd(lr),
-        hparams={"lr": LRS},
-        seeds=SEEDS,
-        epochs=3,
-        batch_size=64,
-        max_parallel=3,
-    )
-    assert many_epoch._cache_size() == before + 1  # 3 chunks (the last padded) share one program
+    with compiled_programs() as names:
+        chunked = fit_many(
+            models.MLP(hidden=(32,)),
+            digits,
+            optimizer=lambda lr: optax.sgd(lr),
+            hparams={"lr": LRS},
+            seeds=SEEDS,
+            epochs=3,
+            batch_size=64,
+            max_parallel=3,
+        )
+    assert names.count("many_call_fn") == 1  # 3 chunks (the last padded) share one program
     assert chunked.runs == sweep.runs
     for key in METRICS:
         np.testing.assert_allclose(chunked.history[key], sweep.history[key], rtol=0, atol=1e-6)
@@ -97,18 +88,18 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
         return losses.cross_entropy(logits, labels, reduction=reduction)
 
     lrs = np.geomspace(1e-3, 0.3, 16)
-    before = many_epoch._cache_size()
-    result = fit_many(
-        models.MLP(hidden=(32,)),
-        digits,
-        optimizer=lambda lr: optax.sgd(lr),
-        hparams={"lr": lrs},
-        seeds=np.array([0]),
-        epochs=2,
-        batch_size=256,
-        loss=counting_cross_entropy,
-    )
-    assert many_epoch._cache_size() == before + 1
+    with compiled_programs() as names:
+        result = fit_many(
+            models.MLP(hidden=(32,)),
+            digits,
+            optimizer=lambda lr: optax.sgd(lr),
+            hparams={"lr": lrs},
+            seeds=np.array([0]),
+            epochs=2,
+            batch_size=256,
+            loss=counting_cross_entropy,
+        )
+    assert names.count("many_call_fn") == 1
     assert len(traces) == 2  # once in the training step, once in the evaluation step, for all 16 rates
     final = result.history["train_loss"][:, -1]
     assert len(set(final.tolist())) == 16
@@ -156,46 +147,24 @@ def test_momentum_and_weight_decay_swept_with_jaxdl_sgd_match_one_fit_per_settin
     assert max_abs_diff(result.run_state(0).params, result.run_state(2).params) > 1e-3
 
 
-def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tuple[int, ...]]:
-    """Shapes of the gathers from the training images in the traced epoch of one run per rate."""
-    model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
-    (X, y), (X_test, y_test) = digits.train, digits.test
-    states = init_many(
-        model,
-        with_hyperparams(optimizer, {"lr": 0.1}),
-        X[:1],
-        [(jax.random.key(0), {"lr": lr}) for lr in rates],
-        optimizer,
-    )
-    epoch = functools.partial(
-        many_epoch_fn,
+def test_runs_of_one_seed_share_one_key_so_each_batch_is_gathered_once_for_all(digits):
+    """One seed, many rates: every run draws the same permutation (the key is taken out of the vmap)."""
+    result = fit_many(
+        models.SoftmaxRegression(10),
+        digits,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": [0.1, 0.2, 0.3]},
+        seeds=[4],
+        epochs=2,
         batch_size=64,
-        objective=objective_for(model),
-        target_axis=None,
-        transform=None,
-        eval_transform=None,
-        same_seed=same_seed,
+        verbose=0,
     )
-    shapes = []
-
-    def walk(jaxpr):
-        for eqn in jaxpr.eqns:
-            if eqn.primitive.name == "gather" and eqn.invars[0].aval.shape == X.shape:
-                shapes.append(eqn.outvars[0].aval.shape)
-            for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-                walk(sub)
-
-    walk(jax.make_jaxpr(epoch)(states, X, y, X_test, y_test).jaxpr)
-    return shapes
-
-
-def test_runs_of_one_seed_gather_each_batch_once_for_all(digits):
-    assert _training_gathers(True, digits) == [(64, 8, 8, 1)]
-    assert _training_gathers(False, digits) == [(3, 64, 8, 8, 1)]
-
-
-def test_a_single_run_is_traced_without_a_run_axis(digits):
-    assert _training_gathers(False, digits, rates=(0.1,)) == [(64, 8, 8, 1)]
+    keys = jax.random.key_data(result.state.key)
+    assert (keys == keys[0]).all()
+    single = fit(
+        models.SoftmaxRegression(10), digits, optimizer=optax.sgd(0.2), epochs=2, batch_size=64, seed=4, verbose=0
+    )
+    assert keys[1].tolist() == jax.random.key_data(single.state.key).tolist()
 
 
 @pytest.mark.slow

@@ -211,7 +211,7 @@ def test_averaged_weights_callback_averages_the_epochs_from_start(tmp_path):
         epochs=4,
         batch_size=128,
         callbacks=[cb, Keep(start_epoch=2)],
-        progress=False,
+        verbose=0,
     )
     assert int(cb.state.n_averaged) == 3 and len(seen) == 3
     expected = jax.tree.map(

@@ -11,9 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from jaxdl import data, transforms
+from jaxdl.callbacks import LambdaCallback
 from jaxdl.errors import ConfigError
 from jaxdl.models import SoftmaxRegression
-from jaxdl.train import evaluate, fit, objective_for, run_epochs
+from jaxdl.train import evaluate, fit, objective_for
+from tests.helpers import compiled_programs
 
 KEY = jax.random.key(0)
 
@@ -130,18 +132,20 @@ def test_epoch_with_a_transform_compiles_once_and_draws_new_flips_each_step(digi
     CountingFlip.traces.clear()
     CountingFlip.patterns.clear()
     traces_after = {}
-    before = run_epochs._cache_size()
-    fit(
-        SoftmaxRegression(10),
-        digits,
-        optimizer=optax.sgd(0.1),
-        epochs=3,
-        batch_size=512,
-        seed=5,
-        transform=CountingFlip(record=True),
-        callback=lambda epoch, row: traces_after.setdefault(epoch, len(CountingFlip.traces)),
-    )
-    assert run_epochs._cache_size() == before + 1
+    with compiled_programs() as names:
+        fit(
+            SoftmaxRegression(10),
+            digits,
+            optimizer=optax.sgd(0.1),
+            epochs=3,
+            batch_size=512,
+            seed=5,
+            transform=CountingFlip(record=True),
+            callbacks=[
+                LambdaCallback(on_epoch_end=lambda epoch, row: traces_after.setdefault(epoch, len(CountingFlip.traces)))
+            ],
+        )
+    assert names.count("fit_call_fn") == 1
     assert traces_after[1] == traces_after[3]  # epochs 2 and 3 reuse the compiled program
     patterns = CountingFlip.patterns
     assert len(patterns) == 3 * 3  # 1437 rows / 512 = 3 steps per epoch

@@ -102,7 +102,7 @@ class Callback:
           history: the run's history so far (dict of lists; do not mutate).
 
         Returns:
-          True to stop training after this epoch.
+          True to stop training after this epoch (any other value, e.g. None, goes on).
         """
         del epoch, row, state, history
         return None

@@ -15,7 +15,7 @@ class LambdaCallback(Callback):
 
     Args:
       on_train_begin: ``f(info)`` before compiling (a :class:`TrainInfo`).
-      on_epoch_end: ``f(epoch, row)`` after each epoch; returning True stops training.
+      on_epoch_end: ``f(epoch, row)`` after each epoch; returning True (not just a true value) stops training.
       on_state: ``f(epoch, state)`` with the ``TrainState`` (a copy, safe to keep) after every
         ``state_every``-th epoch and the last one; each such epoch ends a compiled call.
       state_every: the epochs between two ``on_state`` calls.

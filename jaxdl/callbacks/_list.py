@@ -83,7 +83,7 @@ class CallbackList:
     def on_epoch_end(
         self, epoch: int, row: Mapping[str, Any], state: Callable[[], Any] | None, history: Mapping[str, list]
     ) -> bool:
-        """Call every ``on_epoch_end`` (each one, even after one asked to stop); True to stop.
+        """Call every ``on_epoch_end`` (each one, even after one asked to stop); True when one returned True.
 
         ``state`` makes the state (one safe copy, shared) for the callbacks that want it; None
         when this epoch did not end a compiled call.
@@ -94,7 +94,7 @@ class CallbackList:
             if state is not None and cb.wants_state(epoch):
                 copy = state() if copy is None else copy
                 given = copy
-            stop = bool(cb.on_epoch_end(epoch, row, given, history)) or stop
+            stop = cb.on_epoch_end(epoch, row, given, history) is True or stop
         return stop
 
     def on_train_end(self, result: Any) -> None:

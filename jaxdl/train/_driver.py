@@ -58,6 +58,8 @@ class Loop:
         self.engine, self.callbacks, self.hooked = engine, callbacks, hooked
         self.first, self.epochs, self.history = first, epochs, history
         self.stopped = False
+        self.calls = 0
+        """Compiled calls dispatched so far (a stop inside a call counts its second run)."""
 
     def _hand_carries(self, carries: Any) -> None:
         if not self.hooked:
@@ -87,6 +89,7 @@ class Loop:
                 with _signals.held(deliver=True) if done_any else _no_hold():
                     state, carries, outputs = self.engine.dispatch(state, carries, epoch, n)
                     pending = (outputs, start)
+                    self.calls += 1
                 rows, error = self.engine.read(outputs)
                 pending = None
                 seconds = (time.perf_counter() - start) / max(len(rows), 1)
@@ -131,6 +134,7 @@ class Loop:
     def _redo(self, snapshot: Any, first: int, n: int) -> tuple[Any, Any]:
         """The state and carries after ``n`` epochs from ``snapshot`` (the call's start): a stop inside a call."""
         state, carries, outputs = self.engine.dispatch(*snapshot, first, n)
+        self.calls += 1
         self.engine.read(outputs)
         self._hand_carries(carries)
         return state, carries

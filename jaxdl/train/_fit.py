@@ -46,6 +46,7 @@ class FitResult:
       best_epoch, stopped_epoch: set by early stopping (the best epoch of the monitored metric;
         the epoch training stopped after, None when it ran to the end).
       interrupted: True when Ctrl-C stopped the run (the result of the ``KeyboardInterrupt``).
+      calls: the compiled calls the run took (each runs several epochs; the first one compiles).
     """
 
     state: TrainState
@@ -53,6 +54,7 @@ class FitResult:
     best_epoch: int | None = None
     stopped_epoch: int | None = None
     interrupted: bool = False
+    calls: int = 0
 
     def __repr__(self) -> str:
         epochs = max((len(v) for v in self.history.values()), default=0)
@@ -262,7 +264,7 @@ def fit(
     loop = Loop(engine, cbs, [cb for cb, _ in hooked], first=first, epochs=epochs, history=history)
 
     def make_result(state: Any, history: dict, *, interrupted: bool) -> FitResult:
-        return FitResult(state=engine.public(state), history=history, interrupted=interrupted)
+        return FitResult(state=engine.public(state), history=history, interrupted=interrupted, calls=loop.calls)
 
     result = loop.run(state, carries, make_result)
     stopper = _deciding_stopper(cbs)

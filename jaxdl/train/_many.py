@@ -47,6 +47,7 @@ class ManyResult:
       epoch_time: (epochs,) seconds per epoch for all runs together (the first includes compiling).
       diverged: (N,) True where a run's training loss became NaN/inf (it keeps running, the
         others are unaffected).
+      calls: the compiled calls of one chunk of runs (each runs several epochs; the first compiles).
     """
 
     state: TrainState
@@ -54,6 +55,7 @@ class ManyResult:
     runs: list[dict[str, Any]]
     epoch_time: np.ndarray
     diverged: np.ndarray
+    calls: int = 0
 
     def __repr__(self) -> str:
         runs, epochs = len(self.runs), len(self.epoch_time)
@@ -138,8 +140,8 @@ class ManyEngine:
 
 def run_many(
     engine: ManyEngine, chunks: list, callbacks: CallbackList, info: TrainInfo
-) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray]:
-    """Train the chunks for ``info.total_epochs``; the runs' state (N, ...), history (N, epochs) and epoch times.
+) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, int]:
+    """Train the chunks for ``info.total_epochs``: the runs' state (N, ...), history (N, epochs), epoch times, calls.
 
     Callbacks with an on-device part are refused: they follow one run.
     """
@@ -155,7 +157,7 @@ def run_many(
         return engine.public(state), stacked, times, interrupted
 
     state, history, times, _ = loop.run(chunks, (), make_result)
-    return state, history, times
+    return state, history, times, loop.calls
 
 
 def fit_many(
@@ -264,7 +266,7 @@ def fit_many(
         metrics=(*keys, "epoch_time"),
         runs=tuple(runs),
     )
-    state, history, times = run_many(engine, chunks, cbs, info)
-    result = ManyResult(state=state, history=history, runs=runs, epoch_time=times, diverged=engine.diverged)
+    state, history, times, calls = run_many(engine, chunks, cbs, info)
+    result = ManyResult(state, history, runs, epoch_time=times, diverged=engine.diverged, calls=calls)
     cbs.on_train_end(result)
     return result

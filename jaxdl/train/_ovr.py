@@ -143,7 +143,7 @@ def fit_one_vs_rest(
         metrics=(*keys, "epoch_time"),
         runs=tuple({"class": name} for name in names),
     )
-    state, history, _ = run_many(engine, [states], cbs, info)
+    state, history, _, _ = run_many(engine, [states], cbs, info)
     predicted = np.asarray(predict_one_vs_rest(state, X_test))
     labels = np.asarray(y_test)
     class_acc = np.array(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.extend.core import jaxpr_as_fun
 from jax.sharding import NamedSharding
 
 from jaxdl.schedules import Plateau
@@ -141,15 +142,20 @@ def scan_epochs(
     the last epoch run and the stacked outputs (leading axis :data:`MAX_EPOCHS_PER_CALL`) with
     ``"ran"``, True for the epochs that ran; the other entries are zeros.
     """
-    shapes = jax.eval_shape(epoch, carry)[1]
+    closed, shapes = jax.make_jaxpr(epoch, return_shape=True)(carry)  # traced once, run in the cond below
+    traced = jaxpr_as_fun(closed)
+    tree = jax.tree.structure(shapes)
+
+    def run_epoch(carry):
+        return jax.tree.unflatten(tree, traced(*jax.tree.leaves(carry)))
 
     def skip(carry):
-        return carry, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes), jnp.bool_(False)
+        return carry, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes[1]), jnp.bool_(False)
 
     def body(state, i):
         carry, going = state
         run = going & (i < n)
-        carry, outputs, stop = jax.lax.cond(run, epoch, skip, carry)
+        carry, outputs, stop = jax.lax.cond(run, run_epoch, skip, carry)
         return (carry, run & ~stop), {**outputs, "ran": run}
 
     (carry, _), outputs = jax.lax.scan(body, (carry, jnp.bool_(True)), jnp.arange(MAX_EPOCHS_PER_CALL))
@@ -227,6 +233,8 @@ def epochs_per_call(seconds_per_epoch: float | None, *, remaining: int, until_wa
     16
     >>> epochs_per_call(0.01, remaining=100, until_wanted=3)
     3
+    >>> epochs_per_call(0.001, remaining=5, until_wanted=None), epochs_per_call(1.0, remaining=10, until_wanted=None)
+    (5, 1)
     >>> epochs_per_call(None, remaining=100, until_wanted=None)
     1
     """
