@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from jaxdl import checkpoint, data, optim, schedules
+from jaxdl.callbacks import LossLimit
 from jaxdl.cli.main import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
@@ -81,8 +82,8 @@ LIBRARY = {
     "dropout 1": (lambda ctx: MLP(dropout=1.0), "dropout=1.0: expected a probability in [0, 1)."),
     "negative dropout": (lambda ctx: MLP(dropout=-0.1), "dropout=-0.1: expected a probability in [0, 1)."),
     "bad max_loss": (
-        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, max_loss=math.inf),
-        "fit: max_loss must be a finite number > 0, or None, got inf",
+        lambda ctx: LossLimit(math.inf),
+        "LossLimit: max_loss must be a number > 0, got inf",
     ),
     "label above num_classes": (
         lambda ctx: from_arrays(y_train=[0, 1, 5, 1], num_classes=3),

@@ -192,16 +192,16 @@ def test_update_bn_averages_batches_for_flax_batchnorm_and_needs_a_batch_size():
 def test_averaged_weights_callback_averages_the_epochs_from_start(tmp_path):
     import optax
 
+    from jaxdl.callbacks import LambdaCallback
     from jaxdl.train import fit
 
     ds = data.load("digits")
     cb = swa.AveragedWeights(start_epoch=2)
     seen = []
 
-    class Keep(swa.AveragedWeights):
-        def on_epoch_end(self, epoch, row, state, history):
-            if state is not None:
-                seen.append(jax.tree.map(np.asarray, state.params))
+    def keep(epoch, state):
+        if epoch >= 2:
+            seen.append(jax.tree.map(np.asarray, state.params))
 
     model = MLP(hidden=(16,), num_classes=10, batch_norm=True)
     fit(
@@ -210,7 +210,7 @@ def test_averaged_weights_callback_averages_the_epochs_from_start(tmp_path):
         optimizer=optax.sgd(0.1),
         epochs=4,
         batch_size=128,
-        callbacks=[cb, Keep(start_epoch=2)],
+        callbacks=[cb, LambdaCallback(on_state=keep)],
         verbose=0,
     )
     assert int(cb.state.n_averaged) == 3 and len(seen) == 3

@@ -13,6 +13,7 @@ Where it writes decides what it shows:
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -132,7 +133,7 @@ class ProgressBar(Callback):
         if self._bar is None:
             return
         if self._metrics is not None:
-            self._metrics.set_description_str(text, refresh=False)
+            self._metrics.set_description_str(_fit_width(text), refresh=False)
         else:
             self._bar.set_postfix_str(text, refresh=False)
         self._bar.update(epoch - self._bar.n)
@@ -148,6 +149,12 @@ class ProgressBar(Callback):
             if bar is not None:
                 bar.close()
         self._bar = self._metrics = None
+
+
+def _fit_width(text: str) -> str:
+    """``text`` cut with "…" to the terminal's width (``$COLUMNS`` when set), so the line never wraps."""
+    width = shutil.get_terminal_size().columns
+    return text if len(text) < width else text[: max(width - 2, 0)] + "…"
 
 
 def _isatty(stream: IO[str]) -> bool:
