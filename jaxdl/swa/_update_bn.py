@@ -13,7 +13,7 @@ import numpy as np
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.models.layers import BatchNorm
-from jaxdl.train._state import model_kwargs
+from jaxdl.train import model_kwargs
 
 
 def _batches(loader: Any, batch_size: int | None) -> Iterator[jax.Array]:
