@@ -112,7 +112,8 @@ def _rendered(pkg: griffe.Module) -> set[str]:
     """The canonical paths the reference renders: each public module of ``pkg`` and its public names, recursively.
 
     A module's public names are its ``__all__`` (or, without one, the names it defines that have no leading
-    underscore); a class's are its members without a leading underscore, and its special methods.
+    underscore); a class's are its members without a leading underscore, and its special methods but ``__init__``
+    (mkdocs.yml merges it into the class).
     """
     paths: set[str] = set()
 
@@ -127,7 +128,7 @@ def _rendered(pkg: griffe.Module) -> set[str]:
         paths.add(path)
         for name, member in target.members.items():
             if target.is_class:
-                if not name.startswith("_") or name.startswith("__"):
+                if not name.startswith("_") or (name.startswith("__") and name != "__init__"):
                     add(member)
             elif member.is_alias or not member.is_module:
                 if member.is_public:
