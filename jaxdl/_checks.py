@@ -20,6 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from jaxdl.errors import ConfigError
 
@@ -59,9 +60,10 @@ def number(
         expected = f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise fail(where, arg, value, expected)
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+    x = float(value)
+    if x < low or x > high or (low_open and x == low) or (high_open and x == high):
         raise fail(where, arg, value, expected)
-    return float(value)
+    return x
 
 
 def integer(where: str, arg: str, value: object, *, low: int) -> int:
@@ -92,7 +94,7 @@ def scalar(where: str, arg: str, value: Any) -> float | None:
     >>> scalar("Adam", "lr", np.array([0.5]))
     0.5
     """
-    if isinstance(value, jax.core.Tracer) and jnp.size(value) == 1:
+    if isinstance(value, Tracer) and jnp.size(value) == 1:
         return None
     value = one_element(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -102,11 +104,11 @@ def scalar(where: str, arg: str, value: Any) -> float | None:
 
 def one_element(value: Any) -> Any:
     """A one-element array or tensor (any shape) as its Python number; anything else unchanged."""
-    if isinstance(value, jax.core.Tracer):
+    if isinstance(value, Tracer):
         return value
     if isinstance(value, (jax.Array, np.ndarray)) or type(value).__module__.startswith("torch"):
-        size = getattr(value, "size", None)
-        size = value.numel() if callable(getattr(value, "numel", None)) else size
+        numel = getattr(value, "numel", None)
+        size = numel() if callable(numel) else getattr(value, "size", None)
         if size == 1 and hasattr(value, "item"):
             return value.item()
     return value

@@ -17,6 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
@@ -91,7 +92,7 @@ def _one(value: Any) -> Any:
         return tuple(_one(v) for v in value)
     if isinstance(value, list):
         return [_one(v) for v in value]
-    if isinstance(value, jax.core.Tracer):
+    if isinstance(value, Tracer):
         return value.reshape(()) if value.size == 1 else value
     if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
         return value

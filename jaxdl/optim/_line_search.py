@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.core import Tracer
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
@@ -16,7 +17,7 @@ _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618..., the golden-section shrink f
 
 
 def _is_concrete(*values) -> bool:
-    return not any(isinstance(v, jax.core.Tracer) for v in values)
+    return not any(isinstance(v, Tracer) for v in values)
 
 
 def _golden_section(f, a, b, tol: float, max_iter: int) -> jax.Array:
