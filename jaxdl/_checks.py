@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +23,8 @@ import numpy as np
 from jax.core import Tracer
 
 from jaxdl.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def fail(where: str, arg: str, value: object, expected: str) -> ConfigError:
@@ -78,11 +80,12 @@ def positive_int(where: str, arg: str, value: object) -> int:
     return integer(where, arg, value, low=1)
 
 
-def choice(where: str, arg: str, value: object, choices: tuple) -> object:
+def choice(where: str, arg: str, value: object, choices: tuple[T, ...]) -> T:
     """One of ``choices`` (compared by type and value, so ``1`` is not ``True``)."""
-    if not any(type(value) is type(c) and value == c for c in choices):
-        raise fail(where, arg, value, "one of " + ", ".join(repr(c) for c in choices))
-    return value
+    for c in choices:
+        if type(value) is type(c) and value == c:
+            return c
+    raise fail(where, arg, value, "one of " + ", ".join(repr(c) for c in choices))
 
 
 def scalar(where: str, arg: str, value: Any) -> float | None:
@@ -127,7 +130,7 @@ so nothing would train), got 1e-300
     return value
 
 
-def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable:
+def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable[..., Any]:
     """A function of one scalar that JAX can trace (checked on ``example``) and that returns a scalar."""
     if not callable(value):
         raise fail(where, arg, value, "a function of the step count (traceable by JAX)")
