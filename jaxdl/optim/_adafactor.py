@@ -18,7 +18,7 @@ from jaxdl.optim._configured import config, finish, increment, map_leaves
 class TorchAdafactorState(NamedTuple):
     """State of :func:`adafactor`: count and, per parameter, row/column variances (or a full one for 0-d/1-d)."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     row: optax.Updates
     col: optax.Updates
 

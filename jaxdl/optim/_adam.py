@@ -18,7 +18,7 @@ from jaxdl.optim._configured import config, increment, scaled_step
 class TorchAdamState(NamedTuple):
     """State of :func:`scale_by_torch_adam`: count, both moments, and (AMSGrad) the max second moment."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
     nu_max: optax.Updates  # () without amsgrad

@@ -17,7 +17,7 @@ from jaxdl.optim._configured import config, increment, scaled_step
 class TorchAdamaxState(NamedTuple):
     """State of :func:`scale_by_torch_adamax`: count, first moment, infinity norm."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
 

@@ -17,7 +17,7 @@ from jaxdl.optim._configured import config, finish, grad_prelude, increment
 class ASGDState(NamedTuple):
     """State of :func:`asgd`: count, the step ``eta``, the averaging weight ``mu`` and the average ``ax``."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     eta: jax.Array
     mu: jax.Array
     ax: optax.Params

@@ -54,7 +54,7 @@ class Configured(_EqualByArguments, optax.GradientTransformation):
 
 
 class ConfiguredExtraArgs(_EqualByArguments, optax.GradientTransformationExtraArgs):
-    """A :class:`Configured` whose ``update`` takes extra keyword arguments (``optax.chain`` passes them on)."""
+    """A ``Configured`` whose ``update`` takes extra keyword arguments (``optax.chain`` passes them on)."""
 
     def __new__(
         cls, init: optax.TransformInitFn, update: optax.TransformUpdateExtraArgsFn, config: tuple | None

@@ -17,7 +17,7 @@ from jaxdl.optim._configured import config, increment, scaled_step
 class TorchNAdamState(NamedTuple):
     """State of :func:`scale_by_torch_nadam`: count, both moments, and the product of the ``mu_t``."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
     mu_product: jax.Array

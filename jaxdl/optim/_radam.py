@@ -17,7 +17,7 @@ from jaxdl.optim._configured import config, increment, scaled_step
 class TorchRAdamState(NamedTuple):
     """State of :func:`scale_by_torch_radam`: count and both moments."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
 

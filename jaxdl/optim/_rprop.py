@@ -18,7 +18,7 @@ from jaxdl.optim._configured import config, finish, grad_prelude, increment, map
 class RpropState(NamedTuple):
     """State of :func:`rprop`: count, the previous (masked) gradient and the per-weight step sizes."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     prev: optax.Updates
     step_size: optax.Updates
 

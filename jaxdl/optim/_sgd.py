@@ -18,7 +18,7 @@ from jaxdl.optim._configured import config, finish, grad_prelude, increment, sca
 class DampenedTraceState(NamedTuple):
     """State of :func:`dampened_trace`: the step count and the momentum buffer."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     trace: optax.Updates
 
 

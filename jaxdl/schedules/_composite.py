@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import jax
 import jax.numpy as jnp
@@ -27,6 +28,14 @@ def _check_schedules(where: str, schedules: object) -> list[Schedule]:
         if not isinstance(s, Schedule):
             raise ConfigError(f"{where}: schedules[{i}] must be a jaxdl Schedule, got {s!r}")
     return list(schedules)
+
+
+@overload
+def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> Schedule: ...
+
+
+@overload
+def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau: ...
 
 
 def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau:
@@ -66,7 +75,7 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
 
 
 def _sequential(schedules: list[Schedule], marks: list[int]) -> Schedule:
-    """:func:`sequential_lr` of checked count-based ``schedules`` and ``marks``."""
+    """``sequential_lr`` of checked count-based ``schedules`` and ``marks``."""
     starts = [0, *marks]
     previous = [
         (s.resume, _sequential(schedules[:i], marks[: i - 1])) if s.resume is not None and starts[i] > 0 else None

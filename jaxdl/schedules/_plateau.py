@@ -38,7 +38,7 @@ class PlateauState(NamedTuple):
     best: jax.Array
     num_bad_epochs: jax.Array
     cooldown_counter: jax.Array
-    count: jax.Array | int = 0
+    count: jax.Array | int = 0  # pyright: ignore[reportIncompatibleMethodOverride]  # shadows tuple.count
 
 
 class Plateau(NamedTuple):
