@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib import colormaps
@@ -10,6 +10,9 @@ from matplotlib.figure import Figure
 
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.plots._figure import InlineFigure
+
+if TYPE_CHECKING:
+    from jaxdl.train import ManyResult
 
 
 def _groups(runs: list[dict[str, Any]], param: str) -> dict[tuple, dict[float, list[int]]]:
@@ -21,7 +24,7 @@ def _groups(runs: list[dict[str, Any]], param: str) -> dict[tuple, dict[float, l
     return groups
 
 
-def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: str | None = None) -> Figure:
+def plot_sweep(result: ManyResult, *, param: str = "lr", metric: str | None = None, title: str | None = None) -> Figure:
     """Left: the final ``metric`` of every run vs ``param`` (mean line, min–max bar over seeds).
 
     Right: ``metric`` per epoch, the mean over seeds for each value of ``param`` with the
