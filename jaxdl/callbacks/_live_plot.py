@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jaxdl._checks import number
 from jaxdl.callbacks._callback import Callback, TrainInfo
 from jaxdl.callbacks._notebook import in_notebook
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class LivePlot(Callback):
@@ -40,7 +43,7 @@ class LivePlot(Callback):
         self._last_draw = -float("inf")
 
     @property
-    def figure(self):
+    def figure(self) -> Figure:
         """The learning curves of the epochs seen so far, as a new :class:`~jaxdl.plots.InlineFigure`."""
         from jaxdl.plots import plot_history
 

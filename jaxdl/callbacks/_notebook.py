@@ -13,7 +13,7 @@ def in_notebook() -> bool:
     """
     if "IPython" not in sys.modules:
         return False
-    from IPython import get_ipython
+    from IPython.core.getipython import get_ipython
 
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")

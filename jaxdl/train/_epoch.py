@@ -14,7 +14,7 @@ from jax.sharding import NamedSharding
 from jaxdl._checks import ceil_div
 from jaxdl.parallel import constrain, replicated_like
 from jaxdl.train._objective import Objective
-from jaxdl.train._state import TrainState
+from jaxdl.train._state import TrainState, key_of
 from jaxdl.train._step import eval_step, train_step
 from jaxdl.train._validate import check_inputs
 from jaxdl.transforms import Transform
@@ -63,7 +63,7 @@ def train_epoch_fn(
     Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
     as seen during training, and ``nonfinite_step``.
     """
-    key, perm_key = jax.random.split(state.key)
+    key, perm_key = jax.random.split(key_of(state))
     idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
 
     def body(state, plan):

@@ -10,7 +10,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax.sharding import Mesh
 
 from jaxdl import optim, parallel
@@ -19,9 +18,8 @@ from jaxdl.callbacks import Callback, CallbackList, EarlyStopping, TrainInfo, sa
 from jaxdl.checkpoint import SavedRun
 from jaxdl.data import Dataset, split
 from jaxdl.errors import ConfigError
-from jaxdl.schedules import Plateau
 from jaxdl.train._driver import Loop, Row
-from jaxdl.train._lr import OptimizerFactory, plan, replay_plateau
+from jaxdl.train._lr import LrSchedule, OptimizerArg, plan, replay_plateau
 from jaxdl.train._prepare import prepare_run
 from jaxdl.train._program import CallSpec, Scale, fit_call, row_keys, scale_of
 from jaxdl.train._resume import Progress, own_buffers, resume_point
@@ -129,12 +127,12 @@ def fit(
     model: nn.Module,
     data: Dataset,
     *,
-    optimizer: optax.GradientTransformation | OptimizerFactory,
+    optimizer: OptimizerArg,
     epochs: int,
     batch_size: int,
     loss: str | Callable[..., jax.Array] | None = None,
     seed: int = 0,
-    schedule: Callable[[Any], Any] | Plateau | None = None,
+    schedule: LrSchedule | None = None,
     transform: Transform | None = None,
     eval_transform: Transform | None = None,
     validation_split: float | None = None,

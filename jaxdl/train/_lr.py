@@ -9,7 +9,7 @@ plateau sets the rate after each epoch inside the compiled call through ``optax.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -21,8 +21,10 @@ from jaxdl.errors import ConfigError
 from jaxdl.schedules import PerStep, Plateau, PlateauState
 from jaxdl.train._validate import check_optimizer
 
-OptimizerFactory = Callable[..., optax.GradientTransformation]
-"""A function of the learning rate (and maybe more), e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``."""
+LrSchedule = optax.Schedule | Plateau
+"""What ``fit(schedule=...)`` takes: a ``count -> lr`` schedule or a ``reduce_lr_on_plateau`` pair."""
+OptimizerArg = optax.GradientTransformation | Callable[..., optax.GradientTransformation]
+"""What ``fit(optimizer=...)`` takes: an optimizer, or (with a schedule) a function of the learning rate."""
 
 
 class LrPlan(NamedTuple):
@@ -34,8 +36,8 @@ class LrPlan(NamedTuple):
 
 
 def plan(
-    optimizer: optax.GradientTransformation | OptimizerFactory,
-    schedule: Callable[[Any], Any] | Plateau | None,
+    optimizer: OptimizerArg,
+    schedule: LrSchedule | None,
     *,
     steps_per_epoch: int,
     epochs: int | None = None,
@@ -75,7 +77,9 @@ def plan(
         def rate(count):
             return schedule(count // every)
 
-        return LrPlan(optimizer(lr=rate), lambda epoch: float(schedule(epoch * steps_per_epoch // every)), None)
+        return LrPlan(
+            optimizer(lr=rate), lambda epoch: float(jax.device_get(schedule(epoch * steps_per_epoch // every))), None
+        )
     counts = jnp.arange(epochs * steps_per_epoch // every)
     table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
     rates = np.asarray(jax.device_get(table.values))

@@ -81,7 +81,7 @@ def check_seed(where: str, seed: Any, arg: str = "seed") -> int:
     jaxdl.errors.ConfigError: fit: seed must be an integer in [0, 2**63 - 1], got 1.5
     """
     low, high = SEED_RANGE
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not low <= seed <= high:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not low <= int(seed) <= high:
         raise _checks.fail(where, arg, seed, "an integer in [0, 2**63 - 1]")
     return int(seed)
 
@@ -134,10 +134,10 @@ def check_fit_args(
     model: nn.Module,
     data: Dataset,
     *,
-    optimizer,
+    optimizer: optax.GradientTransformation,
     epochs: int,
     batch_size: int,
-    loss: str | Callable | None = None,
+    loss: str | Callable[..., jax.Array] | None = None,
     seed: Any = 0,
     where: str = "fit",
 ) -> Objective:
