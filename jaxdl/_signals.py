@@ -37,6 +37,6 @@ def held(*, deliver: bool = True) -> Iterator[list[int]]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if deliver and caught:
-        handler = previous[caught[0]]
+        handler = previous[signal.Signals(caught[0])]
         if callable(handler):
             handler(caught[0], None)

@@ -12,6 +12,7 @@ Where it writes decides what it shows:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 import sys
@@ -53,11 +54,10 @@ def duration(seconds: float) -> str:
 
 def _notebook_tqdm() -> Any | None:
     """``tqdm.notebook.tqdm`` when its widget can be shown (``ipywidgets`` installed), else None."""
-    try:
-        import ipywidgets  # noqa: F401 - tqdm's widget needs it; without it tqdm only warns
-        from tqdm.notebook import tqdm
-    except ImportError:
+    if importlib.util.find_spec("ipywidgets") is None:  # tqdm's widget needs it; without it tqdm only warns
         return None
+    from tqdm.notebook import tqdm
+
     return tqdm
 
 

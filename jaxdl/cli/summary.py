@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -17,7 +16,6 @@ def summary_table(title: str, rows: Sequence[tuple[str, str]], stream: TextIO | 
       test_acc  0.9722
       outputs   runs/train
     """
-    stream = stream if stream is not None else sys.stdout
     width = max((len(name) for name, _ in rows), default=0)
-    stream.write("".join([f"{title}\n", *(f"  {name:<{width}}  {value}\n" for name, value in rows)]))
-    stream.flush()
+    lines = [title, *(f"  {name:<{width}}  {value}" for name, value in rows)]
+    print("\n".join(lines), file=stream, flush=True)

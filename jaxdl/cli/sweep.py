@@ -9,6 +9,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -88,7 +89,7 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
     every = 1 if args.schedule_unit == "step" else ceil_div(int(ds.train[0].shape[0]), args.batch_size)
 
     def optimizer(lr):
-        schedule = scheduler_of(args, lr)
+        schedule = cast(schedules.Schedule, scheduler_of(args, lr))  # a scheduler or warm-up, not a plateau (above)
         return make(lr=lambda count: schedule(count // every))
 
     return optimizer

@@ -201,7 +201,7 @@ def optimizer_kwargs(args: argparse.Namespace, plain: optax.GradientTransformati
         return {"optimizer": plain}
     make = functools.partial(optim.by_name, args.optimizer, **args.optimizer_args)
     schedule = scheduler_of(args, args.lr)
-    if args.schedule_unit == "step" and not isinstance(schedule, schedules.Plateau):
+    if args.schedule_unit == "step" and isinstance(schedule, schedules.Schedule):
         schedule = schedules.per_step(schedule)
     return {"optimizer": make, "schedule": schedule}
 
@@ -278,9 +278,10 @@ def _print_summary(model, ds: data.Dataset, transform: transforms.Transform | No
 
 def _callbacks(args: argparse.Namespace, ds: data.Dataset, folder: resume.RunFolder | None) -> list:
     """The run's callbacks: progress on stdout, the loss limit, the checkpoint, and what the flags ask for."""
+    max_loss = resume.max_loss_for(ds)
     callbacks: list = [
         ProgressBar(file=sys.stdout),
-        LossLimit(resume.max_loss_for(ds)) if resume.max_loss_for(ds) is not None else None,
+        LossLimit(max_loss) if max_loss is not None else None,
         folder,
         EarlyStopping(monitor="val_loss", patience=args.early_stopping) if args.early_stopping is not None else None,
     ]

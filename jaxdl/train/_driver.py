@@ -133,7 +133,8 @@ class Loop:
 
     def _redo(self, snapshot: Any, first: int, n: int) -> tuple[Any, Any]:
         """The state and carries after ``n`` epochs from ``snapshot`` (the call's start): a stop inside a call."""
-        state, carries, outputs = self.engine.dispatch(*snapshot, first, n)
+        state, carries = snapshot
+        state, carries, outputs = self.engine.dispatch(state, carries, first, n)
         self.calls += 1
         self.engine.read(outputs)
         self._hand_carries(carries)

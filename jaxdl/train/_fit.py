@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -104,7 +104,11 @@ class _FitEngine:
         if self.public_tx is None:
             return tree
         return jax.tree.map(
-            lambda s: s.replace(tx=self.public_tx, opt_state=s.opt_state.inner) if isinstance(s, TrainState) else s,
+            lambda s: (
+                s.replace(tx=self.public_tx, opt_state=cast(optim.HyperparamState, s.opt_state).inner)
+                if isinstance(s, TrainState)
+                else s
+            ),
             tree,
             is_leaf=lambda s: isinstance(s, TrainState),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -112,8 +112,8 @@ class ManyEngine:
         self.num_runs, self.finish = num_runs, finish
         self.diverged = np.zeros(num_runs, bool)
 
-    def dispatch(self, chunks: list, carries: Any, first: int, n: int) -> tuple[list, Any, Any]:
-        pairs = zip(chunks, self.arrays, strict=True)
+    def dispatch(self, state: list, carries: Any, first: int, n: int) -> tuple[list, Any, Any]:
+        pairs = zip(state, self.arrays, strict=True)
         calls = [many_call(chunk, arrays, self.scale, jnp.int32(n), spec=self.spec) for chunk, arrays in pairs]
         return [c for c, _ in calls], carries, [o for _, o in calls]
 
@@ -237,7 +237,7 @@ def fit_many(
     factory, grid = sweep_grid(optimizer, hparams)
     cbs = CallbackList(callbacks, where="fit_many", verbose=verbose)
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
-    tx = optimizer if factory is None else with_hyperparams(factory, grid[0])
+    tx = cast(optax.GradientTransformation, optimizer) if factory is None else with_hyperparams(factory, grid[0])
     (X, y), (X_test, y_test) = data.train, data.test
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
     size, count = chunk_sizes(len(runs), max_parallel, mesh)

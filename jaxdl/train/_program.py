@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from jax.extend.core import jaxpr_as_fun
 from jax.sharding import NamedSharding
 
@@ -121,21 +122,24 @@ def row_keys(objective: Objective, *, has_val: bool, r2: tuple[str, ...]) -> tup
     return tuple(keys)
 
 
+def _inner_and_scale(state: TrainState) -> tuple[optax.OptState, optax.InjectStatefulHyperparamsState]:
+    """The state of a plateau-driven optimizer: ``chain(opt(lr=1), inject_hyperparams(scale))``."""
+    return cast(tuple[optax.OptState, optax.InjectStatefulHyperparamsState], state.opt_state)
+
+
 def rate_of(state: TrainState) -> jax.Array:
-    """The rate a plateau-driven optimizer (``chain(opt(lr=1), inject_hyperparams(scale))``) applies now."""
-    return state.opt_state[1].hyperparams["step_size"]
+    """The rate a plateau-driven optimizer applies now."""
+    return jnp.asarray(_inner_and_scale(state)[1].hyperparams["step_size"])
 
 
 def with_rate(state: TrainState, lr: jax.Array) -> TrainState:
     """``state`` whose plateau-driven optimizer applies ``lr`` from the next step on."""
-    inner, scale = state.opt_state
+    inner, scale = _inner_and_scale(state)
     scale = scale._replace(hyperparams={**scale.hyperparams, "step_size": lr})
     return state.replace(opt_state=(inner, scale))
 
 
-def scan_epochs(
-    epoch: Callable[[Any], tuple[Any, dict, jax.Array, jax.Array]], carry: Any, n: jax.Array
-) -> tuple[Any, dict]:
+def scan_epochs(epoch: Callable[[Any], tuple[Any, dict, jax.Array]], carry: Any, n: jax.Array) -> tuple[Any, dict]:
     """Run ``epoch`` on ``carry`` up to ``n`` (<= :data:`MAX_EPOCHS_PER_CALL`) times, stopping after one that says so.
 
     ``epoch(carry) -> (carry, outputs, stop)`` (``stop`` a bool scalar). Returns the carry after
