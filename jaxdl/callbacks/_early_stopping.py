@@ -118,7 +118,7 @@ class EarlyStopping(Callback):
 
     @property
     def best_state(self) -> Any:
-        """The state after :attr:`best_epoch` (with ``restore_best``, once a run has ended), else None."""
+        """The state after ``best_epoch`` (with ``restore_best``, once a run has ended), else None."""
         return None if self._carry is None else self._carry["state"]
 
     def on_train_begin(self, info: TrainInfo) -> None:

@@ -194,8 +194,8 @@ def fit(
       DivergenceError: the loss became NaN/inf (the message names the epoch and step), or a
         :class:`~jaxdl.callbacks.LossLimit` was passed.
 
-    >>> from jaxdl import data, models
-    >>> r = fit(models.SoftmaxRegression(10), data.load("digits"), optimizer=optax.sgd(0.5),
+    >>> from jaxdl import data, models, optim
+    >>> r = fit(models.SoftmaxRegression(10), data.load("digits"), optimizer=optim.sgd(lr=0.5),
     ...         epochs=2, batch_size=64, verbose=0)
     >>> len(r.history["test_acc"])
     2
