@@ -33,6 +33,8 @@ def test_default_train_reaches_97_percent_on_digits_offline(tmp_path):
     metrics = json.loads((tmp_path / "runs" / "train" / "metrics.json").read_text())
     assert metrics["history"]["test_acc"][-1] >= 0.97
     assert metrics["config"]["dataset"] == "digits" and metrics["config"]["model"] == "mlp"
+    timing = json.loads((tmp_path / "runs" / "train" / "timing.json").read_text())
+    assert len(timing["epoch_time"]) == 500 and timing["calls"] <= 60  # several epochs per call, checkpoints too
 
 
 def run_cli(args: list[str]) -> int:

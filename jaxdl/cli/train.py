@@ -252,8 +252,12 @@ def checked_options(args: argparse.Namespace) -> argparse.Namespace:
     return argparse.Namespace(**bound)
 
 
-def write_outputs(args: argparse.Namespace, ds: data.Dataset, history: dict[str, list[float]]) -> None:
+def write_outputs(
+    args: argparse.Namespace, ds: data.Dataset, history: dict[str, list[float]], calls: int | None = None
+) -> None:
     """Write metrics.json, metrics.csv, timing.json and curves.png for ``history`` into ``--out`` at once.
+
+    timing.json holds each epoch's seconds and the compiled calls the run took (``calls``, when known).
 
     SIGINT and SIGTERM wait until the files are in place (the run has already decided to stop).
     """
@@ -263,7 +267,8 @@ def write_outputs(args: argparse.Namespace, ds: data.Dataset, history: dict[str,
     with _signals.held(deliver=False), rundir.staged(args.out) as stage:
         write_json(os.path.join(stage, "metrics.json"), {"config": config_of(args), "history": metrics})
         write_csv(os.path.join(stage, "metrics.csv"), metrics)
-        write_json(os.path.join(stage, "timing.json"), {"epoch_time": history["epoch_time"]})
+        timing = {"epoch_time": history["epoch_time"], **({"calls": calls} if calls is not None else {})}
+        write_json(os.path.join(stage, "timing.json"), timing)
         plot_history(history, title=f"{args.model} on {ds.name}").savefig(os.path.join(stage, "curves.png"), dpi=100)
 
 
@@ -371,7 +376,7 @@ def _run(args: argparse.Namespace) -> int:
             return signals.exit_code(stop)
         if not main:
             return 0
-        write_outputs(args, ds, result.history)
+        write_outputs(args, ds, result.history, result.calls)
     _print_result(args, ds, result)
     return 0
 
