@@ -64,8 +64,9 @@ class CSVLogger(Callback):
             self._writer = csv.writer(self._file, lineterminator="\n")
             self._writer.writerow(["epoch", *(["run"] if self._runs else []), *row])
         if self._runs:
+            columns = [np.broadcast_to(np.asarray(v, np.float64), (self._runs,)) for v in row.values()]
             for run in range(self._runs):
-                self._writer.writerow([epoch, run, *(repr(float(np.asarray(v)[run])) for v in row.values())])
+                self._writer.writerow([epoch, run, *(repr(float(c[run])) for c in columns)])
         else:
             self._writer.writerow([epoch, *(repr(float(v)) for v in row.values())])
         self._file.flush()

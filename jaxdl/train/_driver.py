@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -86,7 +87,8 @@ class Loop:
                 n = epochs_per_call(per_epoch, remaining=self.epochs - epoch + 1, until_wanted=wanted)
                 snapshot = safe_copy((state, carries)) if self.callbacks.can_stop else None
                 start = time.perf_counter()
-                with _signals.held(deliver=True) if done_any else _no_hold():
+                # the first call is not held: until it returns nothing is lost, and Ctrl-C can stop its compile
+                with _signals.held(deliver=True) if done_any else contextlib.nullcontext():
                     state, carries, outputs = self.engine.dispatch(state, carries, epoch, n)
                     pending = (outputs, start)
                     self.calls += 1
@@ -139,16 +141,3 @@ class Loop:
         self.engine.read(outputs)
         self._hand_carries(carries)
         return state, carries
-
-
-class _NoHold:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _no_hold() -> _NoHold:
-    """The first call is not protected: until it returns there is nothing to keep (and Ctrl-C stops a compile)."""
-    return _NoHold()
