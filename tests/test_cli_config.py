@@ -89,8 +89,12 @@ def test_train_and_evaluate_writes_the_run_folder_jaxdl_train_writes(tmp_path, m
     assert saved.config == config.to_dict() and saved.epochs_done == 3
     assert saved.history["test_acc"] == result.history["test_acc"]
 
-    with pytest.raises(ConfigError, match=r"config has lr=0.5 \(saved: 0.1\)"):
+    with pytest.raises(ConfigError) as err:
         train_and_evaluate(dataclasses.replace(config, lr=0.5), first, resume=True, verbose=0)
+    assert str(err.value) == (
+        f"train_and_evaluate: resume continues the run in {str(first)!r} with its saved config, but config has "
+        "lr=0.5 (saved: 0.1): start from TrainConfig.from_dict(jaxdl.checkpoint.load_run(path).config)."
+    )
     with pytest.raises(ConfigError, match="already holds a run"):
         train_and_evaluate(config, first, verbose=0)
     longer = train_and_evaluate(dataclasses.replace(config, epochs=4), first, resume=True, verbose=0)

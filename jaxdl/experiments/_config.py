@@ -20,7 +20,7 @@ from jaxdl.errors import ConfigError
 from jaxdl.experiments import _keyvalues
 
 DEVICES = "devices and hosts (see docs/scale.md)"
-"""The option group of the device options (``jaxdl`` adds its multi-host options to it)."""
+"""The option group of the device and multi-host options."""
 
 
 def option(
@@ -34,8 +34,8 @@ def option(
     saved: bool = True,
     may_change: bool = False,
 ) -> Any:
-    """A config field with its option: ``jaxdl`` generates ``--name`` from ``help``, ``parse``, ... (a dict default
-    is copied per config)."""
+    """A config field with its option: ``jaxdl`` generates ``--name`` from ``help``, ``parse``, ... (a ``{}``
+    default is a new dict per config)."""
     metadata = {
         "help": help,
         "parse": parse,
