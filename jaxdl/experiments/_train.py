@@ -199,16 +199,16 @@ def train_and_evaluate(
     """
     with _signals.terminate_as_interrupt():
         mesh = mesh_for(config)
+        config = config.checked()
         saved = None
         if resume:
             if out is None or overwrite:
-                raise ConfigError("train_and_evaluate: resume continues the run in out: name it, without overwrite.")
+                raise ConfigError("train_and_evaluate: resume=True continues the run in out: give out, not overwrite.")
             path = os.path.join(out, _rundir.CHECKPOINT)
             if not os.path.isfile(path):
                 raise ConfigError(f"train_and_evaluate: no {_rundir.CHECKPOINT} in {os.fspath(out)!r} to resume.")
             saved = checkpoint.load_run(path)
             _check_resumable(config, saved, os.fspath(out))
-        config = config.checked()
         ds = data.load(config.dataset, data_dir=config.data_dir, seed=config.seed)
         model = config.build_model(ds)
         plain = optim.by_name(config.optimizer, lr=config.lr, **config.optimizer_args)
