@@ -1,6 +1,9 @@
-"""Holding Ctrl-C and SIGTERM while something must not be cut in half (a checkpoint, a run's outputs).
+"""Holding Ctrl-C and SIGTERM while something must not be cut in half (a checkpoint, a run's outputs), and
+SIGTERM handled like Ctrl-C.
 
-Signal handlers can only be set from the main thread; elsewhere the block runs unprotected.
+SLURM and Kubernetes stop a job with SIGTERM. Inside :func:`terminate_as_interrupt` it raises
+:class:`Terminated` (a ``KeyboardInterrupt``), so the code that saves a run on Ctrl-C saves it on SIGTERM
+too. Signal handlers can only be set from the main thread; elsewhere the blocks run unprotected.
 """
 
 from __future__ import annotations
@@ -11,6 +14,43 @@ import threading
 from collections.abc import Iterator
 
 HELD = (signal.SIGINT, signal.SIGTERM)
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised by SIGTERM inside :func:`terminate_as_interrupt`."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def exit_code(stop: KeyboardInterrupt) -> int:
+    """143 (128 + SIGTERM) for :class:`Terminated`, 130 (128 + SIGINT) for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+
+
+def stopped_by(stop: KeyboardInterrupt) -> str:
+    """``"terminated (SIGTERM)"`` or ``"interrupted"``: how a message names the stop."""
+    return "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the block; the previous handler comes back after it."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -27,7 +67,7 @@ def held(*, deliver: bool = True) -> Iterator[list[int]]:
     []
     """
     caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         yield caught
         return
     previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in HELD}

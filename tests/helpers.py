@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import jax
 import numpy as np
 
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 N_BATCHES, BATCH = 4, 16
 SIZES = (5, 8, 3)

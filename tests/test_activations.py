@@ -12,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 from jaxdl import activations
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_activation
 

@@ -17,7 +17,7 @@ from benchmarks import compare_pytorch
 from jaxdl import bench
 from jaxdl.bench import WORKLOADS, Measurement, failure, load_data, matmul_precision, synthetic, time_epochs
 from jaxdl.cli import bench as bench_cli
-from jaxdl.cli import main as cli
+from jaxdl.cli import main
 from jaxdl.data import write_idx
 from jaxdl.errors import ConfigError
 
@@ -31,7 +31,7 @@ RUN = [k for k in bench.CONTESTANTS if k != 3]
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "cpu"
-    rc = cli.main(
+    rc = main(
         [
             "bench",
             "--quick",
@@ -238,7 +238,7 @@ def test_plan_gives_every_n_and_the_sequential_fits_only_to_scaling_workloads():
 
 
 def test_jaxdl_bench_forwards_to_the_benchmark(capsys):
-    assert cli.main(["bench", "--workloads", "nope"]) == 2
+    assert main(["bench", "--workloads", "nope"]) == 2
     assert "jaxdl bench: error: --workloads has 'nope'" in capsys.readouterr().err
 
 
@@ -253,7 +253,7 @@ def test_the_checkout_script_is_jaxdl_bench_with_its_own_results_folder(capsys):
 
 def test_without_torch_jaxdl_bench_says_how_to_install_it_in_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if it were not installed
-    assert cli.main(["bench", "--quick"]) == 2
+    assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("jaxdl bench: error: ")
     assert 'pip install "jaxdl[torch]"' in err

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 QUICK = ["--epochs", "3", "--hidden", "32"]
 
@@ -27,7 +27,7 @@ def test_train_writes_metrics_curves_and_checkpoint(tmp_path, capsys):
 @pytest.mark.slow
 def test_default_train_reaches_97_percent_on_digits_offline(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "jaxdl.cli.main", "train"], cwd=tmp_path, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "jaxdl.cli", "train"], cwd=tmp_path, capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stderr
     metrics = json.loads((tmp_path / "runs" / "train" / "metrics.json").read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from jaxdl.callbacks import ProgressBar, TrainInfo
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 ROW = {
@@ -100,13 +100,13 @@ def test_train_starts_without_matplotlib_sklearn_or_pandas(tmp_path):
     """The modules loaded when training starts (checked inside fit) hold none of the heavy plotting/data libraries."""
     script = f"""
 import sys
-import jaxdl.cli.train as train
+import jaxdl.train as train
 real_fit = train.fit
 def fit(*args, **kwargs):
     print(sorted(m for m in ("matplotlib", "sklearn", "pandas") if m in sys.modules))
     return real_fit(*args, **kwargs)
-train.fit = fit
-from jaxdl.cli.main import main
+train.fit = fit  # before jaxdl.experiments imports it
+from jaxdl.cli import main
 sys.exit(main(["train", "--epochs", "1", "--hidden", "8", "--out", {str(tmp_path / "run")!r}]))
 """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -122,7 +122,7 @@ def test_train_into_a_pipe_that_closes_stops_with_one_line_and_exit_141(tmp_path
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
+        [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -16,7 +16,7 @@ import torch
 
 from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.callbacks import LossLimit
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for

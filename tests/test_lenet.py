@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from jaxdl import data
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MODELS, LeNet, build_model
 

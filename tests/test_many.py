@@ -8,7 +8,7 @@ import optax
 import pytest
 
 from jaxdl import data, losses, models, optim, schedules, transforms
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
 from jaxdl.train import fit, fit_many, hyperparameter_grid

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from jaxdl import data, optim
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import LogisticRegression
 from jaxdl.train import SummedBCE, fit_one_vs_rest, predict_one_vs_rest

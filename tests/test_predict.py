@@ -105,7 +105,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
 
     from PIL import Image
 
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     assert (
@@ -119,7 +119,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
         [
             sys.executable,
             "-m",
-            "jaxdl.cli.main",
+            "jaxdl.cli",
             "predict",
             "--run",
             str(out),
@@ -140,7 +140,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
 
 
 def test_cli_predict_bad_input_is_one_line(tmp_path, capsys):
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     assert main(["train", "--epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
@@ -156,7 +156,7 @@ def test_a_lenet_run_on_8x8_digits_predicts_8x8_inputs_as_it_was_evaluated(tmp_p
     import json
 
     from jaxdl.checkpoint import load_model
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     assert main(["train", "--model", "lenet", "--epochs", "2", "--lr", "0.5", "--out", str(out)]) == 0

@@ -17,7 +17,7 @@ import tensorflow_datasets as tfds
 
 from jaxdl import checkpoint, data
 from jaxdl.callbacks import Checkpoint
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.models import LinearRegression
 from jaxdl.train import fit
@@ -179,7 +179,7 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
         [
             sys.executable,
             "-m",
-            "jaxdl.cli.main",
+            "jaxdl.cli",
             *QUICK,
             "--epochs",
             "400",

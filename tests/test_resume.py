@@ -14,7 +14,7 @@ import optax
 import pytest
 
 from jaxdl import checkpoint, data, optim, schedules
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 from jaxdl.train import fit
@@ -169,7 +169,7 @@ def test_run_killed_after_epoch_k_resumes_bit_identical_to_an_uninterrupted_run(
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", *argv, "--out", str(killed)],
+        [sys.executable, "-m", "jaxdl.cli", *argv, "--out", str(killed)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from torch.optim import lr_scheduler as T
 
 from jaxdl import schedules as S
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_schedules
 

@@ -10,7 +10,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.preprocessing import StandardScaler
 
 from jaxdl import data
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LinearRegression
 from jaxdl.train import fit

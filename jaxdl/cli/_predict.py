@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from jaxdl.cli import args as types
+from jaxdl import _readers as types
 from jaxdl.errors import ConfigError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")

@@ -1,6 +1,6 @@
 """Run folders that never lose a run: one folder per run, a lock while it is used, staging inside it.
 
-The policy, for ``jaxdl train``, ``sweep`` and ``ovr`` alike:
+The policy, for ``jaxdl train``, ``sweep`` and ``ovr`` (and :func:`~jaxdl.experiments.train_and_evaluate`, ...) alike:
 
 - the default ``--out`` (``runs/train``, ``runs/sweep``, ``runs/ovr``) numbers new runs: when
   ``runs/train`` holds a run (or is in use), the next goes to ``runs/train-2``, then ``-3``, ...;
@@ -29,7 +29,8 @@ from jaxdl.errors import ConfigError
 
 LOCK = ".jaxdl-lock"
 STAGE_PREFIX = ".jaxdl-stage-"
-RUN_FILES = ("checkpoint", "metrics.json", "metrics.csv", "timing.json", "curves.png", "sweep.png", "tensorboard")
+CHECKPOINT = "checkpoint"
+RUN_FILES = (CHECKPOINT, "metrics.json", "metrics.csv", "timing.json", "curves.png", "sweep.png", "tensorboard")
 """Files and folders any jaxdl run writes: a folder holding one of them holds a run."""
 MAX_NUMBERED = 10_000
 
@@ -169,7 +170,7 @@ def _check_writable(folder: str, flag: str) -> None:
 
 
 def _refusal(folder: str, found: list[str], kind: str, flag: str) -> ConfigError:
-    resume = f"continue it with jaxdl train --resume {folder}, " if kind == "train" and "checkpoint" in found else ""
+    resume = f"continue it with jaxdl train --resume {folder}, " if kind == "train" and CHECKPOINT in found else ""
     return ConfigError(
         f"{flag} {folder!r} already holds a run ({', '.join(found)}): {resume}choose another {flag}, "
         "or replace it with --overwrite."
@@ -177,10 +178,16 @@ def _refusal(folder: str, found: list[str], kind: str, flag: str) -> ConfigError
 
 
 @contextlib.contextmanager
-def claim(
-    out: str | None, *, kind: str, default: str, overwrite: bool = False, resume: bool = False, flag: str = "--out"
+def claim_run_folder(
+    out: str | os.PathLike | None,
+    *,
+    kind: str,
+    default: str,
+    overwrite: bool = False,
+    resume: bool = False,
+    flag: str = "--out",
 ) -> Iterator[str]:
-    """Lock the run's folder for the block and yield its path (absolute).
+    """Lock the run's folder for the block and yield its path (absolute); see the policy above.
 
     Args:
       out: the folder the user named, or ``None`` for the default.
@@ -200,7 +207,7 @@ def claim(
         found = run_files(lock.folder)
         if found and not (overwrite or resume):
             lock.release()
-            raise _refusal(out, found, kind, flag)
+            raise _refusal(os.fspath(out), found, kind, flag)
     try:
         _clean_leftovers(lock.folder)
         _check_writable(lock.folder, flag)

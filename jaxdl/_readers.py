@@ -1,4 +1,5 @@
-"""Argument types shared by the subcommands: each rejects a bad value with one clear message."""
+"""Readers of command-line text (argparse ``type``s): each turns one option's text into a value or rejects it
+with one clear message. The config fields of :mod:`jaxdl.experiments` name theirs; :mod:`jaxdl.cli` exports them."""
 
 from __future__ import annotations
 
@@ -108,42 +109,3 @@ def choice(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
 
     parse.__name__ = what
     return parse
-
-
-def _mark_given(namespace: argparse.Namespace, dest: str) -> None:
-    namespace.given = set(getattr(namespace, "given", ())) | {dest}
-
-
-class StoreGiven(argparse.Action):
-    """argparse's ``store`` that also records ``dest`` in ``namespace.given`` (see :func:`track_given`)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        _mark_given(namespace, self.dest)
-
-
-class StoreTrueGiven(argparse.Action):
-    """argparse's ``store_true`` that also records ``dest`` in ``namespace.given``."""
-
-    def __init__(self, option_strings, dest, default=False, required=False, help=None):
-        super().__init__(option_strings, dest, nargs=0, const=True, default=default, required=required, help=help)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, True)
-        _mark_given(namespace, self.dest)
-
-
-def track_given(parser: argparse.ArgumentParser) -> None:
-    """Make the options added to ``parser`` from now on record themselves in ``args.given`` when typed.
-
-    Call before adding the arguments; :func:`given` then tells an option typed with its
-    default value from one left out (``jaxdl train --resume`` needs the difference).
-    """
-    parser.register("action", None, StoreGiven)
-    parser.register("action", "store", StoreGiven)
-    parser.register("action", "store_true", StoreTrueGiven)
-
-
-def given(args: argparse.Namespace) -> set[str]:
-    """The ``dest`` names of the options typed on the command line (see :func:`track_given`)."""
-    return set(getattr(args, "given", ()))

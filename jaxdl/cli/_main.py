@@ -1,6 +1,8 @@
 """``jaxdl`` console entry point: argument parsing only; each subcommand lives in its own module.
 
-Only the module of the subcommand being run is imported (``jaxdl train`` never loads the benchmark or the
+``train``, ``sweep`` and ``ovr`` generate their options from a config of :mod:`jaxdl.experiments` and
+call its function; the others keep small parsers of their own. Only the module of the subcommand being
+run is imported (``jaxdl train`` never loads the benchmark or the
 plotting commands). Before the subcommand runs, JAX's persistent compilation cache is switched on
 (:mod:`jaxdl.compilation_cache`) unless ``--no-cache`` or ``JAXDL_NO_CACHE=1`` says otherwise.
 """
@@ -14,7 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from jaxdl.errors import ConfigError
+from jaxdl import _signals
+from jaxdl.errors import ConfigError, DivergenceError
 
 SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench", "predict")
 NO_CACHE_HELP = "do not read or write the persistent compilation cache (also: JAXDL_NO_CACHE=1)"
@@ -52,27 +55,33 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     chosen = _chosen(argv) if argv is not None else None
     for name in (chosen,) if chosen else SUBCOMMANDS:
-        importlib.import_module(f"jaxdl.cli.{name}").register(sub)
+        importlib.import_module(f"jaxdl.cli.{'' if name == 'bench' else '_'}{name}").register(sub)
         _add_no_cache(sub.choices[name])
     return parser
 
 
 def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
-    """``run(args)``'s exit code; a :class:`ConfigError` becomes one ``prog: error: ...`` line and exit code 2.
+    """``run(args)``'s exit code; an error or a stop becomes one line on stderr, never a traceback.
 
-    Ctrl-C that ``run`` does not handle itself (e.g. while loading data or compiling) is one
-    ``prog: interrupted`` line and exit code 130; outputs are staged, so nothing was written.
-    A closed standard output (``jaxdl train | head``) stops the command as a pipe stops any Unix
-    tool: one line and exit code 141 (128 + SIGPIPE), no traceback.
+    - :class:`~jaxdl.errors.ConfigError`: ``prog: error: ...`` and exit code 2;
+    - :class:`~jaxdl.errors.DivergenceError`: ``prog: error: ...`` (which checkpoint was kept) and exit code 1;
+    - Ctrl-C (exit code 130) or SIGTERM (143, :class:`jaxdl.experiments.Terminated`): ``prog:`` and its
+      message, which says what the run kept, or ``interrupted before any output was written.`` (outputs
+      are staged);
+    - a closed standard output (``jaxdl train | head``) stops the command as a pipe stops any Unix
+      tool: one line and exit code 141 (128 + SIGPIPE).
     """
     try:
         return int(run(args) or 0)
     except ConfigError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted before any output was written.", file=sys.stderr)
-        return 130
+    except DivergenceError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:
+        print(f"{prog}: {str(stop) or _signals.stopped_by(stop) + ' before any output was written.'}", file=sys.stderr)
+        return _signals.exit_code(stop)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         print(
@@ -94,7 +103,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         compilation_cache.enable_default()
     return run_or_report(f"jaxdl {args.command}", args.run, args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
 
 from jaxdl.errors import ConfigError
 
@@ -61,3 +65,12 @@ def write_csv(path: str, history: dict[str, list[float]]) -> None:
         writer.writerow(["epoch", *names])
         for epoch, row in enumerate(rows, start=1):
             writer.writerow([epoch, *(repr(float(v)) for v in row)])
+
+
+def finite_or_none(values: npt.ArrayLike) -> list[float | None]:
+    """A list of floats with NaN/inf as ``None`` (strict JSON).
+
+    >>> finite_or_none([0.5, float("nan")])
+    [0.5, None]
+    """
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
