@@ -54,7 +54,7 @@ def run_cli(args: list[str]) -> int:
         (["--epochs", "0"], "argument --epochs"),
         (["--batch-size", "5000"], "batch_size=5000 is larger"),
         (["--dropout", "1.5"], "argument --dropout"),
-        (["--optimizer", "adma"], "optimizer name='adma' is unknown"),
+        (["--optimizer", "adma"], "unknown optimizer 'adma' (did you mean 'Adam'?)"),
         (["--model", "cnn"], "argument --model"),
         (["--dataset", "fashion_mnist", "--data-dir", "."], "fashion_mnist not found"),
         (["--data-dir", "/no/such/folder"], "not an existing folder"),

@@ -6,7 +6,8 @@ import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_fraction, check_lr, off, torch_arguments
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, check_fraction, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
@@ -37,7 +38,7 @@ def adadelta(
     True
     """
     key = config("Adadelta", locals())
-    check_lr("Adadelta", lr)
+    _checks.learning_rate("Adadelta", "lr", lr, schedule=True)
     check_fraction("Adadelta", "rho", rho, one_allowed=True)
     at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
     parts = grad_prelude(maximize, weight_decay)

@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
@@ -78,7 +79,7 @@ def adagrad(
     [-0.1 -0.1]
     """
     key = config("Adagrad", locals())
-    check_lr("Adagrad", lr)
+    _checks.learning_rate("Adagrad", "lr", lr, schedule=True)
     at_least_zero(
         "Adagrad",
         lr_decay=lr_decay,

@@ -11,7 +11,8 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, torch_arguments
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, torch_arguments
 from jaxdl.optim._configured import config, increment, scaled_step
 
 
@@ -125,7 +126,7 @@ def adam(
     """
     owner = "AdamW" if decoupled_weight_decay else "Adam"
     key = config(owner, {k: v for k, v in locals().items() if k != "owner"})
-    check_lr(owner, lr)
+    _checks.learning_rate(owner, "lr", lr, schedule=True)
     at_least_zero(owner, eps=eps)
     b1, b2 = check_betas(owner, betas)
     at_least_zero(owner, weight_decay=weight_decay)

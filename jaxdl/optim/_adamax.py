@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
+from jaxdl import _checks
 from jaxdl.optim._adam import _one_minus_power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, ignored, torch_arguments
 from jaxdl.optim._configured import config, increment, scaled_step
 
 
@@ -85,7 +86,7 @@ def adamax(
     """
     ignored("Adamax", foreach=foreach, differentiable=differentiable, capturable=capturable)
     key = config("Adamax", {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize})
-    check_lr("Adamax", lr)
+    _checks.learning_rate("Adamax", "lr", lr, schedule=True)
     at_least_zero("Adamax", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("Adamax", betas)
     return scaled_step(

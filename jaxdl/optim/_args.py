@@ -20,7 +20,6 @@ from jax.core import Tracer
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
 
 LearningRate = ArrayLike | Callable[[jax.Array], ArrayLike]
 
@@ -30,35 +29,12 @@ def at_least_zero(owner: str, **values: Any) -> None:
     for name, value in values.items():
         number = _checks.scalar(owner, name, value)
         if number is not None and not 0.0 <= number < math.inf:
-            raise ConfigError(f"{owner} got {name}={_shown(value)}: expected a finite {name} >= 0.")
-
-
-def _shown(value: Any) -> str:
-    """``value`` for an error message: a scalar array as its number."""
-    return repr(value.item() if isinstance(value, (jax.Array, np.ndarray)) else value)
+            raise _checks.fail(owner, name, number, "a finite number >= 0")
 
 
 def off(value: Any) -> bool:
     """True for the Python number 0: the part it controls is left out (an array keeps it, equal to 0 or not)."""
     return isinstance(value, numbers.Real) and value == 0
-
-
-def check_lr(owner: str, lr: Any) -> None:
-    """A float, a scalar array (checked unless traced, e.g. under ``vmap``) or a schedule.
-
-    A positive ``lr`` that float32 cannot hold (below 1.2e-38, e.g. 1e-300) is refused: it
-    would be 0 (or flushed to 0) in the float32 update, so nothing would train.
-    """
-    if callable(lr):
-        return
-    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or getattr(lr, "ndim", 0) != 0:
-        raise ConfigError(f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count).")
-    at_least_zero(owner, lr=lr)
-    number = _checks.scalar(owner, "lr", lr)
-    if number is not None and 0 < number < float(np.finfo(np.float32).tiny):
-        raise ConfigError(
-            f"{owner} got lr={_shown(lr)}: it is 0 in float32 (below 1.2e-38), so nothing would train; use a larger lr."
-        )
 
 
 def torch_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -111,22 +87,20 @@ def ignored(owner: str, **flags: Any) -> None:
     """
     for name, value in flags.items():
         if value is not None and not isinstance(value, bool):
-            raise ConfigError(
-                f"{owner} got {name}={value!r}: expected True, False or None (it has no effect in jaxdl)."
-            )
+            raise _checks.fail(owner, name, value, "True, False or None (it has no effect in jaxdl)")
 
 
 def check_fraction(owner: str, name: str, value: Any, *, one_allowed: bool) -> None:
     """``0 <= value < 1`` (or ``<= 1`` with ``one_allowed``), e.g. a decay factor."""
     number = _checks.scalar(owner, name, value)
     if number is not None and not (0.0 <= number <= 1.0 if one_allowed else 0.0 <= number < 1.0):
-        raise ConfigError(f"{owner} got {name}={_shown(value)}: expected 0 <= {name} {'<=' if one_allowed else '<'} 1.")
+        raise _checks.fail(owner, name, number, f"a number in [0, 1{']' if one_allowed else ')'}")
 
 
 def check_betas(owner: str, betas: Any) -> tuple[Any, Any]:
     """Adam's ``(beta1, beta2)``, each a fraction below 1; Python numbers become floats."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ConfigError(f"{owner} got betas={betas!r}: expected a pair (beta1, beta2).")
+        raise _checks.fail(owner, "betas", betas, "a pair (beta1, beta2)")
     for i, beta in enumerate(betas):
         check_fraction(owner, f"betas[{i}]", beta, one_allowed=False)
     b1, b2 = (float(b) if isinstance(b, numbers.Real) else b for b in betas)

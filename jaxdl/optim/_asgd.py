@@ -10,7 +10,7 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, ignored, lr_at, torch_arguments
+from jaxdl.optim._args import LearningRate, at_least_zero, ignored, lr_at, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, increment
 
 
@@ -59,7 +59,7 @@ def asgd(
     key = config(
         "ASGD", {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay, "maximize": maximize}
     )
-    check_lr("ASGD", lr)
+    _checks.learning_rate("ASGD", "lr", lr, schedule=True)
     at_least_zero("ASGD", weight_decay=weight_decay)
     for name, value in (("lambd", lambd), ("alpha", alpha), ("t0", t0)):
         _checks.scalar("ASGD", name, value)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 import jax
 import optax
 
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 from jaxdl.optim._args import LearningRate, off
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: 
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ConfigError(f"{owner} with weight_decay needs the parameters: call update(grads, state, params).")
+            raise fail(f"{owner}.update", "params", None, "the parameters, which weight_decay reads")
         return chained.update(updates, state, params)
 
     return Configured(chained.init, update_fn, key)

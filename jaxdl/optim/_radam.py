@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
+from jaxdl import _checks
 from jaxdl.optim._adam import _one_minus_power, power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, ignored, torch_arguments
 from jaxdl.optim._configured import config, increment, scaled_step
 
 
@@ -104,7 +105,7 @@ def radam(
         "maximize": maximize,
     }
     key = config("RAdam", args)
-    check_lr("RAdam", lr)
+    _checks.learning_rate("RAdam", "lr", lr, schedule=True)
     at_least_zero("RAdam", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("RAdam", betas)
     return scaled_step(

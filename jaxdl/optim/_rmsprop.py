@@ -6,7 +6,8 @@ import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
@@ -40,7 +41,7 @@ def rmsprop(
     [-0.09999999]
     """
     key = config("RMSprop", locals())
-    check_lr("RMSprop", lr)
+    _checks.learning_rate("RMSprop", "lr", lr, schedule=True)
     at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
     scale = optax.scale_by_stddev if centered else optax.scale_by_rms
     parts = grad_prelude(maximize, weight_decay)

@@ -10,8 +10,7 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, check_lr, ignored, lr_at, torch_arguments
+from jaxdl.optim._args import LearningRate, ignored, lr_at, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, increment, map_leaves
 
 
@@ -23,9 +22,9 @@ class RpropState(NamedTuple):
     step_size: optax.Updates
 
 
-def _pair(name: str, value) -> tuple:
+def _pair(name: str, value, example: tuple) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ConfigError(f"Rprop got {name}={value!r}: expected a pair, e.g. {name}=(0.5, 1.2).")
+        raise _checks.fail("Rprop", name, value, f"a pair, e.g. {example}")
     for i, v in enumerate(value):
         _checks.scalar("Rprop", f"{name}[{i}]", v)
     return tuple(value)
@@ -64,12 +63,12 @@ def rprop(
     """
     ignored("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
     key = config("Rprop", {"lr": lr, "etas": etas, "step_sizes": step_sizes, "maximize": maximize})
-    check_lr("Rprop", lr)
-    etaminus, etaplus = _pair("etas", etas)
-    low, high = _pair("step_sizes", step_sizes)
+    _checks.learning_rate("Rprop", "lr", lr, schedule=True)
+    etaminus, etaplus = _pair("etas", etas, (0.5, 1.2))
+    low, high = _pair("step_sizes", step_sizes, (1e-6, 50))
     known_minus, known_plus = (_checks.scalar("Rprop", "etas", e) for e in (etaminus, etaplus))
     if known_minus is not None and known_plus is not None and not 0.0 < known_minus < 1.0 < known_plus:
-        raise ConfigError(f"Rprop got etas={etas!r}: expected 0 < etaminus < 1 < etaplus.")
+        raise _checks.fail("Rprop", "etas", etas, "a pair (etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
 
     def init_fn(params):
         lr0 = lr_at(lr, jnp.zeros([], jnp.int32))

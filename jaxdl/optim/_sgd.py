@@ -10,8 +10,7 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
+from jaxdl.optim._args import LearningRate, at_least_zero, off, torch_arguments
 from jaxdl.optim._configured import config, finish, grad_prelude, increment, scale_by_lr
 
 
@@ -87,15 +86,14 @@ def sgd(
     [-0.1 -0.1]
     """
     key = config("SGD", locals())
-    check_lr("SGD", lr)
+    _checks.learning_rate("SGD", "lr", lr, schedule=True)
     at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
     _checks.scalar("SGD", "dampening", dampening)
     known_momentum = _checks.scalar("SGD", "momentum", momentum)
-    if nesterov and (known_momentum is not None and known_momentum <= 0 or not off(dampening)):
-        raise ConfigError(
-            f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
-            "Nesterov momentum requires momentum > 0 and dampening == 0 (the number 0: it cannot be swept)."
-        )
+    if nesterov and known_momentum is not None and known_momentum <= 0:
+        raise _checks.fail("SGD", "momentum", known_momentum, "a number > 0 with nesterov=True")
+    if nesterov and not off(dampening):
+        raise _checks.fail("SGD", "dampening", dampening, "the number 0 with nesterov=True (it cannot be swept)")
     parts = grad_prelude(maximize, weight_decay)
     if not off(momentum):
         parts.append(optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening))
