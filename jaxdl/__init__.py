@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from jaxdl.inference import predict as predict
 
 __version__ = "0.1.0"
+"""The version of jaxdl; the package's metadata (pyproject.toml) reads it from here."""
 
 __all__ = [
     "activations",

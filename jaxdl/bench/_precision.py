@@ -26,11 +26,6 @@ PRECISIONS = {
 DEVICES = ("cpu", "gpu")
 
 
-def precisions_for(device: str) -> tuple[str, ...]:
-    """The precision rows a device gets: ``("float32",)`` on CPU, ``("highest", "tf32")`` on GPU."""
-    return ("float32",) if device == "cpu" else ("highest", "tf32")
-
-
 @contextlib.contextmanager
 def matmul_precision(mode: str) -> Iterator[None]:
     """Run the block with both frameworks at precision ``mode`` (a key of :data:`PRECISIONS`)."""
