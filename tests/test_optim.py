@@ -169,14 +169,6 @@ def test_schedule_changes_the_trajectory():
         assert _rel_gap(const, decayed) > 1e-4, IDS[case]
 
 
-def test_jaxdl_defaults_are_torch_defaults():
-    for name, cls in TORCH.items():
-        torch_params = inspect.signature(cls).parameters
-        for arg, param in inspect.signature(getattr(optim, name)).parameters.items():
-            assert arg in torch_params, (name, arg)
-            assert param.default == torch_params[arg].default, (name, arg)
-
-
 # ------------------------------------------- plain optax differs from torch; jaxdl does not
 
 
@@ -379,9 +371,69 @@ def test_by_name_unknown_argument_names_valid_ones():
         optim.by_name("SGD", lr=0.1, momentun=0.9)
     message = str(err.value)
     assert "momentun" in message and "did you mean 'momentum'" in message
-    assert "lr, momentum, dampening, weight_decay, nesterov, maximize" in message
-    with pytest.raises(ConfigError, match="foreach"):
-        optim.by_name("Adam", foreach=True)
+    assert "lr, momentum, dampening, weight_decay, nesterov, maximize, foreach, differentiable, fused" in message
+    with pytest.raises(ConfigError, match="LBFGS: unknown argument 'foreach'"):
+        optim.by_name("LBFGS", foreach=True)
+
+
+ALL_TORCH = {
+    name: getattr(torch.optim, name)
+    for name in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "ASGD")
+    + ("Rprop", "Adafactor", "LBFGS")
+}
+SWITCHES = ("foreach", "capturable", "differentiable", "fused")
+
+
+@pytest.mark.parametrize("name", list(ALL_TORCH))
+def test_every_optimizer_has_its_torch_class_signature(name):
+    """The same arguments in the same order and kinds, with the same defaults: kernel switches where torch has them."""
+    theirs = list(inspect.signature(ALL_TORCH[name]).parameters.values())[1:]  # after params
+    mine = list(inspect.signature(getattr(optim, name.lower())).parameters.values())
+    assert [(p.name, p.kind, p.default) for p in mine] == [(p.name, p.kind, p.default) for p in theirs]
+
+
+@pytest.mark.parametrize("name", list(ALL_TORCH))
+def test_kernel_switches_are_accepted_where_torch_has_them_and_change_nothing(name):
+    switches = [s for s in SWITCHES if s in inspect.signature(ALL_TORCH[name]).parameters]
+    plain = optim.by_name(name, lr=0.5)
+    for switch in switches:
+        for value in (True, False, None):
+            assert optim.by_name(name, lr=0.5, **{switch: value}) == plain
+        with pytest.raises(ConfigError, match=f"^{name}: {switch} must be True, False or None .*, got 'yes'$"):
+            optim.by_name(name, **{switch: "yes"})
+    for switch in set(SWITCHES) - set(switches):
+        with pytest.raises(ConfigError, match=f"^{name}: unknown argument '{switch}'"):
+            optim.by_name(name, **{switch: False})
+
+
+@pytest.mark.parametrize("name", [n for n in ALL_TORCH if n != "LBFGS"])
+def test_every_optimizer_takes_its_float_arguments_as_arrays_with_the_same_numbers(name):
+    """What fit does to an optimizer: its lr, momentum, eps, weight decay, ... move into the state as arrays."""
+    params = inspect.signature(getattr(optim, name.lower())).parameters
+    floats = {"lr": 0.05, "momentum": 0.5, "dampening": 0.25, "weight_decay": 0.01, "lr_decay": 0.1, "eps": 1e-3}
+    given = {k: v for k, v in floats.items() if k in params and not isinstance(params[k].default, tuple)}
+    tx = optim.by_name(name, **given)
+    lifted = optim.float_args_as_arrays(tx)
+    assert sorted(lifted.values) == sorted(given)
+    p, g = {"w": jnp.array([0.5, -1.0, 2.0])}, {"w": jnp.array([0.1, 0.4, -0.3])}
+    s1, s2 = tx.init(p), lifted.wrap(lifted.tx.init(p).inner)
+    for _ in range(3):
+        u1, s1 = tx.update(g, s1, p)
+        u2, s2 = lifted.tx.update(g, s2, p)
+        np.testing.assert_allclose(u1["w"], u2["w"], rtol=1e-6)
+        p = optax.apply_updates(p, u1)
+
+
+def test_a_recipe_is_the_call_that_rebuilds_and_compares_an_optimizer():
+    tx = optim.adam(0.1, betas=(0.8, 0.9), foreach=True)
+    assert tx.recipe.build is optim.adam and tx.recipe.args["betas"] == (0.8, 0.9) and "foreach" not in tx.recipe.args
+    assert tx.recipe.rebuild() == tx == optim.adam(lr=0.1, betas=[0.8, 0.9])
+    assert tx.recipe.rebuild(lr=0.2) == optim.adam(0.2, betas=(0.8, 0.9)) != tx
+    assert optim.adamw(0.1) != optim.adam(0.1, weight_decay=1e-2, decoupled_weight_decay=True)
+    a, b = optim.float_args_as_arrays(optim.sgd(0.1, momentum=0.9)), optim.float_args_as_arrays(optim.sgd(0.2, 0.5))
+    assert a.tx == b.tx and a.tx.recipe.arrays == (("lr", "float"), ("momentum", "float"))
+    assert a.tx.recipe.rebuild(**b.values) == optim.sgd(0.2, 0.5)
+    assert optim.float_args_as_arrays(a.tx) is None
 
 
 INVALID = [

@@ -10,8 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import LearningRate, at_least_zero, ignored, lr_at, off, torch_arguments
-from jaxdl.optim._configured import config, finish, increment, map_leaves
+from jaxdl.optim._args import LearningRate, at_least_zero, lr_at, off
+from jaxdl.optim._parts import finish, increment, map_leaves
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchAdafactorState(NamedTuple):
@@ -22,7 +23,7 @@ class TorchAdafactorState(NamedTuple):
     col: optax.Updates
 
 
-@torch_arguments
+@torch_optimizer("Adafactor")
 def adafactor(
     lr: LearningRate = 1e-2,
     beta2_decay: ArrayLike = -0.8,
@@ -49,7 +50,7 @@ def adafactor(
       beta2_decay: exponent of the second-moment rate ``t**beta2_decay`` (<= 0).
       eps: ``(eps1, eps2)``: the variance floor (None: machine epsilon) and the parameter-scale floor.
       d: clipping threshold of the update's RMS.
-      weight_decay, maximize: as in PyTorch; ``foreach`` has no effect here.
+      weight_decay, maximize: as in PyTorch.
 
     Returns:
       An ``optax.GradientTransformation`` (it needs ``params``); updates have their shapes.
@@ -59,11 +60,6 @@ def adafactor(
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init(p), p)[0]["w"])
     [-2. -2.]
     """
-    ignored("Adafactor", foreach=foreach)
-    key = config(
-        "Adafactor",
-        {"lr": lr, "beta2_decay": beta2_decay, "eps": eps, "d": d, "weight_decay": weight_decay, "maximize": maximize},
-    )
     _checks.learning_rate("Adafactor", "lr", lr, schedule=True)
     at_least_zero("Adafactor", weight_decay=weight_decay)
     decay = _checks.scalar("Adafactor", "beta2_decay", beta2_decay)
@@ -114,4 +110,4 @@ def adafactor(
         updates, row, col = map_leaves(one, 3, updates, params, state.row, state.col)
         return updates, TorchAdafactorState(count, row, col)
 
-    return finish("Adafactor", [optax.GradientTransformation(init_fn, update_fn)], True, key)
+    return finish("Adafactor", [optax.GradientTransformation(init_fn, update_fn)], True)

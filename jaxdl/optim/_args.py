@@ -7,8 +7,6 @@ A Python number or a concrete scalar array is checked as PyTorch checks it; a tr
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -37,37 +35,21 @@ def off(value: Any) -> bool:
     return isinstance(value, numbers.Real) and value == 0
 
 
-def torch_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Let ``fn`` take one-element arrays or tensors wherever it takes a number, as PyTorch does.
+def torch_number(value: Any) -> Any:
+    """``value`` as PyTorch reads an argument: a one-element array or tensor becomes its number.
 
     A concrete one-element array (numpy, JAX or torch, 0-d or shape ``(1,)``) becomes its
-    Python number (torch's ``.item()``), so the result equals the number's; inside tuples too
-    (``betas``). A traced one-element array (a swept value) becomes 0-d. 0-d JAX and numpy
-    arrays stay arrays (so ``fit_many`` can sweep them). The optimizer remembers ``fn`` and its
-    arguments as ``tx.source`` (so ``fit`` can rebuild it with its floats as arrays).
+    Python number (torch's ``.item()``), so an optimizer built from it equals the number's; inside
+    tuples and lists too (``betas``). A traced one-element array (a swept value) becomes 0-d;
+    0-d JAX and numpy arrays stay arrays (so ``fit_many`` can sweep them).
+
+    >>> torch_number((np.array([0.9]), 0.999))
+    (0.9, 0.999)
     """
-
-    signature = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        args, kwargs = tuple(_one(a) for a in args), {k: _one(v) for k, v in kwargs.items()}
-        tx = fn(*args, **kwargs)
-        if getattr(tx, "_config", None) is not None:
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            tx.source = (wrapper, dict(bound.arguments))
-        return tx
-
-    return wrapper
-
-
-def _one(value: Any) -> Any:
-    """``value`` with one-element arrays made scalars (see :func:`torch_arguments`)."""
     if isinstance(value, tuple):
-        return tuple(_one(v) for v in value)
+        return tuple(torch_number(v) for v in value)
     if isinstance(value, list):
-        return [_one(v) for v in value]
+        return [torch_number(v) for v in value]
     if isinstance(value, Tracer):
         return value.reshape(()) if value.size == 1 else value
     if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
@@ -78,16 +60,6 @@ def _one(value: Any) -> Any:
 def lr_at(lr: LearningRate, count: jax.Array) -> Any:
     """The learning rate after ``count`` updates: ``lr(count)`` for a schedule, else ``lr``."""
     return lr(count) if callable(lr) else lr
-
-
-def ignored(owner: str, **flags: Any) -> None:
-    """PyTorch's kernel switches (``foreach``, ``differentiable``, ``capturable``): a bool (or None), no effect.
-
-    They choose how PyTorch computes, not what: one jitted XLA program serves every choice.
-    """
-    for name, value in flags.items():
-        if value is not None and not isinstance(value, bool):
-            raise _checks.fail(owner, name, value, "True, False or None (it has no effect in jaxdl)")
 
 
 def check_fraction(owner: str, name: str, value: Any, *, one_allowed: bool) -> None:

@@ -11,8 +11,7 @@ from jax.flatten_util import ravel_pytree
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import torch_arguments
-from jaxdl.optim._configured import ConfiguredExtraArgs, config
+from jaxdl.optim._recipe import torch_optimizer
 from jaxdl.optim._strong_wolfe import strong_wolfe
 
 
@@ -70,7 +69,7 @@ def _direction(g: jax.Array, s: LBFGSState) -> jax.Array:
 _CALL = "update(grads, state, params, value=loss, value_fn=loss_fn)"
 
 
-@torch_arguments
+@torch_optimizer("LBFGS")
 def lbfgs(
     lr: ArrayLike = 1,
     max_iter: int = 20,
@@ -106,7 +105,6 @@ def lbfgs(
     >>> print(optax.apply_updates(p, u)["w"])
     [3. 3.]
     """
-    key = config("LBFGS", dict(locals()))
     if callable(lr):
         raise _checks.fail("LBFGS", "lr", lr, "a number, not a schedule (torch's LBFGS steps with a fixed lr)")
     _checks.learning_rate("LBFGS", "lr", lr)
@@ -218,4 +216,4 @@ def lbfgs(
         out = jax.lax.while_loop(lambda c: ~c.stop, body, first)
         return unravel(out.x - x0), out.state
 
-    return ConfiguredExtraArgs(init_fn, update_fn, key)
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -10,8 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import LearningRate, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, increment, map_leaves
+from jaxdl.optim._args import LearningRate, lr_at
+from jaxdl.optim._parts import finish, grad_prelude, increment, map_leaves
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class RpropState(NamedTuple):
@@ -30,7 +31,7 @@ def _pair(name: str, value, example: tuple) -> tuple:
     return tuple(value)
 
 
-@torch_arguments
+@torch_optimizer("Rprop")
 def rprop(
     lr: LearningRate = 1e-2,
     etas: tuple[ArrayLike, ArrayLike] = (0.5, 1.2),
@@ -47,7 +48,7 @@ def rprop(
     sets the initial step sizes). Where the gradient's sign flips, the step shrinks by
     ``etaminus``, that weight does not move and its gradient is remembered as 0. Steps stay in
     ``step_sizes = (min, max)``. ``optax.rprop`` has the same rule and defaults but no
-    ``maximize``. ``capturable``, ``foreach`` and ``differentiable`` have no effect here.
+    ``maximize``.
 
     Args:
       lr: initial step size.
@@ -61,8 +62,6 @@ def rprop(
     >>> print(tx.update({"w": jnp.array([-3.0])}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
     [0.1]
     """
-    ignored("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
-    key = config("Rprop", {"lr": lr, "etas": etas, "step_sizes": step_sizes, "maximize": maximize})
     _checks.learning_rate("Rprop", "lr", lr, schedule=True)
     etaminus, etaplus = _pair("etas", etas, (0.5, 1.2))
     low, high = _pair("step_sizes", step_sizes, (1e-6, 50))
@@ -93,4 +92,4 @@ def rprop(
 
     parts = grad_prelude(maximize, 0)
     parts.append(optax.GradientTransformation(init_fn, update_fn))
-    return finish("Rprop", parts, False, key)
+    return finish("Rprop", parts, False)

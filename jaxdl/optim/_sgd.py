@@ -10,8 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import LearningRate, at_least_zero, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, increment, scale_by_lr
+from jaxdl.optim._args import LearningRate, at_least_zero, off
+from jaxdl.optim._parts import finish, grad_prelude, increment, scale_by_lr
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class DampenedTraceState(NamedTuple):
@@ -58,7 +59,7 @@ def dampened_trace(momentum: ArrayLike, dampening: ArrayLike) -> optax.GradientT
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("SGD")
 def sgd(
     lr: LearningRate = 1e-3,
     momentum: ArrayLike = 0,
@@ -67,6 +68,9 @@ def sgd(
     nesterov: bool = False,
     *,
     maximize: bool = False,
+    foreach: bool | None = None,
+    differentiable: bool = False,
+    fused: bool | None = None,
 ) -> optax.GradientTransformation:
     """``torch.optim.SGD``: ``buf = momentum * buf + (1 - dampening) * g``; ``p -= lr * buf``.
 
@@ -85,7 +89,6 @@ def sgd(
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
     [-0.1 -0.1]
     """
-    key = config("SGD", locals())
     _checks.learning_rate("SGD", "lr", lr, schedule=True)
     at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
     _checks.scalar("SGD", "dampening", dampening)
@@ -98,4 +101,4 @@ def sgd(
     if not off(momentum):
         parts.append(optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening))
     parts.append(scale_by_lr(lr))
-    return finish("SGD", parts, not off(weight_decay), key)
+    return finish("SGD", parts, not off(weight_decay))
