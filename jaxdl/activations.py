@@ -19,6 +19,24 @@ from jax.typing import ArrayLike
 from jaxdl._checks import fail
 from jaxdl.errors import unknown
 
+__all__ = [
+    "ACTIVATIONS",
+    "LAYER_ACTIVATIONS",
+    "PRELU_INIT",
+    "derivative",
+    "elu",
+    "gelu",
+    "get_activation",
+    "prelu",
+    "prelu_grad",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+]
+
 PRELU_INIT = 0.25
 """``nn.PReLU()``'s initial slope; the plots and the CLI use it unless told otherwise."""
 

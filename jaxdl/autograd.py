@@ -19,6 +19,19 @@ from jax.typing import ArrayLike
 from jaxdl._checks import fail
 from jaxdl.errors import unknown
 
+__all__ = [
+    "JACOBIAN_STRATEGIES",
+    "accumulate_grads",
+    "backward",
+    "control_flow",
+    "detach",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "manual_backprop",
+    "regularized_loss",
+]
+
 PyTree = Any
 JACOBIAN_STRATEGIES = ("reverse-mode", "forward-mode")
 

@@ -10,6 +10,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+__all__ = [
+    "ConfigError",
+    "DivergenceError",
+    "suggest",
+    "unknown",
+]
+
 
 class ConfigError(ValueError):
     """A user-facing mistake: the message names the argument, the value and what was expected."""

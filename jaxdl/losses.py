@@ -11,6 +11,18 @@ import jax.numpy as jnp
 
 from jaxdl import _checks
 
+__all__ = [
+    "REDUCTIONS",
+    "accuracy",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "l1",
+    "mse",
+    "nll",
+    "squared_loss",
+]
+
 REDUCTIONS = ("mean", "sum", "none")
 
 

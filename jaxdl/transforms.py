@@ -32,6 +32,24 @@ import jax.numpy as jnp
 from jaxdl._checks import fail
 from jaxdl.errors import unknown
 
+__all__ = [
+    "FLIP_AXES",
+    "PADDING_MODES",
+    "Compose",
+    "Identity",
+    "Normalize",
+    "Pad",
+    "RandomFlip",
+    "Resize",
+    "Transform",
+    "compose",
+    "eval_transform_for",
+    "normalize",
+    "pad",
+    "random_flip",
+    "resize",
+]
+
 FLIP_AXES = {"vertical": 1, "horizontal": 2}
 PADDING_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
 

@@ -16,7 +16,6 @@ import pytest
 
 from jaxdl import activations, autograd, callbacks, data, losses, models, optim, plots, schedules, swa, transforms
 from jaxdl import predict as jaxdl_predict
-from jaxdl._checks import fail
 from jaxdl.errors import ConfigError, unknown
 from jaxdl.models import MLP
 from jaxdl.train import fit, fit_many, objective_for
@@ -162,9 +161,11 @@ def test_a_bad_argument_reads_where_arg_must_be_expected_got_value(case, digits)
     assert ARGUMENT.match(message), message
 
 
-def test_the_two_forms_and_their_examples():
-    assert str(fail("fit", "epochs", 0, "an integer >= 1")) == "fit: epochs must be an integer >= 1, got 0"
-    assert str(fail("predict", "X", None, "numbers", got="dtype <U3")) == "predict: X must be numbers, got dtype <U3"
+def test_the_two_forms_and_their_examples(digits):
+    assert message_of(BAD_ARGUMENTS["fit epochs"], digits) == "fit: epochs must be an integer >= 1, got 0"
+    assert message_of(BAD_ARGUMENTS["backward input dtype"], digits) == (
+        "backward: x must be floating-point to be differentiated, got dtype int32"
+    )
     assert str(unknown("optimizer", "adma", ["SGD", "Adam", "Adamax"])) == (
         "unknown optimizer 'adma' (did you mean 'Adam'?); expected one of SGD, Adam, Adamax"
     )

@@ -44,7 +44,7 @@ def torch_rates(make, lr=0.1, steps=200):
 )
 def test_swalr_matches_torch(x64, swa_lr, anneal_epochs, strategy):
     expected = torch_rates(lambda o: U.SWALR(o, swa_lr, anneal_epochs, strategy))
-    got = np.asarray(jax.vmap(swa.swalr(0.1, swa_lr, anneal_epochs, strategy))(jnp.arange(201)))
+    got = np.asarray(jax.vmap(S.swalr(0.1, swa_lr, anneal_epochs, strategy))(jnp.arange(201)))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
     assert (
         S.by_name("SWALR", lr=0.1, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy).name == "SWALR"
@@ -53,15 +53,15 @@ def test_swalr_matches_torch(x64, swa_lr, anneal_epochs, strategy):
 
 def test_swalr_in_a_chain_replays_torch(x64):
     expected = torch_rates(lambda o: T.ChainedScheduler([T.ExponentialLR(o, 0.99), U.SWALR(o, 0.05, 20)]))
-    chained = S.chained_scheduler([S.exponential_lr(0.1, 0.99), swa.swalr(0.1, 0.05, 20)])
+    chained = S.chained_scheduler([S.exponential_lr(0.1, 0.99), S.swalr(0.1, 0.05, 20)])
     np.testing.assert_allclose(np.asarray(jax.vmap(chained)(jnp.arange(201))), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_swalr_bad_arguments_are_one_line():
     with pytest.raises(ConfigError, match="anneal_strategy"):
-        swa.swalr(0.1, 0.01, anneal_strategy="cosine")
+        S.swalr(0.1, 0.01, anneal_strategy="cosine")
     with pytest.raises(ConfigError, match="anneal_epochs"):
-        swa.swalr(0.1, 0.01, anneal_epochs=-1)
+        S.swalr(0.1, 0.01, anneal_epochs=-1)
 
 
 def _torch_net(dtype):

@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         if not main:
             return 0
-        from jaxdl.plots.sweep import plot_sweep
+        from jaxdl.plots import plot_sweep
 
         args = argparse.Namespace(**{**vars(args), "out": out})
         content = payload(args, result, metric)

@@ -12,7 +12,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.models.layers import BatchNorm
+from jaxdl.models import BatchNorm
 from jaxdl.train import model_kwargs
 
 

@@ -10,8 +10,8 @@ import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 
 from jaxdl._checks import fail
 from jaxdl.activations import ACTIVATIONS, get_activation
-from jaxdl.models.layers import Conv2d, Linear
-from jaxdl.models.linear import flatten
+from jaxdl.models._layers import Conv2d, Linear
+from jaxdl.models._linear import flatten
 
 MIN_SIDE = 12
 """Smallest image side LeNet accepts: 5×5 conv (padding 2), pool, 5×5 conv, pool leaves ≥ 1 pixel."""

@@ -9,8 +9,8 @@ import jax
 
 from jaxdl._checks import fail
 from jaxdl.activations import ACTIVATIONS, get_activation
-from jaxdl.models.layers import BatchNorm, Linear
-from jaxdl.models.linear import flatten
+from jaxdl.models._layers import BatchNorm, Linear
+from jaxdl.models._linear import flatten
 
 
 class MLP(nn.Module):

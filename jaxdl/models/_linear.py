@@ -12,7 +12,7 @@ import flax.linen as nn
 import jax
 
 from jaxdl._checks import fail
-from jaxdl.models.layers import Linear
+from jaxdl.models._layers import Linear
 
 
 def flatten(x: jax.Array) -> jax.Array:

@@ -9,9 +9,9 @@ import flax.linen as nn
 
 from jaxdl._checks import fail
 from jaxdl.errors import unknown
-from jaxdl.models.lenet import LeNet
-from jaxdl.models.linear import LinearRegression, SoftmaxRegression
-from jaxdl.models.mlp import MLP
+from jaxdl.models._lenet import LeNet
+from jaxdl.models._linear import LinearRegression, SoftmaxRegression
+from jaxdl.models._mlp import MLP
 from jaxdl.transforms import Transform, resize
 
 if TYPE_CHECKING:
