@@ -52,7 +52,7 @@ def run_cli(args: list[str]) -> int:
         (["--lr", "abc"], "argument --lr: 'abc' is not a number"),
         (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
         (["--epochs", "0"], "argument --epochs"),
-        (["--batch-size", "5000"], "batch_size=5000 is larger"),
+        (["--batch-size", "5000"], "fit: batch_size must be at most the 1437 training examples, got 5000"),
         (["--dropout", "1.5"], "argument --dropout"),
         (["--optimizer", "adma"], "unknown optimizer 'adma' (did you mean 'Adam'?)"),
         (["--model", "cnn"], "argument --model"),
