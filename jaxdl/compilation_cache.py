@@ -22,6 +22,18 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+__all__ = [
+    "ENV_DIR",
+    "ENV_OFF",
+    "CacheWarning",
+    "current_dir",
+    "default_dir",
+    "disable",
+    "enable",
+    "enable_default",
+    "switched_off",
+]
+
 ENV_DIR = "JAX_COMPILATION_CACHE_DIR"
 ENV_OFF = "JAXDL_NO_CACHE"
 

@@ -126,6 +126,16 @@ def test_the_install_is_used_not_the_checkout(installed):
 
 
 @pytest.mark.slow
+def test_the_install_has_the_version_of_the_source(installed):
+    target, env, work = installed
+    source = re.search(r'^__version__ = "(.+)"$', (ROOT / "jaxdl" / "__init__.py").read_text(), re.M).group(1)
+    assert (target / f"jaxdl-{source}.dist-info").is_dir()
+    code = "import jaxdl; print(jaxdl.__version__)"
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env=env)
+    assert got.returncode == 0 and got.stdout.strip() == source, got.stderr
+
+
+@pytest.mark.slow
 def test_the_install_ships_its_type_hints(installed):
     target, _, _ = installed
     assert (target / "jaxdl" / "py.typed").is_file()

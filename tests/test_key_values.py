@@ -97,7 +97,7 @@ CLI = {
     ),
     "unknown key": (
         ["--optimizer-args", "momentun=0.9"],
-        "SGD got unknown argument(s) momentun (did you mean 'momentum'?)",
+        "SGD: unknown argument 'momentun' (did you mean 'momentum'?)",
     ),
     "unclosed bracket": (["--optimizer", "adam", "--optimizer-args", "betas=(0.9,0.99"], "unclosed '('"),
     "scheduler lr": (

@@ -245,23 +245,26 @@ def sgd_momentum(lr, momentum):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"seeds": []}, "seeds is empty"),
-        ({"seeds": 4}, "seeds=4: expected a list"),
-        ({"seeds": [0, -1]}, "seeds has -1"),
-        ({"seeds": [0, 2**70]}, r"seeds has 1180591620717411303424: expected integers in \[0, 2\*\*63 - 1\]"),
-        ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
-        ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] is 0.1: expected a list of numbers"),
+        ({"seeds": []}, r"fit_many: seeds must be a list of at least one seed, got \[\]"),
+        ({"seeds": 4}, "fit_many: seeds must be a list of seeds, e.g. range\\(4\\), got 4"),
+        ({"seeds": [0, -1]}, "fit_many: seeds must be integers .*, got -1 in it"),
+        ({"seeds": [0, 2**70]}, r"seeds must be integers in \[0, 2\*\*63 - 1\] .*, got 1180591620717411303424 in it"),
+        ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] must be a list of at least one value, got \[\]"),
+        ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] must be a list of numbers, .*, got 0.1"),
         (
             {"hparams": {"lr": np.ones((2, 2)), "momentum": [0.9]}},
-            r"hparams\['lr'\] is an array of shape \(2, 2\): expected a list",
+            r"hparams\['lr'\] must be a list of numbers, .*, got an array of shape \(2, 2\)",
         ),
-        ({"hparams": {"lr": [0.1], "momentum": [True]}}, "flags cannot be swept"),
-        ({"hparams": {"lr": [0.1], "momentun": [0.9]}}, "'momentun' \\(did you mean 'momentum'\\?\\)"),
-        ({"hparams": {"lr": [0.1]}}, "hparams lacks momentum"),
-        ({"hparams": None}, "hparams is empty"),
+        ({"hparams": {"lr": [0.1], "momentum": [True]}}, r"flags cannot be swept\), got True in it"),
+        (
+            {"hparams": {"lr": [0.1], "momentun": [0.9]}},
+            "fit_many: unknown hyperparameter of the optimizer function 'momentun' \\(did you mean 'momentum'\\?\\)",
+        ),
+        ({"hparams": {"lr": [0.1]}}, "fit_many: hparams must be a dict with momentum"),
+        ({"hparams": None}, "fit_many: hparams must be the values to sweep when optimizer is a function of them"),
         (
             {"hparams": {"lr": [0.1], "momentum": [0.9]}, "optimizer": optax.sgd(0.1)},
-            "needs optimizer to be a function",
+            "fit_many: optimizer must be a function of the hyperparameters when hparams is given",
         ),
         (
             {"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
@@ -286,7 +289,7 @@ def test_plot_sweep_draws_final_metric_and_curves(sweep):
     assert final_ax.get_xlabel() == "lr" and curve_ax.get_ylabel() == "test_acc"
     assert len(curve_ax.get_lines()) == len(LRS)
     np.testing.assert_allclose(curve_ax.get_lines()[0].get_ydata(), sweep.history["test_acc"][:4].mean(axis=0))
-    with pytest.raises(ConfigError, match="param='momentum'"):
+    with pytest.raises(ConfigError, match="plot_sweep: unknown hyperparameter 'momentum'.*; expected one of lr"):
         plot_sweep(sweep, param="momentum")
 
 
@@ -344,9 +347,9 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
     [
         (["--dataset", "digitz"], "did you mean 'digits'"),
         (["--optimizer", "adma"], "did you mean 'Adam'"),
-        (["--optimizer-args", "momentun=0.9"], "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
+        (["--optimizer-args", "momentun=0.9"], "SGD: unknown argument 'momentun' (did you mean 'momentum'?)"),
         (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
-        (["--scheduler", "StepLR"], "StepLR: missing required argument(s) step_size"),
+        (["--scheduler", "StepLR"], "StepLR: step_size must be given (it has no default), got nothing"),
     ],
 )
 def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):

@@ -59,9 +59,9 @@ def test_summed_bce_matches_torch_sum_on_a_full_batch_and_scales_the_padded_one(
 
 def test_one_vs_rest_rejects_regression_data_and_bad_optimizers(digits):
     regression = data.load("synthetic_regression")
-    with pytest.raises(ConfigError, match="one-vs-rest needs a classification dataset"):
+    with pytest.raises(ConfigError, match="fit_one_vs_rest: data must be a classification dataset, got dataset"):
         fit_one_vs_rest(regression, optimizer=optim.sgd(0.01), epochs=1, batch_size=64)
-    with pytest.raises(ConfigError, match="expected an optax.GradientTransformation"):
+    with pytest.raises(ConfigError, match="fit_one_vs_rest: optimizer must be an optax.GradientTransformation"):
         fit_one_vs_rest(digits, optimizer="sgd", epochs=1, batch_size=64)
     with pytest.raises(ConfigError, match="fit_one_vs_rest: batch_size must be an integer >= 1, got 0"):
         fit_one_vs_rest(digits, optimizer=optim.sgd(0.01), epochs=1, batch_size=0)

@@ -86,7 +86,9 @@ def test_regression_values_come_back_in_original_units():
     scaled = np.asarray(model.apply({"params": state.params}, Xs))
     values = jaxdl.predict(state, model, Xs, data=ds)
     np.testing.assert_allclose(values, scaled * ds.target_standardizer.std + ds.target_standardizer.mean, rtol=1e-6)
-    with pytest.raises(ConfigError, match="output='classes' needs a classifier"):
+    with pytest.raises(
+        ConfigError, match="predict: output must be 'values' for LinearRegression, a regressor, got 'classes'"
+    ):
         jaxdl.predict(state, model, Xs, output="classes")
 
 
@@ -94,7 +96,7 @@ def test_bad_arguments_are_one_line(trained):
     ds, model, state = trained
     with pytest.raises(ConfigError, match="output"):
         jaxdl.predict(state, model, ds.test[0], output="logits")
-    with pytest.raises(ConfigError, match="X has shape"):
+    with pytest.raises(ConfigError, match=r"predict: X must be .*, got shape \(3, 5\)"):
         jaxdl.predict(state, model, np.zeros((3, 5)))
 
 

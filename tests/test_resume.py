@@ -117,7 +117,7 @@ def test_plateau_schedule_resumes_exactly(digits):
 
 def test_initial_from_a_longer_run_is_a_clear_error(train):
     part = train(epochs=3)
-    with pytest.raises(ConfigError, match=r"epochs=2 is fewer than the 3 epochs initial has already run"):
+    with pytest.raises(ConfigError, match=r"fit: epochs must be at least the 3 epochs initial has run .*, got 2"):
         train(epochs=2, initial=part)
 
 

@@ -169,9 +169,9 @@ def test_divergence_is_reported_with_epoch_and_step():
     [
         ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
         ({"batch_size": -1}, "batch_size must be an .* got -1"),
-        ({"batch_size": 5000}, "larger than the 1437"),
+        ({"batch_size": 5000}, "fit: batch_size must be at most the 1437 training examples, got 5000"),
         ({"optimizer": "sgd"}, "GradientTransformation"),
-        ({"loss": "hinge"}, "loss='hinge'"),
+        ({"loss": "hinge"}, "fit: unknown loss 'hinge'"),
     ],
 )
 def test_bad_fit_arguments_are_clear_errors(digits, kwargs, match):

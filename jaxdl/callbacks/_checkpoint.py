@@ -62,7 +62,13 @@ class Checkpoint(Callback):
             raise _checks.fail(where, "path", path, "a file path such as 'runs/run.ckpt'")
         self.path = Path(path)
         if self.path.is_dir():
-            raise ConfigError(f"{where}: path {str(self.path)!r} is a folder: expected a file path inside it.")
+            raise _checks.fail(
+                where,
+                "path",
+                str(self.path),
+                "a file path (one inside that folder)",
+                got=f"the folder {str(self.path)!r}",
+            )
         self.config = dict(config or {})
         self.every_epochs = None if every_epochs is None else _checks.positive_int(where, "every_epochs", every_epochs)
         self.every_seconds = (
@@ -81,7 +87,7 @@ class Checkpoint(Callback):
     def on_train_begin(self, info: TrainInfo) -> None:
         """Start the clock of ``every_seconds``; refuse trainers of many runs."""
         if info.runs:
-            raise ConfigError("Checkpoint saves one run: use it with fit.")
+            raise _checks.one_run_only(info.label, self)
         self._last_epoch = info.total_epochs
         self._last_save = time.monotonic()
 

@@ -10,8 +10,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from jaxdl._checks import fail
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.errors import ConfigError
 
 
 class CSVLogger(Callback):
@@ -37,10 +37,16 @@ class CSVLogger(Callback):
 
     def __init__(self, path: str | os.PathLike, *, append: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-            raise ConfigError(f"CSVLogger: path must be a file path such as 'log.csv', got {path!r}")
+            raise fail("CSVLogger", "path", path, "a file path such as 'log.csv'")
         self.path = Path(path)
         if self.path.is_dir():
-            raise ConfigError(f"CSVLogger: path {str(self.path)!r} is a folder: expected a file path inside it.")
+            raise fail(
+                "CSVLogger",
+                "path",
+                str(self.path),
+                "a file path (one inside that folder)",
+                got=f"the folder {str(self.path)!r}",
+            )
         self.append = bool(append)
         self._file: IO[str] | None = None
         self._writer: Any = None

@@ -22,7 +22,7 @@ import numpy as np
 
 from jaxdl import _checks
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import unknown
 
 MAXIMIZED = ("acc", "r2")
 """Metric name endings that are better when higher (``mode="auto"`` maximizes them)."""
@@ -125,19 +125,17 @@ class EarlyStopping(Callback):
         """Reset, and refuse a monitor the run does not report."""
         self._reset()
         if info.metrics and self.monitor not in info.metrics:
-            hint = (
-                " (there is no validation data: pass validation_split=0.1 to fit, or a Dataset from jaxdl.data.split)"
-                if self.monitor.startswith("val_")
-                else suggest(self.monitor, info.metrics)
-            )
-            raise ConfigError(
-                f"EarlyStopping: monitor={self.monitor!r} is not a metric of this run{hint}; "
-                f"it has {', '.join(info.metrics)}"
-            )
+            if self.monitor.startswith("val_") and not any(m.startswith("val_") for m in info.metrics):
+                raise _checks.fail(
+                    "EarlyStopping",
+                    "monitor",
+                    self.monitor,
+                    "a metric of this run, which has no validation data (pass validation_split=0.1 to fit, "
+                    "or a Dataset from jaxdl.data.split)",
+                )
+            raise unknown("metric", self.monitor, info.metrics, where="EarlyStopping")
         if info.runs:
-            raise ConfigError(
-                "EarlyStopping follows one run: use it with fit (fit_many and fit_one_vs_rest train many runs at once)."
-            )
+            raise _checks.one_run_only(info.label, self)
 
     def device_hook(self) -> _Tracker:
         """The same rule inside the compiled call: it stops the call and keeps the best state there."""
@@ -153,10 +151,7 @@ class EarlyStopping(Callback):
         """Count epochs without improvement; True once there were ``patience`` of them."""
         del state, history
         if self.monitor not in row:
-            raise ConfigError(
-                f"EarlyStopping: monitor={self.monitor!r} is not in the history row "
-                f"({', '.join(row)}){suggest(self.monitor, row)}"
-            )
+            raise unknown("metric", self.monitor, row, where="EarlyStopping")
         value = np.float32(row[self.monitor])
         if improved(value, np.float32(self.best_value), np.float32(self.min_delta), self.mode == "max"):
             self.best_value, self.best_epoch, self.wait = float(value), epoch, 0

@@ -7,7 +7,6 @@ from typing import Any
 
 from jaxdl import _checks
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.errors import ConfigError
 
 
 class LambdaCallback(Callback):
@@ -46,7 +45,7 @@ class LambdaCallback(Callback):
             ("on_train_end", on_train_end),
         ):
             if fn is not None and not callable(fn):
-                raise ConfigError(f"LambdaCallback: {name} must be a function, got {fn!r}")
+                raise _checks.fail("LambdaCallback", name, fn, "a function")
         self._begin, self._epoch, self._state, self._end = on_train_begin, on_epoch_end, on_state, on_train_end
         self.state_every = _checks.positive_int("LambdaCallback", "state_every", state_every)
         self._last = 0

@@ -8,9 +8,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxdl._checks import fail
 from jaxdl.callbacks._callback import Callback, DeviceHook, TrainInfo
 from jaxdl.callbacks._progress import ProgressBar
-from jaxdl.errors import ConfigError
 
 VERBOSE = {0: None, 1: "auto", 2: "lines"}
 """``verbose`` of the trainers: 0 silent, 1 progress (widget, bar or lines, by where it goes), 2 plain lines."""
@@ -49,9 +49,9 @@ class CallbackList:
                     if callable(cb)
                     else "subclass jaxdl.callbacks.Callback"
                 )
-                raise ConfigError(f"{where}: callbacks holds {cb!r}: expected Callback instances ({hint}).")
+                raise fail(where, "callbacks", cb, f"Callback instances ({hint})", got=f"{cb!r} among them")
         if isinstance(verbose, bool) or verbose not in VERBOSE:
-            raise ConfigError(f"{where}: verbose must be 0, 1 or 2, got {verbose!r}")
+            raise fail(where, "verbose", verbose, "0, 1 or 2")
         mode = VERBOSE[verbose]
         bar = [ProgressBar(mode=mode)] if mode and not any(isinstance(cb, ProgressBar) for cb in given) else []
         self.callbacks: list[Callback] = bar + given

@@ -128,8 +128,8 @@ def _regression_data(config: dict):
 
 def run(args: argparse.Namespace) -> int:
     """Read every input (all checked before predicting), predict, and print one line per example."""
+    from jaxdl import predict
     from jaxdl.checkpoint import load_model
-    from jaxdl.inference import predict
 
     loaded = load_model(args.run_dir)
     batches = [(path, *read_input(path, loaded.input_shape)) for path in args.inputs]

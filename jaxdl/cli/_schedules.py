@@ -268,7 +268,7 @@ def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[s
 
 def run(args: argparse.Namespace) -> int:
     """Check every argument, compute the curves, then write the figure; print its path."""
-    from jaxdl.plots.schedules import plot_schedules, schedule_values
+    from jaxdl.plots import plot_schedules, schedule_values
 
     params = _tokens(args.params)
     steps = _positive_steps(params.pop("steps", None))

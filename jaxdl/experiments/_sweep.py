@@ -191,7 +191,7 @@ def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, 
         )
         if not main:
             return result
-        from jaxdl.plots.sweep import plot_sweep
+        from jaxdl.plots import plot_sweep
 
         content = _payload(config, result, metric)
         figure = plot_sweep(result, param="lr", metric=metric, title=f"{train.optimizer} sweep: {label}")

@@ -47,7 +47,9 @@ class AveragedWeights(Callback):
     def __init__(self, start_epoch: int = 1, averaged: AveragedModel | None = None) -> None:
         self.start_epoch = _checks.positive_int("AveragedWeights", "start_epoch", start_epoch)
         if averaged is not None and not isinstance(averaged, AveragedModel):
-            raise ConfigError(f"AveragedWeights: averaged must come from jaxdl.swa.averaged_model(), got {averaged!r}")
+            raise _checks.fail(
+                "AveragedWeights", "averaged", averaged, "an AveragedModel from jaxdl.swa.averaged_model()"
+            )
         self.averaged = averaged or averaged_model()
         self._carry: AveragedState | None = None
 
@@ -60,7 +62,7 @@ class AveragedWeights(Callback):
         """Start a new average; refuse trainers of many runs."""
         self._carry = None
         if info.runs:
-            raise ConfigError("AveragedWeights averages one run: use it with fit.")
+            raise _checks.one_run_only(info.label, self)
 
     def device_hook(self) -> _Fold:
         """Fold each epoch's weights into the average inside the compiled call."""
@@ -75,7 +77,7 @@ class AveragedWeights(Callback):
         """The averaged flax variables; ConfigError before any epoch was averaged."""
         if self.state is None:
             raise ConfigError(
-                f"AveragedWeights: no epoch averaged yet (start_epoch={self.start_epoch}); "
+                f"AveragedWeights: no epoch averaged yet (start_epoch={self.start_epoch}): "
                 "train at least that many epochs"
             )
         return dict(self.state.variables)

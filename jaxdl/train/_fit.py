@@ -13,11 +13,10 @@ import numpy as np
 from jax.sharding import Mesh
 
 from jaxdl import optim, parallel
-from jaxdl._checks import ceil_div
+from jaxdl._checks import ceil_div, fail
 from jaxdl.callbacks import Callback, CallbackList, EarlyStopping, TrainInfo, safe_copy
 from jaxdl.checkpoint import SavedRun
 from jaxdl.data import Dataset, split
-from jaxdl.errors import ConfigError
 from jaxdl.train._driver import Loop, Row
 from jaxdl.train._lr import LrSchedule, OptimizerArg, plan, replay_plateau
 from jaxdl.train._prepare import prepare_run
@@ -202,10 +201,7 @@ def fit(
     """
     if validation_split is not None:
         if getattr(data, "val", None) is not None:
-            raise ConfigError(
-                "fit: validation_split= was given, but the data already has a validation part (data.val): "
-                "pass one of them."
-            )
+            raise fail("fit", "validation_split", validation_split, "None when data has a validation part (data.val)")
         data = split(data, val=validation_split, seed=seed)
     objective, eval_transform, sample, regression = prepare_run(
         "fit",

@@ -14,7 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl._checks import fail
+from jaxdl.errors import ConfigError, unknown
 
 OptimizerFn = Callable[..., optax.GradientTransformation]
 
@@ -33,12 +34,18 @@ def check_values(name: str, given: Any) -> tuple:
     values = as_list(given)
     if values is None:
         shown = f"an array of shape {given.shape}" if isinstance(given, np.ndarray) else repr(given)
-        raise ConfigError(f"hparams[{name!r}] is {shown}: expected a list of numbers, e.g. [0.01, 0.1].")
+        raise fail("fit_many", f"hparams[{name!r}]", given, "a list of numbers, e.g. [0.01, 0.1]", got=shown)
     if len(values) == 0:
-        raise ConfigError(f"hparams[{name!r}] is empty: expected at least one value.")
+        raise fail("fit_many", f"hparams[{name!r}]", given, "a list of at least one value")
     for value in values:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise ConfigError(f"hparams[{name!r}] has {value!r}: expected finite numbers (flags cannot be swept).")
+            raise fail(
+                "fit_many",
+                f"hparams[{name!r}]",
+                value,
+                "finite numbers (flags cannot be swept)",
+                got=f"{value!r} in it",
+            )
     return tuple(int(v) if isinstance(v, numbers.Integral) else float(v) for v in values)
 
 
@@ -52,13 +59,15 @@ def check_factory(factory: Callable, hparams: Mapping[str, Sequence]) -> None:
         accepted = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         for name in hparams:
             if name not in accepted:
-                raise ConfigError(
-                    f"hparams has {name!r}{suggest(name, accepted)}, which the optimizer function does not take: "
-                    f"expected names among {', '.join(accepted) or '(none)'}."
-                )
+                raise unknown("hyperparameter of the optimizer function", name, accepted, where="fit_many")
         missing = [n for n in accepted if parameters[n].default is parameters[n].empty and n not in hparams]
         if missing:
-            raise ConfigError(f"hparams lacks {', '.join(missing)}: the optimizer function requires a value for each.")
+            raise fail(
+                "fit_many",
+                "hparams",
+                dict(hparams),
+                f"a dict with {', '.join(missing)} (the optimizer function requires a value for each)",
+            )
 
     first = {name: values[0] for name, values in hparams.items()}
     try:
@@ -91,12 +100,14 @@ def check_seeds(given: Any) -> tuple[int, ...]:
     """``given`` as a tuple of non-negative integer seeds."""
     seeds = as_list(given)
     if seeds is None:
-        raise ConfigError(f"seeds={given!r}: expected a list of seeds, e.g. range(4).")
+        raise fail("fit_many", "seeds", given, "a list of seeds, e.g. range(4)")
     if len(seeds) == 0:
-        raise ConfigError("seeds is empty: expected at least one seed.")
+        raise fail("fit_many", "seeds", given, "a list of at least one seed")
     for seed in seeds:
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**63:
-            raise ConfigError(f"seeds has {seed!r}: expected integers in [0, 2**63 - 1] (what the PRNG accepts).")
+            raise fail(
+                "fit_many", "seeds", seed, "integers in [0, 2**63 - 1] (what the PRNG accepts)", got=f"{seed!r} in it"
+            )
     return tuple(int(s) for s in seeds)
 
 
@@ -124,21 +135,27 @@ def sweep_grid(
     """
     if isinstance(optimizer, optax.GradientTransformation):
         if hparams:
-            raise ConfigError(
-                f"hparams={dict(hparams)!r} needs optimizer to be a function of them, "
-                "e.g. optimizer=lambda lr: jaxdl.optim.sgd(lr=lr)."
+            raise fail(
+                "fit_many",
+                "optimizer",
+                optimizer,
+                "a function of the hyperparameters when hparams is given, e.g. lambda lr: jaxdl.optim.sgd(lr=lr)",
+                got="an optax.GradientTransformation",
             )
         return None, [{}]
     if not callable(optimizer):
-        raise ConfigError(
-            f"optimizer={optimizer!r}: expected an optax.GradientTransformation or a function of hyperparameters."
+        raise fail(
+            "fit_many", "optimizer", optimizer, "an optax.GradientTransformation or a function of hyperparameters"
         )
     if not hparams:
-        raise ConfigError(
-            "optimizer is a function of hyperparameters but hparams is empty: pass e.g. hparams={'lr': [0.01, 0.1]}."
+        raise fail(
+            "fit_many",
+            "hparams",
+            hparams,
+            "the values to sweep when optimizer is a function of them, e.g. hparams={'lr': [0.01, 0.1]}",
         )
     if not isinstance(hparams, Mapping):
-        raise ConfigError(f"hparams={hparams!r}: expected a dict of name -> list of values.")
+        raise fail("fit_many", "hparams", hparams, "a dict of name -> list of values")
     hparams = {name: check_values(name, values) for name, values in hparams.items()}
     check_factory(optimizer, hparams)
     return optimizer, hyperparameter_grid(hparams)

@@ -17,7 +17,7 @@ import numpy as np
 import optax
 
 from jaxdl import optim
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 from jaxdl.schedules import PerStep, Plateau, PlateauState
 from jaxdl.train._validate import check_optimizer
 
@@ -61,16 +61,18 @@ def plan(
     if schedule is None:
         return LrPlan(check_optimizer(optimizer), None, None)
     if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
-        raise ConfigError(
-            "with schedule=, optimizer must be a function of the learning rate, e.g. "
-            "functools.partial(jaxdl.optim.sgd, momentum=0.9) or lambda lr: jaxdl.optim.adam(lr=lr)."
+        raise fail(
+            "fit",
+            "optimizer",
+            optimizer,
+            "a function of the learning rate with schedule=, e.g. functools.partial(jaxdl.optim.sgd, momentum=0.9)",
         )
     if isinstance(schedule, Plateau):
         first = float(schedule.init().lr)
         tx = optax.chain(optimizer(lr=1.0), optax.inject_hyperparams(optax.scale)(step_size=first))
         return LrPlan(tx, None, schedule)
     if not callable(schedule):
-        raise ConfigError(f"schedule={schedule!r}: expected a jaxdl.schedules schedule or reduce_lr_on_plateau.")
+        raise fail("fit", "schedule", schedule, "a jaxdl.schedules schedule or reduce_lr_on_plateau")
     every = 1 if isinstance(schedule, PerStep) else steps_per_epoch
     if epochs is None:
 

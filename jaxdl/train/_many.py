@@ -19,10 +19,10 @@ import optax
 from jax.sharding import Mesh
 
 from jaxdl import parallel
-from jaxdl._checks import ceil_div
+from jaxdl._checks import ceil_div, one_run_only
 from jaxdl.callbacks import Callback, CallbackList, TrainInfo, maximized
 from jaxdl.data import Dataset
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import ConfigError, unknown
 from jaxdl.optim import with_hyperparams
 from jaxdl.train._chunks import chunk_sizes, split_padded
 from jaxdl.train._driver import Loop, Row
@@ -74,9 +74,7 @@ class ManyResult:
         ``{"index": 5, "seed": 1, "lr": 0.1, "test_acc": 0.97}``.
         """
         if metric not in self.history:
-            raise ConfigError(
-                f"metric={metric!r}{suggest(metric, self.history)}: expected one of {', '.join(self.history)}."
-            )
+            raise unknown("metric", metric, self.history, where="best")
         final = self.history[metric][:, -1].astype(np.float64)
         usable = np.isfinite(final) & ~self.diverged
         if not usable.any():
@@ -147,7 +145,7 @@ def run_many(
     """
     for cb in callbacks:
         if cb.device_hook() is not None:
-            raise ConfigError(f"{info.label}: {type(cb).__name__} follows one run: use it with fit.")
+            raise one_run_only(info.label, cb)
     callbacks.on_train_begin(info)
     loop = Loop(engine, callbacks, [], first=1, epochs=info.total_epochs, history={})
 

@@ -9,8 +9,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl import losses
-from jaxdl.errors import ConfigError, suggest
+from jaxdl import _checks, losses
+from jaxdl.errors import unknown
 
 if TYPE_CHECKING:
     from jaxdl.data import Standardizer
@@ -56,7 +56,11 @@ class Objective(NamedTuple):
 
 
 def objective_for(
-    model: nn.Module, loss: str | Callable[..., jax.Array] | None = None, *, default_task: str | None = None
+    model: nn.Module,
+    loss: str | Callable[..., jax.Array] | None = None,
+    *,
+    default_task: str | None = None,
+    where: str = "fit",
 ) -> Objective:
     """Pick the objective of ``model``: its task from ``model.task``, the loss given or its default.
 
@@ -64,19 +68,26 @@ def objective_for(
     :mod:`jaxdl.losses`; ``None`` picks cross-entropy for classifiers, BCE for the logistic
     model and MSE for regressors. A model without a ``task`` attribute (any
     ``flax.linen.Module``) gets ``default_task``, which ``fit`` takes from the data
-    (``"classification"`` when it has classes, else ``"regression"``).
+    (``"classification"`` when it has classes, else ``"regression"``). ``where`` names the
+    caller in errors.
     """
     task = getattr(model, "task", default_task)
     if task not in TASKS:
-        raise ConfigError(f"model {type(model).__name__} has task={task!r}: expected a `task` attribute in {TASKS}.")
+        raise _checks.fail(
+            where,
+            "model",
+            model,
+            f"a model whose task is one of {', '.join(TASKS)}",
+            got=f"{type(model).__name__} with task={task!r}",
+        )
     if loss is None:
         return Objective(DEFAULT_LOSS[task], task)
     if isinstance(loss, str):
         if loss not in LOSSES:
-            raise ConfigError(f"loss={loss!r}{suggest(loss, LOSSES)}: expected one of {', '.join(LOSSES)}.")
+            raise unknown("loss", loss, LOSSES, where=where)
         return Objective(LOSSES[loss], task)
     if not callable(loss):
-        raise ConfigError(f"loss={loss!r}: expected a loss name or a function like jaxdl.losses.mse.")
+        raise _checks.fail(where, "loss", loss, "a loss name or a function like jaxdl.losses.mse")
     return Objective(loss, task)
 
 
@@ -120,8 +131,12 @@ class RegressionScale(NamedTuple):
         if target_standardizer is not None:
             std = jnp.asarray(target_standardizer.std).ravel()
             if std.size != 1:
-                raise ConfigError(
-                    f"target_standardizer has {std.size} columns: MSE in original units needs one target column."
+                raise _checks.fail(
+                    "RegressionScale.of",
+                    "target_standardizer",
+                    target_standardizer,
+                    "of one target column (MSE in original units needs one)",
+                    got=f"{std.size} columns",
                 )
             factor = float(std[0]) ** 2
         y = jnp.asarray(test_targets, jnp.float32).reshape(test_targets.shape[0], -1)

@@ -11,10 +11,9 @@ import numpy as np
 import optax
 
 from jaxdl import losses
-from jaxdl._checks import ceil_div
+from jaxdl._checks import ceil_div, fail
 from jaxdl.callbacks import Callback, CallbackList, TrainInfo
 from jaxdl.data import Dataset
-from jaxdl.errors import ConfigError
 from jaxdl.models import LogisticRegression
 from jaxdl.train._many import ManyEngine, run_many
 from jaxdl.train._many_epoch import ManySpec, init_many
@@ -110,12 +109,14 @@ def fit_one_vs_rest(
     (10,)
     """
     check_run_length("fit_one_vs_rest", epochs, batch_size)
-    check_optimizer(optimizer)
+    check_optimizer(optimizer, where="fit_one_vs_rest")
     check_seed("fit_one_vs_rest", seed)
     if data.num_classes is None or data.num_classes < 2:
-        raise ConfigError(f"dataset {data.name!r} has no classes: one-vs-rest needs a classification dataset.")
+        raise fail(
+            "fit_one_vs_rest", "data", data, "a classification dataset", got=f"dataset {data.name!r} without classes"
+        )
     model, objective = LogisticRegression(), Objective(SummedBCE(batch_size), "binary")
-    check_compatible(model, data, objective, batch_size)
+    check_compatible("fit_one_vs_rest", model, data, objective, batch_size)
     cbs = CallbackList(callbacks, where="fit_one_vs_rest", verbose=verbose)
     num_classes = data.num_classes
     names = tuple(data.class_names or tuple(str(c) for c in range(num_classes)))

@@ -59,10 +59,11 @@ def prepare_run(
     """
     check_model_and_data(where, model, data)
     check_run_length(where, epochs, batch_size)
-    objective = objective_for(model, loss, default_task="regression" if data.num_classes is None else "classification")
-    check_compatible(model, data, objective, batch_size)
+    default_task = "regression" if data.num_classes is None else "classification"
+    objective = objective_for(model, loss, default_task=default_task, where=where)
+    check_compatible(where, model, data, objective, batch_size)
     first = data.train[0][:1]
-    eval_transform = eval_transform_for(transform, eval_transform, first)
+    eval_transform = eval_transform_for(transform, eval_transform, first, where=where)
     sample = first if eval_transform is None else eval_transform(first, key=None)
     regression = RegressionScale.of(data.test[1], data.target_standardizer) if objective.task == "regression" else None
     return RunSetup(objective, eval_transform, sample, regression)

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxdl._checks import fail
 from jaxdl.checkpoint import SavedRun
 from jaxdl.errors import ConfigError
 from jaxdl.train._state import ModelApply, TrainState, create_train_state
@@ -69,7 +70,13 @@ def epochs_done(history: dict[str, list[float]]) -> int:
     """Number of epochs in ``history``; raises if its lists have different lengths."""
     lengths = {k: len(v) for k, v in history.items()}
     if len(set(lengths.values())) > 1:
-        raise ConfigError(f"initial.history has lists of different lengths {lengths}: expected one value per epoch.")
+        raise fail(
+            "fit",
+            "initial.history",
+            history,
+            "lists of one value per epoch",
+            got=f"lists of different lengths {lengths}",
+        )
     return next(iter(lengths.values()), 0)
 
 
@@ -93,7 +100,7 @@ def check_state(
     0
     """
     if not isinstance(state, TrainState):
-        raise ConfigError(f"initial.state is a {type(state).__name__}: expected a jaxdl TrainState (FitResult.state).")
+        raise fail("fit", "initial.state", state, "a jaxdl TrainState (FitResult.state)", got=type(state).__name__)
     state = state.replace(apply_fn=ModelApply(model), tx=optimizer)
     variables = _variable_shapes(model, tuple(sample_x.shape), jax.numpy.dtype(sample_x.dtype))
     params, batch_stats = variables["params"], variables.get("batch_stats", {})
@@ -140,13 +147,10 @@ def resume_point(
         than ``epochs`` epochs.
     """
     if not isinstance(getattr(initial, "history", None), dict) or not hasattr(initial, "state"):
-        raise ConfigError(f"initial={initial!r}: expected a FitResult or a jaxdl.checkpoint.SavedRun to continue from.")
+        raise fail("fit", "initial", initial, "a FitResult or a jaxdl.checkpoint.SavedRun to continue from")
     done = epochs_done(initial.history)
     if done > epochs:
-        raise ConfigError(
-            f"epochs={epochs} is fewer than the {done} epochs initial has already run: "
-            f"expected epochs >= {done} (epochs counts the whole run)."
-        )
+        raise fail("fit", "epochs", epochs, f"at least the {done} epochs initial has run (epochs counts the whole run)")
     state = initial.state
     if isinstance(initial, SavedRun):
         state = initial.state(like=create_train_state(model, optimizer, sample_x, key=jax.random.key(0)))

@@ -52,24 +52,28 @@ def check_model_and_data(where: str, model: Any, data: Any) -> None:
     >>> from jaxdl import data, models
     >>> check_model_and_data("fit", models.MLP, data.load("digits"))
     Traceback (most recent call last):
-    jaxdl.errors.ConfigError: fit: model is the class MLP, not a model: create one, e.g. model=MLP(...)
+    jaxdl.errors.ConfigError: fit: model must be a model, e.g. model=MLP(...), got the class MLP
     """
     from jaxdl.data import Dataset
 
     if isinstance(model, type):
-        raise ConfigError(
-            f"{where}: model is the class {model.__name__}, not a model: create one, e.g. model={model.__name__}(...)"
+        raise _checks.fail(
+            where, "model", model, f"a model, e.g. model={model.__name__}(...)", got=f"the class {model.__name__}"
         )
     if not isinstance(model, nn.Module):
-        raise ConfigError(
-            f"{where}: model must be a flax.linen.Module such as jaxdl.models.MLP(), got {type(model).__name__}"
+        raise _checks.fail(
+            where, "model", model, "a flax.linen.Module such as jaxdl.models.MLP()", got=type(model).__name__
         )
     if isinstance(data, str):
-        raise ConfigError(f"{where}: data={data!r} is a name, not a Dataset: pass jaxdl.data.load({data!r})")
+        raise _checks.fail(where, "data", data, f"a Dataset, e.g. jaxdl.data.load({data!r})", got=f"the name {data!r}")
     if not isinstance(data, Dataset):
-        raise ConfigError(
-            f"{where}: data must be a jaxdl.data.Dataset, got {type(data).__name__}: wrap arrays with "
-            "jaxdl.data.from_arrays(X_train, y_train, X_test, y_test) or load one with jaxdl.data.load(name)"
+        raise _checks.fail(
+            where,
+            "data",
+            data,
+            "a jaxdl.data.Dataset (wrap arrays with jaxdl.data.from_arrays(X_train, y_train, X_test, y_test) "
+            "or load one with jaxdl.data.load(name))",
+            got=type(data).__name__,
         )
 
 
@@ -86,47 +90,61 @@ def check_seed(where: str, seed: Any, arg: str = "seed") -> int:
     return int(seed)
 
 
-def check_loss_fits(model: nn.Module, objective: Objective) -> None:
+def check_loss_fits(where: str, model: nn.Module, objective: Objective) -> None:
     """Raise when ``objective``'s loss is a named loss of another task (``loss="mse"`` on a classifier)."""
     name = next((n for n, fn in LOSSES.items() if fn is objective.loss), None)
     if name is None or name in _LOSS_TASKS[objective.task]:
         return
-    raise ConfigError(
-        f"loss={name!r} does not fit {type(model).__name__}, a {objective.task} model: use one of "
-        f"{', '.join(_LOSS_TASKS[objective.task])} (or leave loss out for {_LOSS_TASKS[objective.task][0]})."
+    fitting = _LOSS_TASKS[objective.task]
+    raise _checks.fail(
+        where,
+        "loss",
+        name,
+        f"one of {', '.join(fitting)} for {type(model).__name__}, a {objective.task} model "
+        f"(or left out for {fitting[0]})",
     )
 
 
-def check_optimizer(optimizer: Any) -> optax.GradientTransformation:
+def check_optimizer(optimizer: Any, *, where: str = "fit") -> optax.GradientTransformation:
     """Return ``optimizer`` if it is an ``optax.GradientTransformation``, else raise."""
     if not isinstance(optimizer, optax.GradientTransformation):
-        raise ConfigError(
-            f"optimizer={optimizer!r}: expected an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1))."
-        )
+        raise _checks.fail(where, "optimizer", optimizer, "an optax.GradientTransformation (e.g. jaxdl.optim.sgd(0.1))")
     return optimizer
 
 
-def check_compatible(model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
+def check_compatible(where: str, model: nn.Module, data: Dataset, objective: Objective, batch_size: int) -> None:
     """Raise a :class:`ConfigError` when ``model``, ``data``, its loss and ``batch_size`` cannot train together."""
-    check_loss_fits(model, objective)
+    check_loss_fits(where, model, objective)
     n = int(data.train[0].shape[0])
     if batch_size > n:
-        raise ConfigError(f"batch_size={batch_size} is larger than the {n} training examples: use at most {n}.")
+        raise _checks.fail(where, "batch_size", batch_size, f"at most the {n} training examples")
+    name = type(model).__name__
     if objective.task == "regression" and data.num_classes is not None:
-        raise ConfigError(
-            f"{type(model).__name__} is a regressor but dataset {data.name!r} has {data.num_classes} classes: "
-            "use a classifier (e.g. SoftmaxRegression or MLP(num_classes=...))."
+        raise _checks.fail(
+            where,
+            "model",
+            model,
+            f"a classifier for dataset {data.name!r} with {data.num_classes} classes "
+            "(e.g. SoftmaxRegression or MLP(num_classes=...))",
+            got=f"{name}, a regressor",
         )
     if objective.task != "regression" and data.num_classes is None:
-        raise ConfigError(
-            f"{type(model).__name__} is a classifier but dataset {data.name!r} has real-valued targets: "
-            "use LinearRegression or MLP(num_classes=None)."
+        raise _checks.fail(
+            where,
+            "model",
+            model,
+            f"a regressor for dataset {data.name!r} with real-valued targets "
+            "(e.g. LinearRegression or MLP(num_classes=None))",
+            got=f"{name}, a classifier",
         )
     model_classes = getattr(model, "num_classes", None)
     if objective.task == "classification" and model_classes is not None and model_classes < data.num_classes:
-        raise ConfigError(
-            f"{type(model).__name__}(num_classes={model_classes}) cannot predict the {data.num_classes} classes "
-            f"of {data.name!r}: set num_classes={data.num_classes}."
+        raise _checks.fail(
+            where,
+            "model",
+            model,
+            f"a model of the {data.num_classes} classes of {data.name!r} (num_classes={data.num_classes})",
+            got=f"{name}(num_classes={model_classes})",
         )
 
 
@@ -153,9 +171,10 @@ def check_fit_args(
     check_model_and_data(where, model, data)
     check_seed(where, seed)
     check_run_length(where, epochs, batch_size)
-    check_optimizer(optimizer)
-    objective = objective_for(model, loss, default_task="regression" if data.num_classes is None else "classification")
-    check_compatible(model, data, objective, batch_size)
+    check_optimizer(optimizer, where=where)
+    default_task = "regression" if data.num_classes is None else "classification"
+    objective = objective_for(model, loss, default_task=default_task, where=where)
+    check_compatible(where, model, data, objective, batch_size)
     return objective
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from jax.typing import ArrayLike
 from matplotlib.figure import Figure
 
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 from jaxdl.plots._figure import InlineFigure
 
 
@@ -25,7 +25,7 @@ def schedule_values(schedule: Callable[[jax.Array], jax.Array] | ArrayLike, step
         return np.asarray(jax.jit(jax.vmap(schedule))(jnp.arange(steps)), dtype=np.float64)
     values = np.asarray(schedule, dtype=np.float64)
     if values.shape != (steps,):
-        raise ConfigError(f"plot_schedules: expected {steps} values per curve, got shape {values.shape}")
+        raise fail("plot_schedules", "schedules", schedule, f"{steps} values per curve", got=f"shape {values.shape}")
     return values
 
 

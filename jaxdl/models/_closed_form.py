@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 
 
 def normal_equations(X: jax.Array, y: jax.Array) -> jax.Array:
@@ -29,14 +29,23 @@ def normal_equations(X: jax.Array, y: jax.Array) -> jax.Array:
     """
     X, y = jnp.asarray(X), jnp.asarray(y)
     if X.ndim != 2:
-        raise ConfigError(f"X has shape {X.shape}: expected (n, d).")
+        raise fail("normal_equations", "X", X, "of shape (n, d)", got=f"shape {X.shape}")
     n, d = X.shape
     if y.ndim not in (1, 2) or y.shape[0] != n:
-        raise ConfigError(f"y has shape {y.shape}: expected ({n},) or ({n}, k), one target row per row of X.")
+        raise fail(
+            "normal_equations",
+            "y",
+            y,
+            f"of shape ({n},) or ({n}, k), a target row per row of X",
+            got=f"shape {y.shape}",
+        )
     if n < d + 1:
-        raise ConfigError(
-            f"X has shape {X.shape}: the normal equations need at least d + 1 = {d + 1} examples "
-            "(one per weight and the bias) to have a unique solution."
+        raise fail(
+            "normal_equations",
+            "X",
+            X,
+            f"at least d + 1 = {d + 1} rows (one per weight and the bias) for a unique solution",
+            got=f"shape {X.shape}",
         )
     dtype = jnp.result_type(X.dtype, y.dtype, jnp.float32)
     A = jnp.concatenate([X.astype(dtype), jnp.ones((n, 1), dtype)], axis=1)

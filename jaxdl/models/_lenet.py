@@ -8,10 +8,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 
+from jaxdl._checks import fail
 from jaxdl.activations import ACTIVATIONS, get_activation
-from jaxdl.errors import ConfigError
-from jaxdl.models.layers import Conv2d, Linear
-from jaxdl.models.linear import flatten
+from jaxdl.models._layers import Conv2d, Linear
+from jaxdl.models._linear import flatten
 
 MIN_SIDE = 12
 """Smallest image side LeNet accepts: 5×5 conv (padding 2), pool, 5×5 conv, pool leaves ≥ 1 pixel."""
@@ -43,7 +43,7 @@ class LeNet(nn.Module):
 
     def __post_init__(self) -> None:
         if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
-            raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2.")
+            raise fail("LeNet", "num_classes", self.num_classes, "an integer >= 2")
         get_activation(self.activation, layer=True)
         super().__post_init__()
 
@@ -51,9 +51,13 @@ class LeNet(nn.Module):
     def __call__(self, x: jax.Array, *, train: bool = False, mask: jax.Array | None = None) -> jax.Array:
         del train, mask
         if x.ndim != 4 or min(x.shape[1:3]) < MIN_SIDE:
-            raise ConfigError(
-                f"LeNet expects images (N, H, W, C) with H, W >= {MIN_SIDE}; got shape {tuple(x.shape)} "
-                "(resize small images, e.g. transform=jaxdl.transforms.resize(28))."
+            raise fail(
+                "LeNet",
+                "x",
+                x,
+                f"images (N, H, W, C) with H, W >= {MIN_SIDE} (resize small images, e.g. "
+                "transform=jaxdl.transforms.resize(28))",
+                got=f"shape {tuple(x.shape)}",
             )
         act = ACTIVATIONS[self.activation]
         x = _pool(act(Conv2d(6, 5, padding=2, name="conv1")(x)))

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax
 
+from jaxdl._checks import fail
 from jaxdl.activations import ACTIVATIONS, get_activation
-from jaxdl.errors import ConfigError
-from jaxdl.models.layers import BatchNorm, Linear
-from jaxdl.models.linear import flatten
+from jaxdl.models._layers import BatchNorm, Linear
+from jaxdl.models._linear import flatten
 
 
 class MLP(nn.Module):
@@ -39,15 +39,15 @@ class MLP(nn.Module):
         object.__setattr__(self, "hidden", tuple(self.hidden))
         for width in self.hidden:
             if not isinstance(width, int) or width < 1:
-                raise ConfigError(f"hidden={self.hidden!r}: expected positive integer layer widths.")
+                raise fail("MLP", "hidden", self.hidden, "positive integer layer widths")
         if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
-            raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2 (or None to regress).")
+            raise fail("MLP", "num_classes", self.num_classes, "an integer >= 2 (or None to regress)")
         if (
             isinstance(self.dropout, bool)
             or not isinstance(self.dropout, (int, float))
             or not 0.0 <= self.dropout < 1.0
         ):
-            raise ConfigError(f"dropout={self.dropout!r}: expected a probability in [0, 1).")
+            raise fail("MLP", "dropout", self.dropout, "a probability in [0, 1)")
         get_activation(self.activation, layer=True)
         super().__post_init__()
 

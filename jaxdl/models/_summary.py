@@ -10,7 +10,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 
 
 def _shape(out: Any) -> str:
@@ -52,7 +52,7 @@ def summary(model: nn.Module, input_shape: tuple[int, ...]) -> str:
     try:
         shape = tuple(int(d) for d in input_shape)
     except (TypeError, ValueError):
-        raise ConfigError(f"input_shape={input_shape!r}: expected the shape of one example, e.g. (8, 8, 1).") from None
+        raise fail("summary", "input_shape", input_shape, "the shape of one example, e.g. (8, 8, 1)") from None
     rows: list[list[str]] = []
 
     def record(next_fun, args, kwargs, context):

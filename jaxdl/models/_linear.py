@@ -11,8 +11,8 @@ from typing import ClassVar
 import flax.linen as nn
 import jax
 
-from jaxdl.errors import ConfigError
-from jaxdl.models.layers import Linear
+from jaxdl._checks import fail
+from jaxdl.models._layers import Linear
 
 
 def flatten(x: jax.Array) -> jax.Array:
@@ -46,7 +46,7 @@ class SoftmaxRegression(nn.Module):
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_classes, int) or self.num_classes < 2:
-            raise ConfigError(f"num_classes={self.num_classes!r}: expected an integer >= 2.")
+            raise fail(type(self).__name__, "num_classes", self.num_classes, "an integer >= 2")
         super().__post_init__()
 
     @nn.compact

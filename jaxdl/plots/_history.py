@@ -8,7 +8,7 @@ from typing import Any, TypeGuard
 from matplotlib import color_sequences
 from matplotlib.figure import Figure
 
-from jaxdl.errors import ConfigError
+from jaxdl._checks import fail
 from jaxdl.plots._figure import InlineFigure
 
 History = Mapping[str, Sequence[float]]
@@ -36,9 +36,13 @@ def as_runs(history: History | Mapping[str, History] | Sequence[History]) -> dic
         runs = {}
     checked = {name: run for name, run in runs.items() if _is_history(run)}
     if not runs or len(checked) != len(runs):
-        raise ConfigError(
-            "history: expected FitResult.history (a dict of per-epoch lists), a dict of them by run name "
-            '({"sgd": h1, "adam": h2}) or a list of them.'
+        raise fail(
+            "plot_history",
+            "history",
+            history,
+            'FitResult.history (a dict of per-epoch lists), a dict of them by run name ({"sgd": h1, "adam": h2}) '
+            "or a list of them",
+            got=type(history).__name__,
         )
     return {str(name): run for name, run in checked.items()}
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import flax.linen as nn
 
-from jaxdl.errors import ConfigError, suggest
-from jaxdl.models.lenet import LeNet
-from jaxdl.models.linear import LinearRegression, SoftmaxRegression
-from jaxdl.models.mlp import MLP
+from jaxdl._checks import fail
+from jaxdl.errors import unknown
+from jaxdl.models._lenet import LeNet
+from jaxdl.models._linear import LinearRegression, SoftmaxRegression
+from jaxdl.models._mlp import MLP
 from jaxdl.transforms import Transform, resize
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ def _mlp(ds: Dataset, *, hidden: Sequence[int], dropout: float, batch_norm: bool
 def _softmax(ds: Dataset, **options) -> nn.Module:
     del options
     if ds.num_classes is None:
-        raise ConfigError(f"model 'softmax' needs a classification dataset; {ds.name!r} is regression.")
+        raise fail(
+            "build_model", "ds", ds, "a classification dataset for model 'softmax'", got=f"{ds.name!r}, regression"
+        )
     return SoftmaxRegression(ds.num_classes)
 
 
@@ -39,7 +42,7 @@ def _linear(ds: Dataset, **options) -> nn.Module:
 def _lenet(ds: Dataset, *, activation: str, **options) -> nn.Module:
     del options
     if ds.num_classes is None or len(ds.input_shape) != 3:
-        raise ConfigError(f"model 'lenet' needs an image classification dataset; {ds.name!r} is not one.")
+        raise fail("build_model", "ds", ds, "an image classification dataset for model 'lenet'", got=repr(ds.name))
     return LeNet(ds.num_classes, activation=activation)
 
 
@@ -87,5 +90,5 @@ def build_model(
     10
     """
     if name not in MODELS:
-        raise ConfigError(f"model={name!r}{suggest(name, MODELS)}: expected one of {', '.join(MODELS)}.")
+        raise unknown("model", name, MODELS)
     return MODELS[name](ds, hidden=hidden, dropout=dropout, batch_norm=batch_norm, activation=activation)

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import unknown
 from jaxdl.plots._figure import InlineFigure
 
 
@@ -54,14 +54,10 @@ def plot_sweep(
     """
     metric = metric or ("test_acc" if "test_acc" in result.history else "test_loss")
     if metric not in result.history:
-        raise ConfigError(
-            f"metric={metric!r}{suggest(metric, result.history)}: expected one of {', '.join(result.history)}."
-        )
+        raise unknown("metric", metric, result.history, where="plot_sweep")
     names = [k for k in result.runs[0] if k != "seed"]
     if param not in names:
-        raise ConfigError(
-            f"param={param!r}{suggest(param, names)}: the swept hyperparameters are {', '.join(names) or '(none)'}."
-        )
+        raise unknown("hyperparameter", param, names, where="plot_sweep")
     values = np.asarray(result.history[metric], dtype=np.float64)
     groups = _groups(result.runs, param)
     all_values = sorted({run[param] for run in result.runs})

@@ -13,7 +13,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
 from jaxdl.transforms import Transform
 
 OUTPUTS = ("classes", "probabilities", "values")
@@ -36,9 +35,13 @@ def variables_of(state_or_variables: Any) -> dict[str, Any]:
         if "params" in state_or_variables:
             return {k: v for k, v in state_or_variables.items() if k == "params" or v}
         return {"params": dict(state_or_variables)}
-    raise ConfigError(
-        f"state_or_variables is a {type(state_or_variables).__name__}: expected a TrainState (result.state), "
-        'a dict {"params": ..., "batch_stats": ...} or a LoadedModel from jaxdl.checkpoint.load_model.'
+    raise _checks.fail(
+        "predict",
+        "state_or_variables",
+        state_or_variables,
+        'a TrainState (result.state), a dict {"params": ..., "batch_stats": ...} or a LoadedModel from '
+        "jaxdl.checkpoint.load_model",
+        got=f"a {type(state_or_variables).__name__}",
     )
 
 
@@ -70,7 +73,9 @@ def _as_batch(
             return X[None], True
         if X.shape[1:] == input_shape:
             return X, False
-        raise ConfigError(f"X has shape {X.shape}: expected one example {input_shape} or a batch (N, *{input_shape}).")
+        raise _checks.fail(
+            "predict", "X", X, f"one example {input_shape} or a batch (N, *{input_shape})", got=f"shape {X.shape}"
+        )
 
     def works(batch: np.ndarray) -> bool:
         try:
@@ -86,9 +91,13 @@ def _as_batch(
         return X, False
     if works(X[None]):
         return X[None], True
-    raise ConfigError(
-        f"X has shape {X.shape}, which {type(model).__name__} cannot take as one example or as a batch: "
-        "expected inputs shaped like the training data (pass input_shape= to be explicit)."
+    raise _checks.fail(
+        "predict",
+        "X",
+        X,
+        f"one example or a batch that {type(model).__name__} takes, shaped like the training data "
+        "(pass input_shape= to be explicit)",
+        got=f"shape {X.shape}",
     )
 
 
@@ -161,15 +170,15 @@ def predict(
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
     elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
-        raise ConfigError(f"X has dtype {X.dtype}: expected numbers.")
+        raise _checks.fail("predict", "X", X, "numbers", got=f"dtype {X.dtype}")
     X = X.astype(np.float32)
     if input_shape is None and data is not None:
         input_shape = data.input_shape
     if transform is None:
         transform = getattr(state_or_variables, "transform", None)
     elif not isinstance(transform, Transform):
-        raise ConfigError(
-            f"transform={transform!r}: expected a jaxdl.transforms transform, e.g. transforms.resize(28)."
+        raise _checks.fail(
+            "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
         )
     train_kw = _accepts_train(model)
     batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
@@ -184,7 +193,7 @@ def predict(
     task = _task(model, data, outputs)
     output = output or ("values" if task == "regression" else "classes")
     if output != "values" and task == "regression":
-        raise ConfigError(f"output={output!r} needs a classifier: {type(model).__name__} is a regressor; use 'values'.")
+        raise _checks.fail("predict", "output", output, f"'values' for {type(model).__name__}, a regressor")
     if output == "classes":
         result = outputs.argmax(axis=-1) if task == "classification" else (outputs[..., 0] >= 0.5)
         result = result.astype(jnp.int32)
