@@ -107,7 +107,6 @@ def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, restore_cache
     folder.chmod(0o700)
 
 
-@pytest.mark.slow
 def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recompile(tmp_path):
     cache = tmp_path / "xla"
     first = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
@@ -121,7 +120,6 @@ def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recom
     assert third["loss"] == first["loss"] and third["hits"] == 0
 
 
-@pytest.mark.slow
 def test_default_folder_is_under_xdg_cache_home_and_no_cache_writes_nothing(tmp_path):
     xdg = tmp_path / "xdg"
     ran = run_job({"XDG_CACHE_HOME": str(xdg)}, tmp_path)

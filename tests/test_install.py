@@ -114,7 +114,6 @@ def _subcommands(help_text: str) -> list[str]:
     return re.search(r"\{([\w,-]+)\}", help_text).group(1).split(",")
 
 
-@pytest.mark.slow
 def test_the_install_is_used_not_the_checkout(installed):
     target, env, work = installed
     code = "import sys, jaxdl, jaxdl.bench; print(jaxdl.__file__); print(sys.path)"
@@ -125,7 +124,6 @@ def test_the_install_is_used_not_the_checkout(installed):
     assert str(ROOT) not in got.stdout.splitlines()[1]
 
 
-@pytest.mark.slow
 def test_every_subcommand_helps_and_runs_from_the_installed_package(installed):
     top = _jaxdl(installed, "--help")
     assert top.returncode == 0, top.stderr

@@ -436,7 +436,6 @@ def test_distributed_entry_point_single_process(tmp_path, cli):
     assert max_history_diff(history_of(tmp_path / "out0"), history_of(cli["folder"] / "one")) < TOL
 
 
-@pytest.mark.slow
 def test_two_processes_train_like_one_device(tmp_path, cli):
     """Two processes of 4 devices each (two 'hosts' on this machine) form one 8-device mesh."""
     first, second = launch(2, tmp_path, library=True)

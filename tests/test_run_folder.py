@@ -137,7 +137,6 @@ def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path
     assert os.listdir(out) == ["metrics.json"] and (out / "metrics.json").read_text() == "old"
 
 
-@pytest.mark.slow
 def test_two_runs_started_on_one_out_never_both_write(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -30,7 +30,6 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen:
     )
 
 
-@pytest.mark.slow
 def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identically(tmp_path):
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     reference = start([*RUN, "--checkpoint-every", "1", "--out", str(whole)], tmp_path)

@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 NEVER = ("sklearn", "pandas", "tensorflow_datasets", "tensorflow", "torch")
 NOT_BEFORE_TRAINING = (*NEVER, "matplotlib", "jaxdl.bench", "jaxdl.plots")
 
@@ -55,7 +53,6 @@ def test_train_help_imports_no_data_plot_or_benchmark_library(tmp_path):
     assert "first_compile" not in seen  # --help compiles nothing
 
 
-@pytest.mark.slow
 def test_a_tiny_run_loads_no_sklearn_pandas_tfds_and_plots_only_after_training(tmp_path):
     seen = run_jaxdl(["train", "--epochs", "2", "--hidden", "16", "--out", str(tmp_path / "run")], tmp_path)
     assert seen["rc"] == 0
