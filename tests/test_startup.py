@@ -34,6 +34,7 @@ print(json.dumps(seen))
 
 def run_jaxdl(args: list[str], tmp_path) -> dict:
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # a user's first run: an empty cache, so the run compiles
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER % (NOT_BEFORE_TRAINING,), *args],
         cwd=tmp_path,
