@@ -169,6 +169,7 @@ def started(tmp_path_factory) -> dict:
     for proc in procs.values():
         if proc.poll() is None:
             proc.kill()
+        proc.communicate()  # closes its pipes (a no-op after result_of)
 
 
 @pytest.fixture(scope="module")

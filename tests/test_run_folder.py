@@ -152,7 +152,10 @@ def test_two_runs_started_on_one_out_never_both_write(tmp_path):
         )
         for seed in (1, 2)
     ]
-    results = [(proc.wait(timeout=300), proc.stderr.read()) for proc in procs]
+    results = []
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        results.append((proc.returncode, stderr))
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
     refused = next(err for code, err in results if code == 2)
