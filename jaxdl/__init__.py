@@ -11,11 +11,31 @@ cheap and has no side effects.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jaxdl import (
+        activations,
+        autograd,
+        callbacks,
+        checkpoint,
+        data,
+        losses,
+        models,
+        optim,
+        parallel,
+        plots,
+        schedules,
+        train,
+        transforms,
+    )
+    from jaxdl.inference import predict as predict
 
 __version__ = "0.1.0"
 
-MODULES = (
+__all__ = [
     "activations",
     "autograd",
     "callbacks",
@@ -29,11 +49,11 @@ MODULES = (
     "schedules",
     "train",
     "transforms",
-)
-__all__ = list(MODULES)
+]
+MODULES = tuple(__all__)
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> ModuleType | Callable[..., Any]:
     if name == "predict":
         return importlib.import_module("jaxdl.inference").predict
     if name in MODULES:

@@ -15,13 +15,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from jaxdl.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def fail(where: str, arg: str, value: object, expected: str) -> ConfigError:
@@ -59,9 +62,10 @@ def number(
         expected = f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise fail(where, arg, value, expected)
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+    x = float(value)
+    if x < low or x > high or (low_open and x == low) or (high_open and x == high):
         raise fail(where, arg, value, expected)
-    return float(value)
+    return x
 
 
 def integer(where: str, arg: str, value: object, *, low: int) -> int:
@@ -76,11 +80,12 @@ def positive_int(where: str, arg: str, value: object) -> int:
     return integer(where, arg, value, low=1)
 
 
-def choice(where: str, arg: str, value: object, choices: tuple) -> object:
+def choice(where: str, arg: str, value: object, choices: tuple[T, ...]) -> T:
     """One of ``choices`` (compared by type and value, so ``1`` is not ``True``)."""
-    if not any(type(value) is type(c) and value == c for c in choices):
-        raise fail(where, arg, value, "one of " + ", ".join(repr(c) for c in choices))
-    return value
+    for c in choices:
+        if type(value) is type(c) and value == c:
+            return c
+    raise fail(where, arg, value, "one of " + ", ".join(repr(c) for c in choices))
 
 
 def scalar(where: str, arg: str, value: Any) -> float | None:
@@ -92,7 +97,7 @@ def scalar(where: str, arg: str, value: Any) -> float | None:
     >>> scalar("Adam", "lr", np.array([0.5]))
     0.5
     """
-    if isinstance(value, jax.core.Tracer) and jnp.size(value) == 1:
+    if isinstance(value, Tracer) and jnp.size(value) == 1:
         return None
     value = one_element(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -102,11 +107,11 @@ def scalar(where: str, arg: str, value: Any) -> float | None:
 
 def one_element(value: Any) -> Any:
     """A one-element array or tensor (any shape) as its Python number; anything else unchanged."""
-    if isinstance(value, jax.core.Tracer):
+    if isinstance(value, Tracer):
         return value
     if isinstance(value, (jax.Array, np.ndarray)) or type(value).__module__.startswith("torch"):
-        size = getattr(value, "size", None)
-        size = value.numel() if callable(getattr(value, "numel", None)) else size
+        numel = getattr(value, "numel", None)
+        size = numel() if callable(numel) else getattr(value, "size", None)
         if size == 1 and hasattr(value, "item"):
             return value.item()
     return value
@@ -125,7 +130,7 @@ so nothing would train), got 1e-300
     return value
 
 
-def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable:
+def traceable(where: str, arg: str, value: object, *, example: Any) -> Callable[..., Any]:
     """A function of one scalar that JAX can trace (checked on ``example``) and that returns a scalar."""
     if not callable(value):
         raise fail(where, arg, value, "a function of the step count (traceable by JAX)")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxdl.errors import ConfigError, suggest
 
@@ -55,7 +56,7 @@ def tanh(x: jax.Array) -> jax.Array:
     return jnp.tanh(x)
 
 
-def prelu(x: jax.Array, alpha: float | jax.Array) -> jax.Array:
+def prelu(x: jax.Array, alpha: ArrayLike) -> jax.Array:
     """``F.prelu(x, weight=alpha)`` with one shared slope: ``x`` if ``x > 0`` else ``alpha * x``.
 
     >>> prelu(jnp.array([-2.0, 3.0]), 0.25)
@@ -110,7 +111,7 @@ def get_activation(name: str, *, layer: bool = False) -> Callable[..., jax.Array
     return ACTIVATIONS[name]
 
 
-def derivative(fn: Callable[..., jax.Array] | str, x: jax.Array, *args: float | jax.Array) -> jax.Array:
+def derivative(fn: Callable[..., jax.Array] | str, x: ArrayLike, *args: ArrayLike) -> jax.Array:
     """Elementwise derivative ``d fn(x) / dx`` at every element of ``x`` (any shape).
 
     PyTorch: ``x.requires_grad_(); fn(x, *args).backward(torch.ones_like(x)); x.grad``.
@@ -162,7 +163,7 @@ def tanh_grad(x: jax.Array) -> jax.Array:
     return derivative(tanh, x)
 
 
-def prelu_grad(x: jax.Array, alpha: float | jax.Array) -> jax.Array:
+def prelu_grad(x: jax.Array, alpha: ArrayLike) -> jax.Array:
     """PReLU'(x) with respect to ``x``: 1 where ``x > 0``, else ``alpha`` (``alpha`` at 0, as torch).
 
     >>> prelu_grad(jnp.array([-1.0, 0.0, 1.0]), 0.25)

@@ -14,6 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.typing import ArrayLike
 
 from jaxdl.errors import ConfigError, suggest
 
@@ -241,7 +242,7 @@ def _mlp_shapes(params: dict[str, jax.Array], X: jax.Array, y: jax.Array) -> Non
         )
 
 
-def regularized_loss(params: dict[str, jax.Array], X: jax.Array, y: jax.Array, weight_decay: float) -> jax.Array:
+def regularized_loss(params: dict[str, jax.Array], X: jax.Array, y: jax.Array, weight_decay: ArrayLike) -> jax.Array:
     """d2l 5.3's objective ``J = L + (λ/2)(‖W1‖² + ‖W2‖²)`` for a one-hidden-layer MLP.
 
     ``z = W1 x``, ``h = ReLU(z)``, ``o = W2 h`` (no biases, as in the chapter), and ``L`` is
@@ -269,7 +270,7 @@ def regularized_loss(params: dict[str, jax.Array], X: jax.Array, y: jax.Array, w
 
 
 def manual_backprop(
-    params: dict[str, jax.Array], X: jax.Array, y: jax.Array, weight_decay: float
+    params: dict[str, jax.Array], X: jax.Array, y: jax.Array, weight_decay: ArrayLike
 ) -> dict[str, jax.Array]:
     """d2l 5.3.3's backpropagation written out by hand: equals ``jax.grad(regularized_loss)``.
 

@@ -18,11 +18,21 @@ import os
 import tempfile
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 ENV_DIR = "JAX_COMPILATION_CACHE_DIR"
 ENV_OFF = "JAXDL_NO_CACHE"
 
-_state: dict[str, object] = {"decided": False, "dir": None}
+
+@dataclass
+class _Decision:
+    """Whether this process chose its cache folder yet, and which (None: off)."""
+
+    decided: bool = False
+    dir: str | None = None
+
+
+_state = _Decision()
 
 
 class CacheWarning(UserWarning):
@@ -68,7 +78,7 @@ def _set_jax(path: str | None) -> None:
     import jax
     from jax._src import compilation_cache as jax_cache
 
-    if jax_cache.is_initialized() or jax.config.jax_compilation_cache_dir != path:
+    if jax_cache.is_initialized() or jax.config.values["jax_compilation_cache_dir"] != path:
         jax_cache.reset_cache()  # JAX opens its cache once per process; a new folder needs a fresh start
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_enable_compilation_cache", path is not None)
@@ -98,14 +108,14 @@ def enable(dir: str | None = None) -> str | None:
         )
         path = None
     _set_jax(path)
-    _state.update(decided=True, dir=path)
+    _state.decided, _state.dir = True, path
     return path
 
 
 def disable() -> None:
     """Turn the persistent cache off for the rest of this process (:func:`enable_default` then does nothing)."""
     _set_jax(None)
-    _state.update(decided=True, dir=None)
+    _state.decided, _state.dir = True, None
 
 
 def enable_default() -> str | None:
@@ -114,14 +124,14 @@ def enable_default() -> str | None:
     Returns:
         The folder in use, or None when the cache is off.
     """
-    if not _state["decided"]:
+    if not _state.decided:
         if switched_off():
             disable()
         else:
             enable()
-    return _state["dir"]  # type: ignore[return-value]
+    return _state.dir
 
 
 def current_dir() -> str | None:
     """The folder jaxdl set for the cache in this process, or None (off, or not decided yet)."""
-    return _state["dir"]  # type: ignore[return-value]
+    return _state.dir

@@ -53,8 +53,8 @@ def _accepts_train(model: nn.Module) -> bool:
 @functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
 def _forward(
     model: nn.Module, variables: dict, x: jax.Array, train_kw: bool, transform: Transform | None = None
-) -> jax.Array:
-    kwargs = {"train": False} if train_kw else {}
+) -> Any:
+    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
     if transform is not None:
         x = transform(x, key=None)
     return model.apply(variables, x, **kwargs)

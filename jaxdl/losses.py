@@ -101,7 +101,7 @@ def bce(probs: jax.Array, targets: jax.Array, *, reduction: str = "mean") -> jax
 
 
 def bce_with_logits(
-    logits: jax.Array, targets: jax.Array, *, reduction: str = "mean", pos_weight: jax.Array | None = None
+    logits: jax.Array, targets: jax.Array, *, reduction: str = "mean", pos_weight: float | jax.Array | None = None
 ) -> jax.Array:
     """``torch.nn.BCEWithLogitsLoss``: a numerically stable sigmoid + BCE.
 

@@ -20,8 +20,9 @@ import dataclasses
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
-from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
+from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionSpec
 
 from jaxdl._checks import ceil_div
 from jaxdl.errors import ConfigError
@@ -89,7 +90,7 @@ def data_sharding(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
 
 
-def replicated(mesh: Mesh) -> NamedSharding:
+def replicated(mesh: Mesh | AbstractMesh) -> NamedSharding:
     """Arrays copied whole onto every device of the mesh (parameters, optimizer state, datasets).
 
     >>> replicated(make_mesh(1)).is_fully_replicated
@@ -154,7 +155,11 @@ def runs_per_chunk(size: int, mesh: Mesh) -> int:
 
 def _on_mesh(x: Any, mesh: Mesh) -> bool:
     sharding = getattr(x, "sharding", None)
-    return isinstance(sharding, NamedSharding) and sharding.mesh.devices.tolist() == mesh.devices.tolist()
+    return (
+        isinstance(sharding, NamedSharding)
+        and isinstance(sharding.mesh, Mesh)
+        and sharding.mesh.devices.tolist() == mesh.devices.tolist()
+    )
 
 
 def _put(x: Any, sharding: NamedSharding) -> Any:
@@ -165,7 +170,7 @@ def _put(x: Any, sharding: NamedSharding) -> Any:
     """
     if not isinstance(x, jax.Array) or sharding.is_fully_addressable or not x.is_fully_addressable:
         return jax.device_put(x, sharding)
-    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+    if jnp.issubdtype(x.dtype, jax.dtypes.prng_key):
         return jax.random.wrap_key_data(_put(jax.random.key_data(x), sharding), impl=jax.random.key_impl(x))
     return jax.device_put(np.asarray(x), sharding)
 

@@ -117,7 +117,7 @@ class Normalize(Transform):
 class Resize(Transform):
     """Bilinear resize to ``size = (h, w)``, antialiased when shrinking (torchvision's default)."""
 
-    size: tuple[int, int]
+    size: tuple[int, ...]
 
     def __post_init__(self) -> None:
         if len(self.size) != 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in self.size):
@@ -134,7 +134,7 @@ class Resize(Transform):
 class Pad(Transform):
     """Pad H and W by ``padding = (left, top, right, bottom)`` pixels."""
 
-    padding: tuple[int, int, int, int]
+    padding: tuple[int, ...]
     fill: float = 0.0
     padding_mode: str = "constant"
 

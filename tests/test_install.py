@@ -154,6 +154,11 @@ def test_the_install_is_used_not_the_checkout(installed):
     assert str(ROOT) not in got.stdout.splitlines()[1]
 
 
+def test_the_install_ships_its_type_hints(installed):
+    target, _, _ = installed
+    assert (target / "jaxdl" / "py.typed").is_file()
+
+
 def test_every_subcommand_helps_and_runs_from_the_installed_package(installed):
     top = _jaxdl(installed, "--help")
     assert top.returncode == 0, top.stderr

@@ -17,6 +17,7 @@ PyTorch is optional (``pip install "jaxdl[torch]"``): the names that need it (:f
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from jaxdl.bench import _digits_sweep as digits_sweep
 from jaxdl.bench._course_loop import REPRODUCED, jaxdl_epochs, steady, torch_epochs, torchvision_style_dataset
@@ -26,6 +27,11 @@ from jaxdl.bench._options import RESULTS, TORCH_HINT, WORKLOAD_NAMES, Options, r
 from jaxdl.bench._processes import against_torch, last_json, machine, machine_line, median, run_timed, save_json
 from jaxdl.bench._report import Results, find, results_table, row_json, scaling_figure, scaling_table, speedup, targets
 from jaxdl.bench._workloads import BATCH_SIZE, LR, NUM_CLASSES, WORKLOADS, BenchData, Workload, load_data, synthetic
+
+if TYPE_CHECKING:
+    from jaxdl.bench._compare import check, compare, describe_row, plan
+    from jaxdl.bench._precision import PRECISIONS, describe, gpu_available, matmul_precision
+    from jaxdl.bench._torch_contestants import TorchData, torch_model
 
 _NEED_TORCH = {
     "compare": "_compare",
@@ -85,11 +91,20 @@ __all__ = [
     "median",
     "run_timed",
     "save_json",
-    *_NEED_TORCH,
+    "compare",
+    "check",
+    "plan",
+    "describe_row",
+    "gpu_available",
+    "describe",
+    "matmul_precision",
+    "PRECISIONS",
+    "torch_model",
+    "TorchData",
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _NEED_TORCH:
         return getattr(importlib.import_module(f"jaxdl.bench.{_NEED_TORCH[name]}"), name)
     raise AttributeError(f"module 'jaxdl.bench' has no attribute {name!r}")

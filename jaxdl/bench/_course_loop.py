@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from torch.utils.data import Dataset as TorchDataset
 
 REPRODUCED = (
     "torchvision not importable: its FashionMNIST.__getitem__, Resize and ToTensor are reproduced "
@@ -20,7 +24,9 @@ REPRODUCED = (
 )
 
 
-def torchvision_style_dataset(images: np.ndarray, labels: np.ndarray, resize=(28, 28)):
+def torchvision_style_dataset(
+    images: np.ndarray, labels: np.ndarray, resize: tuple[int, int] = (28, 28)
+) -> TorchDataset:
     """``torchvision.datasets.FashionMNIST(transform=Compose([Resize(resize), ToTensor()]))`` over uint8 arrays.
 
     Args:
@@ -43,7 +49,7 @@ def torchvision_style_dataset(images: np.ndarray, labels: np.ndarray, resize=(28
         def __getitem__(self, index: int):
             img, target = self.data[index], int(self.targets[index])  # torchvision MNIST.__getitem__
             img = Image.fromarray(img.numpy(), mode="L")
-            img = img.resize(tuple(resize[::-1]), Image.BILINEAR)  # transforms.Resize (PIL backend)
+            img = img.resize((resize[1], resize[0]), Image.Resampling.BILINEAR)  # transforms.Resize (PIL backend)
             pic = torch.from_numpy(np.array(img, np.uint8, copy=True))  # transforms.ToTensor from here on
             pic = pic.view(img.size[1], img.size[0], 1).permute((2, 0, 1)).contiguous()
             return pic.to(dtype=torch.get_default_dtype()).div(255), target
@@ -52,7 +58,15 @@ def torchvision_style_dataset(images: np.ndarray, labels: np.ndarray, resize=(28
 
 
 def torch_epochs(
-    images, labels, test_images, test_labels, *, pil: bool, epochs: int, threads: int, num_workers: int
+    images: np.ndarray,
+    labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    pil: bool,
+    epochs: int,
+    threads: int,
+    num_workers: int,
 ) -> list[float]:
     """Seconds of each epoch (train + test evaluation) of the PyTorch loop; ``pil`` picks the dataset."""
     import torch
@@ -92,7 +106,9 @@ def torch_epochs(
     return times
 
 
-def jaxdl_epochs(images, labels, test_images, test_labels, *, epochs: int) -> list[float]:
+def jaxdl_epochs(
+    images: np.ndarray, labels: np.ndarray, test_images: np.ndarray, test_labels: np.ndarray, *, epochs: int
+) -> list[float]:
     """Seconds of each compiled epoch of ``jaxdl.train.fit`` on the same data (history's ``epoch_time``)."""
     from jaxdl import data, models, optim, train
 

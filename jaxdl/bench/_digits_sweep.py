@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def _digits():
     return data.digits()
 
 
-def jaxdl_sequential(rates=RATES, epochs: int = EPOCHS) -> dict:
+def jaxdl_sequential(rates: Sequence[float] = RATES, epochs: int = EPOCHS) -> dict:
     """32 ``fit`` calls one after another; seconds for the loop and each run's last test accuracy."""
     from jaxdl import models, optim, train
 
@@ -51,7 +52,7 @@ def jaxdl_sequential(rates=RATES, epochs: int = EPOCHS) -> dict:
     return {"seconds": time.perf_counter() - start, "test_acc": [float(a) for a in accs]}
 
 
-def jaxdl_fit_many(rates=RATES, epochs: int = EPOCHS) -> dict:
+def jaxdl_fit_many(rates: Sequence[float] = RATES, epochs: int = EPOCHS) -> dict:
     """The same runs as one ``fit_many`` (vmapped over the rate); seconds and last test accuracies."""
     from jaxdl import models, optim, train
 
@@ -70,7 +71,7 @@ def jaxdl_fit_many(rates=RATES, epochs: int = EPOCHS) -> dict:
     return {"seconds": time.perf_counter() - start, "test_acc": accs.tolist()}
 
 
-def torch_loop(rates=RATES, epochs: int = EPOCHS, threads: int = 0) -> dict:
+def torch_loop(rates: Sequence[float] = RATES, epochs: int = EPOCHS, threads: int = 0) -> dict:
     """The PyTorch loop of the same runs (DataLoader over tensors, shuffled, last batch kept)."""
     import torch
     from torch import nn
@@ -88,6 +89,7 @@ def torch_loop(rates=RATES, epochs: int = EPOCHS, threads: int = 0) -> dict:
         model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
         loader = DataLoader(TensorDataset(X_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
+        acc = float("nan")  # no epoch, nothing evaluated
         for _ in range(epochs):
             model.train()
             for xb, yb in loader:

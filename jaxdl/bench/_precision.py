@@ -91,7 +91,7 @@ def check_device(device: str) -> None:
             )
 
 
-def jax_device(device: str) -> jax.Device:
+def jax_device(device: str) -> jax.Device:  # pyright: ignore[reportInvalidTypeForm]  # jaxlib has no stub for Device
     """The JAX device the benchmark places its arrays and programs on."""
     return jax.devices("cpu")[0] if device == "cpu" else jax.devices("gpu")[0]
 

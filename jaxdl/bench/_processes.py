@@ -93,7 +93,7 @@ def against_torch(
       ``score`` column from ``scores``, and the speed-up over PyTorch's best) and the record to save.
     """
     med = {name: median(v) for name, v in times.items()}
-    torch_best = min((n for n in med if n.startswith("torch")), key=med.get)
+    torch_best = min((n for n in med if n.startswith("torch")), key=lambda n: med[n])
     lines = [
         f"Machine: {machine_line(info)}",
         f"Command: {command}",

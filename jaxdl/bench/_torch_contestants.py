@@ -187,7 +187,9 @@ def func_vmap(
         for start in range(0, data.size, BATCH_SIZE):
             idx = perms[:, start : start + BATCH_SIZE]
             g = grads(params, buffers, X[idx], y[idx])
-            torch._foreach_add_([params[k] for k in names], [g[k] for k in names], alpha=-LR)
+            torch._foreach_add_(  # pyright: ignore[reportPrivateImportUsage]  # torch's multi-tensor kernel (SGD foreach)
+                [params[k] for k in names], [g[k] for k in names], alpha=-LR
+            )
             steps += 1
         base.eval()
         return test_accuracy(lambda x: predict(params, buffers, x), slices(*data.test), models), steps

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jaxdl._checks import number
 from jaxdl.callbacks._callback import Callback, TrainInfo
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def in_notebook() -> bool:
@@ -19,7 +22,7 @@ def in_notebook() -> bool:
     """
     if "IPython" not in sys.modules:
         return False
-    from IPython import get_ipython
+    from IPython.core.getipython import get_ipython
 
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
@@ -52,7 +55,7 @@ class LivePlot(Callback):
         self._last_draw = -float("inf")
 
     @property
-    def figure(self):
+    def figure(self) -> Figure:
         """The learning curves of the epochs seen so far, as a new :class:`~jaxdl.plots.InlineFigure`."""
         from jaxdl.plots import plot_history
 

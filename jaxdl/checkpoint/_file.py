@@ -10,6 +10,7 @@ import hashlib
 import os
 import struct
 import tempfile
+from typing import Any
 
 from jaxdl.errors import ConfigError
 
@@ -20,7 +21,7 @@ TMP_PREFIX = ".ckpt-"
 _HEADER = struct.Struct(">HQ32s")  # format version, payload length, sha256 of the payload
 
 
-def as_path(where: str, value: object) -> str:
+def as_path(where: str, value: Any) -> str:
     """``value`` as a path string, or one line naming ``where`` when it is not a path."""
     try:
         return os.fspath(value)

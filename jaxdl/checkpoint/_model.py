@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flax.linen as nn
 import jax.numpy as jnp
-import numpy as np
 
 from jaxdl.checkpoint._file import as_path
 from jaxdl.checkpoint._run import load_run
 from jaxdl.errors import ConfigError
 from jaxdl.transforms import Transform
+
+if TYPE_CHECKING:
+    from jaxdl.data import Dataset
 
 RUN_CHECKPOINT = "checkpoint"
 """The checkpoint file ``jaxdl train`` keeps in its ``--out`` folder."""
@@ -54,7 +56,7 @@ class LoadedModel:
         return iter((self.model, self.variables))
 
 
-def _dataset_stub(config: dict[str, Any], path: str):
+def _dataset_stub(config: dict[str, Any], path: str) -> Dataset:
     from jaxdl import data
 
     name = str(config.get("dataset", "")).lower().replace("-", "_")
@@ -65,8 +67,8 @@ def _dataset_stub(config: dict[str, Any], path: str):
             "mnist": data.DIGIT_CLASSES,
             "fashion_mnist": data.FASHION_MNIST_CLASSES,
         }.get(name)
-        x = np.zeros((1, *shape), np.float32)
-        y = np.zeros((1,), np.int32) if num_classes else np.zeros((1, 1), np.float32)
+        x = jnp.zeros((1, *shape), jnp.float32)
+        y = jnp.zeros((1,), jnp.int32) if num_classes else jnp.zeros((1, 1), jnp.float32)
         return data.Dataset(train=(x, y), test=(x, y), num_classes=num_classes, class_names=names, name=name)
     if not name:
         raise ConfigError(f"checkpoint {path!r} has no dataset in its config: it was not written by jaxdl train.")

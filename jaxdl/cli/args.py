@@ -6,6 +6,7 @@ import argparse
 import math
 import os
 import tempfile
+from collections.abc import Callable
 
 from jaxdl.errors import suggest
 
@@ -91,7 +92,7 @@ def existing_dir(text: str) -> str:
     return text
 
 
-def choice(what: str, choices: tuple[str, ...]):
+def choice(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
     """A type accepting one of ``choices``; a near miss gets a "did you mean" hint.
 
     >>> choice("model", ("mlp", "softmax"))("mlp")

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "predict",
         help="classify .npy, .csv or image files with a trained run's model",
-        description=__doc__.split("\n\n", 1)[1],
+        description=(__doc__ or "").partition("\n\n")[2],  # no docstring under python -OO
     )
     p.add_argument(
         "--run",

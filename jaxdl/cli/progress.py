@@ -12,10 +12,18 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -63,7 +71,7 @@ class EpochProgress(Callback):
         self.stream = stream if stream is not None else sys.stdout
         self.every = max(1, math.ceil(total / PLAIN_LINES))
         self._bar: _TwoLineProgress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._start = 0.0
         self._started = False
 
@@ -91,17 +99,19 @@ class EpochProgress(Callback):
         else:
             print(f"{self.label}: {self.total} epochs, compiling…", file=self.stream, flush=True)
 
-    def on_epoch_end(self, epoch: int, row: Mapping[str, float], state=None, history=None) -> None:
+    def on_epoch_end(
+        self, epoch: int, row: Mapping[str, float], state: Any = None, history: Mapping[str, list] | None = None
+    ) -> None:
         """Advance to ``epoch`` (counted from 1) with that epoch's metrics ``row``."""
         del state, history
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.metrics = format_metrics(row)
             self._bar.update(self._task, completed=epoch)
         elif epoch % self.every == 0 or epoch in (self.first_epoch, self.total):
             elapsed = _duration(time.monotonic() - self._start)
             print(f"epoch {epoch}/{self.total}  {format_metrics(row)}  {elapsed}", file=self.stream, flush=True)
 
-    def on_train_end(self, result=None) -> None:
+    def on_train_end(self, result: Any = None) -> None:
         """Close the bar (a no-op for plain lines)."""
         del result
         if self._bar is not None:
@@ -121,15 +131,15 @@ def summary_table(title: str, rows: Sequence[tuple[str, str]], stream: TextIO | 
 
     Plain lines keep every value (a long run-folder path) whole, so a log can be searched.
     """
-    stream = stream if stream is not None else sys.stdout
-    if not stream.isatty():
+    out = stream if stream is not None else sys.stdout
+    if not out.isatty():
         width = max(len(name) for name, _ in rows)
-        stream.write("".join([f"{title}\n", *(f"  {name:<{width}}  {value}\n" for name, value in rows)]))
-        stream.flush()
+        out.write("".join([f"{title}\n", *(f"  {name:<{width}}  {value}\n" for name, value in rows)]))
+        out.flush()
         return
     table = Table(title=title, show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     for name, value in rows:
         table.add_row(name, value)
-    Console(file=stream).print(table)
+    Console(file=out).print(table)

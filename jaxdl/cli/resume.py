@@ -181,8 +181,9 @@ def _interrupt_held() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if caught and callable(previous[caught[0]]):
-        previous[caught[0]](caught[0], None)
+    first = previous[signal.Signals(caught[0])] if caught else None
+    if callable(first):
+        first(caught[0], None)
 
 
 def divergence_message(err: Exception, folder: RunFolder) -> str:

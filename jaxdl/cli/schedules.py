@@ -130,7 +130,7 @@ def _expression(arg: str, text: str, var: str) -> Callable:
         raise ConfigError(f"--{arg} {text!r} is not an expression: use {allowed}") from None
 
     def build(node: ast.AST) -> Callable:
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             constant = _constant(arg, text, node.value)
             return lambda v: constant
         if isinstance(node, ast.Name) and node.id == var:
@@ -141,8 +141,12 @@ def _expression(arg: str, text: str, var: str) -> Callable:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             sign, inner = (-1 if isinstance(node.op, ast.USub) else 1), build(node.operand)
             return lambda v: sign * inner(v)
-        is_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        if is_call and node.func.id in _FUNCS and not node.keywords:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCS
+            and not node.keywords
+        ):
             fn, args = _FUNCS[node.func.id], [build(a) for a in node.args]
             return lambda v: fn(*(a(v) for a in args))
         raise ConfigError(f"--{arg} {text!r}: only {allowed} are allowed")
@@ -156,16 +160,24 @@ def _expression(arg: str, text: str, var: str) -> Callable:
 def _sub_schedules(text: str, lr: object) -> list:
     """``"StepLR(step_size=10), ExponentialLR(gamma=0.9)"`` -> schedules sharing ``--lr``."""
     hint = 'expected e.g. --schedulers "LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max=90)"'
+    unreadable = ConfigError(f"--schedulers {text!r} cannot be read: {hint}")
     try:
         body = ast.parse(text, mode="eval").body
         calls = body.elts if isinstance(body, ast.Tuple) else [body]
-        specs = [(c.func.id, {k.arg: ast.literal_eval(k.value) for k in c.keywords}) for c in calls if not c.args]
-    except (SyntaxError, ValueError, AttributeError):
-        raise ConfigError(f"--schedulers {text!r} cannot be read: {hint}") from None
-    if len(specs) != len(calls) or any(None in kwargs for _, kwargs in specs):
+        specs = [
+            (c.func.id, [(k.arg, ast.literal_eval(k.value)) for k in c.keywords])
+            for c in calls
+            if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and not c.args
+        ]
+    except (SyntaxError, ValueError):
+        raise unreadable from None
+    if not all(isinstance(c, ast.Call) and (c.args or isinstance(c.func, ast.Name)) for c in calls):
+        raise unreadable
+    if len(specs) != len(calls) or any(key is None for _, pairs in specs for key, _ in pairs):
         raise ConfigError(f"--schedulers {text!r}: give keyword arguments only, {hint}")
     built = []
-    for name, kwargs in specs:
+    for name, pairs in specs:
+        kwargs = {key: value for key, value in pairs if key is not None}
         for key, var in _EXPRESSIONS.items():
             if isinstance(kwargs.get(key), str):
                 kwargs[key] = _expression(key, kwargs[key], var)
@@ -188,7 +200,7 @@ def _plateau_values(plateau: S.Plateau, metric: np.ndarray) -> np.ndarray:
     return np.asarray(lrs)
 
 
-def _gallery(steps: int, lr: float = 0.1) -> dict[str, object]:
+def _gallery(steps: int, lr: float = 0.1) -> dict[str, S.Schedule | np.ndarray]:
     """Every scheduler with arguments scaled to ``steps`` (for ``jaxdl schedules all``)."""
     tenth, quarter, half = max(1, steps // 10), max(1, steps // 4), max(1, steps // 2)
     decay = 0.01 ** (1 / steps)
@@ -235,7 +247,7 @@ def _out_path(values: list[str] | None) -> Path:
     return path
 
 
-def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[str, object], str]:
+def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[str, S.Schedule | np.ndarray], str]:
     """The curves to draw and the figure title."""
     cls, _ = S.resolve(name)
     kwargs = {key: _value(key, v) for key, v in params.items() if key not in _EXPRESSIONS and key != "schedulers"}

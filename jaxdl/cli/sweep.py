@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import optax
 
 from jaxdl import data, optim, schedules
@@ -93,7 +94,7 @@ def run_optimizer(args: argparse.Namespace, ds: data.Dataset) -> Callable[..., o
     return optimizer
 
 
-def finite_or_none(values) -> list:
+def finite_or_none(values: npt.ArrayLike) -> list[float | None]:
     """A list of floats with NaN/inf as ``None`` (strict JSON)."""
     return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
 

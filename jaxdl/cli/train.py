@@ -12,6 +12,7 @@ import functools
 import inspect
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,11 @@ from jaxdl.errors import ConfigError
 from jaxdl.parallel import is_main_process
 from jaxdl.train import DivergenceError, check_fit_args, fit
 from jaxdl.train import lr as lr_plan
+
+if TYPE_CHECKING:
+    import flax.linen as nn
+    import optax
+    from jax.typing import ArrayLike
 
 MODEL_CHOICES = tuple(models.MODELS)
 MODEL_OPTIONS = {
@@ -160,7 +166,7 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     distributed.add_arguments(p)
 
 
-def model_of(args: argparse.Namespace, ds: data.Dataset):
+def model_of(args: argparse.Namespace, ds: data.Dataset) -> nn.Module:
     """The model named by ``--model`` for ``ds`` (see :func:`jaxdl.models.build_model`)."""
     return models.build_model(
         args.model, ds, hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm, activation=args.activation
@@ -172,7 +178,7 @@ def model_transform(args: argparse.Namespace, ds: data.Dataset) -> transforms.Tr
     return models.input_transform(args.model, ds.input_shape)
 
 
-def scheduler_of(args: argparse.Namespace, lr) -> schedules.Schedule | schedules.Plateau:
+def scheduler_of(args: argparse.Namespace, lr: ArrayLike) -> schedules.Schedule | schedules.Plateau | None:
     """``--scheduler`` with ``--scheduler-args`` around the base learning rate ``lr`` (a number or an array),
     after ``--warmup-epochs`` of linear warm-up (torch's ``SequentialLR([LinearLR, scheduler])``)."""
     warmup = args.warmup_epochs
@@ -189,7 +195,7 @@ def scheduler_of(args: argparse.Namespace, lr) -> schedules.Schedule | schedules
     return built if warm is None else schedules.sequential_lr([warm, built], milestones=[warmup])
 
 
-def optimizer_kwargs(args: argparse.Namespace, plain) -> dict:
+def optimizer_kwargs(args: argparse.Namespace, plain: optax.GradientTransformation) -> dict:
     """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``--lr``."""
     if args.scheduler is None and not args.warmup_epochs:
         return {"optimizer": plain}

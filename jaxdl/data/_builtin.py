@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxdl.data._dataset import Dataset, from_arrays
 from jaxdl.data._split import split_indices
@@ -33,7 +34,7 @@ def _sklearn_data_file(name: str) -> str:
     )
 
 
-def _read_csv_gz(path: str, delimiter: str) -> np.ndarray:
+def _read_csv_gz(path: str, delimiter: str | None) -> np.ndarray:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return np.loadtxt(f, delimiter=delimiter)
 
@@ -56,10 +57,10 @@ def digits() -> Dataset:
 
 
 def synthetic_regression(
-    w: Sequence[float] = (2.0, -3.4),
-    b: float = 4.2,
+    w: ArrayLike | Sequence[float] = (2.0, -3.4),
+    b: ArrayLike = 4.2,
     *,
-    noise: float = 0.01,
+    noise: ArrayLike = 0.01,
     num_train: int = 1000,
     num_val: int = 1000,
     key: jax.Array,
@@ -71,11 +72,11 @@ def synthetic_regression(
     >>> synthetic_regression(num_train=8, num_val=4, key=jax.random.key(0)).test[1].shape
     (4, 1)
     """
-    w = jnp.asarray(w, jnp.float32)
+    weights = jnp.asarray(w, jnp.float32)
     kx, kn = jax.random.split(key)
     n = num_train + num_val
-    X = jax.random.normal(kx, (n, w.shape[0]))
-    y = (X @ w + b + noise * jax.random.normal(kn, (n,)))[:, None]
+    X = jax.random.normal(kx, (n, weights.shape[0]))
+    y = (X @ weights + b + noise * jax.random.normal(kn, (n,)))[:, None]
     return Dataset(
         train=(X[:num_train], y[:num_train]),
         test=(X[num_train:], y[num_train:]),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpy.typing as npt
 
 from jaxdl import _checks
 from jaxdl.data._standardizer import Standardizer
@@ -160,10 +161,10 @@ def _infer_num_classes(y_train, y_test) -> int:
 
 
 def from_arrays(
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    X_train: npt.ArrayLike,
+    y_train: npt.ArrayLike,
+    X_test: npt.ArrayLike,
+    y_test: npt.ArrayLike,
     *,
     num_classes: int | None = None,
     class_names: Sequence[str] | None = None,

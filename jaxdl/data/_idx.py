@@ -147,8 +147,9 @@ def load_idx_splits(folders: list[str], name: str) -> Arrays:
     """
     found = {folder: {k: _find(folder, stem) for k, stem in IDX_FILES.items()} for folder in folders}
     for paths in found.values():
-        if all(paths.values()):
-            arrays = _checked(paths)
+        complete = {key: path for key, path in paths.items() if path is not None}
+        if len(complete) == len(paths):
+            arrays = _checked(complete)
             return (
                 (arrays["train_images"][..., None], arrays["train_labels"]),
                 (arrays["test_images"][..., None], arrays["test_labels"]),

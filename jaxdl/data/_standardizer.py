@@ -7,6 +7,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpy.typing as npt
+from jax.typing import ArrayLike
 
 from jaxdl.errors import ConfigError
 
@@ -24,7 +26,7 @@ class Standardizer(NamedTuple):
     std: np.ndarray
 
     @classmethod
-    def fit(cls, X) -> Standardizer:
+    def fit(cls, X: npt.ArrayLike) -> Standardizer:
         """Statistics of ``X`` (N, ...) over the example axis.
 
         >>> Standardizer.fit(np.array([[1.0], [3.0]])).std.tolist()
@@ -37,7 +39,7 @@ class Standardizer(NamedTuple):
         std = np.where(std > 0, std, 1.0)
         return cls(mean=X.mean(axis=0).astype(np.float32), std=std.astype(np.float32))
 
-    def transform(self, X: jax.Array) -> jax.Array:
+    def transform(self, X: ArrayLike) -> jax.Array:
         """``(X - mean) / std`` for X (N, ...) with the fitted trailing shape.
 
         >>> float(Standardizer.fit(np.array([[1.0], [3.0]])).transform(jnp.array([[3.0]]))[0, 0])
@@ -45,7 +47,7 @@ class Standardizer(NamedTuple):
         """
         return (jnp.asarray(X, jnp.float32) - self.mean) / self.std
 
-    def inverse_transform(self, Z: jax.Array) -> jax.Array:
+    def inverse_transform(self, Z: ArrayLike) -> jax.Array:
         """``Z * std + mean``: back to the original units.
 
         >>> float(Standardizer.fit(np.array([[1.0], [3.0]])).inverse_transform(jnp.array([[1.0]]))[0, 0])

@@ -65,7 +65,7 @@ def summary(model: nn.Module, input_shape: tuple[int, ...]) -> str:
         return out
 
     parameters = inspect.signature(model.__call__).parameters
-    kwargs = {"train": False} if "train" in parameters else {}
+    kwargs: dict[str, Any] = {"train": False} if "train" in parameters else {}
     x = jnp.zeros((1, *shape), jnp.float32)
     with nn.intercept_methods(record):
         outputs, variables = jax.eval_shape(lambda: model.init_with_output(jax.random.key(0), x, **kwargs))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._args import LearningRate, at_least_zero, check_fraction, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
 @torch_arguments
 def adadelta(
     lr: LearningRate = 1.0,
-    rho: float = 0.9,
-    eps: float = 1e-6,
-    weight_decay: float = 0,
+    rho: ArrayLike = 0.9,
+    eps: ArrayLike = 1e-6,
+    weight_decay: ArrayLike = 0,
     *,
     maximize: bool = False,
 ) -> optax.GradientTransformation:
@@ -40,5 +41,5 @@ def adadelta(
     check_fraction("Adadelta", "rho", rho, one_allowed=True)
     at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
     parts = grad_prelude(maximize, weight_decay)
-    parts += [optax.scale_by_adadelta(rho=rho, eps=eps), optax.scale_by_learning_rate(lr)]
+    parts += [optax.scale_by_adadelta(rho=rho, eps=eps), scale_by_lr(lr)]
     return finish("Adadelta", parts, not off(weight_decay), key)

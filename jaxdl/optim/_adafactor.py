@@ -7,17 +7,18 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, ignored, lr_at, off, torch_arguments
-from jaxdl.optim._configured import config, finish, map_leaves
+from jaxdl.optim._configured import config, finish, increment, map_leaves
 
 
 class TorchAdafactorState(NamedTuple):
     """State of :func:`adafactor`: count and, per parameter, row/column variances (or a full one for 0-d/1-d)."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     row: optax.Updates
     col: optax.Updates
 
@@ -25,10 +26,10 @@ class TorchAdafactorState(NamedTuple):
 @torch_arguments
 def adafactor(
     lr: LearningRate = 1e-2,
-    beta2_decay: float = -0.8,
-    eps: tuple[float | None, float] = (None, 1e-3),
-    d: float = 1.0,
-    weight_decay: float = 0.0,
+    beta2_decay: ArrayLike = -0.8,
+    eps: tuple[ArrayLike | None, ArrayLike] = (None, 1e-3),
+    d: ArrayLike = 1.0,
+    weight_decay: ArrayLike = 0.0,
     *,
     foreach: bool | None = None,
     maximize: bool = False,
@@ -88,8 +89,8 @@ def adafactor(
 
         return TorchAdafactorState(jnp.zeros([], jnp.int32), jax.tree.map(row, params), jax.tree.map(col, params))
 
-    def update_fn(updates, state, params):
-        count = optax.safe_increment(state.count)
+    def update_fn(updates, state, params=None):
+        count = increment(state.count)
         step = count.astype(float)
         rate = lr_at(lr, state.count)
         beta_t = step**beta2_decay

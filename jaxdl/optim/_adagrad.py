@@ -7,9 +7,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
 class TorchAdagradState(NamedTuple):
@@ -18,7 +19,9 @@ class TorchAdagradState(NamedTuple):
     sum_of_squares: optax.Updates
 
 
-def scale_by_torch_adagrad(initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> optax.GradientTransformation:
+def scale_by_torch_adagrad(
+    initial_accumulator_value: ArrayLike = 0.0, eps: ArrayLike = 1e-10
+) -> optax.GradientTransformation:
     """torch Adagrad's scaling: ``s += g * g``; ``g / (sqrt(s) + eps)``.
 
     ``optax.scale_by_rss`` starts ``s`` at 0.1 and puts ``eps`` inside the sqrt.
@@ -50,10 +53,10 @@ def scale_by_torch_adagrad(initial_accumulator_value: float = 0.0, eps: float = 
 @torch_arguments
 def adagrad(
     lr: LearningRate = 1e-2,
-    lr_decay: float = 0,
-    weight_decay: float = 0,
-    initial_accumulator_value: float = 0,
-    eps: float = 1e-10,
+    lr_decay: ArrayLike = 0,
+    weight_decay: ArrayLike = 0,
+    initial_accumulator_value: ArrayLike = 0,
+    eps: ArrayLike = 1e-10,
     *,
     maximize: bool = False,
 ) -> optax.GradientTransformation:
@@ -90,6 +93,6 @@ def adagrad(
     parts = grad_prelude(maximize, weight_decay)
     parts += [
         scale_by_torch_adagrad(initial_accumulator_value, eps),
-        optax.scale_by_learning_rate(lr if off(lr_decay) else decayed),
+        scale_by_lr(lr if off(lr_decay) else decayed),
     ]
     return finish("Adagrad", parts, not off(weight_decay), key)

@@ -9,21 +9,22 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, torch_arguments
-from jaxdl.optim._configured import config, scaled_step
+from jaxdl.optim._configured import config, increment, scaled_step
 
 
 class TorchAdamState(NamedTuple):
     """State of :func:`scale_by_torch_adam`: count, both moments, and (AMSGrad) the max second moment."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
     nu_max: optax.Updates  # () without amsgrad
 
 
-def _one_minus_power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
+def _one_minus_power(decay: ArrayLike, count: ArrayLike) -> jax.Array:
     """``1 - decay**count`` (``count >= 1``) computed as ``-expm1(count * log(decay))``.
 
     PyTorch evaluates its bias corrections in Python doubles; optax raises the float32
@@ -38,7 +39,7 @@ def _one_minus_power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
     return -jnp.expm1(count * math.log(decay))
 
 
-def power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
+def power(decay: ArrayLike, count: ArrayLike) -> jax.Array:
     """``decay**count`` (``count >= 1``), with a Python ``decay``'s ``log`` taken in double as PyTorch does."""
     if not isinstance(decay, numbers.Real):
         return jnp.power(decay, count)
@@ -48,7 +49,7 @@ def power(decay: float | jax.Array, count: jax.Array) -> jax.Array:
 
 
 def scale_by_torch_adam(
-    b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *, amsgrad: bool = False
+    b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1e-8, *, amsgrad: bool = False
 ) -> optax.GradientTransformation:
     """torch Adam's scaling ``m_hat / (sqrt(v_hat) + eps)``, AMSGrad as PyTorch does it.
 
@@ -78,7 +79,7 @@ def scale_by_torch_adam(
         del params
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
-        count = optax.safe_increment(state.count)
+        count = increment(state.count)
         nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
         bc1, bc2 = _one_minus_power(b1, count), _one_minus_power(b2, count)
         updates = jax.tree.map(
@@ -94,9 +95,9 @@ def scale_by_torch_adam(
 @torch_arguments
 def adam(
     lr: LearningRate = 1e-3,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0,
+    betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 0,
     amsgrad: bool = False,
     *,
     maximize: bool = False,
@@ -142,9 +143,9 @@ def adam(
 @torch_arguments
 def adamw(
     lr: LearningRate = 1e-3,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 1e-2,
+    betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 1e-2,
     amsgrad: bool = False,
     *,
     maximize: bool = False,

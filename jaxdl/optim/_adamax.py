@@ -7,21 +7,24 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._adam import _one_minus_power
 from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, scaled_step
+from jaxdl.optim._configured import config, increment, scaled_step
 
 
 class TorchAdamaxState(NamedTuple):
     """State of :func:`scale_by_torch_adamax`: count, first moment, infinity norm."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
 
 
-def scale_by_torch_adamax(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> optax.GradientTransformation:
+def scale_by_torch_adamax(
+    b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1e-8
+) -> optax.GradientTransformation:
     """``m / ((1 - b1**t) * u)`` with ``u = max(b2 * u, |g| + eps)``, as torch's Adamax.
 
     ``optax.scale_by_adamax`` has the same formula; its ``1 - b1**t`` is raised in the
@@ -43,7 +46,7 @@ def scale_by_torch_adamax(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8)
         del params
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = jax.tree.map(lambda g, u: jnp.maximum(b2 * u, jnp.abs(g) + eps), updates, state.nu)
-        count = optax.safe_increment(state.count)
+        count = increment(state.count)
         bc = _one_minus_power(b1, count)
         updates = jax.tree.map(lambda m, u: m / (bc.astype(m.dtype) * u), mu, nu)
         return updates, TorchAdamaxState(count, mu, nu)
@@ -54,9 +57,9 @@ def scale_by_torch_adamax(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8)
 @torch_arguments
 def adamax(
     lr: LearningRate = 2e-3,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0,
+    betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 0,
     foreach: bool | None = None,
     *,
     maximize: bool = False,

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 
-LearningRate = float | jax.Array | Callable[[jax.Array], jax.Array]
+LearningRate = ArrayLike | Callable[[jax.Array], ArrayLike]
 
 
 def at_least_zero(owner: str, **values: Any) -> None:
@@ -50,7 +51,7 @@ def check_lr(owner: str, lr: Any) -> None:
     """
     if callable(lr):
         return
-    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or jnp.ndim(lr) != 0:
+    if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, jax.Array, np.ndarray)) or getattr(lr, "ndim", 0) != 0:
         raise ConfigError(f"{owner} got lr={lr!r}: expected a float >= 0 or a schedule (a callable of the step count).")
     at_least_zero(owner, lr=lr)
     number = _checks.scalar(owner, "lr", lr)
@@ -91,7 +92,7 @@ def _one(value: Any) -> Any:
         return tuple(_one(v) for v in value)
     if isinstance(value, list):
         return [_one(v) for v in value]
-    if isinstance(value, jax.core.Tracer):
+    if isinstance(value, Tracer):
         return value.reshape(()) if value.size == 1 else value
     if isinstance(value, (jax.Array, np.ndarray)) and value.ndim == 0:
         return value
@@ -128,4 +129,5 @@ def check_betas(owner: str, betas: Any) -> tuple[Any, Any]:
         raise ConfigError(f"{owner} got betas={betas!r}: expected a pair (beta1, beta2).")
     for i, beta in enumerate(betas):
         check_fraction(owner, f"betas[{i}]", beta, one_allowed=False)
-    return tuple(float(b) if isinstance(b, numbers.Real) else b for b in betas)
+    b1, b2 = (float(b) if isinstance(b, numbers.Real) else b for b in betas)
+    return b1, b2

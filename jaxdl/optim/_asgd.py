@@ -7,16 +7,17 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, increment
 
 
 class ASGDState(NamedTuple):
     """State of :func:`asgd`: count, the step ``eta``, the averaging weight ``mu`` and the average ``ax``."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     eta: jax.Array
     mu: jax.Array
     ax: optax.Params
@@ -25,10 +26,10 @@ class ASGDState(NamedTuple):
 @torch_arguments
 def asgd(
     lr: LearningRate = 1e-2,
-    lambd: float = 1e-4,
-    alpha: float = 0.75,
-    t0: float = 1e6,
-    weight_decay: float = 0,
+    lambd: ArrayLike = 1e-4,
+    alpha: ArrayLike = 0.75,
+    t0: ArrayLike = 1e6,
+    weight_decay: ArrayLike = 0,
     foreach: bool | None = None,
     maximize: bool = False,
     differentiable: bool = False,
@@ -67,8 +68,8 @@ def asgd(
         eta = jnp.asarray(lr_at(lr, jnp.zeros([], jnp.int32)), dtype=float)
         return ASGDState(jnp.zeros([], jnp.int32), eta, jnp.ones([]), optax.tree.zeros_like(params))
 
-    def update_fn(updates, state, params):
-        count = optax.safe_increment(state.count)
+    def update_fn(updates, state, params=None):
+        count = increment(state.count)
         eta = state.eta
         new = jax.tree.map(lambda p, g: (p * (1 - lambd * eta) - eta * g).astype(p.dtype), params, updates)
         ax = jax.tree.map(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jax
 import optax
 
 from jaxdl.errors import ConfigError
-from jaxdl.optim._args import off
+from jaxdl.optim._args import LearningRate, off
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 def grad_prelude(maximize: bool, weight_decay: Any) -> list[optax.GradientTransformation]:
@@ -19,7 +22,24 @@ def grad_prelude(maximize: bool, weight_decay: Any) -> list[optax.GradientTransf
     return parts
 
 
-class Configured(optax.GradientTransformation):
+class _EqualByArguments:
+    """Equality and hash by ``_config`` (the call that built the optimizer), identity when it is None."""
+
+    _config: tuple | None
+
+    def __eq__(self, other: object) -> bool:
+        if self._config is None:
+            return self is other
+        return isinstance(other, _EqualByArguments) and self._config == other._config
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return id(self) if self._config is None else hash(self._config)
+
+
+class Configured(_EqualByArguments, optax.GradientTransformation):
     """An optimizer equal to any other built by the same call with equal arguments.
 
     ``fit`` keys its compiled epoch on the optimizer, so ``fit(..., optimizer=optim.sgd(lr=0.1))``
@@ -27,21 +47,21 @@ class Configured(optax.GradientTransformation):
     traced one under ``vmap``) makes the optimizer equal only to itself.
     """
 
-    def __new__(cls, init, update, config: tuple | None):
+    def __new__(cls, init: optax.TransformInitFn, update: optax.TransformUpdateFn, config: tuple | None) -> Self:
         self = super().__new__(cls, init, update)
         self._config = config
         return self
 
-    def __eq__(self, other: object) -> bool:
-        if self._config is None:
-            return self is other
-        return isinstance(other, Configured) and self._config == other._config
 
-    def __ne__(self, other: object) -> bool:
-        return not self == other
+class ConfiguredExtraArgs(_EqualByArguments, optax.GradientTransformationExtraArgs):
+    """A ``Configured`` whose ``update`` takes extra keyword arguments (``optax.chain`` passes them on)."""
 
-    def __hash__(self) -> int:
-        return id(self) if self._config is None else hash(self._config)
+    def __new__(
+        cls, init: optax.TransformInitFn, update: optax.TransformUpdateExtraArgsFn, config: tuple | None
+    ) -> Self:
+        self = super().__new__(cls, init, update)
+        self._config = config
+        return self
 
 
 def config(owner: str, args: dict[str, Any]) -> tuple | None:
@@ -52,6 +72,17 @@ def config(owner: str, args: dict[str, Any]) -> tuple | None:
     except TypeError:
         return None
     return key
+
+
+def increment(count: jax.Array) -> jax.Array:
+    """``count + 1``, held at the dtype's maximum (``optax.safe_increment``, which optax annotates ``ArrayLike``)."""
+    return cast(jax.Array, optax.safe_increment(count))
+
+
+def scale_by_lr(lr: LearningRate) -> optax.GradientTransformation:
+    """``-lr * updates`` (``optax.scale_by_learning_rate``, which runs with any scalar array although it is
+    annotated ``float | jax.Array``)."""
+    return optax.scale_by_learning_rate(cast(optax.ScalarOrSchedule, lr))
 
 
 def map_leaves(fn: Any, n: int, tree: Any, *rest: Any) -> tuple:
@@ -78,11 +109,11 @@ def scaled_step(
     parts.append(scaling)
     if decoupled and not off(weight_decay):
         parts.append(optax.add_decayed_weights(weight_decay))
-    parts.append(optax.scale_by_learning_rate(lr))
+    parts.append(scale_by_lr(lr))
     return finish(owner, parts, not off(weight_decay), key)
 
 
-def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, key: tuple | None):
+def finish(owner: str, parts: list[optax.GradientTransformation], needs_params: bool, key: tuple | None) -> Configured:
     """Chain the parts into a :class:`Configured`; when weight decay reads ``params``, insist on them."""
     chained = optax.chain(*parts)
     if not needs_params:

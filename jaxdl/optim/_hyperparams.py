@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._configured import Configured, config
 
@@ -27,7 +28,7 @@ class HyperparamState(NamedTuple):
 
 
 def with_hyperparams(
-    factory: Callable[..., optax.GradientTransformation], hparams: Mapping[str, Any]
+    factory: Callable[..., optax.GradientTransformation], hparams: Mapping[str, ArrayLike]
 ) -> optax.GradientTransformation:
     """``factory(**hparams)`` with the hyperparameters kept as arrays in the optimizer state.
 
@@ -87,7 +88,7 @@ class RateTable:
     values: jax.Array
     every: int = 1
 
-    def __call__(self, count: jax.Array) -> jax.Array:
+    def __call__(self, count: ArrayLike) -> jax.Array:
         """The rate after ``count`` updates (any shape; the result has the same shape)."""
         return self.values[jnp.minimum(jnp.asarray(count) // self.every, self.values.shape[0] - 1)]
 
@@ -127,15 +128,15 @@ def float_args_as_arrays(tx: optax.GradientTransformation) -> ArrayHyperparams |
     >>> a.tx == b.tx, b.values
     (True, {'lr': 0.5, 'momentum': 0.8})
     """
-    source = getattr(tx, "source", None)
-    if source is None or getattr(tx, "_config", None) is None:
+    source, configured = getattr(tx, "source", None), getattr(tx, "_config", None)
+    if source is None or configured is None:
         return None
     factory, args = source
     moved = {name: value for name, value in args.items() if _lifted(name, value)}
     if not moved:
         return None
     static = {name: value for name, value in args.items() if name not in moved}
-    key = config(f"{tx._config[0]} with array arguments", {**static, **{n: _shape_of(v) for n, v in moved.items()}})
+    key = config(f"{configured[0]} with array arguments", {**static, **{n: _shape_of(v) for n, v in moved.items()}})
     if key is None:
         return None
     values = {name: _as_array(value) for name, value in moved.items()}
@@ -158,7 +159,7 @@ def _traces(tx: optax.GradientTransformation, values: dict[str, Any]) -> bool:
     params = jax.ShapeDtypeStruct((2,), jnp.float32)
 
     def step(hparams, params):
-        state = tx.init(params)._replace(hparams=hparams)
+        state = cast(HyperparamState, tx.init(params))._replace(hparams=hparams)  # optax types init as any state
         return tx.update(params, state, params)
 
     try:

@@ -8,11 +8,12 @@ import jax
 import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.optim._args import check_lr, torch_arguments
-from jaxdl.optim._configured import Configured, config
+from jaxdl.optim._configured import ConfiguredExtraArgs, config
 from jaxdl.optim._strong_wolfe import strong_wolfe
 
 
@@ -69,7 +70,7 @@ def _direction(g: jax.Array, s: LBFGSState) -> jax.Array:
 
 @torch_arguments
 def lbfgs(
-    lr: float = 1,
+    lr: ArrayLike = 1,
     max_iter: int = 20,
     max_eval: int | None = None,
     tolerance_grad: float = 1e-7,
@@ -217,4 +218,4 @@ def lbfgs(
         out = jax.lax.while_loop(lambda c: ~c.stop, body, first)
         return unravel(out.x - x0), out.state
 
-    return Configured(init_fn, update_fn, key)
+    return ConfiguredExtraArgs(init_fn, update_fn, key)

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.core import Tracer
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
@@ -16,7 +18,7 @@ _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618..., the golden-section shrink f
 
 
 def _is_concrete(*values) -> bool:
-    return not any(isinstance(v, jax.core.Tracer) for v in values)
+    return not any(isinstance(v, Tracer) for v in values)
 
 
 def _golden_section(f, a, b, tol: float, max_iter: int) -> jax.Array:
@@ -52,8 +54,8 @@ def _golden_section(f, a, b, tol: float, max_iter: int) -> jax.Array:
 
 def golden_section(
     f: Callable[[jax.Array], jax.Array],
-    a: float,
-    b: float,
+    a: float | jax.Array,
+    b: float | jax.Array,
     *,
     tol: float = 1e-6,
     max_iter: int = 200,
@@ -103,7 +105,7 @@ class SteepestDescentResult(NamedTuple):
 
 def steepest_descent(
     f: Callable[[jax.Array], jax.Array],
-    x0: jax.Array,
+    x0: ArrayLike,
     *,
     eps: float = 1e-6,
     max_iter: int = 1000,

@@ -7,23 +7,24 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._adam import _one_minus_power, power
 from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, scaled_step
+from jaxdl.optim._configured import config, increment, scaled_step
 
 
 class TorchNAdamState(NamedTuple):
     """State of :func:`scale_by_torch_nadam`: count, both moments, and the product of the ``mu_t``."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
     mu_product: jax.Array
 
 
 def scale_by_torch_nadam(
-    b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, momentum_decay: float = 4e-3
+    b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1e-8, momentum_decay: ArrayLike = 4e-3
 ) -> optax.GradientTransformation:
     """torch NAdam's direction (Dozat's NAdam with ``mu_t = b1 * (1 - 0.5 * 0.96**(t * momentum_decay))``).
 
@@ -45,7 +46,7 @@ def scale_by_torch_nadam(
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
+        count = increment(state.count)
         mu_t = b1 * (1.0 - 0.5 * power(0.96, count * momentum_decay))
         mu_next = b1 * (1.0 - 0.5 * power(0.96, (count + 1) * momentum_decay))
         mu_product = state.mu_product * mu_t
@@ -68,10 +69,10 @@ def scale_by_torch_nadam(
 @torch_arguments
 def nadam(
     lr: LearningRate = 2e-3,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0,
-    momentum_decay: float = 4e-3,
+    betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 0,
+    momentum_decay: ArrayLike = 4e-3,
     decoupled_weight_decay: bool = False,
     *,
     foreach: bool | None = None,

@@ -7,21 +7,24 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._adam import _one_minus_power, power
 from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, scaled_step
+from jaxdl.optim._configured import config, increment, scaled_step
 
 
 class TorchRAdamState(NamedTuple):
     """State of :func:`scale_by_torch_radam`: count and both moments."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     mu: optax.Updates
     nu: optax.Updates
 
 
-def scale_by_torch_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> optax.GradientTransformation:
+def scale_by_torch_radam(
+    b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1e-8
+) -> optax.GradientTransformation:
     """torch RAdam's direction: ``m_hat * r_t * sqrt(1 - b2**t) / (sqrt(v) + eps)`` when ``rho_t > 5``, else ``m_hat``.
 
     ``optax.scale_by_radam`` adds ``eps`` to ``sqrt(v_hat)`` (PyTorch: to ``sqrt(v)``) and
@@ -42,7 +45,7 @@ def scale_by_torch_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) 
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
+        count = increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         bc1, bc2 = _one_minus_power(b1, count), _one_minus_power(b2, count)
@@ -64,9 +67,9 @@ def scale_by_torch_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) 
 @torch_arguments
 def radam(
     lr: LearningRate = 1e-3,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0,
+    betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 0,
     decoupled_weight_decay: bool = False,
     *,
     foreach: bool | None = None,

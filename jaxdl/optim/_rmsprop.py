@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
 
 
 @torch_arguments
 def rmsprop(
     lr: LearningRate = 1e-2,
-    alpha: float = 0.99,
-    eps: float = 1e-8,
-    weight_decay: float = 0,
-    momentum: float = 0,
+    alpha: ArrayLike = 0.99,
+    eps: ArrayLike = 1e-8,
+    weight_decay: ArrayLike = 0,
+    momentum: ArrayLike = 0,
     centered: bool = False,
     *,
     maximize: bool = False,
@@ -46,5 +47,5 @@ def rmsprop(
     parts.append(scale(decay=alpha, eps=eps, initial_scale=0.0, eps_in_sqrt=False))
     if not off(momentum):
         parts.append(optax.trace(momentum))
-    parts.append(optax.scale_by_learning_rate(lr))
+    parts.append(scale_by_lr(lr))
     return finish("RMSprop", parts, not off(weight_decay), key)

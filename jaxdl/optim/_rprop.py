@@ -7,17 +7,18 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.optim._args import LearningRate, check_lr, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, map_leaves
+from jaxdl.optim._configured import config, finish, grad_prelude, increment, map_leaves
 
 
 class RpropState(NamedTuple):
     """State of :func:`rprop`: count, the previous (masked) gradient and the per-weight step sizes."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     prev: optax.Updates
     step_size: optax.Updates
 
@@ -33,8 +34,8 @@ def _pair(name: str, value) -> tuple:
 @torch_arguments
 def rprop(
     lr: LearningRate = 1e-2,
-    etas: tuple[float, float] = (0.5, 1.2),
-    step_sizes: tuple[float, float] = (1e-6, 50),
+    etas: tuple[ArrayLike, ArrayLike] = (0.5, 1.2),
+    step_sizes: tuple[ArrayLike, ArrayLike] = (1e-6, 50),
     *,
     capturable: bool = False,
     foreach: bool | None = None,
@@ -66,8 +67,8 @@ def rprop(
     check_lr("Rprop", lr)
     etaminus, etaplus = _pair("etas", etas)
     low, high = _pair("step_sizes", step_sizes)
-    known = [_checks.scalar("Rprop", "etas", e) for e in (etaminus, etaplus)]
-    if None not in known and not 0.0 < known[0] < 1.0 < known[1]:
+    known_minus, known_plus = (_checks.scalar("Rprop", "etas", e) for e in (etaminus, etaplus))
+    if known_minus is not None and known_plus is not None and not 0.0 < known_minus < 1.0 < known_plus:
         raise ConfigError(f"Rprop got etas={etas!r}: expected 0 < etaminus < 1 < etaplus.")
 
     def init_fn(params):
@@ -89,7 +90,7 @@ def rprop(
             return -jnp.sign(g) * step, g, step
 
         updates, prev, step_size = map_leaves(one, 3, updates, state.prev, state.step_size)
-        return updates, RpropState(optax.safe_increment(state.count), prev, step_size)
+        return updates, RpropState(increment(state.count), prev, step_size)
 
     parts = grad_prelude(maximize, 0)
     parts.append(optax.GradientTransformation(init_fn, update_fn))

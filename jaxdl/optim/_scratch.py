@@ -5,12 +5,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.optim._args import at_least_zero
 
 
-def SGD(lr: float | jax.Array) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
+def SGD(lr: ArrayLike) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
     """d2l's minibatch SGD: ``p <- p - lr * g`` for every leaf, no state.
 
     Args:
@@ -35,6 +36,6 @@ def SGD(lr: float | jax.Array) -> optax.GradientTransformation:  # noqa: N802 (d
 
     def update_fn(updates, state, params=None):
         del params
-        return jax.tree.map(lambda g: -lr * g, updates), state
+        return jax.tree.map(lambda g: -(lr * g), updates), state
 
     return optax.GradientTransformation(init_fn, update_fn)

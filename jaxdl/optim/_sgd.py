@@ -7,21 +7,22 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude
+from jaxdl.optim._configured import config, finish, grad_prelude, increment, scale_by_lr
 
 
 class DampenedTraceState(NamedTuple):
     """State of :func:`dampened_trace`: the step count and the momentum buffer."""
 
-    count: jax.Array
+    count: jax.Array  # pyright: ignore[reportIncompatibleMethodOverride]  # optax's field name; shadows tuple.count
     trace: optax.Updates
 
 
-def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransformation:
+def dampened_trace(momentum: ArrayLike, dampening: ArrayLike) -> optax.GradientTransformation:
     """torch SGD's momentum buffer: ``buf = g`` at first, then ``momentum * buf + (1 - dampening) * g``.
 
     ``optax.trace`` is the ``dampening=0`` case only (its buffer starts at 0, which
@@ -53,7 +54,7 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
             updates,
             state.trace,
         )
-        return trace, DampenedTraceState(optax.safe_increment(state.count), trace)
+        return trace, DampenedTraceState(increment(state.count), trace)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -61,9 +62,9 @@ def dampened_trace(momentum: float, dampening: float) -> optax.GradientTransform
 @torch_arguments
 def sgd(
     lr: LearningRate = 1e-3,
-    momentum: float = 0,
-    dampening: float = 0,
-    weight_decay: float = 0,
+    momentum: ArrayLike = 0,
+    dampening: ArrayLike = 0,
+    weight_decay: ArrayLike = 0,
     nesterov: bool = False,
     *,
     maximize: bool = False,
@@ -98,5 +99,5 @@ def sgd(
     parts = grad_prelude(maximize, weight_decay)
     if not off(momentum):
         parts.append(optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening))
-    parts.append(optax.scale_by_learning_rate(lr))
+    parts.append(scale_by_lr(lr))
     return finish("SGD", parts, not off(weight_decay), key)

@@ -140,9 +140,11 @@ def strong_wolfe(
         news = [t, f_new, g_new, gtd_new]
         worse_arrays = [put(a, high, v) for a, v in zip(arrays, news, strict=True)]
         better_arrays = [put(copy_low_to_high(a), z.low, v) for a, v in zip(arrays, news, strict=True)]
-        out = [jnp.where(worse, w, b) for w, b in zip(worse_arrays, better_arrays, strict=True)]
-        low = jnp.where(worse, jnp.where(out[1][0] <= out[1][1], 0, 1), z.low).astype(jnp.int32)
-        return _Zoom(*out, low, insuf, done, z.ls_iter + 1)
+        bracket, bracket_f, bracket_g, bracket_gtd = (
+            jnp.where(worse, w, b) for w, b in zip(worse_arrays, better_arrays, strict=True)
+        )
+        low = jnp.where(worse, jnp.where(bracket_f[0] <= bracket_f[1], 0, 1), z.low).astype(jnp.int32)
+        return _Zoom(bracket, bracket_f, bracket_g, bracket_gtd, low, insuf, done, z.ls_iter + 1)
 
     z = jax.lax.while_loop(zoom_cond, zoom_body, zoom)
     evaluations = z.ls_iter + 1

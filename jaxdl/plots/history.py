@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
-from matplotlib import colormaps
+from matplotlib import color_sequences
 from matplotlib.figure import Figure
 
 from jaxdl.errors import ConfigError
@@ -16,7 +16,7 @@ SPLITS = (("train", "-"), ("val", ":"), ("test", "--"))
 """Each split's line style: train solid, validation dotted, test dashed."""
 
 
-def _is_history(value: Any) -> bool:
+def _is_history(value: Any) -> TypeGuard[History]:
     return isinstance(value, Mapping) and not any(isinstance(v, Mapping) for v in value.values())
 
 
@@ -34,12 +34,13 @@ def as_runs(history: History | Mapping[str, History] | Sequence[History]) -> dic
         runs = {f"run {i}": run for i, run in enumerate(history)}
     else:
         runs = {}
-    if not runs or not all(_is_history(run) for run in runs.values()):
+    checked = {name: run for name, run in runs.items() if _is_history(run)}
+    if not runs or len(checked) != len(runs):
         raise ConfigError(
             "history: expected FitResult.history (a dict of per-epoch lists), a dict of them by run name "
             '({"sgd": h1, "adam": h2}) or a list of them.'
         )
-    return {str(name): run for name, run in runs.items()}
+    return {str(name): run for name, run in checked.items()}
 
 
 def plot_history(history: History | Mapping[str, History] | Sequence[History], *, title: str | None = None) -> Figure:
@@ -64,7 +65,7 @@ def plot_history(history: History | Mapping[str, History] | Sequence[History], *
     runs = as_runs(history)
     has_acc = any(f"{split}_acc" in run for run in runs.values() for split, _ in SPLITS)
     panels = [("loss", "loss")] + ([("acc", "accuracy")] if has_acc else [])
-    colors = colormaps["tab10"].colors
+    colors = color_sequences["tab10"]
     fig = InlineFigure(figsize=(4.5 * len(panels), 3.5), layout="constrained")
     for i, (key, label) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, len(panels), i)

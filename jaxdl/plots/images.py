@@ -6,13 +6,14 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from jaxdl.plots._figure import InlineFigure
 
 
 def show_images(
-    images,
+    images: npt.ArrayLike,
     labels: Sequence[int] | None = None,
     *,
     class_names: Sequence[str] | None = None,

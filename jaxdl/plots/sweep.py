@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 from matplotlib import colormaps
@@ -10,6 +11,16 @@ from matplotlib.figure import Figure
 
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.plots._figure import InlineFigure
+
+
+class SweepResult(Protocol):
+    """What ``plot_sweep`` reads, e.g. a ``jaxdl.train.ManyResult``: ``history[key]`` (N, epochs) and ``runs``."""
+
+    @property
+    def history(self) -> Mapping[str, np.ndarray]: ...
+
+    @property
+    def runs(self) -> list[dict[str, Any]]: ...
 
 
 def _groups(runs: list[dict[str, Any]], param: str) -> dict[tuple, dict[float, list[int]]]:
@@ -21,7 +32,9 @@ def _groups(runs: list[dict[str, Any]], param: str) -> dict[tuple, dict[float, l
     return groups
 
 
-def plot_sweep(result, *, param: str = "lr", metric: str | None = None, title: str | None = None) -> Figure:
+def plot_sweep(
+    result: SweepResult, *, param: str = "lr", metric: str | None = None, title: str | None = None
+) -> Figure:
     """Left: the final ``metric`` of every run vs ``param`` (mean line, min–max bar over seeds).
 
     Right: ``metric`` per epoch, the mean over seeds for each value of ``param`` with the

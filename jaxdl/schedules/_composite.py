@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +30,14 @@ def _check_schedules(where: str, schedules: object) -> list[Schedule]:
     return list(schedules)
 
 
+@overload
+def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> Schedule: ...
+
+
+@overload
+def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau: ...
+
+
 def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau:
     """``SequentialLR``: ``schedules[i]`` runs from ``milestones[i-1]``, restarted at count 0.
 
@@ -44,10 +53,9 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
     >>> [float(v) for v in s(jnp.arange(5))]
     [0.5, 0.75, 1.0, 0.5, 0.25]
     """
-    plateau = None
-    if isinstance(schedules, Sequence) and len(schedules) > 1 and isinstance(schedules[-1], Plateau):
-        *schedules, plateau = schedules
-    schedules = _check_schedules("SequentialLR", schedules)
+    last = schedules[-1] if isinstance(schedules, Sequence) and len(schedules) > 1 else None
+    plateau = last if isinstance(last, Plateau) else None
+    schedules = _check_schedules("SequentialLR", schedules if plateau is None else schedules[:-1])
     if plateau is not None:
         schedules = [*schedules, schedules[-1]]  # a stand-in, so the milestones are checked as one list
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
@@ -61,11 +69,16 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
     if marks != sorted(marks):
         raise ConfigError(f"SequentialLR: milestones must be non-decreasing, got {marks!r}")
     if plateau is not None:
-        warm = schedules[0] if len(schedules) == 2 else sequential_lr(schedules[:-1], marks[:-1])
+        warm = schedules[0] if len(schedules) == 2 else _sequential(schedules[:-1], marks[:-1])
         return with_warmup(plateau, warm, marks[-1])
+    return _sequential(schedules, marks)
+
+
+def _sequential(schedules: list[Schedule], marks: list[int]) -> Schedule:
+    """``sequential_lr`` of checked count-based ``schedules`` and ``marks``."""
     starts = [0, *marks]
     previous = [
-        sequential_lr(schedules[:i], marks[: i - 1]) if s.resume is not None and starts[i] > 0 else None
+        (s.resume, _sequential(schedules[:i], marks[: i - 1])) if s.resume is not None and starts[i] > 0 else None
         for i, s in enumerate(schedules)
     ]
 
@@ -74,7 +87,11 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
         values = []
         for s, start, prev in zip(schedules, starts, previous, strict=True):
             local = jnp.maximum(count - start, 0)
-            values.append(s(local) if prev is None else s.resume(prev(jnp.asarray(start - 1)), local))
+            if prev is None:
+                values.append(s(local))
+            else:
+                resume, before = prev
+                values.append(resume(before(jnp.asarray(start - 1)), local))
         return jnp.choose(index, values, mode="clip")
 
     def update(rate: jax.Array, t: jax.Array) -> jax.Array:
@@ -134,12 +151,13 @@ def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
     """
     schedules = _check_schedules("ChainedScheduler", schedules)
     start = schedules[0].lr
-    if all(s.factor is not None for s in schedules):
+    factors = [s.factor for s in schedules if s.factor is not None]
+    if len(factors) == len(schedules):
 
         def factor(count: jax.Array) -> jax.Array:
-            out = schedules[0].factor(count)
-            for s in schedules[1:]:
-                out = out * s.factor(count)
+            out = factors[0](count)
+            for f in factors[1:]:
+                out = out * f(count)
             return out
 
         return chainable("ChainedScheduler", start, factor, update=_chain_update(schedules))

@@ -16,13 +16,15 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import CountFn, Schedule, as_float, check_lr
 
 
-def _cyclic_shape(total: float, ratio: float, scale_fn: Callable, by_cycle: bool):
+def _cyclic_shape(
+    total: float, ratio: float, scale_fn: Callable[[jax.Array], ArrayLike], by_cycle: bool
+) -> Callable[[jax.Array], tuple[jax.Array, ArrayLike]]:
     """``count -> (triangle height in [0, 1], scale)`` following ``CyclicLR.get_lr``."""
 
-    def shape(count: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def shape(count: jax.Array) -> tuple[jax.Array, ArrayLike]:
         t = as_float(count)
         cycle = jnp.floor(1 + t / total)
         x = 1.0 + t / total - cycle
@@ -65,11 +67,12 @@ def cyclic_lr(
     scale_mode = _checks.choice(where, "scale_mode", scale_mode, ("cycle", "iterations"))
     if scale_fn is None:
         mode = _checks.choice(where, "mode", mode, ("triangular", "triangular2", "exp_range"))
-        scale_fn = {
+        modes: dict[str, Callable[[jax.Array], ArrayLike]] = {
             "triangular": lambda x: jnp.ones_like(x),
             "triangular2": lambda x: 1 / 2.0 ** (x - 1),
             "exp_range": lambda x: gamma**x,
-        }[mode]
+        }
+        scale_fn = modes[mode]
         scale_mode = "iterations" if mode == "exp_range" else "cycle"
     else:
         scale_fn = _checks.traceable(where, "scale_fn", scale_fn, example=1.0)
@@ -80,13 +83,15 @@ def cyclic_lr(
         height, scale = shape(count)
         return base_lr + (max_lr - base_lr) * height * scale
 
-    momentum = None
+    momentum: CountFn | None = None
     if _checks.choice(where, "cycle_momentum", cycle_momentum, (True, False)):
         low = _checks.number(where, "base_momentum", base_momentum)
         high = _checks.number(where, "max_momentum", max_momentum)
 
-        def momentum(count: jax.Array) -> jax.Array:
+        def cycled(count: jax.Array) -> jax.Array:
             height, scale = shape(count)
             return high - (high - low) * height * scale
+
+        momentum = cycled
 
     return Schedule(where, fn, base_lr, momentum=momentum)

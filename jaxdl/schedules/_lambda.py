@@ -22,8 +22,8 @@ def lambda_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]) -> Sch
     0.125
     """
     lr = check_lr("LambdaLR", "lr", lr)
-    lr_lambda = _checks.traceable("LambdaLR", "lr_lambda", lr_lambda, example=0)
-    return Schedule("LambdaLR", lambda count: lr * lr_lambda(count), lr)
+    traced = _checks.traceable("LambdaLR", "lr_lambda", lr_lambda, example=0)
+    return Schedule("LambdaLR", lambda count: lr * traced(count), lr)
 
 
 def _running_product(lr_lambda: Callable, first: int, last: jax.Array, init: ArrayLike) -> jax.Array:

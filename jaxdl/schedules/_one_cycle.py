@@ -6,7 +6,7 @@ As with ``CyclicLR``, the cycled momentum is the schedule's ``.momentum`` (``Non
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +17,7 @@ from jaxdl.errors import ConfigError
 from jaxdl.schedules._schedule import Schedule, as_float, check_lr
 
 
-def _anneal(strategy: str, start: float, end: float, pct: jax.Array) -> jax.Array:
+def _anneal(strategy: str, start: float | jax.Array, end: float | jax.Array, pct: jax.Array) -> jax.Array:
     if strategy == "cos":
         return end + (start - end) / 2.0 * (jnp.cos(jnp.pi * pct) + 1)
     return (end - start) * pct + start
@@ -80,14 +80,18 @@ def one_cycle_lr(
                 "zero steps (PyTorch divides by zero there)"
             )
 
-    def piecewise(values: dict[str, ArrayLike], first: int) -> Callable[[jax.Array], jax.Array]:
+    def piecewise(values: Mapping[str, float | jax.Array], first: int) -> Callable[[jax.Array], jax.Array]:
         def fn(count: jax.Array) -> jax.Array:
             t = jnp.minimum(as_float(count), total_steps)
-            out = None
-            for start, phase in reversed(list(zip(starts, phases, strict=True))):
+            pieces = list(zip(starts, phases, strict=True))
+
+            def value(start: float, phase: tuple) -> jax.Array:
                 end, a, b = phase[0], values[phase[first]], values[phase[first + 1]]
-                value = _anneal(strategy, a, b, (t - start) / (end - start))
-                out = value if out is None else jnp.where(t <= end, value, out)
+                return _anneal(strategy, a, b, (t - start) / (end - start))
+
+            out = value(*pieces[-1])
+            for start, phase in reversed(pieces[:-1]):
+                out = jnp.where(t <= phase[0], value(start, phase), out)
             return out
 
         return fn

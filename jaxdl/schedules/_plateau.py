@@ -38,7 +38,7 @@ class PlateauState(NamedTuple):
     best: jax.Array
     num_bad_epochs: jax.Array
     cooldown_counter: jax.Array
-    count: jax.Array | int = 0
+    count: jax.Array | int = 0  # pyright: ignore[reportIncompatibleMethodOverride]  # shadows tuple.count
 
 
 class Plateau(NamedTuple):
@@ -91,6 +91,7 @@ def reduce_lr_on_plateau(
     cooldown = _checks.integer(where, "cooldown", cooldown, low=0)
     min_lr = _checks.number(where, "min_lr", min_lr, low=0.0)
     eps = _checks.number(where, "eps", eps, low=0.0)
+    warm: tuple[Schedule, int] | None = None
     if warmup is not None:
         if not isinstance(warmup, Schedule):
             raise ConfigError(f"{where}: warmup must be a jaxdl.schedules schedule (e.g. linear_lr), got {warmup!r}")
@@ -98,7 +99,7 @@ def reduce_lr_on_plateau(
             raise ConfigError(
                 f"{where}: give warmup_epochs, the number of epochs {warmup.name} runs before the plateau"
             )
-        warmup_epochs = _checks.integer(where, "warmup_epochs", warmup_epochs, low=0)
+        warm = (warmup, _checks.integer(where, "warmup_epochs", warmup_epochs, low=0))
         if not isinstance(lr, jax.Array) and not isinstance(warmup.lr, jax.Array) and float(warmup.lr) != lr:
             raise ConfigError(
                 f"{where}: warmup's lr {warmup.lr!r} differs from lr {lr!r}; both are the optimizer's base rate"
@@ -139,7 +140,7 @@ def reduce_lr_on_plateau(
         return new_state, new_lr
 
     plateau = Plateau(init, step)
-    return plateau if warmup is None else with_warmup(plateau, warmup, warmup_epochs)
+    return plateau if warm is None else with_warmup(plateau, *warm)
 
 
 def with_warmup(plateau: Plateau, warmup: Schedule, epochs: int) -> Plateau:

@@ -12,6 +12,7 @@ from jax.typing import ArrayLike
 from jaxdl import _checks
 
 CountFn = Callable[[jax.Array], jax.Array]
+RateFn = Callable[[jax.Array, jax.Array], jax.Array]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -43,28 +44,28 @@ class Schedule:
 
     name: str
     fn: CountFn
-    lr: ArrayLike
+    lr: float | jax.Array
     factor: CountFn | None = None
     momentum: CountFn | None = None
-    resume: Callable[[jax.Array, jax.Array], jax.Array] | None = None
-    update: Callable[[jax.Array, jax.Array], jax.Array] | None = None
+    resume: RateFn | None = None
+    update: RateFn | None = None
 
     def __call__(self, count: ArrayLike) -> jax.Array:
         """The value at step ``count`` (any shape; the result has the same shape)."""
         return self.fn(jnp.asarray(count))
 
 
-def as_float(count: jax.Array) -> jax.Array:
+def as_float(count: ArrayLike) -> jax.Array:
     """``count`` in the default float dtype (float32, or float64 under x64)."""
     return jnp.asarray(count, dtype=jnp.result_type(float))
 
 
-def chainable(name: str, lr: ArrayLike, factor: CountFn, **extra) -> Schedule:
+def chainable(name: str, lr: float | jax.Array, factor: CountFn, *, update: RateFn | None) -> Schedule:
     """A multiplicative schedule ``lr * factor(count)``."""
-    return Schedule(name, lambda count: lr * factor(count), lr, factor=factor, **extra)
+    return Schedule(name, lambda count: lr * factor(count), lr, factor=factor, update=update)
 
 
-def check_lr(where: str, arg: str, value: object) -> ArrayLike:
+def check_lr(where: str, arg: str, value: object) -> float | jax.Array:
     """A learning rate: a real number >= 0, or a JAX array (e.g. traced under vmap)."""
     if isinstance(value, jax.Array):
         return value

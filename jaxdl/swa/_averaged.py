@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
@@ -22,7 +23,7 @@ AvgFn = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
 MultiAvgFn = Callable[[list, list, jax.Array], list]
 
 
-def _lerp(start: jax.Array, end: jax.Array, weight: jax.Array) -> jax.Array:
+def _lerp(start: jax.Array, end: jax.Array, weight: ArrayLike) -> jax.Array:
     """``torch.lerp``: ``start + weight * (end - start)``, from the end when ``weight >= 0.5``."""
     weight = jnp.asarray(weight, start.dtype)
     return jnp.where(jnp.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
@@ -107,6 +108,11 @@ def _as_variables(variables: Any) -> dict[str, Any]:
     return dict(variables)
 
 
+def _each_array(avg_fn: AvgFn) -> MultiAvgFn:
+    """``avg_fn`` applied to each pair of arrays of the two lists."""
+    return lambda averaged, current, n: [avg_fn(a, c, n) for a, c in zip(averaged, current, strict=True)]
+
+
 def averaged_model(
     avg_fn: AvgFn | None = None, multi_avg_fn: MultiAvgFn | None = None, use_buffers: bool = False
 ) -> AveragedModel:
@@ -133,11 +139,7 @@ def averaged_model(
         if fn is not None and not callable(fn):
             raise ConfigError(f"{where}: {arg} must be a function (averaged, current, n_averaged), got {fn!r}")
     use_buffers = _checks.choice(where, "use_buffers", use_buffers, (True, False))
-    if multi_avg_fn is None:
-        per_array = avg_fn or get_swa_avg_fn()
-
-        def multi_avg_fn(averaged: list, current: list, n: jax.Array) -> list:
-            return [per_array(a, c, n) for a, c in zip(averaged, current, strict=True)]
+    fold = _each_array(avg_fn or get_swa_avg_fn()) if multi_avg_fn is None else multi_avg_fn
 
     def init(variables: Any) -> AveragedState:
         variables = jax.tree.map(jnp.zeros_like, _as_variables(variables))
@@ -152,7 +154,7 @@ def averaged_model(
                 continue
             leaves, tree = jax.tree.flatten(averaged[name])
             model = [jnp.asarray(c, a.dtype) for a, c in zip(leaves, tree.flatten_up_to(current[name]), strict=True)]
-            folded = multi_avg_fn(leaves, model, state.n_averaged)
+            folded = fold(leaves, model, state.n_averaged)
             chosen = [
                 jnp.where(state.n_averaged == 0, m, jnp.asarray(f, m.dtype)) for m, f in zip(model, folded, strict=True)
             ]

@@ -9,6 +9,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.errors import ConfigError
@@ -16,7 +17,7 @@ from jaxdl.models.layers import BatchNorm
 from jaxdl.train.state import model_kwargs
 
 
-def _batches(loader: Any, batch_size: int | None) -> Iterator[jax.Array]:
+def _batches(loader: Any, batch_size: int | None) -> Iterator[ArrayLike]:
     """The input batches of ``loader``: a Dataset's training inputs, an array, or an iterable of batches."""
     if hasattr(loader, "train") and hasattr(loader, "test"):  # a jaxdl Dataset
         loader = loader.train[0]

@@ -82,7 +82,7 @@ def check_seed(where: str, seed: Any, arg: str = "seed") -> int:
     jaxdl.errors.ConfigError: fit: seed must be an integer in [0, 2**63 - 1], got 1.5
     """
     low, high = SEED_RANGE
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not low <= seed <= high:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not low <= int(seed) <= high:
         raise _checks.fail(where, arg, seed, "an integer in [0, 2**63 - 1]")
     return int(seed)
 
@@ -135,10 +135,10 @@ def check_fit_args(
     model: nn.Module,
     data: Dataset,
     *,
-    optimizer,
+    optimizer: optax.GradientTransformation,
     epochs: int,
     batch_size: int,
-    loss: str | Callable | None = None,
+    loss: str | Callable[..., jax.Array] | None = None,
     seed: Any = 0,
     where: str = "fit",
 ) -> Objective:
@@ -167,7 +167,7 @@ def check_max_loss(max_loss: Any) -> None:
     """
     if max_loss is None:
         return
-    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or not 0 < max_loss < math.inf:
+    if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or max_loss <= 0 or not max_loss < math.inf:
         raise _checks.fail("fit", "max_loss", max_loss, "a finite number > 0, or None")
 
 

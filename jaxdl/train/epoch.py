@@ -15,7 +15,7 @@ from jaxdl._checks import ceil_div
 from jaxdl.parallel import constrain, replicated_like
 from jaxdl.train.checks import check_inputs
 from jaxdl.train.objective import Objective
-from jaxdl.train.state import TrainState
+from jaxdl.train.state import TrainState, key_of
 from jaxdl.train.step import eval_step, train_step
 from jaxdl.transforms import Transform
 
@@ -63,7 +63,7 @@ def train_epoch_fn(
     Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
     as seen during training, and ``nonfinite_step``.
     """
-    key, perm_key = jax.random.split(state.key)
+    key, perm_key = jax.random.split(key_of(state))
     idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
 
     def body(state, plan):

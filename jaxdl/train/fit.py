@@ -6,11 +6,12 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import optax
+import optax  # noqa: F401 (the docstring example uses optax)
 from jax.sharding import Mesh
 
 from jaxdl import compilation_cache, optim, parallel
@@ -62,10 +63,10 @@ def fit(
     model: nn.Module,
     data: Dataset,
     *,
-    optimizer: optax.GradientTransformation,
+    optimizer: lr.OptimizerArg,
     epochs: int,
     batch_size: int,
-    loss: str | Callable | None = None,
+    loss: str | Callable[..., jax.Array] | None = None,
     seed: int = 0,
     callback: EpochCallback | None = None,
     transform: Transform | None = None,
@@ -73,7 +74,7 @@ def fit(
     initial: Progress | SavedRun | None = None,
     max_loss: float | None = None,
     on_epoch_end: Callable[[FitResult], None] | None = None,
-    schedule=None,
+    schedule: lr.LrSchedule | None = None,
     schedule_unit: str = "epoch",
     mesh: Mesh | None = None,
     callbacks: Sequence[Callback] = (),
@@ -211,7 +212,7 @@ def fit(
             for i in range(n):
                 check_divergence({k: v[i] for k, v in train.items()}, epoch + i, max_loss)
                 row = rows.row(epoch + i, train, evals, i, seconds, rate)
-                if lr_plan.plateau:
+                if lr_plan.plateau and plateau_state is not None:
                     plateau_state, state = lr.plateau_step(lr_plan.plateau, plateau_state, state, row[monitor])
                 for key, value in row.items():
                     history.setdefault(key, []).append(value)
@@ -245,7 +246,7 @@ def _floats_as_arrays(state: TrainState) -> tuple[TrainState, Callable[[TrainSta
     tx = state.tx
     return (
         state.replace(tx=lifted.tx, opt_state=lifted.wrap(state.opt_state)),
-        lambda s: s.replace(tx=tx, opt_state=s.opt_state.inner),
+        lambda s: s.replace(tx=tx, opt_state=cast(optim.HyperparamState, s.opt_state).inner),
     )
 
 
@@ -281,6 +282,6 @@ class _Rows:
             row = self.regression.finish(row)
             if "val_mse" in row:
                 row["val_mse"] = row["val_mse"] * self.regression.mse_factor
-                if self.val_scale > 0:
+                if self.val_scale is not None and self.val_scale > 0:
                     row["val_r2"] = 1.0 - row["val_mse"] / self.regression.mse_factor / self.val_scale
         return row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -40,16 +40,16 @@ class ResultFunction(Callback):
         return True
 
     def on_epoch_end(self, epoch: int, row: Mapping[str, float], state: Any, history: Mapping[str, list]) -> None:
-        self.fn(self.make_result(state, history))
+        self.fn(self.make_result(state, cast(dict, history)))  # fit's own history dict: the result keeps growing
 
 
 def assemble(
     where: str,
     callbacks: Sequence[Callback],
     *,
-    callback: Callable | None = None,
-    on_epoch_end: Callable | None = None,
-    make_result: Callable[[Any, dict], Any] | None = None,
+    callback: Callable[[int, dict], None] | None = None,
+    on_epoch_end: Callable[[Any], None] | None = None,
+    make_result: Callable[[Any, dict], Any],
     progress: bool = True,
     early_stopping: EarlyStopping | None = None,
     plot: bool = False,

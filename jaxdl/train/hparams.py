@@ -95,7 +95,7 @@ def check_seeds(given: Any) -> tuple[int, ...]:
     if len(seeds) == 0:
         raise ConfigError("seeds is empty: expected at least one seed.")
     for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**63:
             raise ConfigError(f"seeds has {seed!r}: expected integers in [0, 2**63 - 1] (what the PRNG accepts).")
     return tuple(int(s) for s in seeds)
 
@@ -110,7 +110,9 @@ def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(hparams[n] for n in names))]
 
 
-def sweep_grid(optimizer: Any, hparams: Mapping[str, Sequence[float]] | None) -> tuple[OptimizerFn | None, list[dict]]:
+def sweep_grid(
+    optimizer: optax.GradientTransformation | OptimizerFn, hparams: Mapping[str, Sequence[float]] | None
+) -> tuple[OptimizerFn | None, list[dict]]:
     """``(optimizer function, settings)`` of a sweep; ``(None, [{}])`` for one fixed optimizer.
 
     Raises:

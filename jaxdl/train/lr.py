@@ -9,18 +9,25 @@ plateau sets the rate between compiled epochs through ``optax.inject_hyperparams
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxdl import optim
 from jaxdl.errors import ConfigError
 from jaxdl.schedules import Plateau, PlateauState
+from jaxdl.train.checks import check_optimizer
 from jaxdl.train.state import TrainState
 
 UNITS = ("epoch", "step")
+
+LrSchedule = optax.Schedule | Plateau
+"""What ``fit(schedule=...)`` takes: a ``count -> lr`` schedule or a ``reduce_lr_on_plateau`` pair."""
+OptimizerArg = optax.GradientTransformation | Callable[..., optax.GradientTransformation]
+"""What ``fit(optimizer=...)`` takes: an optimizer, or (with a schedule) a function of the learning rate."""
 
 
 class LrPlan(NamedTuple):
@@ -31,7 +38,14 @@ class LrPlan(NamedTuple):
     plateau: Plateau | None
 
 
-def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | None = None) -> LrPlan:
+def plan(
+    optimizer: OptimizerArg,
+    schedule: LrSchedule | None,
+    *,
+    unit: str,
+    steps_per_epoch: int,
+    epochs: int | None = None,
+) -> LrPlan:
     """Combine ``optimizer`` with ``schedule`` the way ``fit`` runs them.
 
     Args:
@@ -49,7 +63,7 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         None (under ``vmap``, where the base rate is traced) evaluates the schedule each step.
     """
     if schedule is None:
-        return LrPlan(optimizer, None, None)
+        return LrPlan(check_optimizer(optimizer), None, None)
     if unit not in UNITS:
         raise ConfigError(f"schedule_unit={unit!r}: expected 'epoch' or 'step'.")
     if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
@@ -69,21 +83,30 @@ def plan(optimizer, schedule, *, unit: str, steps_per_epoch: int, epochs: int | 
         def rate(count):
             return schedule(count // every)
 
-        return LrPlan(optimizer(lr=rate), lambda epoch: float(schedule(epoch * steps_per_epoch // every)), None)
+        return LrPlan(
+            optimizer(lr=rate), lambda epoch: float(jax.device_get(schedule(epoch * steps_per_epoch // every))), None
+        )
     counts = jnp.arange(epochs * steps_per_epoch // every)
     table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
     rates = jax.device_get(table.values)
     return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
 
 
+def _inner_and_scale(state: TrainState) -> tuple[optax.OptState, optax.InjectStatefulHyperparamsState]:
+    """The optimizer state of ``plan``'s plateau optimizer: ``chain(optimizer, inject_hyperparams(scale))``."""
+    return cast(tuple[optax.OptState, optax.InjectStatefulHyperparamsState], state.opt_state)
+
+
 @jax.jit
 def _set_rate(state: TrainState, lr: jax.Array) -> TrainState:
-    inner, scale = state.opt_state
+    inner, scale = _inner_and_scale(state)
     scale = scale._replace(hyperparams={**scale.hyperparams, "step_size": lr})
     return state.replace(opt_state=(inner, scale))
 
 
-def plateau_step(plateau: Plateau, pstate: PlateauState, state: TrainState, metric) -> tuple[PlateauState, TrainState]:
+def plateau_step(
+    plateau: Plateau, pstate: PlateauState, state: TrainState, metric: ArrayLike
+) -> tuple[PlateauState, TrainState]:
     """Feed ``metric`` to the plateau and set the rate the next epoch trains with."""
     pstate, lr = jax.jit(plateau.step)(pstate, metric)
     return pstate, _set_rate(state, lr)
@@ -91,4 +114,4 @@ def plateau_step(plateau: Plateau, pstate: PlateauState, state: TrainState, metr
 
 def current_rate(state: TrainState) -> float:
     """The rate a plateau-driven optimizer applies now."""
-    return float(state.opt_state[1].hyperparams["step_size"])
+    return float(jnp.asarray(_inner_and_scale(state)[1].hyperparams["step_size"]))

@@ -32,7 +32,7 @@ from jaxdl.train.epoch import evaluate_fn, train_epoch_fn
 from jaxdl.train.hparams import OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train.objective import Objective, RegressionScale, epoch_row
 from jaxdl.train.prepare import prepare_run
-from jaxdl.train.state import TrainState, create_train_state
+from jaxdl.train.state import TrainState, create_train_state, key_of
 from jaxdl.transforms import Transform
 
 ManyCallback = Callable[[int, dict[str, np.ndarray]], None]
@@ -85,11 +85,11 @@ class ManyResult:
 
 
 def many_epoch_fn(
-    states,
-    X,
-    y,
-    X_test,
-    y_test,
+    states: TrainState,
+    X: jax.Array,
+    y: jax.Array,
+    X_test: jax.Array,
+    y_test: jax.Array,
     *,
     batch_size: int,
     objective: Objective,
@@ -98,7 +98,7 @@ def many_epoch_fn(
     eval_transform: Transform | None,
     same_seed: bool = False,
     run_sharding: NamedSharding | None = None,
-):
+) -> tuple[TrainState, dict, dict]:
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
 
     With ``same_seed`` every run carries the same key (one seed, many hyperparameters), so
@@ -115,13 +115,14 @@ def many_epoch_fn(
         test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
         return state.replace(key=None), state.key, train, test
 
+    stacked_keys = key_of(states)
     key_axis = None if same_seed else 0
-    keys = states.key[0] if same_seed else states.key
+    keys = stacked_keys[0] if same_seed else stacked_keys
     runs = jax.tree.leaves(states.params)[0].shape[0]
     new, keys, train, test = _over_runs(
         one, runs, in_axes=(0, key_axis, target_axis, target_axis), out_axes=(0, key_axis, 0, 0)
     )(states.replace(key=None), keys, y, y_test)
-    states = new.replace(key=jnp.broadcast_to(keys, states.key.shape))
+    states = new.replace(key=jnp.broadcast_to(keys, stacked_keys.shape))
     if run_sharding is not None:
         states = parallel.constrain(states, run_sharding)
         train, test = parallel.constrain((train, test), parallel.replicated_like(run_sharding))
@@ -179,12 +180,8 @@ def init_many(
     ``factory`` its optimizer is ``with_hyperparams(factory, hyperparameters)``. Every state
     carries ``tx`` (one object, so all chunks share one compiled epoch).
     """
-    states = [
-        create_train_state(model, tx if factory is None else with_hyperparams(factory, hp), sample_x, key=key).replace(
-            tx=tx
-        )
-        for key, hp in runs
-    ]
+    optimizers = [(key, tx if factory is None else with_hyperparams(factory, hp)) for key, hp in runs]
+    states = [create_train_state(model, opt, sample_x, key=key).replace(tx=tx) for key, opt in optimizers]
     return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
 
 
@@ -264,7 +261,7 @@ def fit_many(
     batch_size: int,
     seeds: Sequence[int] = (0,),
     hparams: Mapping[str, Sequence[float]] | None = None,
-    loss: str | Callable | None = None,
+    loss: str | Callable[..., jax.Array] | None = None,
     max_parallel: int | None = None,
     callback: ManyCallback | None = None,
     transform: Transform | None = None,
@@ -331,7 +328,7 @@ def fit_many(
     seeds = check_seeds(seeds)
     factory, grid = sweep_grid(optimizer, hparams)
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
-    tx = optimizer if factory is None else with_hyperparams(factory, grid[0])
+    tx = optimizer if isinstance(optimizer, optax.GradientTransformation) else with_hyperparams(optimizer, grid[0])
     (X, y), (X_test, y_test) = data.train, data.test
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
     size, count = chunk_sizes(len(runs), max_parallel, mesh)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -11,6 +11,9 @@ import jax.numpy as jnp
 
 from jaxdl import losses
 from jaxdl.errors import ConfigError, suggest
+
+if TYPE_CHECKING:
+    from jaxdl.data import Standardizer
 
 LOSSES = {
     "cross_entropy": losses.cross_entropy,
@@ -107,7 +110,7 @@ class RegressionScale(NamedTuple):
     test_variance: float
 
     @classmethod
-    def of(cls, test_targets: jax.Array, target_standardizer=None) -> RegressionScale:
+    def of(cls, test_targets: jax.Array, target_standardizer: Standardizer | None = None) -> RegressionScale:
         """The scale for test targets (N, K) and the dataset's ``target_standardizer`` (or ``None``).
 
         >>> RegressionScale.of(jnp.array([[1.0], [3.0]])).test_variance

@@ -39,7 +39,7 @@ def prepare_run(
     *,
     epochs: int,
     batch_size: int,
-    loss: str | Callable | None,
+    loss: str | Callable[..., jax.Array] | None,
     transform: Transform | None,
     eval_transform: Transform | None,
 ) -> RunSetup:

@@ -13,6 +13,8 @@ import jax.numpy as jnp
 import optax
 from flax.training import train_state
 
+from jaxdl.errors import ConfigError
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelApply:
@@ -63,6 +65,13 @@ class TrainState(train_state.TrainState):
     key: jax.Array | None = None
 
 
+def key_of(state: TrainState) -> jax.Array:
+    """``state.key``, the key of shuffling and dropout; a state made without one cannot train."""
+    if state.key is None:
+        raise ConfigError("this TrainState has no key (shuffling and dropout need one): use create_train_state.")
+    return state.key
+
+
 def create_train_state(
     model: nn.Module, optimizer: optax.GradientTransformation, sample_x: jax.Array, *, key: jax.Array
 ) -> TrainState:
@@ -82,7 +91,7 @@ def create_train_state(
     try:
         variables = _init_variables(model, init_key, dropout_key, sample_x)
     except TypeError:  # an unhashable module (e.g. a list field): initialise without the cached program
-        variables = _init_variables.__wrapped__(model, init_key, dropout_key, sample_x)
+        variables = _init_uncompiled(model, init_key, dropout_key, sample_x)
     state = TrainState.create(
         apply_fn=ModelApply(model),
         params=variables["params"],
@@ -93,9 +102,14 @@ def create_train_state(
     return state.replace(step=jnp.zeros((), jnp.int32))
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _init_variables(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
-    """``model.init`` as one compiled program, reused by every equal model and input shape."""
+def _init_uncompiled(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
+    """``model.init`` in evaluation mode with the parameter and dropout keys."""
     return model.init(
         {"params": init_key, "dropout": dropout_key}, sample_x, **model_kwargs(type(model), {"train": False})
     )
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _init_variables(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
+    """``model.init`` as one compiled program, reused by every equal model and input shape."""
+    return _init_uncompiled(model, init_key, dropout_key, sample_x)

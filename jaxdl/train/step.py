@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 
 from jaxdl.train.objective import Objective, masked_mean
-from jaxdl.train.state import TrainState
+from jaxdl.train.state import TrainState, key_of
 from jaxdl.transforms import Transform
 
 Batch = tuple[jax.Array, jax.Array, jax.Array]
@@ -27,8 +27,8 @@ def train_step(
     """
     x, y, weight = batch
     if transform is not None:
-        x = transform(x, key=jax.random.fold_in(state.key, TRANSFORM_STREAM))
-    key, dropout_key = jax.random.split(state.key)
+        x = transform(x, key=jax.random.fold_in(key_of(state), TRANSFORM_STREAM))
+    key, dropout_key = jax.random.split(key_of(state))
 
     def loss_fn(params):
         outputs, updates = state.apply_fn(
