@@ -198,7 +198,6 @@ def test_a_single_run_is_traced_without_a_run_axis(digits):
     assert _training_gathers(False, digits, rates=(0.1,)) == [(64, 8, 8, 1)]
 
 
-@pytest.mark.slow
 def test_schedule_swept_lr_and_a_random_transform_match_fit(digits):
     def optimizer(lr):
         return optim.sgd(lr=schedules.step_lr(lr, step_size=10, gamma=0.5), momentum=0.9)
@@ -231,7 +230,6 @@ def test_best_picks_max_accuracy_and_min_loss(sweep):
         sweep.best("test_ac")
 
 
-@pytest.mark.slow
 def test_regression_runs_match_fit_and_a_diverging_run_is_flagged():
     ds = data.load("synthetic_regression")
     result = fit_many(
