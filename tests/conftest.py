@@ -1,4 +1,4 @@
-"""Suite-wide guards: tests never touch the network, and never write into the checkout.
+"""Suite-wide guards and one shared compilation cache: tests never touch the network, never write into the checkout.
 
 Every socket connection to a host (not a local Unix socket) and every name lookup of a
 remote host raises :class:`NetworkBlockedError`, an ``OSError`` like the one an offline
@@ -10,9 +10,13 @@ Tests write only under their own temporary folders (``tmp_path``, or ``tempfile`
 doctest). A file that appears in the checkout during the session (outside hidden folders,
 ``__pycache__`` and ``*.egg-info``) fails the run and is named: on a fresh machine nothing
 else would have left it there, so a later run could pass only because of it.
+
+Compiled programs are shared through one persistent compilation cache, a fresh empty folder made for
+each session (see :func:`pytest_configure`).
 """
 
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -20,9 +24,37 @@ from pathlib import Path
 import jax
 import pytest
 
+from jaxdl import compilation_cache
+
 ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("JAXDL_NO_CACHE", "1")  # the suite compiles afresh and writes no cache; cache tests opt in
 _CHECKOUT_FILES = pytest.StashKey[frozenset]()
+_CACHE_FOLDER = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """One persistent compilation cache for the session, in a fresh empty folder under ``$TMPDIR``.
+
+    The controller (or a run without xdist) makes the folder and names it in ``$JAX_COMPILATION_CACHE_DIR``;
+    xdist workers and the subprocesses tests start inherit the variable, so a program compiled once is loaded,
+    not compiled, everywhere else in the session. An entry is keyed by the program's whole text, jax's version
+    and the compile options and devices: a hit only skips a compile, it cannot change a result, and a test
+    cannot pass because of a file another test left. The folder is new each session and removed at its end,
+    so nothing carries over between runs. ``JAXDL_NO_CACHE=1`` in the environment runs the suite without it.
+    Tests of the cache itself use their own folders.
+    """
+    if compilation_cache.switched_off():
+        return
+    if not hasattr(config, "workerinput"):
+        folder = tempfile.mkdtemp(prefix="jaxdl-test-xla-cache-")
+        config.stash[_CACHE_FOLDER] = folder
+        os.environ[compilation_cache.ENV_DIR] = folder
+    compilation_cache.enable(os.environ[compilation_cache.ENV_DIR])
+
+
+def pytest_unconfigure(config):
+    folder = config.stash.get(_CACHE_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _checkout_files() -> frozenset:

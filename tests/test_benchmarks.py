@@ -55,7 +55,6 @@ def _rows(results):
     return {(r["contestant"], r["models"]): r for r in results["rows"]}
 
 
-@pytest.mark.slow
 def test_quick_run_writes_json_markdown_and_png(quick_run):
     out, results = quick_run
     assert sorted(p.name for p in out.iterdir()) == ["results.json", "results.md", "scaling.png"]
@@ -69,7 +68,6 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
         assert text in md
 
 
-@pytest.mark.slow
 def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
     _, results = quick_run
     rows = _rows(results)
@@ -97,14 +95,12 @@ def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
         assert row["workload"] == WORKLOAD and row["precision"] == "float32"
 
 
-@pytest.mark.slow
 def test_every_contestant_takes_the_same_number_of_steps_per_epoch(quick_run):
     _, results = quick_run
     steps = {(r["contestant"], r["models"]): r["steps_per_epoch"] for r in results["rows"] if not r["error"]}
     assert set(steps.values()) == {STEPS}, steps
 
 
-@pytest.mark.slow
 def test_speedups_and_throughput_follow_from_the_epoch_times(quick_run):
     _, results = quick_run
     rows = _rows(results)
@@ -119,7 +115,6 @@ def test_speedups_and_throughput_follow_from_the_epoch_times(quick_run):
             assert row[f"speedup_vs_{k}"] == pytest.approx(row["models"] * base["steady_s"] / row["steady_s"])
 
 
-@pytest.mark.slow
 def test_sequential_fits_add_up_the_measured_fits(quick_run):
     _, results = quick_run
     rows = _rows(results)
@@ -409,7 +404,6 @@ def test_torch_script_splits_digits_as_jaxdl_does():
     np.testing.assert_array_equal(np.asarray(ds.test[1]), y_test)
 
 
-@pytest.mark.slow
 def test_torch_script_writes_a_run_folder_and_reports_its_phases(tmp_path):
     import subprocess
     from pathlib import Path
@@ -429,7 +423,6 @@ def test_torch_script_writes_a_run_folder_and_reports_its_phases(tmp_path):
     assert len(json.loads((tmp_path / "r" / "metrics.json").read_text())["history"]["test_acc"]) == 2
 
 
-@pytest.mark.slow
 def test_sweep_contestants_train_the_same_runs(capsys):
     from jaxdl.bench import digits_sweep
 

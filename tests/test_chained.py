@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,13 +19,12 @@ def torch_chain(make, lr, steps=N):
     """``get_last_lr()[0]`` of ``ChainedScheduler(make(opt))`` after 0..steps calls of ``step()``."""
     param = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([param], lr=lr, momentum=0.9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
-        sched = T.ChainedScheduler(make(opt))
-        lrs = [sched.get_last_lr()[0]]
-        for _ in range(steps):
-            sched.step()
-            lrs.append(sched.get_last_lr()[0])
+    sched = T.ChainedScheduler(make(opt))
+    lrs = [sched.get_last_lr()[0]]
+    for _ in range(steps):
+        opt.step()  # no gradient: changes nothing, but steps in torch's order (optimizer, then scheduler)
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
     return np.array(lrs, dtype=np.float64)
 
 

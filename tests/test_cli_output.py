@@ -121,18 +121,18 @@ def test_train_into_a_pipe_that_closes_stops_with_one_line_and_exit_141(tmp_path
     """`jaxdl train | head -1`: the pipe closes after the first line; no traceback, and no run folder left half-made."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    first = proc.stdout.readline()
-    proc.stdout.close()
-    stderr = proc.stderr.read()
-    proc.wait(timeout=300)
+    ) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        proc.wait(timeout=300)
     assert first.startswith("jaxdl train: run folder")
     assert proc.returncode == 141 and "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith("jaxdl train: stopped: its standard output was closed")

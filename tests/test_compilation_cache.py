@@ -45,9 +45,16 @@ def run_job(env_overrides: dict, tmp_path) -> dict:
 
 @pytest.fixture
 def restore_cache():
-    """Tests that switch the cache on in this process switch it off again afterwards."""
+    """Tests that switch the cache on or off in this process give the session's cache back afterwards.
+
+    Request it before ``monkeypatch``: fixtures end in reverse order, so the patches are undone first.
+    """
+    before = compilation_cache.current_dir()
     yield
-    compilation_cache.disable()
+    if before is None:
+        compilation_cache.disable()
+    else:
+        compilation_cache.enable(before)
 
 
 def test_default_dir_follows_env_then_xdg_then_home():
@@ -84,7 +91,7 @@ def test_a_file_in_place_of_the_folder_warns_once_and_runs_without_cache(tmp_pat
     assert jax.jit(lambda x: x - 1)(jnp.ones(2)).tolist() == [0.0, 0.0]
 
 
-def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, monkeypatch, restore_cache):
+def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, restore_cache, monkeypatch):
     folder = tmp_path / "xla"
     folder.mkdir()
     folder.chmod(0o500)
@@ -100,7 +107,6 @@ def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, monkeypatch, 
     folder.chmod(0o700)
 
 
-@pytest.mark.slow
 def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recompile(tmp_path):
     cache = tmp_path / "xla"
     first = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
@@ -114,7 +120,6 @@ def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recom
     assert third["loss"] == first["loss"] and third["hits"] == 0
 
 
-@pytest.mark.slow
 def test_default_folder_is_under_xdg_cache_home_and_no_cache_writes_nothing(tmp_path):
     xdg = tmp_path / "xdg"
     ran = run_job({"XDG_CACHE_HOME": str(xdg)}, tmp_path)

@@ -178,7 +178,6 @@ def doc_files() -> list[Path]:
     return [README, *pages]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", doc_files(), ids=lambda p: p.name)
 def test_doc_blocks_run_and_print_their_output(path, tmp_path, monkeypatch):
     if path in NOTEBOOK_PAGES:

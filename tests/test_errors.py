@@ -16,10 +16,10 @@ import torch
 
 from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.callbacks import LossLimit
-from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for
+from tests.helpers import one_error_line, run_cli
 
 SGD = optax.sgd(0.1)
 LR = "a finite number >= 0 or a schedule (a function of the step count)"
@@ -253,19 +253,13 @@ def test_scheduler_arguments_torch_rejects_are_config_errors(name, kwargs):
     assert message.startswith(f"{name}: ") and named[-1] in message and "\n" not in message
 
 
-def run_cli(args: list[str]) -> int:
-    try:
-        return main(args)
-    except SystemExit as exit_:
-        return exit_.code
-
-
 QUICK = ["train", "--epochs", "1", "--hidden", "8"]
 CLI = {
     "unknown model": (
         ["--model", "mpl"],
         "argument --model: 'mpl' is not a model (did you mean 'mlp'?); expected one of mlp, softmax",
     ),
+    "model without a near name": (["--model", "cnn"], "argument --model: 'cnn' is not a model"),
     "unknown dataset": (["--dataset", "digist"], "unknown dataset 'digist' (did you mean 'digits'?)"),
     "unknown optimizer": (["--optimizer", "adma"], "unknown optimizer 'adma' (did you mean 'Adam'?)"),
     "unknown scheduler": (["--scheduler", "StepLRR"], "unknown scheduler 'StepLRR' (did you mean 'StepLR'?)"),
@@ -280,6 +274,7 @@ CLI = {
     "zero hidden width": (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
     "unparsable hidden": (["--hidden", "16,x"], "argument --hidden: 'x' is not an integer"),
     "dropout 1": (["--dropout", "1"], "argument --dropout: '1' must be in [0, 1)"),
+    "dropout above 1": (["--dropout", "1.5"], "argument --dropout: '1.5' must be in [0, 1)"),
     "negative seed": (["--seed", "-1"], "argument --seed: '-1' must be 0 or more"),
     "scheduler argument torch rejects": (
         ["--scheduler", "CosineAnnealingWarmRestarts", "--scheduler-args", "T_0=0"],
@@ -288,28 +283,29 @@ CLI = {
     "zero checkpoint interval": (["--checkpoint-every", "0"], "argument --checkpoint-every: '0' must be a positive"),
     "missing data dir": (
         ["--data-dir", "/no/such/folder"],
-        "argument --data-dir: '/no/such/folder' is not an existing",
+        "argument --data-dir: '/no/such/folder' is not an existing folder",
     ),
+    "data dir without the files": (["--dataset", "fashion_mnist", "--data-dir", "."], "fashion_mnist not found"),
     "resume without a run": (["--resume", "."], "--resume '.': no checkpoint file there"),
+    "out under a file": (["--out", "FILE/run"], "argument --out: 'FILE/run' is not writable"),
 }
 
 
 def assert_one_line_error(capsys, code, expected):
-    err = capsys.readouterr().err
     assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err
-    assert expected in lines[0]
-    return lines[0]
+    line = one_error_line(capsys)
+    assert expected in line
+    return line
 
 
 @pytest.mark.parametrize("case", list(CLI))
 def test_cli_mistakes_exit_2_with_one_line_and_write_nothing(case, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("a file, not a folder")
     argv, expected = CLI[case]
-    out = tmp_path / "run"
-    assert_one_line_error(capsys, run_cli([*QUICK, *argv, "--out", str(out)]), expected)
-    assert not out.exists()
+    out = [] if "--out" in argv else ["--out", str(tmp_path / "run")]
+    assert_one_line_error(capsys, run_cli([*QUICK, *argv, *out]), expected)
+    assert sorted(os.listdir(tmp_path)) == ["FILE"]
 
 
 def test_cli_out_not_writable(tmp_path, capsys):

@@ -119,7 +119,6 @@ def test_cli_rejects_lenet_on_tabular_data(capsys, tmp_path):
     )
 
 
-@pytest.mark.slow
 def test_cli_lenet_trains_on_digits_resized_to_28(tmp_path):
     out = tmp_path / "lenet"
     argv = [

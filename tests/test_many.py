@@ -167,7 +167,6 @@ def test_runs_of_one_seed_share_one_key_so_each_batch_is_gathered_once_for_all(d
     assert keys[1].tolist() == jax.random.key_data(single.state.key).tolist()
 
 
-@pytest.mark.slow
 def test_schedule_swept_lr_and_a_random_transform_match_fit(digits):
     def optimizer(lr):
         return optim.sgd(lr=schedules.step_lr(lr, step_size=10, gamma=0.5), momentum=0.9)
@@ -200,7 +199,6 @@ def test_best_picks_max_accuracy_and_min_loss(sweep):
         sweep.best("test_ac")
 
 
-@pytest.mark.slow
 def test_regression_runs_match_fit_and_a_diverging_run_is_flagged():
     ds = data.load("synthetic_regression")
     result = fit_many(

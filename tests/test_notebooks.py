@@ -6,7 +6,6 @@ from pathlib import Path
 
 import ipykernel  # noqa: F401 (the kernel the notebook runs in: part of the dev extra)
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +47,6 @@ def images(cell) -> list[bytes]:
     return [base64.b64decode(out["data"]["image/png"]) for out in cell.outputs if "image/png" in out.get("data", {})]
 
 
-@pytest.mark.slow
 def test_the_guide_runs_in_a_jupyter_kernel_with_progress_and_a_live_plot(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     nb = section_notebook()

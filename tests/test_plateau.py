@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -135,10 +133,9 @@ def torch_warmup_then_plateau(metrics, lr, warmup_epochs, make_warmup, **kwargs)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
     out = []
     for epoch, m in enumerate(metrics):
+        opt.step()  # no gradient: changes nothing, but steps in torch's order (optimizer, then scheduler)
         if epoch < warmup_epochs:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
-                warmup.step()
+            warmup.step()
         else:
             plateau.step(float(m))
         out.append(opt.param_groups[0]["lr"])

@@ -161,7 +161,8 @@ def test_a_lenet_run_on_8x8_digits_predicts_8x8_inputs_as_it_was_evaluated(tmp_p
     from jaxdl.cli import main
 
     out = tmp_path / "run"
-    assert main(["train", "--model", "lenet", "--epochs", "2", "--lr", "0.5", "--out", str(out)]) == 0
+    lenet = ["--model", "lenet", "--activation", "relu", "--optimizer", "adam", "--lr", "3e-3", "--batch-size", "64"]
+    assert main(["train", *lenet, "--epochs", "2", "--out", str(out)]) == 0  # test_lenet.py's run, so one compile
     trained_acc = json.loads((out / "metrics.json").read_text())["history"]["test_acc"][-1]
     loaded = load_model(out)
     X, y = (np.asarray(a) for a in data.load("digits").test)

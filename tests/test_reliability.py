@@ -171,7 +171,6 @@ def test_same_seed_gives_byte_identical_metrics_and_other_seeds_differ(tmp_path)
 # ---------------------------------------------------------------- clean stop
 
 
-@pytest.mark.slow
 def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resume(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}

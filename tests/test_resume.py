@@ -162,7 +162,6 @@ def checkpointed_epochs(path: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
 def test_run_killed_after_epoch_k_resumes_bit_identical_to_an_uninterrupted_run(tmp_path):
     epochs, kill_after = 40, 3
     argv = [*QUICK, "--epochs", str(epochs), "--checkpoint-every", "1"]

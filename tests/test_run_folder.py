@@ -137,7 +137,6 @@ def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path
     assert os.listdir(out) == ["metrics.json"] and (out / "metrics.json").read_text() == "old"
 
 
-@pytest.mark.slow
 def test_two_runs_started_on_one_out_never_both_write(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -153,7 +152,10 @@ def test_two_runs_started_on_one_out_never_both_write(tmp_path):
         )
         for seed in (1, 2)
     ]
-    results = [(proc.wait(timeout=300), proc.stderr.read()) for proc in procs]
+    results = []
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        results.append((proc.returncode, stderr))
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
     refused = next(err for code, err in results if code == 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -29,14 +28,13 @@ def torch_run(make, steps=N, lr=0.1, optimizer="sgd"):
     opt = torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd" else torch.optim.Adam([param], lr=lr)
     key = "momentum" if optimizer == "sgd" else "betas"
     momentum = lambda: (lambda m: m[0] if isinstance(m, tuple) else m)(opt.param_groups[0][key])  # noqa: E731
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()"
-        sched = make(opt)
-        lrs, moms = [sched.get_last_lr()[0]], [momentum()]
-        for _ in range(steps):
-            sched.step()
-            lrs.append(sched.get_last_lr()[0])
-            moms.append(momentum())
+    sched = make(opt)
+    lrs, moms = [sched.get_last_lr()[0]], [momentum()]
+    for _ in range(steps):
+        opt.step()  # no gradient: changes nothing, but steps in torch's order (optimizer, then scheduler)
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+        moms.append(momentum())
     return np.array(lrs, dtype=np.float64), np.array(moms, dtype=np.float64)
 
 
@@ -207,9 +205,7 @@ def test_parity_with_torch_functions_and_compositions(x64, name, lr, make_torch,
 
 def test_every_torch_scheduler_is_covered_three_times():
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        paired = [type(c[2](opt)).__name__ for c in PAIRED]
+    paired = [type(c[2](opt)).__name__ for c in PAIRED]
     counts = {name: paired.count(name) + sum(c == name for c, _, _ in SAME_ARGS) for name in T.__all__}
     assert counts.pop("LRScheduler") == 0 and counts.pop("ReduceLROnPlateau") == 0  # plateau: test_plateau.py
     assert min(counts.values()) >= 3, counts
@@ -251,11 +247,9 @@ def test_sgdr_fractional_epochs_like_torch_step_epoch(x64, T_0, T_mult, eta_min)
     opt = torch.optim.SGD([param], lr=0.1)
     sched = T.CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min)
     expected = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the deprecated epoch argument
-        for count in counts:
-            sched.step(count)
-            expected.append(sched.get_last_lr()[0])
+    for count in counts:
+        sched.step(count)
+        expected.append(sched.get_last_lr()[0])
     got = jax.jit(S.cosine_annealing_warm_restarts(0.1, T_0, T_mult, eta_min))(jnp.asarray(counts))
     np.testing.assert_allclose(np.asarray(got), expected, rtol=RTOL, atol=ATOL)
 
@@ -265,12 +259,10 @@ def test_sgdr_float_epoch_on_a_restart_boundary_restarts_like_step():
     # a restart, and gives eta_min; 363 plain step() calls give lr. jaxdl counts cycles exactly.
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     by_epoch, by_step = T.CosineAnnealingWarmRestarts(opt, 3, 3, 0.001), T.CosineAnnealingWarmRestarts(opt, 3, 3, 0.001)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        by_epoch.step(363.0)
-        torch_epoch = by_epoch.get_last_lr()[0]
-        for _ in range(363):
-            by_step.step()
+    by_epoch.step(363.0)
+    torch_epoch = by_epoch.get_last_lr()[0]
+    for _ in range(363):
+        by_step.step()
     ours = S.cosine_annealing_warm_restarts(0.1, 3, 3, 0.001)
     assert torch_epoch == 0.001 and by_step.get_last_lr()[0] == pytest.approx(0.1)
     assert float(ours(363.0)) == pytest.approx(0.1) and float(ours(363)) == pytest.approx(0.1)

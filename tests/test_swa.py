@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,13 +19,12 @@ from jaxdl.models import MLP
 def torch_rates(make, lr=0.1, steps=200):
     param = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([param], lr=lr)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sched = make(opt)
-        out = [sched.get_last_lr()[0]]
-        for _ in range(steps):
-            sched.step()
-            out.append(sched.get_last_lr()[0])
+    sched = make(opt)
+    out = [sched.get_last_lr()[0]]
+    for _ in range(steps):
+        opt.step()  # no gradient: changes nothing, but steps in torch's order (optimizer, then scheduler)
+        sched.step()
+        out.append(sched.get_last_lr()[0])
     return np.array(out)
 
 

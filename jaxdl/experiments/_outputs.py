@@ -53,7 +53,8 @@ def write_csv(path: str, history: dict[str, list[float]]) -> None:
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     write_csv(os.path.join(folder, "m.csv"), {"train_loss": [0.5, 0.25]})
-    ...     print(open(os.path.join(folder, "m.csv")).read(), end="")
+    ...     with open(os.path.join(folder, "m.csv")) as f:
+    ...         print(f.read(), end="")
     epoch,train_loss
     1,0.5
     2,0.25
