@@ -91,6 +91,8 @@ def _as_batch(
         return X, False
     if works(X[None]):
         return X[None], True
+    for candidate in (X, X[None]) if X.ndim >= 1 else (X[None],):
+        _check_variables(model, variables, candidate.shape, train_kw)
     raise _checks.fail(
         "predict",
         "X",
@@ -99,6 +101,33 @@ def _as_batch(
         "(pass input_shape= to be explicit)",
         got=f"shape {X.shape}",
     )
+
+
+def _check_variables(model: nn.Module, variables: dict, batch_shape: tuple[int, ...], train_kw: bool) -> None:
+    """Raise, naming the first differing array, unless ``variables`` are ``model``'s for inputs of ``batch_shape``."""
+    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
+    key = jax.random.key(0)
+    try:
+        needed = jax.eval_shape(
+            lambda x: model.init({"params": key, "dropout": key}, x, **kwargs),
+            jax.ShapeDtypeStruct(batch_shape, jnp.float32),
+        )
+    except Exception:  # noqa: BLE001 - the model does not take these inputs: the inputs are at fault, not the state
+        return
+    given = dict(jax.tree_util.tree_flatten_with_path({"params": variables.get("params", {})})[0])
+    for path, leaf in jax.tree_util.tree_flatten_with_path({"params": needed["params"]})[0]:
+        have = given.get(path)
+        if have is None or tuple(np.shape(have)) != tuple(leaf.shape):
+            name = "/".join(str(getattr(k, "key", k)) for k in path)
+            held = "nothing" if have is None else f"shape {tuple(np.shape(have))}"
+            raise _checks.fail(
+                "predict",
+                "state_or_variables",
+                None,
+                f"the variables of this {type(model).__name__}, which on inputs of shape {batch_shape[1:]} "
+                f"needs {name} of shape {tuple(leaf.shape)} (was the state trained with another model?)",
+                got=held,
+            )
 
 
 def _task(model: nn.Module, data: Any, outputs: jax.Array) -> str:
@@ -151,7 +180,8 @@ def predict(
       a numpy array, as described for ``output``.
 
     Raises:
-      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, or inputs of a wrong shape.
+      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, inputs of a wrong shape, ragged,
+        empty or with NaN/inf, or variables of another model (naming the first array that differs).
 
     >>> import optax
     >>> from jaxdl import data as datasets, models
@@ -166,7 +196,11 @@ def predict(
     if output is not None:
         _checks.choice("predict", "output", output, OUTPUTS)
     variables = variables_of(state_or_variables)
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0]
+        raise _checks.fail("predict", "X", X, "a rectangular array of numbers", got=f"{reason}") from None
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
     elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
@@ -181,7 +215,19 @@ def predict(
             "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
         )
     train_kw = _accepts_train(model)
+    if X.size == 0:
+        raise _checks.fail("predict", "X", X, "at least one example", got=f"shape {X.shape}")
     batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
+    bad = ~np.isfinite(batch.reshape(batch.shape[0], -1)).all(axis=1)
+    if bad.any():
+        raise _checks.fail(
+            "predict",
+            "X",
+            X,
+            "finite numbers",
+            got=f"NaN/inf in {int(bad.sum())} example(s), first example {int(bad.argmax())}",
+        )
+    _check_variables(model, variables, batch.shape, train_kw)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
     outputs = jnp.concatenate(
