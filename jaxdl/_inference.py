@@ -92,7 +92,7 @@ def _as_batch(
     if works(X[None]):
         return X[None], True
     for candidate in (X, X[None]) if X.ndim >= 1 else (X[None],):
-        _check_variables(model, variables, candidate.shape, train_kw)
+        _check_variables(model, variables, candidate.shape, train_kw, X.shape)
     raise _checks.fail(
         "predict",
         "X",
@@ -103,8 +103,8 @@ def _as_batch(
     )
 
 
-def _check_variables(model: nn.Module, variables: dict, batch_shape: tuple[int, ...], train_kw: bool) -> None:
-    """Raise, naming the first differing array, unless ``variables`` are ``model``'s for inputs of ``batch_shape``."""
+def _param_shapes(model: nn.Module, batch_shape: tuple[int, ...], train_kw: bool) -> dict | None:
+    """Path -> shape of the parameters ``model`` creates for inputs of ``batch_shape``; None if it cannot take them."""
     kwargs: dict[str, Any] = {"train": False} if train_kw else {}
     key = jax.random.key(0)
     try:
@@ -112,22 +112,49 @@ def _check_variables(model: nn.Module, variables: dict, batch_shape: tuple[int, 
             lambda x: model.init({"params": key, "dropout": key}, x, **kwargs),
             jax.ShapeDtypeStruct(batch_shape, jnp.float32),
         )
-    except Exception:  # noqa: BLE001 - the model does not take these inputs: the inputs are at fault, not the state
+    except Exception:  # noqa: BLE001 - the model does not take these inputs
+        return None
+    return {path: tuple(leaf.shape) for path, leaf in jax.tree_util.tree_flatten_with_path(needed["params"])[0]}
+
+
+def _check_variables(
+    model: nn.Module, variables: dict, batch_shape: tuple[int, ...], train_kw: bool, shown: tuple[int, ...]
+) -> None:
+    """Raise when ``variables`` are not ``model``'s for inputs ``batch_shape``, naming the first differing array.
+
+    ``shown`` is the shape of ``X`` as given, for the message.
+
+    An array whose shape follows the inputs' (a first layer's kernel) blames the inputs; one that
+    does not (a bias, a hidden layer, a missing name) blames the state: it belongs to another model.
+    """
+    needed = _param_shapes(model, batch_shape, train_kw)
+    if needed is None:
         return
-    given = dict(jax.tree_util.tree_flatten_with_path({"params": variables.get("params", {})})[0])
-    for path, leaf in jax.tree_util.tree_flatten_with_path({"params": needed["params"]})[0]:
+    other = _param_shapes(model, (batch_shape[0], *(d + 1 for d in batch_shape[1:])), train_kw)
+    given = dict(jax.tree_util.tree_flatten_with_path(variables.get("params", {}))[0])
+    for path, shape in needed.items():
         have = given.get(path)
-        if have is None or tuple(np.shape(have)) != tuple(leaf.shape):
-            name = "/".join(str(getattr(k, "key", k)) for k in path)
-            held = "nothing" if have is None else f"shape {tuple(np.shape(have))}"
+        if have is not None and tuple(np.shape(have)) == shape:
+            continue
+        name = "params/" + "/".join(str(getattr(k, "key", k)) for k in path)
+        held = "nothing" if have is None else f"shape {tuple(np.shape(have))}"
+        if have is not None and other is not None and other.get(path) != shape:
             raise _checks.fail(
                 "predict",
-                "state_or_variables",
+                "X",
                 None,
-                f"the variables of this {type(model).__name__}, which on inputs of shape {batch_shape[1:]} "
-                f"needs {name} of shape {tuple(leaf.shape)} (was the state trained with another model?)",
-                got=held,
+                f"examples of the shape the state was trained on (on examples of shape {batch_shape[1:]} "
+                f"{type(model).__name__} needs {name} of shape {shape}, the state holds {held})",
+                got=f"shape {shown}",
             )
+        raise _checks.fail(
+            "predict",
+            "state_or_variables",
+            None,
+            f"the variables of this {type(model).__name__}, which needs {name} of shape {shape} "
+            "(was the state trained with another model?)",
+            got=held,
+        )
 
 
 def _task(model: nn.Module, data: Any, outputs: jax.Array) -> str:
@@ -227,7 +254,7 @@ def predict(
             "finite numbers",
             got=f"NaN/inf in {int(bad.sum())} example(s), first example {int(bad.argmax())}",
         )
-    _check_variables(model, variables, batch.shape, train_kw)
+    _check_variables(model, variables, batch.shape, train_kw, X.shape)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
     outputs = jnp.concatenate(

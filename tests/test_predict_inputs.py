@@ -26,6 +26,16 @@ def run_dir(tmp_path_factory):
     return out
 
 
+def test_inputs_of_another_shape_blame_the_inputs_not_the_state(state):
+    """An MLP flattens any input, so only the first kernel, whose shape follows the inputs, tells them apart."""
+    with pytest.raises(ConfigError) as err:
+        jaxdl.predict(state, MLP(hidden=(16,)), np.zeros((3, 5)))
+    assert str(err.value) == (
+        "predict: X must be examples of the shape the state was trained on (on examples of shape (5,) MLP needs "
+        "params/Linear_0/kernel of shape (5, 16), the state holds shape (64, 16)), got shape (3, 5)"
+    )
+
+
 def test_a_ragged_list_is_one_line(state):
     with pytest.raises(ConfigError, match=r"^predict: X must be a rectangular array of numbers, got .*inhomogeneous"):
         jaxdl.predict(state, MLP(hidden=(16,)), [[0.0] * 64, [0.0] * 63])
@@ -51,8 +61,8 @@ def test_a_state_of_another_model_blames_the_state_not_the_inputs(state):
     with pytest.raises(ConfigError) as err:
         jaxdl.predict(state, MLP(hidden=(32,)), np.zeros((2, 8, 8, 1)))
     assert str(err.value) == (
-        "predict: state_or_variables must be the variables of this MLP, which on inputs of shape (8, 8, 1) needs "
-        "params/Linear_0/bias of shape (32,) (was the state trained with another model?), got shape (16,)"
+        "predict: state_or_variables must be the variables of this MLP, which needs params/Linear_0/bias of shape "
+        "(32,) (was the state trained with another model?), got shape (16,)"
     )
     with pytest.raises(ConfigError, match=r"needs params/Linear_0/bias of shape \(32,\)"):
         jaxdl.predict(state, MLP(hidden=(32,)), np.zeros((2, 8, 8, 1)), input_shape=(8, 8, 1))
