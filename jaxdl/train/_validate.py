@@ -21,6 +21,7 @@ from jaxdl import _checks
 from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.train._objective import LOSSES, Objective, objective_for
 from jaxdl.train._state import TrainState, model_kwargs
+from jaxdl.transforms import eval_transform_for
 
 if TYPE_CHECKING:
     from jaxdl.data import Dataset
@@ -259,12 +260,14 @@ def check_fit_args(
     loss: str | Callable[..., jax.Array] | None = None,
     seed: Any = 0,
     where: str = "fit",
+    transform: Any = None,
 ) -> Objective:
     """Validate :func:`~jaxdl.train.fit`'s arguments before anything runs; return the model's objective.
 
     Checks the types first (a ``Dataset``, a model instance, an integer seed the PRNG
     accepts), then the run's length, the optimizer, the loss against the task, and the
-    model against the data.
+    model against the data: its outputs on inputs as ``transform`` leaves them (its
+    deterministic part) against the targets, and its size against the device's memory.
 
     Raises:
       ConfigError: naming the argument, its value and what was expected.
@@ -276,7 +279,10 @@ def check_fit_args(
     default_task = "regression" if data.num_classes is None else "classification"
     objective = objective_for(model, loss, default_task=default_task, where=where)
     check_compatible(where, model, data, objective, batch_size)
-    check_outputs(where, model, data, objective, data.train[0][:1], batch_size)
+    first = data.train[0][:1]
+    eval_transform = eval_transform_for(transform, None, first, where=where)
+    sample = first if eval_transform is None else jax.eval_shape(lambda x: eval_transform(x, key=None), first)
+    check_outputs(where, model, data, objective, sample, batch_size)
     return objective
 
 
