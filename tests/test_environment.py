@@ -52,6 +52,13 @@ def test_standard_output_on_a_full_disk_is_one_line_and_leaves_no_folder(tmp_pat
     assert os.listdir(tmp_path) == []
 
 
+def test_a_closed_standard_output_does_not_stop_the_run(tmp_path):
+    """Started with file descriptor 1 closed (``jaxdl train >&-``), Python has no sys.stdout: the run still ends."""
+    proc = jaxdl([*QUICK, "--out", str(tmp_path / "run")], tmp_path, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert {"checkpoint", "metrics.json", "metrics.csv"} <= set(os.listdir(tmp_path / "run"))
+
+
 def test_a_disk_that_fills_while_the_outputs_are_written_keeps_the_checkpoint_and_nothing_half(
     tmp_path, capsys, monkeypatch
 ):
