@@ -54,7 +54,16 @@ def test_standard_output_on_a_full_disk_is_one_line_and_leaves_no_folder(tmp_pat
 
 def test_a_closed_standard_output_does_not_stop_the_run(tmp_path):
     """Started with file descriptor 1 closed (``jaxdl train >&-``), Python has no sys.stdout: the run still ends."""
-    proc = jaxdl([*QUICK, "--out", str(tmp_path / "run")], tmp_path, preexec_fn=lambda: os.close(1))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "JAXDL_NO_CACHE": "1"}
+    args = [sys.executable, "-m", "jaxdl.cli", *QUICK, "--out", str(tmp_path / "run")]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *args],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert {"checkpoint", "metrics.json", "metrics.csv"} <= set(os.listdir(tmp_path / "run"))
 
