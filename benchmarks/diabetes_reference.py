@@ -77,7 +77,7 @@ def main() -> None:
             epochs=EPOCHS,
             batch_size=BATCH,
             seed=seed,
-            progress=False,
+            verbose=0,
         )
         h = result.history
         print(f"{'jaxdl ' + recipe + f', seed {seed}':<52} {h['test_mse'][-1]:>10.1f} {h['test_r2'][-1]:>8.4f}")

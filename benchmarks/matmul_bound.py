@@ -27,10 +27,9 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 
+from jaxdl import cli
 from jaxdl.bench import BATCH_SIZE, describe, shown_path
-from jaxdl.cli import args as types
-from jaxdl.cli.main import OneLineParser, run_or_report
-from jaxdl.cli.outputs import staged_output, write_json
+from jaxdl.experiments import staged_output, write_json
 
 IN, HIDDEN = 784, 256
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -149,15 +148,13 @@ def run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The script's parser (errors are one line, exit code 2)."""
-    parser = OneLineParser(prog="matmul_bound.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=types.positive_int, default=8, help="number of models N (default 8)")
-    parser.add_argument(
-        "--train-size", type=types.positive_int, default=60_000, help="images per epoch (default 60000)"
-    )
-    parser.add_argument("--repeats", type=types.positive_int, default=5, help="timed epochs, fastest kept (default 5)")
+    parser = cli.OneLineParser(prog="matmul_bound.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=cli.positive_int, default=8, help="number of models N (default 8)")
+    parser.add_argument("--train-size", type=cli.positive_int, default=60_000, help="images per epoch (default 60000)")
+    parser.add_argument("--repeats", type=cli.positive_int, default=5, help="timed epochs, fastest kept (default 5)")
     parser.add_argument(
         "--out",
-        type=types.writable_dir,
+        type=cli.writable_dir,
         default=None,
         help="folder for matmul_bound.json and .md (default benchmarks/results/<device>-<date>)",
     )
@@ -166,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run; a bad argument is one line and exit code 2."""
-    return run_or_report("matmul_bound.py", run, build_parser().parse_args(argv))
+    return cli.run_or_report("matmul_bound.py", run, build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

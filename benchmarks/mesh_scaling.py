@@ -25,12 +25,10 @@ import jax
 import numpy as np
 import optax
 
-from jaxdl import parallel
+from jaxdl import cli, parallel
 from jaxdl.bench import BATCH_SIZE, LR, WORKLOADS, jax_model, load_data, to_dataset
-from jaxdl.cli import args as types
-from jaxdl.cli.main import OneLineParser, run_or_report
-from jaxdl.cli.outputs import staged_output, write_json
 from jaxdl.errors import ConfigError
+from jaxdl.experiments import staged_output, write_json
 from jaxdl.train import fit, fit_many
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -75,7 +73,7 @@ def measure(model, ds, mesh, *, epochs: int, models: int, seed: int) -> dict:
         batch_size=BATCH_SIZE,
         seed=seed,
         mesh=mesh,
-        progress=False,
+        verbose=0,
     )
     many = fit_many(
         model,
@@ -85,7 +83,7 @@ def measure(model, ds, mesh, *, epochs: int, models: int, seed: int) -> dict:
         batch_size=BATCH_SIZE,
         seeds=tuple(range(seed, seed + models)),
         mesh=mesh,
-        progress=False,
+        verbose=0,
     )
     return {
         "fit": single,
@@ -197,23 +195,23 @@ def markdown(meta: dict, rows: list[dict]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The benchmark's parser (errors are one line, exit code 2)."""
-    p = OneLineParser(prog="mesh_scaling.py", description=__doc__.splitlines()[0])
+    p = cli.OneLineParser(prog="mesh_scaling.py", description=__doc__.splitlines()[0])
     p.add_argument(
         "--devices",
-        type=types.int_list,
+        type=cli.int_list,
         default=None,
         help="device counts to measure, e.g. 1,2,4,8 (default 1, 2, 4, … and all visible devices)",
     )
-    p.add_argument("--epochs", type=types.positive_int, default=3, help="timed epochs after the first (default 3)")
-    p.add_argument("--models", type=types.positive_int, default=64, help="seeds trained by fit_many (default 64)")
+    p.add_argument("--epochs", type=cli.positive_int, default=3, help="timed epochs after the first (default 3)")
+    p.add_argument("--models", type=cli.positive_int, default=64, help="seeds trained by fit_many (default 64)")
     p.add_argument("--workload", choices=tuple(WORKLOADS), default="mlp", help="model (default mlp: 784-256-10)")
-    p.add_argument("--train-size", type=types.positive_int, default=60_000, help="training images (default 60000)")
-    p.add_argument("--test-size", type=types.positive_int, default=10_000, help="test images (default 10000)")
+    p.add_argument("--train-size", type=cli.positive_int, default=60_000, help="training images (default 60000)")
+    p.add_argument("--test-size", type=cli.positive_int, default=10_000, help="test images (default 10000)")
     p.add_argument("--data-dir", default=None, help="folder with FashionMNIST; without it the data is synthetic")
-    p.add_argument("--seed", type=types.nonnegative_int, default=0, help="seed of data, init and shuffling")
+    p.add_argument("--seed", type=cli.nonnegative_int, default=0, help="seed of data, init and shuffling")
     p.add_argument(
         "--out",
-        type=types.writable_dir,
+        type=cli.writable_dir,
         default=None,
         help="folder for mesh_scaling.json and mesh_scaling.md (default benchmarks/results/mesh-<platform>-<date>)",
     )
@@ -225,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     args.argv = argv
-    return run_or_report("mesh_scaling.py", run, args)
+    return cli.run_or_report("mesh_scaling.py", run, args)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "jaxdl.cli.main",
+                "jaxdl.cli",
                 "train",
                 "--epochs",
                 str(args.epochs),
@@ -47,11 +47,11 @@ def main() -> None:
         for r in range(args.repeats):
             commands = {
                 "jaxdl cold": (
-                    [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                    [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", str(args.epochs)],
                     {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cold-{r}")},
                 ),
                 "jaxdl warm": (
-                    [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", str(args.epochs)],
+                    [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", str(args.epochs)],
                     {"JAX_COMPILATION_CACHE_DIR": warm},
                 ),
                 "torch 1 thread": (

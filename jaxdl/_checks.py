@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import jax
 import jax.numpy as jnp
@@ -27,9 +27,22 @@ from jaxdl.errors import ConfigError
 T = TypeVar("T")
 
 
-def fail(where: str, arg: str, value: object, expected: str) -> ConfigError:
-    """The one-line error ``"<where>: <arg> must be <expected>, got <value>"``."""
-    return ConfigError(f"{where}: {arg} must be {expected}, got {value!r}")
+def fail(where: str, arg: str, value: object, expected: str, *, got: str | None = None) -> ConfigError:
+    """The one-line error ``"<where>: <arg> must be <expected>, got <value>"``.
+
+    ``value`` is shown as its ``repr``, or as ``got`` when given (e.g. ``"shape (2, 3)"``).
+
+    >>> print(fail("fit", "epochs", 0, "an integer >= 1"))
+    fit: epochs must be an integer >= 1, got 0
+    """
+    return ConfigError(f"{where}: {arg} must be {expected}, got {repr(value) if got is None else got}")
+
+
+def one_run_only(label: str, callback: object) -> ConfigError:
+    """The error of a callback that follows one run, given to a trainer of many (``label``: ``"fit_many (8 runs)"``)."""
+    name = type(callback).__name__
+    expected = f"callbacks for many runs ({name} follows one run: use it with fit)"
+    return fail(label.split(" (")[0], "callbacks", callback, expected, got=name)
 
 
 def ceil_div(n: int, d: int) -> int:
@@ -117,16 +130,46 @@ def one_element(value: Any) -> Any:
     return value
 
 
-def float32_lr(where: str, arg: str, value: float) -> float:
-    """A learning rate that float32 keeps: ``0 < value < 1.2e-38`` is 0 (or flushed to 0) in float32.
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+"""The smallest normal float32 (about 1.2e-38): a positive rate below it is 0 (or flushed to 0) in float32."""
 
-    >>> float32_lr("SGD", "lr", 1e-300)
+
+@overload
+def learning_rate(where: str, arg: str, value: Any, *, schedule: Literal[False] = False) -> float | jax.Array: ...
+
+
+@overload
+def learning_rate(where: str, arg: str, value: Any, *, schedule: Literal[True]) -> Any: ...
+
+
+def learning_rate(where: str, arg: str, value: Any, *, schedule: bool = False) -> Any:
+    """A learning rate: a finite number >= 0, or a scalar array (checked unless traced, e.g. under ``vmap``).
+
+    A positive rate that float32 cannot hold (below 1.2e-38, e.g. 1e-300) is refused: it would be 0
+    in the float32 update, so nothing would train. With ``schedule``, a function of the step count
+    is a learning rate too (returned unchecked). A Python number comes back as a float, an array
+    as a JAX array.
+
+    >>> learning_rate("SGD", "lr", 1e-300)
     Traceback (most recent call last):
     jaxdl.errors.ConfigError: SGD: lr must be 0 or at least 1.2e-38 (smaller is 0 in float32, \
 so nothing would train), got 1e-300
     """
-    if 0 < value < float(np.finfo(np.float32).tiny):
-        raise fail(where, arg, value, "0 or at least 1.2e-38 (smaller is 0 in float32, so nothing would train)")
+    expected = "a finite number >= 0" + (" or a schedule (a function of the step count)" if schedule else "")
+    if schedule and callable(value):
+        return value
+    if isinstance(value, (jax.Array, np.ndarray)):
+        if value.ndim != 0:
+            raise fail(where, arg, value, expected)
+        number, value = scalar(where, arg, value), jnp.asarray(value)
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise fail(where, arg, value, expected)
+    else:
+        number = value = float(value)
+    if number is not None and not 0.0 <= number < math.inf:
+        raise fail(where, arg, number, expected)
+    if number is not None and 0 < number < FLOAT32_TINY:
+        raise fail(where, arg, number, "0 or at least 1.2e-38 (smaller is 0 in float32, so nothing would train)")
     return value
 
 

@@ -16,7 +16,26 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl._checks import fail
+from jaxdl.errors import unknown
+
+__all__ = [
+    "ACTIVATIONS",
+    "LAYER_ACTIVATIONS",
+    "PRELU_INIT",
+    "derivative",
+    "elu",
+    "gelu",
+    "get_activation",
+    "prelu",
+    "prelu_grad",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+]
 
 PRELU_INIT = 0.25
 """``nn.PReLU()``'s initial slope; the plots and the CLI use it unless told otherwise."""
@@ -103,11 +122,12 @@ def get_activation(name: str, *, layer: bool = False) -> Callable[..., jax.Array
     True
     >>> get_activation("prelu", layer=True)
     Traceback (most recent call last):
-    jaxdl.errors.ConfigError: activation='prelu' (did you mean 'relu'?): expected one of relu, sigmoid, tanh, gelu, elu.
+    jaxdl.errors.ConfigError: unknown activation 'prelu' (did you mean 'relu'?); expected one of relu, sigmoid, \
+tanh, gelu, elu
     """
     choices = LAYER_ACTIVATIONS if layer else tuple(ACTIVATIONS)
     if name not in choices:
-        raise ConfigError(f"activation={name!r}{suggest(name, choices)}: expected one of {', '.join(choices)}.")
+        raise unknown("activation", name, choices)
     return ACTIVATIONS[name]
 
 
@@ -131,7 +151,7 @@ def derivative(fn: Callable[..., jax.Array] | str, x: ArrayLike, *args: ArrayLik
     fn = get_activation(fn) if isinstance(fn, str) else fn
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.inexact):
-        raise ConfigError(f"x has dtype {x.dtype}: expected floats to differentiate at.")
+        raise fail("derivative", "x", x, "floats to differentiate at", got=f"dtype {x.dtype}")
     flat = jax.vmap(jax.grad(lambda v: fn(v, *args)))(jnp.ravel(x))
     return flat.reshape(x.shape)
 

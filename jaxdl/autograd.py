@@ -16,7 +16,21 @@ import jax.numpy as jnp
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl._checks import fail
+from jaxdl.errors import unknown
+
+__all__ = [
+    "JACOBIAN_STRATEGIES",
+    "accumulate_grads",
+    "backward",
+    "control_flow",
+    "detach",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "manual_backprop",
+    "regularized_loss",
+]
 
 PyTree = Any
 JACOBIAN_STRATEGIES = ("reverse-mode", "forward-mode")
@@ -32,20 +46,17 @@ def detach(x: PyTree) -> PyTree:
     return lax.stop_gradient(x)
 
 
-def _check_float(x: PyTree, name: str) -> None:
+def _check_float(where: str, x: PyTree, name: str) -> None:
     for leaf in jax.tree.leaves(x):
         if not jnp.issubdtype(jnp.result_type(leaf), jnp.inexact):
-            raise ConfigError(
-                f"{name} has dtype {jnp.result_type(leaf)}: only floating-point inputs can be "
-                "differentiated (torch: 'only Tensors of floating point dtype can require gradients')."
-            )
+            raise fail(where, name, leaf, "floating-point to be differentiated", got=f"dtype {jnp.result_type(leaf)}")
 
 
-def _check_like(v: PyTree, x: PyTree, name: str) -> None:
+def _check_like(where: str, v: PyTree, x: PyTree, name: str) -> None:
     v_shapes = jax.tree.map(jnp.shape, v)
     x_shapes = jax.tree.map(jnp.shape, x)
     if jax.tree.structure(v) != jax.tree.structure(x) or v_shapes != x_shapes:
-        raise ConfigError(f"{name} has shapes {v_shapes}: expected the input's shapes {x_shapes}.")
+        raise fail(where, name, v, f"of the input's shapes {x_shapes}", got=f"shapes {v_shapes}")
 
 
 def backward(f: Callable[[PyTree], jax.Array], x: PyTree, gradient: jax.Array | None = None) -> PyTree:
@@ -66,22 +77,24 @@ def backward(f: Callable[[PyTree], jax.Array], x: PyTree, gradient: jax.Array | 
     >>> backward(lambda x: 2 * jnp.dot(x, x), jnp.arange(4.0))   # d2l 2.5.1: 4x
     Array([ 0.,  4.,  8., 12.], dtype=float32)
     """
-    _check_float(x, "x")
+    _check_float("backward", x, "x")
     y, pullback = jax.vjp(f, x)
     if not isinstance(y, jax.Array):
-        raise ConfigError(f"f(x) returned {type(y).__name__}: expected one array, as torch's y.backward() needs.")
+        raise fail("backward", "f(x)", y, "one array, as torch's y.backward() needs", got=type(y).__name__)
     if gradient is None:
         if y.size != 1:
-            raise ConfigError(
-                "grad can be implicitly created only for scalar outputs: pass gradient= with the "
-                f"output's shape {tuple(y.shape)} (e.g. jnp.ones({tuple(y.shape)}) to sum the output first)."
+            raise fail(
+                "backward",
+                "gradient",
+                None,
+                f"an array of the output's shape {tuple(y.shape)}, e.g. jnp.ones({tuple(y.shape)}) to sum the output "
+                "(torch: grad can be implicitly created only for scalar outputs)",
             )
         gradient = jnp.ones_like(y)
     gradient = jnp.asarray(gradient)
     if gradient.shape != y.shape:
-        raise ConfigError(
-            f"gradient has shape {tuple(gradient.shape)}: expected the output's shape {tuple(y.shape)} "
-            "(torch: 'Mismatch in shape: grad_output[0] ... output[0]')."
+        raise fail(
+            "backward", "gradient", gradient, f"of the output's shape {tuple(y.shape)}", got=f"shape {gradient.shape}"
         )
     (grad,) = pullback(gradient.astype(y.dtype))
     return grad
@@ -105,12 +118,15 @@ def accumulate_grads(loss_fn: Callable[[PyTree, PyTree], jax.Array], params: PyT
     >>> accumulate_grads(lambda w, x: jnp.sum(w * x), jnp.ones(1), xs)
     Array([3.], dtype=float32)
     """
-    _check_float(params, "params")
+    _check_float("accumulate_grads", params, "params")
     lengths = {jnp.shape(leaf)[0] if jnp.ndim(leaf) else None for leaf in jax.tree.leaves(batches)}
     if not lengths or None in lengths or len(lengths) != 1 or 0 in lengths:
-        raise ConfigError(
-            f"batches has leading lengths {sorted(lengths, key=str)}: expected arrays stacked along a "
-            "common, non-empty first axis (one slice per batch)."
+        raise fail(
+            "accumulate_grads",
+            "batches",
+            batches,
+            "arrays stacked along a common, non-empty first axis (one slice per batch)",
+            got=f"leading lengths {sorted(lengths, key=str)}",
         )
     grad_fn = jax.grad(loss_fn)
 
@@ -132,11 +148,8 @@ def jacobian(f: Callable[[jax.Array], jax.Array], x: jax.Array, *, strategy: str
            [0., 4.]], dtype=float32)
     """
     if strategy not in JACOBIAN_STRATEGIES:
-        raise ConfigError(
-            f"strategy={strategy!r} is not known: expected one of {', '.join(JACOBIAN_STRATEGIES)}"
-            + suggest(strategy, JACOBIAN_STRATEGIES)
-        )
-    _check_float(x, "x")
+        raise unknown("strategy", strategy, JACOBIAN_STRATEGIES, where="jacobian")
+    _check_float("jacobian", x, "x")
     return (jax.jacrev if strategy == "reverse-mode" else jax.jacfwd)(f)(x)
 
 
@@ -153,8 +166,8 @@ def jvp(f: Callable[[PyTree], jax.Array], x: PyTree, v: PyTree) -> tuple[jax.Arr
     >>> jvp(jnp.sin, jnp.array(0.0), jnp.array(2.0))
     (Array(0., dtype=float32, weak_type=True), Array(2., dtype=float32, weak_type=True))
     """
-    _check_float(x, "x")
-    _check_like(v, x, "v")
+    _check_float("jvp", x, "x")
+    _check_like("jvp", v, x, "v")
     return jax.jvp(f, (x,), (v,))
 
 
@@ -174,8 +187,8 @@ def hvp(f: Callable[[PyTree], jax.Array], x: PyTree, v: PyTree) -> tuple[jax.Arr
     >>> hvp(lambda x: jnp.sum(x ** 3), jnp.array([1.0, 2.0]), jnp.array([1.0, 1.0]))[1]
     Array([ 6., 12.], dtype=float32)
     """
-    _check_float(x, "x")
-    _check_like(v, x, "v")
+    _check_float("hvp", x, "x")
+    _check_like("hvp", v, x, "v")
     (value, _), (_, product) = jax.jvp(jax.value_and_grad(f), (x,), (v,))
     return value, product
 
@@ -211,7 +224,7 @@ def control_flow(a: jax.Array) -> jax.Array:
     >>> float(control_flow(jnp.array(1.5)))
     1536.0
     """
-    _check_float(a, "a")
+    _check_float("control_flow", a, "a")
 
     def keep_doubling(carry: tuple[jax.Array, jax.Array]) -> jax.Array:
         norm = jnp.linalg.norm(jnp.ravel(carry[0]))
@@ -226,19 +239,22 @@ def control_flow(a: jax.Array) -> jax.Array:
     return lax.cond(jnp.sum(b) > 0, lambda b: b, lambda b: 100 * b, b)
 
 
-def _mlp_shapes(params: dict[str, jax.Array], X: jax.Array, y: jax.Array) -> None:
+def _mlp_shapes(where: str, params: dict[str, jax.Array], X: jax.Array, y: jax.Array) -> None:
     if not isinstance(params, dict) or set(params) != {"W1", "W2"}:
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ConfigError(f"params is {got}: expected a dict with keys 'W1' (h, d) and 'W2' (q, h).")
+        raise fail(where, "params", params, "a dict with keys 'W1' (h, d) and 'W2' (q, h)", got=str(got))
     W1, W2 = jnp.shape(params["W1"]), jnp.shape(params["W2"])
     if len(W1) != 2 or len(W2) != 2 or W2[1] != W1[0]:
-        raise ConfigError(f"params has W1 {W1} and W2 {W2}: expected W1 (h, d) and W2 (q, h).")
+        raise fail(where, "params", params, "W1 (h, d) and W2 (q, h)", got=f"W1 {W1} and W2 {W2}")
     if jnp.ndim(X) != 2 or jnp.shape(X)[1] != W1[1]:
-        raise ConfigError(f"X has shape {jnp.shape(X)}: expected (n, d) with d={W1[1]} (W1's columns).")
+        raise fail(where, "X", X, f"(n, d) with d={W1[1]} (W1's columns)", got=f"shape {jnp.shape(X)}")
     if jnp.shape(y) != (jnp.shape(X)[0],) or not jnp.issubdtype(jnp.result_type(y), jnp.integer):
-        raise ConfigError(
-            f"y has shape {jnp.shape(y)} and dtype {jnp.result_type(y)}: expected integer class "
-            f"indices of shape ({jnp.shape(X)[0]},)."
+        raise fail(
+            where,
+            "y",
+            y,
+            f"integer class indices of shape ({jnp.shape(X)[0]},)",
+            got=f"shape {jnp.shape(y)} and dtype {jnp.result_type(y)}",
         )
 
 
@@ -261,7 +277,7 @@ def regularized_loss(params: dict[str, jax.Array], X: jax.Array, y: jax.Array, w
     >>> float(regularized_loss(p, jnp.ones((5, 2)), jnp.zeros(5, jnp.int32), 0.0))  # log 4
     1.3862943649291992
     """
-    _mlp_shapes(params, X, y)
+    _mlp_shapes("regularized_loss", params, X, y)
     o = jax.nn.relu(X @ params["W1"].T) @ params["W2"].T
     log_p = jax.nn.log_softmax(o, axis=-1)
     loss = -jnp.mean(jnp.take_along_axis(log_p, y[:, None], axis=-1))
@@ -294,7 +310,7 @@ def manual_backprop(
            [0.1, 0.1],
            [0.1, 0.1]], dtype=float32)
     """
-    _mlp_shapes(params, X, y)
+    _mlp_shapes("manual_backprop", params, X, y)
     W1, W2 = params["W1"], params["W2"]
     Z = X @ W1.T
     H = jax.nn.relu(Z)

@@ -1,6 +1,8 @@
 """JAX's persistent compilation cache, switched on for jaxdl: a second run of the same job does not compile again.
 
-``jaxdl train`` and :func:`jaxdl.train.fit` call :func:`enable_default` before their first compile. The folder is
+The ``jaxdl`` command calls :func:`enable_default` before its first compile; in a notebook or script, call
+:func:`enable` (or :func:`enable_default`) once, before training, and a restarted kernel reuses what the last
+one compiled. Nothing turns it on by itself: importing jaxdl or calling ``fit`` has no such side effect. The folder is
 ``$JAX_COMPILATION_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/jaxdl/xla``, else ``~/.cache/jaxdl/xla``. Every
 compiled program is stored, however fast it compiled (JAX's own default keeps only those over one second, which is
 none of a small model's). ``JAXDL_NO_CACHE=1``, ``jaxdl --no-cache`` or :func:`disable` turn it off. A folder that
@@ -19,6 +21,18 @@ import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+__all__ = [
+    "ENV_DIR",
+    "ENV_OFF",
+    "CacheWarning",
+    "current_dir",
+    "default_dir",
+    "disable",
+    "enable",
+    "enable_default",
+    "switched_off",
+]
 
 ENV_DIR = "JAX_COMPILATION_CACHE_DIR"
 ENV_OFF = "JAXDL_NO_CACHE"

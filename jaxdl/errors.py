@@ -1,9 +1,21 @@
-"""The errors jaxdl raises for user mistakes and for diverged training, and close-match suggestions."""
+"""The errors jaxdl raises for user mistakes and for diverged training, and the one form of each message.
+
+Two forms, one line each: a bad argument is ``"<where>: <arg> must be <expected>, got <value>"``
+(``jaxdl._checks`` builds it), and a name that is not known is :func:`unknown`'s
+``"unknown <what> <name> (did you mean <x>?); expected one of <names>"``.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+
+__all__ = [
+    "ConfigError",
+    "DivergenceError",
+    "suggest",
+    "unknown",
+]
 
 
 class ConfigError(ValueError):
@@ -51,3 +63,28 @@ def suggest(name: str, choices: Iterable[str]) -> str:
         return ""
     best = min(matches, key=lambda m: _typos(typed, m))
     return f" (did you mean {lowered[best]!r}?)"
+
+
+SHOWN = 20
+"""How many choices an :func:`unknown` message lists before it says how many there are."""
+
+
+def unknown(what: str, name: object, choices: Iterable[str], *, where: str = "") -> ConfigError:
+    """The one-line error for a name that is not one of ``choices``, with the closest as "did you mean".
+
+    Args:
+      what: what the name names (``"dataset"``, ``"optimizer"``, ``"argument"``, ...).
+      name: the name the user gave.
+      choices: the names that are known, in the order to list them.
+      where: the function or class that looked the name up, shown first when given.
+
+    >>> print(unknown("dataset", "digist", ["digits", "mnist"]))
+    unknown dataset 'digist' (did you mean 'digits'?); expected one of digits, mnist
+    >>> print(unknown("argument", "gama", ["lr", "gamma"], where="StepLR"))
+    StepLR: unknown argument 'gama' (did you mean 'gamma'?); expected one of lr, gamma
+    """
+    names = [str(c) for c in choices]
+    shown = names if len(names) <= SHOWN else [*names[:SHOWN], f"... ({len(names)} in all)"]
+    prefix = f"{where}: " if where else ""
+    hint = suggest(str(name), names)
+    return ConfigError(f"{prefix}unknown {what} {name!r}{hint}; expected one of {', '.join(shown)}")

@@ -9,19 +9,31 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import ConfigError
+from jaxdl import _checks
+
+__all__ = [
+    "REDUCTIONS",
+    "accuracy",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "l1",
+    "mse",
+    "nll",
+    "squared_loss",
+]
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(values: jax.Array, reduction: str) -> jax.Array:
+def _reduce(where: str, values: jax.Array, reduction: str) -> jax.Array:
     if reduction == "mean":
         return values.mean()
     if reduction == "sum":
         return values.sum()
     if reduction == "none":
         return values
-    raise ConfigError(f"reduction={reduction!r}: expected one of {', '.join(REDUCTIONS)}.")
+    raise _checks.fail(where, "reduction", reduction, f"one of {', '.join(map(repr, REDUCTIONS))}")
 
 
 def mse(pred: jax.Array, target: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -30,7 +42,7 @@ def mse(pred: jax.Array, target: jax.Array, *, reduction: str = "mean") -> jax.A
     >>> float(mse(jnp.array([1.0, 2.0]), jnp.array([0.0, 0.0])))
     2.5
     """
-    return _reduce(jnp.square(pred - target), reduction)
+    return _reduce("mse", jnp.square(pred - target), reduction)
 
 
 def squared_loss(pred: jax.Array, target: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -39,7 +51,7 @@ def squared_loss(pred: jax.Array, target: jax.Array, *, reduction: str = "mean")
     >>> float(squared_loss(jnp.array([2.0]), jnp.array([0.0])))
     2.0
     """
-    return _reduce(0.5 * jnp.square(pred - target), reduction)
+    return _reduce("squared_loss", 0.5 * jnp.square(pred - target), reduction)
 
 
 def l1(pred: jax.Array, target: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -48,7 +60,7 @@ def l1(pred: jax.Array, target: jax.Array, *, reduction: str = "mean") -> jax.Ar
     >>> float(l1(jnp.array([1.0, -3.0]), jnp.zeros(2)))
     2.0
     """
-    return _reduce(jnp.abs(pred - target), reduction)
+    return _reduce("l1", jnp.abs(pred - target), reduction)
 
 
 def cross_entropy(
@@ -68,7 +80,7 @@ def cross_entropy(
     1.3863
     """
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ConfigError(f"label_smoothing={label_smoothing}: expected a value in [0, 1].")
+        raise _checks.fail("cross_entropy", "label_smoothing", label_smoothing, "a number in [0, 1]")
     num_classes = logits.shape[-1]
     log_probs = jax.nn.log_softmax(logits, axis=-1)
     if jnp.issubdtype(labels.dtype, jnp.integer):
@@ -76,7 +88,7 @@ def cross_entropy(
     else:
         target = labels.astype(log_probs.dtype)
     target = target * (1.0 - label_smoothing) + label_smoothing / num_classes
-    return _reduce(-(target * log_probs).sum(axis=-1), reduction)
+    return _reduce("cross_entropy", -(target * log_probs).sum(axis=-1), reduction)
 
 
 def nll(log_probs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -86,7 +98,7 @@ def nll(log_probs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> 
     0.693...
     """
     picked = jnp.take_along_axis(log_probs, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
-    return _reduce(-picked, reduction)
+    return _reduce("nll", -picked, reduction)
 
 
 def bce(probs: jax.Array, targets: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -97,7 +109,7 @@ def bce(probs: jax.Array, targets: jax.Array, *, reduction: str = "mean") -> jax
     """
     log_p = jnp.maximum(jnp.log(probs), -100.0)
     log_1mp = jnp.maximum(jnp.log1p(-probs), -100.0)
-    return _reduce(-(targets * log_p + (1.0 - targets) * log_1mp), reduction)
+    return _reduce("bce", -(targets * log_p + (1.0 - targets) * log_1mp), reduction)
 
 
 def bce_with_logits(
@@ -111,7 +123,7 @@ def bce_with_logits(
     log_sig = jax.nn.log_sigmoid(logits)
     log_1msig = jax.nn.log_sigmoid(-logits)
     weight = 1.0 if pos_weight is None else pos_weight
-    return _reduce(-(weight * targets * log_sig + (1.0 - targets) * log_1msig), reduction)
+    return _reduce("bce_with_logits", -(weight * targets * log_sig + (1.0 - targets) * log_1msig), reduction)
 
 
 def accuracy(outputs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -130,4 +142,4 @@ def accuracy(outputs: jax.Array, labels: jax.Array, *, reduction: str = "mean") 
     else:
         predicted = outputs.argmax(axis=-1)
     correct = (predicted == labels.reshape(labels.shape[0]).astype(jnp.int32)).astype(jnp.float32)
-    return _reduce(correct, reduction)
+    return _reduce("accuracy", correct, reduction)

@@ -27,6 +27,25 @@ from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionS
 from jaxdl._checks import ceil_div
 from jaxdl.errors import ConfigError
 
+__all__ = [
+    "DATA_AXIS",
+    "check_batch_split",
+    "check_devices",
+    "check_mesh",
+    "constrain",
+    "data_sharding",
+    "initialize",
+    "is_main_process",
+    "make_mesh",
+    "place_dataset",
+    "replicate",
+    "replicated",
+    "replicated_like",
+    "runs_per_chunk",
+    "shard_rows",
+    "shard_runs",
+]
+
 DATA_AXIS = "data"
 """The name of the mesh axis that batches (``fit``) or runs (``fit_many``) are split over."""
 

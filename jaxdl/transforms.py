@@ -29,7 +29,26 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl._checks import fail
+from jaxdl.errors import unknown
+
+__all__ = [
+    "FLIP_AXES",
+    "PADDING_MODES",
+    "Compose",
+    "Identity",
+    "Normalize",
+    "Pad",
+    "RandomFlip",
+    "Resize",
+    "Transform",
+    "compose",
+    "eval_transform_for",
+    "normalize",
+    "pad",
+    "random_flip",
+    "resize",
+]
 
 FLIP_AXES = {"vertical": 1, "horizontal": 2}
 PADDING_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
@@ -37,9 +56,8 @@ PADDING_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "
 
 def _check_batch(x: jax.Array, name: str) -> None:
     if x.ndim != 4:
-        raise ConfigError(
-            f"{name} expects image batches (B, H, W, C); got shape {tuple(x.shape)}. "
-            "Transforms apply to image datasets only."
+        raise fail(
+            name, "x", x, "an image batch (B, H, W, C): transforms apply to images only", got=f"shape {tuple(x.shape)}"
         )
 
 
@@ -78,14 +96,14 @@ class RandomFlip(Transform):
 
     def __post_init__(self) -> None:
         if self.axis not in (1, 2):
-            raise ConfigError(f"axis={self.axis!r}: expected 1 (H, vertical flip) or 2 (W, horizontal flip).")
+            raise fail("random_flip", "axis", self.axis, "'horizontal', 'vertical', 1 (H) or 2 (W)")
         if isinstance(self.p, bool) or not isinstance(self.p, (int, float)) or not 0.0 <= self.p <= 1.0:
-            raise ConfigError(f"p={self.p!r}: expected a probability in [0, 1].")
+            raise fail("random_flip", "p", self.p, "a probability in [0, 1]")
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None) -> jax.Array:
         _check_batch(x, "random_flip")
         if key is None:
-            raise ConfigError("random_flip needs a key: it is a training-time augmentation.")
+            raise fail("random_flip", "key", None, "a key (it is a training-time augmentation)")
         flip = jax.random.bernoulli(key, self.p, (x.shape[0],))
         return jnp.where(flip[:, None, None, None], jnp.flip(x, axis=self.axis), x)
 
@@ -100,16 +118,16 @@ class Normalize(Transform):
     def __post_init__(self) -> None:
         for name, values in (("mean", self.mean), ("std", self.std)):
             if not values or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
-                raise ConfigError(f"{name}={values!r}: expected one finite number per channel.")
+                raise fail("normalize", name, values, "one finite number per channel")
         if any(s <= 0 for s in self.std):
-            raise ConfigError(f"std={self.std!r}: expected positive numbers.")
+            raise fail("normalize", "std", self.std, "positive numbers")
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None) -> jax.Array:
         del key
         _check_batch(x, "normalize")
         for name, values in (("mean", self.mean), ("std", self.std)):
             if len(values) not in (1, x.shape[-1]):
-                raise ConfigError(f"normalize {name}={values!r} has {len(values)} values for {x.shape[-1]} channels.")
+                raise fail("normalize", name, values, f"1 or {x.shape[-1]} values, one per channel")
         return (x - jnp.asarray(self.mean, x.dtype)) / jnp.asarray(self.std, x.dtype)
 
 
@@ -121,7 +139,7 @@ class Resize(Transform):
 
     def __post_init__(self) -> None:
         if len(self.size) != 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in self.size):
-            raise ConfigError(f"size={self.size!r}: expected (height, width) as positive integers.")
+            raise fail("resize", "size", self.size, "(height, width) as positive integers")
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None) -> jax.Array:
         del key
@@ -142,14 +160,11 @@ class Pad(Transform):
         if len(self.padding) != 4 or not all(
             isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in self.padding
         ):
-            raise ConfigError(f"padding={self.padding!r}: expected (left, top, right, bottom) integers >= 0.")
+            raise fail("pad", "padding", self.padding, "(left, top, right, bottom) integers >= 0")
         if self.padding_mode not in PADDING_MODES:
-            raise ConfigError(
-                f"padding_mode={self.padding_mode!r}{suggest(self.padding_mode, PADDING_MODES)}: "
-                f"expected one of {', '.join(PADDING_MODES)}."
-            )
+            raise unknown("padding_mode", self.padding_mode, PADDING_MODES, where="pad")
         if not isinstance(self.fill, (int, float)) or not math.isfinite(self.fill):
-            raise ConfigError(f"fill={self.fill!r}: expected a finite number.")
+            raise fail("pad", "fill", self.fill, "a finite number")
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None) -> jax.Array:
         del key
@@ -170,7 +185,7 @@ class Compose(Transform):
     def __post_init__(self) -> None:
         for t in self.transforms:
             if not isinstance(t, Transform):
-                raise ConfigError(f"compose got {t!r}: expected jaxdl.transforms transforms.")
+                raise fail("compose", "transforms", t, "jaxdl.transforms transforms")
 
     @property
     def random(self) -> bool:
@@ -197,7 +212,7 @@ def random_flip(axis: str | int, p: float = 0.5) -> RandomFlip:
     """
     if isinstance(axis, str):
         if axis not in FLIP_AXES:
-            raise ConfigError(f"axis={axis!r}{suggest(axis, FLIP_AXES)}: expected 'horizontal', 'vertical', 1 or 2.")
+            raise unknown("axis", axis, [*FLIP_AXES, "1", "2"], where="random_flip")
         axis = FLIP_AXES[axis]
     return RandomFlip(axis, p)
 
@@ -248,19 +263,20 @@ def compose(transforms: Sequence[Transform]) -> Compose:
 
 
 def eval_transform_for(
-    transform: Transform | None, eval_transform: Transform | None, example: jax.Array
+    transform: Transform | None, eval_transform: Transform | None, example: jax.Array, *, where: str = "fit"
 ) -> Transform | None:
     """Check a train/eval transform pair and return the eval transform.
 
     ``eval_transform`` defaults to ``transform.deterministic_part()``; both must turn
-    ``example`` (1, H, W, C) into the same shape, or the model could not see both.
+    ``example`` (1, H, W, C) into the same shape, or the model could not see both. ``where``
+    names the caller in errors.
 
     >>> eval_transform_for(compose([resize(28), random_flip("horizontal")]), None, jnp.zeros((1, 8, 8, 1)))
     Compose(transforms=(Resize(size=(28, 28)),))
     """
     for name, t in (("transform", transform), ("eval_transform", eval_transform)):
         if t is not None and not isinstance(t, Transform):
-            raise ConfigError(f"{name}={t!r}: expected a jaxdl.transforms transform, e.g. transforms.resize(28).")
+            raise fail(where, name, t, "a jaxdl.transforms transform, e.g. transforms.resize(28)")
     if eval_transform is None and transform is not None:
         eval_transform = transform.deterministic_part()
     train_shape = eval_shape = example.shape
@@ -269,8 +285,12 @@ def eval_transform_for(
     if eval_transform is not None:
         eval_shape = jax.eval_shape(lambda x: eval_transform(x, key=None), example).shape
     if train_shape != eval_shape:
-        raise ConfigError(
-            f"transform gives examples of shape {train_shape[1:]} but eval_transform {eval_shape[1:]}: "
-            "the model needs one input shape (apply resize/pad in both)."
+        raise fail(
+            where,
+            "eval_transform",
+            eval_transform,
+            f"a transform to the examples' shape {train_shape[1:]} that transform gives (the model needs one "
+            "input shape: apply resize/pad in both)",
+            got=f"one to {eval_shape[1:]}",
         )
     return eval_transform

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import jax
 import numpy as np
 
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 N_BATCHES, BATCH = 4, 16
 SIZES = (5, 8, 3)
@@ -84,3 +88,23 @@ def wait_until(proc, ready: Callable[[], bool], timeout: float = 300) -> None:
         assert proc.poll() is None, "the run ended before it could be stopped"
         assert time.monotonic() < deadline, "the awaited file did not appear"
         time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def compiled_programs() -> Iterator[list[str]]:
+    """Names of the programs jax compiles inside the block (from ``jax.log_compiles``)."""
+    names = []
+
+    class Grab(logging.Handler):
+        def emit(self, record):
+            match = re.match(r"Compiling jit\((\w+|<lambda>)\)", record.getMessage())
+            if match:
+                names.append(match.group(1))
+
+    handler, logger = Grab(level=logging.WARNING), logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles():
+            yield names
+    finally:
+        logger.removeHandler(handler)

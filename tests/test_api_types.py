@@ -23,11 +23,10 @@ def one_line(err) -> str:
     [
         (
             (np.zeros((10, 3)), np.zeros(10)),
-            "fit: data must be a jaxdl.data.Dataset, got tuple: wrap arrays with "
-            r"jaxdl.data.from_arrays\(",
+            r"fit: data must be a jaxdl.data.Dataset \(wrap arrays with jaxdl.data.from_arrays\(.*\), got tuple$",
         ),
-        ("digits", r"fit: data='digits' is a name, not a Dataset: pass jaxdl.data.load\('digits'\)"),
-        ({"train": 1}, "data must be a jaxdl.data.Dataset, got dict"),
+        ("digits", r"fit: data must be a Dataset, e.g. jaxdl.data.load\('digits'\), got the name 'digits'$"),
+        ({"train": 1}, r"data must be a jaxdl.data.Dataset .*, got dict$"),
     ],
 )
 def test_data_that_is_not_a_dataset(bad, match):
@@ -39,7 +38,7 @@ def test_data_that_is_not_a_dataset(bad, match):
 
 
 def test_a_model_class_instead_of_a_model(digits):
-    with pytest.raises(ConfigError, match=r"fit: model is the class MLP, not a model: create one, e.g. model=MLP\("):
+    with pytest.raises(ConfigError, match=r"fit: model must be a model, e.g. model=MLP\(...\), got the class MLP$"):
         fit(models.MLP, digits, optimizer=optim.sgd(lr=0.1), epochs=1, batch_size=8)
     with pytest.raises(ConfigError, match="model must be a flax.linen.Module such as jaxdl.models.MLP"):
         fit("mlp", digits, optimizer=optim.sgd(lr=0.1), epochs=1, batch_size=8)
@@ -67,14 +66,15 @@ def test_the_largest_seed_is_accepted(digits):
             models.MLP(),
             "digits",
             "mse",
-            "loss='mse' does not fit MLP, a classification model: use one of cross_entropy, nll",
+            r"fit: loss must be one of cross_entropy, nll for MLP, a classification model \(or left out for "
+            r"cross_entropy\), got 'mse'",
         ),
-        (models.MLP(), "digits", "bce", "loss='bce' does not fit MLP"),
+        (models.MLP(), "digits", "bce", "loss must be one of cross_entropy, nll for MLP.*, got 'bce'"),
         (
             models.LinearRegression(),
             "diabetes",
             "cross_entropy",
-            "loss='cross_entropy' does not fit LinearRegression, a regression model: use one of mse, squared_loss, l1",
+            "fit: loss must be one of mse, squared_loss, l1 for LinearRegression, a regression model",
         ),
     ],
 )

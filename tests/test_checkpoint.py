@@ -143,7 +143,7 @@ def test_load_model_of_a_cli_run_predicts_like_the_state(tmp_path):
     ds = data.load("digits")
     model = build_model("mlp", ds, hidden=(16,), batch_norm=True)
     result = (
-        fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128, progress=False)
+        fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128, verbose=0)
         if "progress" in fit.__code__.co_varnames
         else fit(model, ds, optimizer=optax.adam(1e-3), epochs=2, batch_size=128)
     )

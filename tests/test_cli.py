@@ -9,7 +9,7 @@ import os
 import pytest
 import torch
 
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from tests.helpers import run_cli
 
 QUICK = ["--epochs", "3", "--hidden", "32"]
@@ -32,6 +32,8 @@ def test_default_train_reaches_97_percent_on_digits_offline(tmp_path, monkeypatc
     metrics = json.loads((tmp_path / "runs" / "train" / "metrics.json").read_text())
     assert metrics["history"]["test_acc"][-1] >= 0.97
     assert metrics["config"]["dataset"] == "digits" and metrics["config"]["model"] == "mlp"
+    timing = json.loads((tmp_path / "runs" / "train" / "timing.json").read_text())
+    assert len(timing["epoch_time"]) == 500 and timing["calls"] <= 60  # several epochs per call, checkpoints too
 
 
 def test_ctrl_c_while_loading_data_is_one_line_exit_130_and_writes_nothing(tmp_path, capsys, monkeypatch):

@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jaxdl.callbacks import Callback, TrainInfo
-from jaxdl.cli.main import main
-from jaxdl.cli.progress import PLAIN_LINES, EpochProgress
+import numpy as np
+
+from jaxdl.callbacks import ProgressBar, TrainInfo
+from jaxdl.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 ROW = {
@@ -32,36 +33,44 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_is_a_callback():
-    assert isinstance(EpochProgress(3, "mlp on digits"), Callback)
+INFO = TrainInfo(total_epochs=3, first_epoch=1, steps_per_epoch=6, label="fit")
 
 
 def test_terminal_bar_at_80_columns_shows_bar_epochs_and_time_with_metrics_below(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     stream = Terminal()
-    bar = EpochProgress(3, "mlp on digits", stream=stream)
-    bar.on_train_begin(TrainInfo(total_epochs=3, first_epoch=1, steps_per_epoch=6, label="fit"))
+    bar = ProgressBar(file=stream, label="mlp on digits")
+    bar.on_train_begin(INFO)
     for epoch in (1, 2, 3):
         bar.on_epoch_end(epoch, ROW, None, {})
     bar.on_train_end(None)
     lines = [line for line in ANSI.sub("", stream.getvalue()).replace("\r", "\n").splitlines() if line.strip()]
     final_bar = [line for line in lines if "3/3" in line][-1]
-    assert "mlp on digits" in final_bar and "━" in final_bar and re.search(r"\d:\d\d:\d\d", final_bar)
-    assert any(line.startswith("train_loss 0.1235  train_acc 0.9877") for line in lines)
+    assert final_bar.startswith("mlp on digits") and re.search(r"[█#]{20} 3/3 \d\d:\d\d<", final_bar)
+    assert any(line.startswith("train_loss 0.1235  train_acc 0.9877  test_loss 0.2346") for line in lines)
     assert max(len(line) for line in lines) <= 80
 
 
 def test_plain_lines_when_not_a_terminal_every_k_epochs_for_long_runs():
     stream = io.StringIO()
-    bar = EpochProgress(1000, "mlp on digits", stream=stream)
-    with bar:
-        for epoch in range(1, 1001):
-            bar.on_epoch_end(epoch, ROW, None, {})
+    bar = ProgressBar(file=stream, label="mlp on digits")
+    bar.on_train_begin(TrainInfo(total_epochs=1000, first_epoch=1, steps_per_epoch=6, label="fit"))
+    for epoch in range(1, 1001):
+        bar.on_epoch_end(epoch, ROW, None, {})
+    bar.on_train_end(None)
     lines = stream.getvalue().splitlines()
     assert lines[0] == "mlp on digits: 1000 epochs, compiling…"
     assert lines[1].startswith("epoch 1/1000  train_loss 0.1235  train_acc 0.9877  test_loss 0.2346")
     assert lines[-1].startswith("epoch 1000/1000 ")
-    assert len(lines) <= PLAIN_LINES + 2 and "\x1b" not in stream.getvalue()
+    assert len(lines) <= 50 + 2 and "\x1b" not in stream.getvalue()
+
+
+def test_rows_of_many_runs_show_their_mean_and_small_rates_keep_their_digits():
+    stream = io.StringIO()
+    bar = ProgressBar(file=stream, mode="lines")
+    bar.on_train_begin(INFO)
+    bar.on_epoch_end(1, {"test_acc": np.array([0.5, 1.0]), "lr": 1e-6}, None, {})
+    assert "test_acc 0.75  lr 1e-06" in stream.getvalue()
 
 
 def test_train_to_a_log_prints_progress_lines_and_the_summary_on_stdout(tmp_path, capsys):
@@ -91,13 +100,13 @@ def test_train_starts_without_matplotlib_sklearn_or_pandas(tmp_path):
     """The modules loaded when training starts (checked inside fit) hold none of the heavy plotting/data libraries."""
     script = f"""
 import sys
-import jaxdl.cli.train as train
+import jaxdl.train as train
 real_fit = train.fit
 def fit(*args, **kwargs):
     print(sorted(m for m in ("matplotlib", "sklearn", "pandas") if m in sys.modules))
     return real_fit(*args, **kwargs)
-train.fit = fit
-from jaxdl.cli.main import main
+train.fit = fit  # before jaxdl.experiments imports it
+from jaxdl.cli import main
 sys.exit(main(["train", "--epochs", "1", "--hidden", "8", "--out", {str(tmp_path / "run")!r}]))
 """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -113,7 +122,7 @@ def test_train_into_a_pipe_that_closes_stops_with_one_line_and_exit_141(tmp_path
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
+        [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", "200", "--hidden", "8", "--out", str(out)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

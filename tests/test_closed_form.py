@@ -49,9 +49,9 @@ def test_bias_is_the_last_entry():
 
 
 def test_bad_shapes_raise():
-    with pytest.raises(ConfigError, match=r"X has shape \(5,\): expected \(n, d\)"):
+    with pytest.raises(ConfigError, match=r"normal_equations: X must be of shape \(n, d\), got shape \(5,\)"):
         normal_equations(np.ones(5), np.ones(5))
-    with pytest.raises(ConfigError, match=r"y has shape \(4,\): expected \(5,\) or \(5, k\)"):
+    with pytest.raises(ConfigError, match=r"y must be of shape \(5,\) or \(5, k\), .*, got shape \(4,\)"):
         normal_equations(np.ones((5, 2)), np.ones(4))
-    with pytest.raises(ConfigError, match="need at least d \\+ 1 = 4 examples"):
+    with pytest.raises(ConfigError, match="X must be at least d \\+ 1 = 4 rows"):
         normal_equations(np.ones((3, 3)), np.ones(3))

@@ -1,9 +1,6 @@
 """One compile per concept: a fit compiles its init and its epoch program once, evaluation inside it."""
 
-import contextlib
 import functools
-import logging
-import re
 
 import jax
 import numpy as np
@@ -13,26 +10,7 @@ import pytest
 from jaxdl import data, optim, schedules
 from jaxdl.models import MLP
 from jaxdl.train import fit
-
-
-@contextlib.contextmanager
-def compiled_programs():
-    """Names of the programs jax compiles inside the block (from ``jax.log_compiles``)."""
-    names = []
-
-    class Grab(logging.Handler):
-        def emit(self, record):
-            match = re.match(r"Compiling jit\((\w+|<lambda>)\)", record.getMessage())
-            if match:
-                names.append(match.group(1))
-
-    handler, logger = Grab(level=logging.WARNING), logging.getLogger("jax")
-    logger.addHandler(handler)
-    try:
-        with jax.log_compiles():
-            yield names
-    finally:
-        logger.removeHandler(handler)
+from tests.helpers import compiled_programs
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +25,7 @@ def run(hidden, digits, **kwargs):
         optimizer=optim.sgd(lr=0.1),
         epochs=4,
         batch_size=128,
-        progress=False,
-        cache=False,
+        verbose=0,
         **kwargs,
     )
 
@@ -58,7 +35,7 @@ def test_a_new_model_compiles_its_init_and_one_epoch_program(digits):
     with compiled_programs() as names:
         run(6, digits)
     assert names.count("_init_variables") == 1
-    assert names.count("run_epochs_fn") == 1
+    assert names.count("fit_call_fn") == 1
     assert len(names) <= 3, names
     assert not {"evaluate_fn", "train_epoch_fn"} & set(names)
 
@@ -82,9 +59,7 @@ def test_a_fit_with_other_numeric_hyperparameters_compiles_nothing(digits, make)
     """lr, momentum, eps and weight_decay travel as arrays in the state, so the epoch program is reused."""
 
     def go(lr, v):
-        return fit(
-            MLP(hidden=(9,)), digits, optimizer=make(lr, v), epochs=3, batch_size=128, progress=False, cache=False
-        )
+        return fit(MLP(hidden=(9,)), digits, optimizer=make(lr, v), epochs=3, batch_size=128, verbose=0)
 
     go(0.05, 0.9)
     with compiled_programs() as names:
@@ -105,7 +80,7 @@ def test_array_hyperparameters_give_the_numbers_of_python_floats(digits, make):
     """The same optimizer handed to fit as a plain optax transform (its floats baked into the program)."""
 
     def go(tx):
-        return fit(MLP(hidden=(9,)), digits, optimizer=tx, epochs=3, batch_size=128, progress=False, cache=False)
+        return fit(MLP(hidden=(9,)), digits, optimizer=tx, epochs=3, batch_size=128, verbose=0)
 
     tx = make()
     lifted, baked = go(tx), go(optax.GradientTransformation(tx.init, tx.update))
@@ -120,16 +95,15 @@ def test_a_fit_with_other_schedule_arguments_compiles_nothing_and_follows_the_sc
     """The schedule's rates travel as a table in the state: a new gamma or base rate reuses the program."""
 
     def go(lr, gamma):
+        schedule = schedules.step_lr(lr, step_size=2, gamma=gamma)
         return fit(
             MLP(hidden=(9,)),
             digits,
             optimizer=functools.partial(optim.sgd, momentum=0.9),
-            schedule=schedules.step_lr(lr, step_size=2, gamma=gamma),
-            schedule_unit=unit,
+            schedule=schedule if unit == "epoch" else schedules.per_step(schedule),
             epochs=4,
             batch_size=128,
-            progress=False,
-            cache=False,
+            verbose=0,
         )
 
     go(0.1, 0.5)

@@ -112,7 +112,7 @@ def test_from_arrays_infers_classes_and_validates():
 def test_from_arrays_checks_num_classes_and_class_names():
     with pytest.raises(ConfigError, match="from_arrays: num_classes must be an integer >= 1, got 0"):
         data.from_arrays(np.zeros((2, 3)), [0, 0], np.zeros((2, 3)), [0, 0], num_classes=0)
-    with pytest.raises(ConfigError, match="class_names has 3 names: expected num_classes=2"):
+    with pytest.raises(ConfigError, match="from_arrays: class_names must be 2 names, one per class, got 3 names"):
         data.from_arrays(np.zeros((2, 3)), [0, 1], np.zeros((2, 3)), [1, 0], class_names=("a", "b", "c"))
 
 

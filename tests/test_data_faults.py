@@ -96,7 +96,10 @@ def test_semicolon_csv_read_with_commas_gives_the_separator_hint(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs,match",
-    [({"sep": ";;"}, "sep must be one character"), ({"encoding": "klingon"}, "is not a known text encoding")],
+    [
+        ({"sep": ";;"}, "sep must be one character"),
+        ({"encoding": "klingon"}, "encoding must be a known text encoding, e.g. 'utf-8', 'latin-1', got 'klingon'"),
+    ],
 )
 def test_csv_text_options_are_checked(tmp_path, kwargs, match):
     path = tmp_path / "a.csv"

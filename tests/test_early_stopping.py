@@ -40,7 +40,7 @@ def test_monitoring_val_loss_without_validation_data_names_validation_split():
         jax_fit(EarlyStopping())
 
 
-def jax_fit(es, epochs=30, **kwargs):
+def jax_fit(es, epochs=30, extra=()):
     from jaxdl.train import fit
 
     return fit(
@@ -49,10 +49,8 @@ def jax_fit(es, epochs=30, **kwargs):
         optimizer=optax.sgd(0.5, momentum=0.9),
         epochs=epochs,
         batch_size=64,
-        early_stopping=es,
-        progress=False,
-        cache=False,
-        **kwargs,
+        verbose=0,
+        callbacks=[es, *extra],
     )
 
 
@@ -68,7 +66,7 @@ def test_fit_stops_and_restores_the_best_epoch_state():
 
     keep = Keep()
     es = EarlyStopping(monitor="test_loss", patience=2)
-    r = jax_fit(es, callbacks=[keep])
+    r = jax_fit(es, extra=[keep])
     losses = r.history["test_loss"]
     assert r.stopped_epoch == len(losses) < 30
     assert r.best_epoch == int(np.argmin(losses)) + 1
@@ -87,7 +85,6 @@ def test_without_early_stopping_best_and_stopped_epoch_are_none():
         optimizer=optax.sgd(0.1),
         epochs=1,
         batch_size=256,
-        progress=False,
-        cache=False,
+        verbose=0,
     )
     assert (r.best_epoch, r.stopped_epoch) == (None, None)

@@ -12,7 +12,7 @@ from jaxdl import data, optim, schedules
 from jaxdl.callbacks import Callback
 from jaxdl.errors import DivergenceError
 from jaxdl.models import MLP, SoftmaxRegression
-from jaxdl.train import evaluate, fit, loop, train_epoch
+from jaxdl.train import evaluate, fit, train_epoch
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,18 @@ class CallSizes(Callback):
         self.epochs.append(epoch)
 
 
-def run(monkeypatch, target, model, digits, epochs=6, **kwargs):
-    monkeypatch.setattr(loop, "TARGET_CALL_SECONDS", target)
+class EveryEpoch(Callback):
+    """Wants the state after every epoch: one epoch per compiled call."""
+
+    def wants_state(self, epoch):
+        return True
+
+
+def run(one_per_call, model, digits, epochs=6, **kwargs):
+    if one_per_call:
+        kwargs["callbacks"] = [*kwargs.get("callbacks", ()), EveryEpoch()]
     kwargs.setdefault("optimizer", optax.sgd(0.1))
-    return fit(model, digits, epochs=epochs, batch_size=128, progress=False, cache=False, **kwargs)
+    return fit(model, digits, epochs=epochs, batch_size=128, verbose=0, **kwargs)
 
 
 def without_time(history):
@@ -52,9 +60,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_many_epochs_per_call_equal_one_epoch_per_call(monkeypatch, digits, case):
-    one = run(monkeypatch, 0.0, digits=digits, **CASES[case])
-    many = run(monkeypatch, 1e9, digits=digits, **CASES[case])
+def test_many_epochs_per_call_equal_one_epoch_per_call(digits, case):
+    one = run(True, digits=digits, epochs=20, **CASES[case])
+    many = run(False, digits=digits, epochs=20, **CASES[case])
+    assert one.calls == 20 and many.calls < 8
     assert without_time(many.history) == without_time(one.history)
     for a, b in zip(
         jax.tree.leaves((one.state.params, one.state.batch_stats, one.state.opt_state)),
@@ -64,8 +73,8 @@ def test_many_epochs_per_call_equal_one_epoch_per_call(monkeypatch, digits, case
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-def test_many_epochs_per_call_equal_the_public_epoch_functions(monkeypatch, digits):
-    many = run(monkeypatch, 1e9, SoftmaxRegression(10), digits, epochs=5)
+def test_many_epochs_per_call_equal_the_public_epoch_functions(digits):
+    many = run(False, SoftmaxRegression(10), digits, epochs=5)
     from jaxdl.train import create_train_state, objective_for
 
     model = SoftmaxRegression(10)
@@ -82,7 +91,7 @@ def test_many_epochs_per_call_equal_the_public_epoch_functions(monkeypatch, digi
     assert many.history["test_acc"] == accs
 
 
-def test_a_call_ends_at_every_epoch_whose_state_is_wanted(monkeypatch, digits):
+def test_a_call_ends_at_every_epoch_whose_state_is_wanted(digits):
     class Want(CallSizes):
         def wants_state(self, epoch):
             return epoch == 4
@@ -92,16 +101,15 @@ def test_a_call_ends_at_every_epoch_whose_state_is_wanted(monkeypatch, digits):
             assert (state is not None) == (epoch == 4)
 
     want = Want()
-    run(monkeypatch, 1e9, SoftmaxRegression(10), digits, epochs=8, callbacks=[want])
+    run(False, SoftmaxRegression(10), digits, epochs=8, callbacks=[want])
     assert want.epochs == list(range(1, 9))
 
 
-def test_divergence_inside_a_call_names_its_epoch_and_step(monkeypatch, digits):
+def test_divergence_inside_a_call_names_its_epoch_and_step(digits):
     seen = CallSizes()
     with pytest.raises(DivergenceError, match="epoch 3") as err:
         run(
-            monkeypatch,
-            1e9,
+            False,
             SoftmaxRegression(10),
             digits,
             epochs=10,
@@ -110,10 +118,3 @@ def test_divergence_inside_a_call_names_its_epoch_and_step(monkeypatch, digits):
         )
     assert (err.value.epoch, err.value.step) == (3, 2)  # 12 steps per epoch; step 25 makes the params NaN
     assert seen.epochs == [1, 2]
-
-
-def test_epochs_per_call_respects_every_limit():
-    assert loop.epochs_per_call(1.0, remaining=10, until_wanted=None) == 1
-    assert loop.epochs_per_call(0.001, remaining=5, until_wanted=None) == 5
-    assert loop.epochs_per_call(0.001, remaining=100, until_wanted=None) == loop.MAX_EPOCHS_PER_CALL
-    assert loop.epochs_per_call(0.001, remaining=100, until_wanted=2) == 2

@@ -15,12 +15,14 @@ import pytest
 import torch
 
 from jaxdl import checkpoint, data, optim, schedules
+from jaxdl.callbacks import LossLimit
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for
 from tests.helpers import one_error_line, run_cli
 
 SGD = optax.sgd(0.1)
+LR = "a finite number >= 0 or a schedule (a function of the step count)"
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +45,11 @@ def from_arrays(**overrides):
 LIBRARY = {
     "unknown dataset": (
         lambda ctx: data.load("fashion-mnst"),
-        "unknown dataset 'fashion-mnst' (did you mean 'fashion_mnist'?); expected one of digits",
+        "unknown dataset 'fashion-mnst' (did you mean 'fashion_mnist'?); expected one of digits, mnist",
     ),
     "unknown optimizer": (
         lambda ctx: optim.by_name("adma", lr=0.1),
-        "optimizer name='adma' is unknown: expected one of SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW",
+        "unknown optimizer 'adma' (did you mean 'Adam'?); expected one of SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW",
     ),
     "unknown scheduler": (
         lambda ctx: schedules.by_name("StepLRR", lr=0.1, step_size=2),
@@ -55,12 +57,12 @@ LIBRARY = {
     ),
     "unknown activation": (
         lambda ctx: MLP(activation="rleu"),
-        "activation='rleu' (did you mean 'relu'?): expected one of relu, sigmoid, tanh, gelu, elu.",
+        "unknown activation 'rleu' (did you mean 'relu'?); expected one of relu, sigmoid, tanh, gelu, elu",
     ),
-    "negative lr": (lambda ctx: optim.sgd(lr=-0.1), "SGD got lr=-0.1: expected a finite lr >= 0."),
-    "NaN lr": (lambda ctx: optim.adam(lr=math.nan), "Adam got lr=nan: expected a finite lr >= 0."),
-    "infinite lr": (lambda ctx: optim.sgd(lr=math.inf), "SGD got lr=inf: expected a finite lr >= 0."),
-    "text dropout": (lambda ctx: MLP(dropout="0.5"), "dropout='0.5': expected a probability in [0, 1)."),
+    "negative lr": (lambda ctx: optim.sgd(lr=-0.1), f"SGD: lr must be {LR}, got -0.1"),
+    "NaN lr": (lambda ctx: optim.adam(lr=math.nan), f"Adam: lr must be {LR}, got nan"),
+    "infinite lr": (lambda ctx: optim.sgd(lr=math.inf), f"SGD: lr must be {LR}, got inf"),
+    "text dropout": (lambda ctx: MLP(dropout="0.5"), "MLP: dropout must be a probability in [0, 1), got '0.5'"),
     "zero epochs": (
         lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=0, batch_size=64),
         "fit: epochs must be an integer >= 1, got 0",
@@ -75,14 +77,17 @@ LIBRARY = {
     ),
     "batch larger than the data": (
         lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=5000),
-        "batch_size=5000 is larger than the 1437 training examples: use at most 1437.",
+        "fit: batch_size must be at most the 1437 training examples, got 5000",
     ),
-    "zero hidden width": (lambda ctx: MLP(hidden=(16, 0)), "hidden=(16, 0): expected positive integer layer widths."),
-    "dropout 1": (lambda ctx: MLP(dropout=1.0), "dropout=1.0: expected a probability in [0, 1)."),
-    "negative dropout": (lambda ctx: MLP(dropout=-0.1), "dropout=-0.1: expected a probability in [0, 1)."),
+    "zero hidden width": (
+        lambda ctx: MLP(hidden=(16, 0)),
+        "MLP: hidden must be positive integer layer widths, got (16, 0)",
+    ),
+    "dropout 1": (lambda ctx: MLP(dropout=1.0), "MLP: dropout must be a probability in [0, 1), got 1.0"),
+    "negative dropout": (lambda ctx: MLP(dropout=-0.1), "MLP: dropout must be a probability in [0, 1), got -0.1"),
     "bad max_loss": (
-        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, max_loss=math.inf),
-        "fit: max_loss must be a finite number > 0, or None, got inf",
+        lambda ctx: LossLimit(math.inf),
+        "LossLimit: max_loss must be a number > 0, got inf",
     ),
     "label above num_classes": (
         lambda ctx: from_arrays(y_train=[0, 1, 5, 1], num_classes=3),
@@ -132,7 +137,7 @@ LIBRARY = {
         lambda ctx: fit_many(
             MLP(hidden=(8,)), ctx, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": []}, epochs=1, batch_size=64
         ),
-        "hparams['lr'] is empty: expected at least one value.",
+        "fit_many: hparams['lr'] must be a list of at least one value, got []",
     ),
 }
 
@@ -256,16 +261,16 @@ CLI = {
     ),
     "model without a near name": (["--model", "cnn"], "argument --model: 'cnn' is not a model"),
     "unknown dataset": (["--dataset", "digist"], "unknown dataset 'digist' (did you mean 'digits'?)"),
-    "unknown optimizer": (["--optimizer", "adma"], "optimizer name='adma' is unknown"),
+    "unknown optimizer": (["--optimizer", "adma"], "unknown optimizer 'adma' (did you mean 'Adam'?)"),
     "unknown scheduler": (["--scheduler", "StepLRR"], "unknown scheduler 'StepLRR' (did you mean 'StepLR'?)"),
-    "unknown activation": (["--activation", "rleu"], "activation='rleu' (did you mean 'relu'?)"),
+    "unknown activation": (["--activation", "rleu"], "unknown activation 'rleu' (did you mean 'relu'?)"),
     "unparsable lr": (["--lr", "abc"], "argument --lr: 'abc' is not a number (expected a positive number)"),
     "zero lr": (["--lr", "0"], "argument --lr: '0' must be a finite number > 0"),
     "infinite lr": (["--lr", "inf"], "argument --lr: 'inf' must be a finite number > 0"),
     "NaN lr": (["--lr", "nan"], "argument --lr: 'nan' must be a finite number > 0"),
     "zero epochs": (["--epochs", "0"], "argument --epochs: '0' must be a positive integer"),
     "zero batch size": (["--batch-size", "0"], "argument --batch-size: '0' must be a positive integer"),
-    "batch larger than the data": (["--batch-size", "5000"], "batch_size=5000 is larger than the 1437 training"),
+    "batch larger than the data": (["--batch-size", "5000"], "fit: batch_size must be at most the 1437 training"),
     "zero hidden width": (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
     "unparsable hidden": (["--hidden", "16,x"], "argument --hidden: 'x' is not an integer"),
     "dropout 1": (["--dropout", "1"], "argument --dropout: '1' must be in [0, 1)"),

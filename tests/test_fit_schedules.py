@@ -86,8 +86,7 @@ def test_per_step_unit_changes_the_rate_inside_an_epoch(digits):
         SoftmaxRegression(10),
         digits,
         optimizer=optim.sgd,
-        schedule=sched,
-        schedule_unit="step",
+        schedule=schedules.per_step(sched),
         epochs=2,
         batch_size=256,
     )
@@ -106,16 +105,8 @@ def test_schedule_needs_an_optimizer_factory(digits):
             epochs=1,
             batch_size=64,
         )
-    with pytest.raises(ConfigError, match="schedule_unit='batch'"):
-        fit(
-            SoftmaxRegression(10),
-            digits,
-            optimizer=optim.sgd,
-            schedule=schedules.step_lr(0.1, 2),
-            schedule_unit="batch",
-            epochs=1,
-            batch_size=64,
-        )
+    with pytest.raises(ConfigError, match="per_step: schedule must be a schedule count -> lr"):
+        schedules.per_step("batch")
 
 
 def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
@@ -135,7 +126,7 @@ def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
         schedule=ours,
         epochs=EPOCHS,
         batch_size=n,
-        progress=False,
+        verbose=0,
     )
 
     class WarmupThenPlateau:

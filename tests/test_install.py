@@ -116,7 +116,7 @@ def _jaxdl(installed, *args: str) -> subprocess.CompletedProcess:
 
 HELPS = """
 import contextlib, io, json, sys
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 helped = {}
 for name in sys.argv[1:]:
@@ -152,6 +152,15 @@ def test_the_install_is_used_not_the_checkout(installed):
     where = Path(got.stdout.splitlines()[0]).resolve()
     assert where.is_relative_to(target.resolve()) and not where.is_relative_to(ROOT)
     assert str(ROOT) not in got.stdout.splitlines()[1]
+
+
+def test_the_install_has_the_version_of_the_source(installed):
+    target, env, work = installed
+    source = re.search(r'^__version__ = "(.+)"$', (ROOT / "jaxdl" / "__init__.py").read_text(), re.M).group(1)
+    assert (target / f"jaxdl-{source}.dist-info").is_dir()
+    code = "import jaxdl; print(jaxdl.__version__)"
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env=env)
+    assert got.returncode == 0 and got.stdout.strip() == source, got.stderr
 
 
 def test_the_install_ships_its_type_hints(installed):

@@ -1,16 +1,18 @@
 """One K=V parser: Python literals, strict booleans, unknown keys by name, options a model ignores."""
 
 import argparse
+import dataclasses
 import json
 
 import pytest
 
-from jaxdl import optim, schedules
-from jaxdl.cli import keyvalues
 from jaxdl.errors import ConfigError
+from jaxdl.experiments import TrainConfig
 from tests.helpers import one_error_line, run_cli
 
 QUICK = ["train", "--epochs", "1", "--hidden", "8"]
+PARSE = {f.name: f.metadata["parse"] for f in dataclasses.fields(TrainConfig)}["optimizer_args"]
+"""How ``--optimizer-args`` (and ``--scheduler-args``) text is read."""
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,7 @@ QUICK = ["train", "--epochs", "1", "--hidden", "8"]
     ],
 )
 def test_parse_reads_python_literals_and_words(text, expected):
-    assert keyvalues.parse(text) == expected
+    assert PARSE(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -42,7 +44,7 @@ def test_parse_reads_python_literals_and_words(text, expected):
 )
 def test_parse_reports_the_syntax_fault(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=None) as err:
-        keyvalues.parse(text)
+        PARSE(text)
     assert message in str(err.value)
 
 
@@ -51,25 +53,23 @@ def test_parse_reports_the_syntax_fault(text, message):
     [("no", False), ("yes", True), ("true", True), ("False", False), (0, False), (1, True), ("0", False)],
 )
 def test_booleans_are_read_strictly(given, expected):
-    bound = keyvalues.bind("--optimizer-args", {"maximize": given}, optim.sgd, own_flags={"lr": "--lr"})
-    assert bound == {"maximize": expected}
+    assert TrainConfig(optimizer_args={"maximize": given}).checked().optimizer_args == {"maximize": expected}
 
 
 @pytest.mark.parametrize("given", ["maybe", "n", 2, 0.5, "nope"])
 def test_any_other_text_for_a_boolean_is_an_error(given):
     with pytest.raises(ConfigError, match="nesterov is true or false; expected one of true, false, 1, 0, yes, no"):
-        keyvalues.bind("--optimizer-args", {"nesterov": given}, optim.sgd, own_flags={"lr": "--lr"})
+        TrainConfig(optimizer_args={"nesterov": given}).checked()
 
 
 def test_a_word_for_a_number_is_an_error():
     with pytest.raises(ConfigError, match="momentum='fast': momentum is a number"):
-        keyvalues.bind("--optimizer-args", {"momentum": "fast"}, optim.sgd, own_flags={"lr": "--lr"})
+        TrainConfig(optimizer_args={"momentum": "fast"}).checked()
 
 
 def test_scheduler_words_stay_words():
-    fn = schedules.resolve("ReduceLROnPlateau")[1]
-    bound = keyvalues.bind("--scheduler-args", {"mode": "max", "patience": 3}, fn, own_flags={"lr": "--lr"})
-    assert bound == {"mode": "max", "patience": 3}
+    config = TrainConfig(scheduler="ReduceLROnPlateau", scheduler_args={"mode": "max", "patience": 3})
+    assert config.checked().scheduler_args == {"mode": "max", "patience": 3}
 
 
 def test_maximize_no_trains_with_maximize_false(tmp_path):
@@ -97,7 +97,7 @@ CLI = {
     ),
     "unknown key": (
         ["--optimizer-args", "momentun=0.9"],
-        "SGD got unknown argument(s) momentun (did you mean 'momentum'?)",
+        "SGD: unknown argument 'momentun' (did you mean 'momentum'?)",
     ),
     "unclosed bracket": (["--optimizer", "adam", "--optimizer-args", "betas=(0.9,0.99"], "unclosed '('"),
     "scheduler lr": (

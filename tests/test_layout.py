@@ -118,7 +118,7 @@ def test_jaxdl_never_imports_benchmarks_or_tests():
 
 def test_the_compiled_epoch_does_not_load_checkpoint_file_io():
     graph = _graph(_sources(), top_level_only=True)
-    assert "jaxdl.checkpoint" not in _closure(graph, "jaxdl.train.epoch")
+    assert "jaxdl.checkpoint" not in _closure(graph, "jaxdl.train._epoch")
 
 
 def _private_imports(path: Path) -> list[str]:

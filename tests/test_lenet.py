@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from jaxdl import data
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MODELS, LeNet, build_model
 
@@ -100,11 +100,13 @@ def test_init_is_torch_default_uniform():
 def test_registered_and_rejects_bad_configs():
     model = build_model("lenet", data.load("digits"), activation="relu")
     assert "lenet" in MODELS and model == LeNet(10, activation="relu")
-    with pytest.raises(ConfigError, match=r"H, W >= 12; got shape \(2, 8, 8, 1\).*resize"):
+    with pytest.raises(
+        ConfigError, match=r"LeNet: x must be images .* H, W >= 12 .*resize.*, got shape \(2, 8, 8, 1\)"
+    ):
         LeNet().init(jax.random.key(0), jnp.zeros((2, 8, 8, 1)))
     with pytest.raises(ConfigError, match="did you mean 'relu'"):
         LeNet(activation="rellu")
-    with pytest.raises(ConfigError, match="num_classes=1"):
+    with pytest.raises(ConfigError, match="LeNet: num_classes must be an integer >= 2, got 1"):
         LeNet(num_classes=1)
 
 
@@ -112,7 +114,9 @@ def test_cli_rejects_lenet_on_tabular_data(capsys, tmp_path):
     assert (
         main(["train", "--dataset", "diabetes", "--model", "lenet", "--epochs", "1", "--out", str(tmp_path / "r")]) == 2
     )
-    assert "model 'lenet' needs an image classification dataset; 'diabetes' is not one." in capsys.readouterr().err
+    assert "build_model: ds must be an image classification dataset for model 'lenet', got 'diabetes'" in (
+        capsys.readouterr().err
+    )
 
 
 def test_cli_lenet_trains_on_digits_resized_to_28(tmp_path):

@@ -92,5 +92,5 @@ def test_accuracy_for_scores_and_probabilities():
 
 
 def test_bad_reduction_is_a_clear_error():
-    with pytest.raises(ConfigError, match="reduction='avg'"):
+    with pytest.raises(ConfigError, match="reduction must be one of 'mean', 'sum', 'none', got 'avg'"):
         losses.mse(jnp.zeros(2), jnp.zeros(2), reduction="avg")

@@ -1,6 +1,5 @@
 """fit_many: N vmapped runs reproduce N separate fits, compile once, chunk without changing results."""
 
-import functools
 import json
 
 import jax
@@ -9,19 +8,11 @@ import optax
 import pytest
 
 from jaxdl import data, losses, models, optim, schedules, transforms
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_sweep
-from jaxdl.train import (
-    fit,
-    fit_many,
-    hyperparameter_grid,
-    init_many,
-    many_epoch,
-    many_epoch_fn,
-    objective_for,
-    with_hyperparams,
-)
+from jaxdl.train import fit, fit_many, hyperparameter_grid
+from tests.helpers import compiled_programs
 
 SEEDS = [0, 1, 2, 3]
 LRS = [0.1, 0.3]
@@ -71,18 +62,18 @@ def test_four_seeds_equal_four_separate_fits(sweep, digits):
 
 
 def test_chunked_equals_unchunked_with_one_compile(sweep, digits):
-    before = many_epoch._cache_size()
-    chunked = fit_many(
-        models.MLP(hidden=(32,)),
-        digits,
-        optimizer=lambda lr: optax.sgd(lr),
-        hparams={"lr": LRS},
-        seeds=SEEDS,
-        epochs=3,
-        batch_size=64,
-        max_parallel=3,
-    )
-    assert many_epoch._cache_size() == before + 1  # 3 chunks (the last padded) share one program
+    with compiled_programs() as names:
+        chunked = fit_many(
+            models.MLP(hidden=(32,)),
+            digits,
+            optimizer=lambda lr: optax.sgd(lr),
+            hparams={"lr": LRS},
+            seeds=SEEDS,
+            epochs=3,
+            batch_size=64,
+            max_parallel=3,
+        )
+    assert names.count("many_call_fn") == 1  # 3 chunks (the last padded) share one program
     assert chunked.runs == sweep.runs
     for key in METRICS:
         np.testing.assert_allclose(chunked.history[key], sweep.history[key], rtol=0, atol=1e-6)
@@ -97,18 +88,18 @@ def test_sixteen_learning_rates_trace_the_epoch_once(digits):
         return losses.cross_entropy(logits, labels, reduction=reduction)
 
     lrs = np.geomspace(1e-3, 0.3, 16)
-    before = many_epoch._cache_size()
-    result = fit_many(
-        models.MLP(hidden=(32,)),
-        digits,
-        optimizer=lambda lr: optax.sgd(lr),
-        hparams={"lr": lrs},
-        seeds=np.array([0]),
-        epochs=2,
-        batch_size=256,
-        loss=counting_cross_entropy,
-    )
-    assert many_epoch._cache_size() == before + 1
+    with compiled_programs() as names:
+        result = fit_many(
+            models.MLP(hidden=(32,)),
+            digits,
+            optimizer=lambda lr: optax.sgd(lr),
+            hparams={"lr": lrs},
+            seeds=np.array([0]),
+            epochs=2,
+            batch_size=256,
+            loss=counting_cross_entropy,
+        )
+    assert names.count("many_call_fn") == 1
     assert len(traces) == 2  # once in the training step, once in the evaluation step, for all 16 rates
     final = result.history["train_loss"][:, -1]
     assert len(set(final.tolist())) == 16
@@ -156,46 +147,24 @@ def test_momentum_and_weight_decay_swept_with_jaxdl_sgd_match_one_fit_per_settin
     assert max_abs_diff(result.run_state(0).params, result.run_state(2).params) > 1e-3
 
 
-def _training_gathers(same_seed: bool, digits, rates=(0.1, 0.2, 0.3)) -> list[tuple[int, ...]]:
-    """Shapes of the gathers from the training images in the traced epoch of one run per rate."""
-    model, optimizer = models.MLP(hidden=(32,)), (lambda lr: optax.sgd(lr))
-    (X, y), (X_test, y_test) = digits.train, digits.test
-    states = init_many(
-        model,
-        with_hyperparams(optimizer, {"lr": 0.1}),
-        X[:1],
-        [(jax.random.key(0), {"lr": lr}) for lr in rates],
-        optimizer,
-    )
-    epoch = functools.partial(
-        many_epoch_fn,
+def test_runs_of_one_seed_share_one_key_so_each_batch_is_gathered_once_for_all(digits):
+    """One seed, many rates: every run draws the same permutation (the key is taken out of the vmap)."""
+    result = fit_many(
+        models.SoftmaxRegression(10),
+        digits,
+        optimizer=lambda lr: optax.sgd(lr),
+        hparams={"lr": [0.1, 0.2, 0.3]},
+        seeds=[4],
+        epochs=2,
         batch_size=64,
-        objective=objective_for(model),
-        target_axis=None,
-        transform=None,
-        eval_transform=None,
-        same_seed=same_seed,
+        verbose=0,
     )
-    shapes = []
-
-    def walk(jaxpr):
-        for eqn in jaxpr.eqns:
-            if eqn.primitive.name == "gather" and eqn.invars[0].aval.shape == X.shape:
-                shapes.append(eqn.outvars[0].aval.shape)
-            for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-                walk(sub)
-
-    walk(jax.make_jaxpr(epoch)(states, X, y, X_test, y_test).jaxpr)
-    return shapes
-
-
-def test_runs_of_one_seed_gather_each_batch_once_for_all(digits):
-    assert _training_gathers(True, digits) == [(64, 8, 8, 1)]
-    assert _training_gathers(False, digits) == [(3, 64, 8, 8, 1)]
-
-
-def test_a_single_run_is_traced_without_a_run_axis(digits):
-    assert _training_gathers(False, digits, rates=(0.1,)) == [(64, 8, 8, 1)]
+    keys = jax.random.key_data(result.state.key)
+    assert (keys == keys[0]).all()
+    single = fit(
+        models.SoftmaxRegression(10), digits, optimizer=optax.sgd(0.2), epochs=2, batch_size=64, seed=4, verbose=0
+    )
+    assert keys[1].tolist() == jax.random.key_data(single.state.key).tolist()
 
 
 def test_schedule_swept_lr_and_a_random_transform_match_fit(digits):
@@ -274,23 +243,26 @@ def sgd_momentum(lr, momentum):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"seeds": []}, "seeds is empty"),
-        ({"seeds": 4}, "seeds=4: expected a list"),
-        ({"seeds": [0, -1]}, "seeds has -1"),
-        ({"seeds": [0, 2**70]}, r"seeds has 1180591620717411303424: expected integers in \[0, 2\*\*63 - 1\]"),
-        ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] is empty"),
-        ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] is 0.1: expected a list of numbers"),
+        ({"seeds": []}, r"fit_many: seeds must be a list of at least one seed, got \[\]"),
+        ({"seeds": 4}, "fit_many: seeds must be a list of seeds, e.g. range\\(4\\), got 4"),
+        ({"seeds": [0, -1]}, "fit_many: seeds must be integers .*, got -1 in it"),
+        ({"seeds": [0, 2**70]}, r"seeds must be integers in \[0, 2\*\*63 - 1\] .*, got 1180591620717411303424 in it"),
+        ({"hparams": {"lr": [], "momentum": [0.9]}}, r"hparams\['lr'\] must be a list of at least one value, got \[\]"),
+        ({"hparams": {"lr": 0.1, "momentum": [0.9]}}, r"hparams\['lr'\] must be a list of numbers, .*, got 0.1"),
         (
             {"hparams": {"lr": np.ones((2, 2)), "momentum": [0.9]}},
-            r"hparams\['lr'\] is an array of shape \(2, 2\): expected a list",
+            r"hparams\['lr'\] must be a list of numbers, .*, got an array of shape \(2, 2\)",
         ),
-        ({"hparams": {"lr": [0.1], "momentum": [True]}}, "flags cannot be swept"),
-        ({"hparams": {"lr": [0.1], "momentun": [0.9]}}, "'momentun' \\(did you mean 'momentum'\\?\\)"),
-        ({"hparams": {"lr": [0.1]}}, "hparams lacks momentum"),
-        ({"hparams": None}, "hparams is empty"),
+        ({"hparams": {"lr": [0.1], "momentum": [True]}}, r"flags cannot be swept\), got True in it"),
+        (
+            {"hparams": {"lr": [0.1], "momentun": [0.9]}},
+            "fit_many: unknown hyperparameter of the optimizer function 'momentun' \\(did you mean 'momentum'\\?\\)",
+        ),
+        ({"hparams": {"lr": [0.1]}}, "fit_many: hparams must be a dict with momentum"),
+        ({"hparams": None}, "fit_many: hparams must be the values to sweep when optimizer is a function of them"),
         (
             {"hparams": {"lr": [0.1], "momentum": [0.9]}, "optimizer": optax.sgd(0.1)},
-            "needs optimizer to be a function",
+            "fit_many: optimizer must be a function of the hyperparameters when hparams is given",
         ),
         (
             {"hparams": {"lr": [0.1]}, "optimizer": lambda lr: optax.sgd(lr) if lr > 0 else optax.adam(lr)},
@@ -315,7 +287,7 @@ def test_plot_sweep_draws_final_metric_and_curves(sweep):
     assert final_ax.get_xlabel() == "lr" and curve_ax.get_ylabel() == "test_acc"
     assert len(curve_ax.get_lines()) == len(LRS)
     np.testing.assert_allclose(curve_ax.get_lines()[0].get_ydata(), sweep.history["test_acc"][:4].mean(axis=0))
-    with pytest.raises(ConfigError, match="param='momentum'"):
+    with pytest.raises(ConfigError, match="plot_sweep: unknown hyperparameter 'momentum'.*; expected one of lr"):
         plot_sweep(sweep, param="momentum")
 
 
@@ -373,9 +345,9 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
     [
         (["--dataset", "digitz"], "did you mean 'digits'"),
         (["--optimizer", "adma"], "did you mean 'Adam'"),
-        (["--optimizer-args", "momentun=0.9"], "SGD got unknown argument(s) momentun (did you mean 'momentum'?)"),
+        (["--optimizer-args", "momentun=0.9"], "SGD: unknown argument 'momentun' (did you mean 'momentum'?)"),
         (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
-        (["--scheduler", "StepLR"], "StepLR: missing required argument(s) step_size"),
+        (["--scheduler", "StepLR"], "StepLR: step_size must be given (it has no default), got nothing"),
     ],
 )
 def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):

@@ -109,8 +109,8 @@ def test_lbfgs_without_value_fn_says_it_is_a_full_batch_solver():
     [
         ({"line_search_fn": "wolfe"}, "strong_wolfe"),
         ({"max_iter": 0}, "max_iter"),
-        ({"lr": lambda c: 0.1}, "schedule"),
-        ({"lr": -1.0}, "lr"),
+        ({"lr": lambda c: 0.1}, "LBFGS: lr must be a number, not a schedule"),
+        ({"lr": -1.0}, "LBFGS: lr must be a finite number >= 0, got -1.0"),
     ],
 )
 def test_lbfgs_bad_arguments_are_one_line(kwargs, fragment):

@@ -245,8 +245,9 @@ def test_clear_errors(lib):
 
 CLI = r"""
 import contextlib, io, json, os, sys
-from jaxdl.cli.distributed import RUN_OPTIONS
-from jaxdl.cli.main import main
+from jaxdl.cli import main
+
+RUN_OPTIONS = {"devices", "shard_data", "distributed", "coordinator_address", "num_processes", "process_id"}
 
 tmp = sys.argv[1]
 out = {}
@@ -355,7 +356,7 @@ def test_mesh_scaling_benchmark_checks_correctness_on_fake_devices(cli):
 
 DISTRIBUTED = r"""
 import json, os, sys
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 
 coordinator, processes, process, out_dir = sys.argv[1:5]
 rc = main(["train", "--distributed", "--coordinator-address", coordinator, "--num-processes", processes,

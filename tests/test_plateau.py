@@ -180,11 +180,15 @@ def test_warmup_arguments_are_checked():
     from jaxdl.errors import ConfigError
     from jaxdl.schedules import linear_lr
 
-    with pytest.raises(ConfigError, match="warmup_epochs=3 needs warmup"):
+    with pytest.raises(
+        ConfigError, match=r"warmup must be a schedule with warmup_epochs=3, e.g. linear_lr\(...\), got None"
+    ):
         reduce_lr_on_plateau(0.1, warmup_epochs=3)
-    with pytest.raises(ConfigError, match="give warmup_epochs"):
+    with pytest.raises(ConfigError, match="warmup_epochs must be the number of epochs"):
         reduce_lr_on_plateau(0.1, warmup=linear_lr(0.1))
-    with pytest.raises(ConfigError, match="warmup's lr 0.2 differs from lr 0.1"):
+    with pytest.raises(
+        ConfigError, match=r"lr must be warmup's lr 0.2 \(both are the optimizer's base rate\), got 0.1"
+    ):
         reduce_lr_on_plateau(0.1, warmup=linear_lr(0.2), warmup_epochs=5)
     with pytest.raises(ConfigError, match="warmup must be a jaxdl.schedules schedule"):
         reduce_lr_on_plateau(0.1, warmup=lambda c: 0.1, warmup_epochs=5)

@@ -86,7 +86,9 @@ def test_regression_values_come_back_in_original_units():
     scaled = np.asarray(model.apply({"params": state.params}, Xs))
     values = jaxdl.predict(state, model, Xs, data=ds)
     np.testing.assert_allclose(values, scaled * ds.target_standardizer.std + ds.target_standardizer.mean, rtol=1e-6)
-    with pytest.raises(ConfigError, match="output='classes' needs a classifier"):
+    with pytest.raises(
+        ConfigError, match="predict: output must be 'values' for LinearRegression, a regressor, got 'classes'"
+    ):
         jaxdl.predict(state, model, Xs, output="classes")
 
 
@@ -94,7 +96,7 @@ def test_bad_arguments_are_one_line(trained):
     ds, model, state = trained
     with pytest.raises(ConfigError, match="output"):
         jaxdl.predict(state, model, ds.test[0], output="logits")
-    with pytest.raises(ConfigError, match="X has shape"):
+    with pytest.raises(ConfigError, match=r"predict: X must be .*, got shape \(3, 5\)"):
         jaxdl.predict(state, model, np.zeros((3, 5)))
 
 
@@ -105,7 +107,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
 
     from PIL import Image
 
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     assert (
@@ -119,7 +121,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
         [
             sys.executable,
             "-m",
-            "jaxdl.cli.main",
+            "jaxdl.cli",
             "predict",
             "--run",
             str(out),
@@ -140,7 +142,7 @@ def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):
 
 
 def test_cli_predict_bad_input_is_one_line(tmp_path, capsys):
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     assert main(["train", "--epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
@@ -156,7 +158,7 @@ def test_a_lenet_run_on_8x8_digits_predicts_8x8_inputs_as_it_was_evaluated(tmp_p
     import json
 
     from jaxdl.checkpoint import load_model
-    from jaxdl.cli.main import main
+    from jaxdl.cli import main
 
     out = tmp_path / "run"
     lenet = ["--model", "lenet", "--activation", "relu", "--optimizer", "adam", "--lr", "3e-3", "--batch-size", "64"]

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from types import SimpleNamespace
 
 import jax
 import numpy as np
@@ -17,11 +16,11 @@ import pytest
 import tensorflow_datasets as tfds
 
 from jaxdl import checkpoint, data
-from jaxdl.cli import resume
-from jaxdl.cli.main import main
-from jaxdl.errors import ConfigError
+from jaxdl.callbacks import Checkpoint
+from jaxdl.cli import main
+from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.models import LinearRegression
-from jaxdl.train import DivergenceError, fit
+from jaxdl.train import fit
 from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,7 +178,7 @@ def test_ctrl_c_writes_outputs_for_the_checkpointed_epochs_and_says_how_to_resum
         [
             sys.executable,
             "-m",
-            "jaxdl.cli.main",
+            "jaxdl.cli",
             *QUICK,
             "--epochs",
             "400",
@@ -219,10 +218,9 @@ def test_ctrl_c_while_a_checkpoint_is_written_lands_after_the_folder_knows_it(tm
         signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(checkpoint, "save_run", save_then_interrupt)
-    folder = resume.RunFolder(str(tmp_path / "run"), {"lr": 0.1}, epochs=4, every=1)
-    result = SimpleNamespace(state={"w": np.ones(2)}, history={"loss": [0.5, 0.4]})
+    saver = Checkpoint(tmp_path / "run" / "checkpoint", config={"lr": 0.1})
     with pytest.raises(KeyboardInterrupt):
-        folder.save_epoch(result)
-    assert folder.history == {"loss": [0.5, 0.4]}
-    assert checkpoint.load_run(folder.path).history == folder.history
+        saver.save({"w": np.ones(2)}, {"loss": [0.5, 0.4]})
+    assert saver.history == {"loss": [0.5, 0.4]}
+    assert checkpoint.load_run(saver.path).history == saver.history
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -14,7 +14,7 @@ import optax
 import pytest
 
 from jaxdl import checkpoint, data, optim, schedules
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
 from jaxdl.train import fit
@@ -117,7 +117,7 @@ def test_plateau_schedule_resumes_exactly(digits):
 
 def test_initial_from_a_longer_run_is_a_clear_error(train):
     part = train(epochs=3)
-    with pytest.raises(ConfigError, match=r"epochs=2 is fewer than the 3 epochs initial has already run"):
+    with pytest.raises(ConfigError, match=r"fit: epochs must be at least the 3 epochs initial has run .*, got 2"):
         train(epochs=2, initial=part)
 
 
@@ -168,7 +168,7 @@ def test_run_killed_after_epoch_k_resumes_bit_identical_to_an_uninterrupted_run(
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", *argv, "--out", str(killed)],
+        [sys.executable, "-m", "jaxdl.cli", *argv, "--out", str(killed)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxdl.cli import rundir
+from jaxdl import experiments
 from jaxdl.errors import ConfigError
 from tests.helpers import one_error_line, run_cli
 
@@ -76,45 +76,45 @@ def test_a_folder_locked_by_a_live_process_is_refused_naming_it(tmp_path, capsys
     out = tmp_path / "run"
     out.mkdir()
     holder = {"pid": os.getppid(), "host": socket.gethostname(), "started": "2026-01-01T00:00:00+00:00"}
-    (out / rundir.LOCK).write_text(json.dumps(holder))
+    (out / experiments.LOCK).write_text(json.dumps(holder))
     assert run_cli(["train", *QUICK, "--out", str(out)]) == 2
     line = one_error_line(capsys)
     assert f"is in use by process {os.getppid()} on {socket.gethostname()}" in line
-    assert sorted(os.listdir(out)) == [rundir.LOCK]
+    assert sorted(os.listdir(out)) == [experiments.LOCK]
 
 
 def test_a_lock_from_another_host_is_not_taken_over(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / rundir.LOCK).write_text(json.dumps({"pid": dead_pid(), "host": "another-host", "started": "x"}))
+    (out / experiments.LOCK).write_text(json.dumps({"pid": dead_pid(), "host": "another-host", "started": "x"}))
     with pytest.raises(ConfigError, match="in use by process .* on another-host"):
-        with rundir.claim(str(out), kind="train", default="unused"):
+        with experiments.claim_run_folder(str(out), kind="train", default="unused"):
             pass
 
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / rundir.LOCK).write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname(), "started": "x"}))
+    (out / experiments.LOCK).write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname(), "started": "x"}))
     assert run_cli(["train", *QUICK, "--out", str(out)]) == 0
-    assert rundir.LOCK not in os.listdir(out) and (out / "metrics.json").exists()
+    assert experiments.LOCK not in os.listdir(out) and (out / "metrics.json").exists()
 
 
 def test_the_lock_names_this_process_while_the_run_holds_the_folder(tmp_path):
     out = tmp_path / "new" / "run"
-    with rundir.claim(str(out), kind="train", default="unused") as folder:
-        holder = json.loads((Path(folder) / rundir.LOCK).read_text())
+    with experiments.claim_run_folder(str(out), kind="train", default="unused") as folder:
+        holder = json.loads((Path(folder) / experiments.LOCK).read_text())
         assert holder["pid"] == os.getpid() and holder["host"] == socket.gethostname()
         with pytest.raises(ConfigError, match=f"in use by process {os.getpid()}"):
-            with rundir.claim(str(out), kind="train", default="unused"):
+            with experiments.claim_run_folder(str(out), kind="train", default="unused"):
                 pass
     assert not (tmp_path / "new").exists()
 
 
 def test_default_folder_in_use_moves_on_to_the_next_number(tmp_path):
     base = tmp_path / "runs" / "train"
-    with rundir.claim(None, kind="train", default=str(base)) as first:
-        with rundir.claim(None, kind="train", default=str(base)) as second:
+    with experiments.claim_run_folder(None, kind="train", default=str(base)) as first:
+        with experiments.claim_run_folder(None, kind="train", default=str(base)) as second:
             assert (first, second) == (str(base), f"{base}-2")
 
 
@@ -122,8 +122,8 @@ def test_staging_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path)
     out = tmp_path / "run"
     (out / ".jaxdl-stage-killed").mkdir(parents=True)
     (out / ".jaxdl-stage-killed" / "metrics.json").write_text("{}")
-    with rundir.claim(str(out), kind="train", default="unused") as folder:
-        assert not [n for n in os.listdir(folder) if n.startswith(rundir.STAGE_PREFIX)]
+    with experiments.claim_run_folder(str(out), kind="train", default="unused") as folder:
+        assert not [n for n in os.listdir(folder) if n.startswith(experiments.STAGE_PREFIX)]
 
 
 def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path):
@@ -131,7 +131,7 @@ def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path
     out.mkdir()
     (out / "metrics.json").write_text("old")
     with pytest.raises(OSError):
-        with rundir.staged(str(out), replace=True) as stage:
+        with experiments.staged(str(out), replace=True) as stage:
             Path(stage, "metrics.json").write_text("new")
             raise OSError("disk full")
     assert os.listdir(out) == ["metrics.json"] and (out / "metrics.json").read_text() == "old"
@@ -140,7 +140,7 @@ def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path
 def test_two_runs_started_on_one_out_never_both_write(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "jaxdl.cli.main", "train", "--epochs", "30", "--hidden", "8", "--out", str(out)]
+    command = [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", "30", "--hidden", "8", "--out", str(out)]
     procs = [
         subprocess.Popen(
             [*command, "--seed", str(seed)],

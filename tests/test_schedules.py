@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from torch.optim import lr_scheduler as T
 
 from jaxdl import schedules as S
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.plots import plot_schedules
 
@@ -358,16 +358,24 @@ def test_by_name_is_case_insensitive_and_takes_function_names():
     [
         ("CosineAnealingLR", {}, "did you mean 'CosineAnnealingLR'"),
         ("StepLR", {"lr": 0.1, "step_sise": 3}, "did you mean 'step_size'"),
-        ("StepLR", {"lr": 0.1}, "missing required argument(s) step_size"),
+        ("StepLR", {"lr": 0.1}, "StepLR: step_size must be given (it has no default), got nothing"),
         ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 0}, "T_0 must be an integer >= 1, got 0"),
         ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 2.5}, "T_0 must be an integer >= 1, got 2.5"),
         ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 0}, "T_mult must be an integer >= 1"),
         ("CosineAnnealingWarmRestarts", {"lr": 0.1, "T_0": 10, "T_mult": 1.5}, "T_mult must be an integer >= 1"),
         ("ExponentialLR", {"lr": 0.1, "gamma": 0.0}, "gamma must be a number > 0, got 0.0"),
-        ("StepLR", {"lr": -0.1, "step_size": 3}, "lr must be a number >= 0, got -0.1"),
+        ("StepLR", {"lr": -0.1, "step_size": 3}, "StepLR: lr must be a finite number >= 0, got -0.1"),
         ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 1.5}, "pct_start must be a number in [0, 1]"),
-        ("OneCycleLR", {"max_lr": 0.1}, "give total_steps, or both epochs and steps_per_epoch"),
-        ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, "phase of zero steps"),
+        (
+            "OneCycleLR",
+            {"max_lr": 0.1},
+            "OneCycleLR: total_steps must be given, or both epochs and steps_per_epoch, got None",
+        ),
+        (
+            "OneCycleLR",
+            {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1},
+            "pct_start must be a fraction that leaves no phase of the 10 steps empty",
+        ),
         (
             "OneCycleLR",
             {"max_lr": 0.1, "total_steps": 10, "anneal_strategy": "cosine"},
@@ -392,13 +400,16 @@ def test_bad_arguments_raise_config_error(name, kwargs, message):
 
 def test_composition_errors():
     step = S.step_lr(0.1, 10)
-    with pytest.raises(ConfigError, match="one entry fewer than schedules"):
+    with pytest.raises(
+        ConfigError,
+        match=r"SequentialLR: milestones must be a list one shorter than schedules \(2 schedules\), got \[5, 10\]",
+    ):
         S.sequential_lr([step, step], [5, 10])
     with pytest.raises(ConfigError, match="non-decreasing"):
         S.sequential_lr([step, step, step], [10, 5])
-    with pytest.raises(ConfigError, match="ReduceLROnPlateau, which needs a metric"):
+    with pytest.raises(ConfigError, match=r"schedules\[0\] must be a count-based schedule .*, got ReduceLROnPlateau"):
         S.sequential_lr([S.reduce_lr_on_plateau(0.1), step], [5])
-    with pytest.raises(ConfigError, match="ReduceLROnPlateau, which needs a metric"):
+    with pytest.raises(ConfigError, match=r"schedules\[1\] must be a count-based schedule .*, got ReduceLROnPlateau"):
         S.chained_scheduler([step, S.reduce_lr_on_plateau(0.1)])
     with pytest.raises(ConfigError, match="non-empty list"):
         S.chained_scheduler([])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from jaxdl import checkpoint
-from jaxdl.cli import signals, train
-from jaxdl.cli.main import main
+from jaxdl import checkpoint, data, plots
+from jaxdl.cli import main
+from jaxdl.experiments import Terminated, TrainConfig, train_and_evaluate
 from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-m", "jaxdl.cli.main", *args],
+        [sys.executable, "-m", "jaxdl.cli", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -55,12 +55,23 @@ def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identic
     assert (killed / "metrics.csv").read_bytes() == (whole / "metrics.csv").read_bytes()
 
 
-def test_sigterm_is_an_interrupt_only_inside_the_block():
-    previous = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(signals.Terminated), signals.terminate_as_interrupt():
+def test_sigterm_is_an_interrupt_only_while_a_job_runs(tmp_path, monkeypatch):
+    def terminated(*args, **kwargs):
         signal.raise_signal(signal.SIGTERM)
-    assert signal.getsignal(signal.SIGTERM) is previous
-    assert signals.exit_code(signals.Terminated()) == 143 and signals.exit_code(KeyboardInterrupt()) == 130
+
+    monkeypatch.setattr(data, "load", terminated)
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated):
+        train_and_evaluate(TrainConfig(epochs=1), tmp_path / "run")
+    assert signal.getsignal(signal.SIGTERM) is previous and issubclass(Terminated, KeyboardInterrupt)
+    assert main(["train", "--out", str(tmp_path / "run")]) == 143
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "load", interrupted)
+    assert main(["train", "--out", str(tmp_path / "run")]) == 130
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, capsys, monkeypatch):
@@ -73,15 +84,15 @@ def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, cap
         if len(saves) == 2:
             signal.raise_signal(signal.SIGTERM)
 
-    write_json = train.write_json
+    plot_history = plots.plot_history
 
-    def write_while_signalled(*args, **kwargs):
+    def plot_while_signalled(*args, **kwargs):
         signal.raise_signal(signal.SIGINT)
         signal.raise_signal(signal.SIGTERM)
-        write_json(*args, **kwargs)
+        return plot_history(*args, **kwargs)
 
     monkeypatch.setattr(checkpoint, "save_run", save_then_terminate)
-    monkeypatch.setattr(train, "write_json", write_while_signalled)
+    monkeypatch.setattr(plots, "plot_history", plot_while_signalled)
     out = tmp_path / "run"
     code = main(["train", "--epochs", "20", "--hidden", "8", "--checkpoint-every", "1", "--out", str(out)])
     err = capsys.readouterr().err
@@ -96,8 +107,6 @@ def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, cap
 
 
 def test_sigterm_while_loading_data_is_one_line_exit_143(tmp_path, capsys, monkeypatch):
-    from jaxdl import data
-
     def terminated(*args, **kwargs):
         signal.raise_signal(signal.SIGTERM)
 

@@ -10,7 +10,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.preprocessing import StandardScaler
 
 from jaxdl import data
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, LinearRegression
 from jaxdl.train import fit
@@ -97,9 +97,9 @@ def test_unstandardized_targets_report_the_loss_units():
 
 
 def test_standardize_rejects_misuse(ds):
-    with pytest.raises(ConfigError, match="already standardized"):
+    with pytest.raises(ConfigError, match="standardize: data must be a dataset not yet standardized"):
         data.standardize(ds)
-    with pytest.raises(ConfigError, match="only regression targets"):
+    with pytest.raises(ConfigError, match=r"standardize: targets must be False .*only regression targets"):
         data.standardize(data.load("digits"), targets=True)
 
 

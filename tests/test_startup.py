@@ -21,7 +21,7 @@ def on_duration(name, secs, **kw):
     if name.endswith("backend_compile_duration") and "first_compile" not in seen:
         seen["first_compile"] = loaded()
 monitoring.register_event_duration_secs_listener(on_duration)
-from jaxdl.cli.main import main
+from jaxdl.cli import main
 try:
     rc = main(sys.argv[1:])
 except SystemExit as exit_:

@@ -17,6 +17,7 @@ import numpy as np
 import optax
 import torch
 
+from jaxdl._checks import fail
 from jaxdl.bench import _jax_contestants as jc
 from jaxdl.bench import _precision as prec
 from jaxdl.bench import _torch_contestants as tc
@@ -24,7 +25,6 @@ from jaxdl.bench._measure import CONTESTANTS, Measurement, failure
 from jaxdl.bench._options import Options
 from jaxdl.bench._report import Results, targets
 from jaxdl.bench._workloads import BATCH_SIZE, LR, WORKLOADS, load_data
-from jaxdl.errors import ConfigError
 
 PROTOCOL = (
     f"batch {BATCH_SIZE} (last partial batch kept), SGD lr {LR}, cross-entropy, torch default init in both "
@@ -124,7 +124,7 @@ def check(opts: Options) -> dict[str, str]:
     """Raise a :class:`ConfigError` unless ``opts`` can run here; return the device's ``slug`` and ``name``."""
     prec.check_device(opts.device)
     if opts.train_size < BATCH_SIZE:
-        raise ConfigError(f"--train-size {opts.train_size}: expected at least one full batch ({BATCH_SIZE}).")
+        raise fail("bench", "--train-size", opts.train_size, f"at least one full batch ({BATCH_SIZE})")
     return prec.describe(opts.device)
 
 

@@ -125,7 +125,7 @@ def jaxdl_epochs(
         optimizer=optim.sgd(0.1),
         epochs=epochs,
         batch_size=256,
-        progress=False,
+        verbose=0,
     )
     return [float(t) for t in result.history["epoch_time"]]
 

@@ -99,7 +99,7 @@ def _timed_fit(
     epochs: int,
     seed: int,
 ) -> Measurement:
-    result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed, progress=False)
+    result = train.fit(model, ds, optimizer=tx, epochs=epochs, batch_size=BATCH_SIZE, seed=seed, verbose=0)
     return Measurement(
         6,
         workload.name,
@@ -130,7 +130,7 @@ def _timed_fit_many(
     contestant: int, workload: Workload, ds: jdata.Dataset, *, precision: str, epochs: int, models: int, **kwargs
 ) -> Measurement:
     start = time.perf_counter()
-    result = train.fit_many(jax_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, progress=False, **kwargs)
+    result = train.fit_many(jax_model(workload), ds, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, **kwargs)
     wall = time.perf_counter() - start
     steady = [float(t) for t in np.asarray(result.epoch_time)[1:]]
     acc = float(np.mean(np.asarray(result.history["test_acc"])[:, -1]))

@@ -11,7 +11,8 @@ import datetime
 import os
 import shlex
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl._checks import fail
+from jaxdl.errors import ConfigError, unknown
 
 WORKLOAD_NAMES = ("softmax", "mlp", "mlp_bn_dropout")
 PRECISION_NAMES = {"cpu": ("float32",), "gpu": ("highest", "tf32")}
@@ -94,12 +95,10 @@ def _join(values: tuple[int, ...]) -> str:
 def _names(option: str, text: str, choices: tuple[str, ...]) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     if not names:
-        raise ConfigError(f"{option} {text!r} is empty: expected some of {', '.join(choices)}.")
+        raise fail("bench", option, text, f"some of {', '.join(choices)}")
     for name in names:
         if name not in choices:
-            raise ConfigError(
-                f"{option} has {name!r}{suggest(name, choices)}: expected names among {', '.join(choices)}."
-            )
+            raise unknown(option.removeprefix("--").removesuffix("s").replace("-", " "), name, choices, where="bench")
     return tuple(dict.fromkeys(names))
 
 
@@ -114,7 +113,7 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
     pick = {name: getattr(args, name) if getattr(args, name) is not None else base[name] for name in base}
     for number in args.contestants:
         if not 1 <= number <= 10:
-            raise ConfigError(f"--contestants has {number}: expected numbers from 1 to 10.")
+            raise fail("bench", "--contestants", number, "numbers from 1 to 10", got=f"{number} in it")
     precisions = PRECISION_NAMES[device]
     return Options(
         device=device,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import jax
 import torch
 
-from jaxdl.errors import ConfigError
+from jaxdl.errors import ConfigError, unknown
 
 PRECISIONS = {
     "float32": "float32 (CPU: full-precision matmuls in both frameworks)",
@@ -26,16 +26,11 @@ PRECISIONS = {
 DEVICES = ("cpu", "gpu")
 
 
-def precisions_for(device: str) -> tuple[str, ...]:
-    """The precision rows a device gets: ``("float32",)`` on CPU, ``("highest", "tf32")`` on GPU."""
-    return ("float32",) if device == "cpu" else ("highest", "tf32")
-
-
 @contextlib.contextmanager
 def matmul_precision(mode: str) -> Iterator[None]:
     """Run the block with both frameworks at precision ``mode`` (a key of :data:`PRECISIONS`)."""
     if mode not in PRECISIONS:
-        raise ConfigError(f"precision {mode!r}: expected one of {', '.join(PRECISIONS)}.")
+        raise unknown("precision", mode, PRECISIONS)
     tf32 = mode == "tf32"
     saved = (
         torch.backends.cuda.matmul.allow_tf32,
@@ -77,7 +72,7 @@ def gpu_available() -> bool:
 def check_device(device: str) -> None:
     """Raise a :class:`ConfigError` unless both frameworks can use ``device``."""
     if device not in DEVICES:
-        raise ConfigError(f"--device {device!r}: expected one of {', '.join(DEVICES)}.")
+        raise unknown("device", device, DEVICES, where="bench")
     if device == "gpu":
         if jax.default_backend() != "gpu":
             raise ConfigError(

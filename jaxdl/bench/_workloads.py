@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from jaxdl import data as jdata
+from jaxdl._checks import fail
 from jaxdl.errors import ConfigError
 
 BATCH_SIZE = 256
@@ -99,7 +100,7 @@ def synthetic(train_size: int, test_size: int, *, seed: int) -> BenchData:
 
 def _subset(name: str, X: np.ndarray, y: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     if size > len(X):
-        raise ConfigError(f"--{name}-size {size}: the real data has only {len(X)} {name} images.")
+        raise fail("bench", f"--{name}-size", size, f"at most the {len(X)} {name} images of the real data")
     return X[:size], y[:size].astype(np.int64)
 
 

@@ -3,19 +3,68 @@
 Keras/Lightning semantics: training stops after ``patience`` epochs in a row without an
 improvement larger than ``min_delta``. (``flax.training.early_stopping`` stops one epoch
 later, after ``patience + 1`` such epochs, and only minimizes, so it is not used here.)
+
+Under ``fit`` the rule also runs inside the compiled call (:meth:`EarlyStopping.device_hook`):
+the call stops on the device at the stopping epoch and keeps the best epoch's state there, so
+several epochs still run per call. Host and device apply :func:`improved` to the same float32
+numbers, so they agree on every epoch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
 
 from jaxdl import _checks
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import unknown
 
-_MAXIMIZED = ("acc", "r2")
+MAXIMIZED = ("acc", "r2")
+"""Metric name endings that are better when higher (``mode="auto"`` maximizes them)."""
+
+
+def maximized(metric: str) -> bool:
+    """Whether ``metric`` is better when higher (accuracies, R²).
+
+    >>> maximized("val_acc"), maximized("test_loss")
+    (True, False)
+    """
+    return metric.endswith(MAXIMIZED)
+
+
+def improved(value: Any, best: Any, min_delta: Any, maximize: bool) -> Any:
+    """Whether ``value`` beats ``best`` by more than ``min_delta``: float32 numpy or JAX scalars alike."""
+    return value > best + min_delta if maximize else value < best - min_delta
+
+
+class _Tracker(NamedTuple):
+    """The on-device rule of an :class:`EarlyStopping` (hashable: a static argument of the compiled call)."""
+
+    monitor: str
+    maximize: bool
+    min_delta: float
+    patience: int
+    keep_state: bool
+
+    def init(self, state: Any) -> dict[str, Any]:
+        best = jnp.float32(-jnp.inf if self.maximize else jnp.inf)
+        return {"best": best, "wait": jnp.int32(0), "state": state if self.keep_state else None}
+
+    def update(self, carry: dict, epoch: jax.Array, state: Any, row: Mapping[str, jax.Array]) -> tuple[dict, jax.Array]:
+        del epoch
+        value = row[self.monitor]
+        better = improved(value, carry["best"], jnp.float32(self.min_delta), self.maximize)
+        wait = jnp.where(better, 0, carry["wait"] + 1)
+        kept = None
+        if self.keep_state:
+            kept = jax.tree.map(lambda new, old: jnp.where(better, new, old), state, carry["state"])
+        carry = {"best": jnp.where(better, value, carry["best"]), "wait": wait, "state": kept}
+        return carry, ~better & (wait >= self.patience)
 
 
 class EarlyStopping(Callback):
@@ -26,8 +75,8 @@ class EarlyStopping(Callback):
       patience: epochs without improvement before stopping.
       min_delta: an improvement must be larger than this.
       mode: ``"min"``, ``"max"``, or ``"auto"`` (max for ``*acc``/``*r2``, else min).
-      restore_best: give the run's result the state of the best epoch (the callback then
-        asks ``fit`` for the state after every epoch).
+      restore_best: give the run's result the state of the best epoch (kept on the device,
+        so it costs no call per epoch).
 
     After the run, ``best_epoch``, ``best_value`` and ``stopped_epoch`` (None when it never
     stopped) describe what happened; ``fit`` copies them into its ``FitResult``.
@@ -39,6 +88,8 @@ class EarlyStopping(Callback):
     (2, 4)
     """
 
+    can_stop: bool = False  # the compiled call stops at the same epoch (device_hook): never mid-call
+
     def __init__(
         self,
         monitor: str = "val_loss",
@@ -46,63 +97,64 @@ class EarlyStopping(Callback):
         min_delta: float = 0.0,
         mode: str = "auto",
         restore_best: bool = True,
-    ):
+    ) -> None:
         where = "EarlyStopping"
         if not isinstance(monitor, str) or not monitor:
             raise _checks.fail(where, "monitor", monitor, "a history key such as 'val_loss'")
         self.monitor = monitor
         self.patience = _checks.integer(where, "patience", patience, low=0)
-        self.min_delta = abs(_checks.number(where, "min_delta", min_delta))
+        self.min_delta = float(np.float32(abs(_checks.number(where, "min_delta", min_delta))))
         _checks.choice(where, "mode", mode, ("auto", "min", "max"))
-        if mode == "auto":
-            mode = "max" if monitor.endswith(_MAXIMIZED) else "min"
-        self.mode = mode
+        self.mode = ("max" if maximized(monitor) else "min") if mode == "auto" else mode
         self.restore_best = bool(_checks.choice(where, "restore_best", restore_best, (True, False)))
         self._reset()
 
     def _reset(self) -> None:
         self.best_value = math.inf if self.mode == "min" else -math.inf
         self.best_epoch: int | None = None
-        self.best_state: Any = None
         self.stopped_epoch: int | None = None
         self.wait = 0
+        self._carry: dict[str, Any] | None = None
+
+    @property
+    def best_state(self) -> Any:
+        """The state after ``best_epoch`` (with ``restore_best``, once a run has ended), else None."""
+        return None if self._carry is None else self._carry["state"]
 
     def on_train_begin(self, info: TrainInfo) -> None:
+        """Reset, and refuse a monitor the run does not report."""
         self._reset()
         if info.metrics and self.monitor not in info.metrics:
-            hint = (
-                (" (there is no validation data: pass validation_split=0.1 to fit, or a Dataset from jaxdl.data.split)")
-                if self.monitor.startswith("val_")
-                else suggest(self.monitor, info.metrics)
-            )
-            raise ConfigError(
-                f"EarlyStopping: monitor={self.monitor!r} is not a metric of this run{hint}; "
-                f"it has {', '.join(info.metrics)}"
-            )
+            if self.monitor.startswith("val_") and not any(m.startswith("val_") for m in info.metrics):
+                raise _checks.fail(
+                    "EarlyStopping",
+                    "monitor",
+                    self.monitor,
+                    "a metric of this run, which has no validation data (pass validation_split=0.1 to fit, "
+                    "or a Dataset from jaxdl.data.split)",
+                )
+            raise unknown("metric", self.monitor, info.metrics, where="EarlyStopping")
+        if info.runs:
+            raise _checks.one_run_only(info.label, self)
 
-    def wants_state(self, epoch: int) -> bool:
-        del epoch
-        return self.restore_best
+    def device_hook(self) -> _Tracker:
+        """The same rule inside the compiled call: it stops the call and keeps the best state there."""
+        return _Tracker(self.monitor, self.mode == "max", self.min_delta, self.patience, self.restore_best)
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best_value - self.min_delta
-        return value > self.best_value + self.min_delta
+    def on_carry(self, carry: Any) -> None:
+        """Keep the device's best state (the last carry)."""
+        self._carry = carry
 
     def on_epoch_end(
         self, epoch: int, row: Mapping[str, float], state: Any, history: Mapping[str, list]
     ) -> bool | None:
-        del history
+        """Count epochs without improvement; True once there were ``patience`` of them."""
+        del state, history
         if self.monitor not in row:
-            raise ConfigError(
-                f"EarlyStopping: monitor={self.monitor!r} is not in the history row "
-                f"({', '.join(row)}){suggest(self.monitor, row)}"
-            )
-        value = float(row[self.monitor])
-        if self._improved(value):
-            self.best_value, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                self.best_state = state
+            raise unknown("metric", self.monitor, row, where="EarlyStopping")
+        value = np.float32(row[self.monitor])
+        if improved(value, np.float32(self.best_value), np.float32(self.min_delta), self.mode == "max"):
+            self.best_value, self.best_epoch, self.wait = float(value), epoch, 0
             return None
         self.wait += 1
         if self.wait >= self.patience:

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaxdl._checks import number
 from jaxdl.callbacks._callback import Callback, TrainInfo
+from jaxdl.callbacks._notebook import in_notebook
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def in_notebook() -> bool:
-    """Whether this process is a Jupyter (IPython) kernel, where figures can be shown and updated.
-
-    >>> in_notebook()
-    False
-    """
-    if "IPython" not in sys.modules:
-        return False
-    from IPython.core.getipython import get_ipython
-
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
 class LivePlot(Callback):
-    """Loss and accuracy per epoch, drawn in a notebook cell and redrawn in place (``fit(..., plot=True)``).
+    """Loss and accuracy per epoch, drawn in a notebook cell and redrawn in place (``callbacks=[LivePlot()]``).
 
     In Jupyter the figure (:func:`jaxdl.plots.plot_history`: train, validation and test curves)
     appears after the first epoch and is updated in place with ``IPython.display``'s
@@ -46,6 +32,8 @@ class LivePlot(Callback):
     >>> len(live.figure.axes)
     1
     """
+
+    can_stop: bool = False
 
     def __init__(self, *, min_interval: float = 0.5) -> None:
         self.min_interval = number("LivePlot", "min_interval", min_interval, low=0.0)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxdl._checks import fail
 from jaxdl.callbacks._callback import Callback, TrainInfo
 from jaxdl.errors import ConfigError
 
@@ -69,12 +70,14 @@ class TensorBoard(Callback):
     'tb'
     """
 
+    can_stop: bool = False
+
     def __init__(self, log_dir: str | os.PathLike, *, overwrite: bool = False) -> None:
         if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
-            raise ConfigError(f"TensorBoard log_dir={log_dir!r}: expected a folder path, e.g. 'runs/tb'.")
+            raise fail("TensorBoard", "log_dir", log_dir, "a folder path, e.g. 'runs/tb'")
         self.log_dir = Path(log_dir)
         if self.log_dir.exists() and not self.log_dir.is_dir():
-            raise ConfigError(f"TensorBoard log_dir {str(self.log_dir)!r} is a file: expected a folder.")
+            raise fail("TensorBoard", "log_dir", str(self.log_dir), "a folder", got=f"the file {str(self.log_dir)!r}")
         self.overwrite = bool(overwrite)
         self._writer_class = _writer_class()
         self._writer = None
@@ -84,9 +87,12 @@ class TensorBoard(Callback):
         del info
         old = _event_files(self.log_dir)
         if old and not self.overwrite:
-            raise ConfigError(
-                f"TensorBoard log_dir {str(self.log_dir)!r} already holds {len(old)} event file(s) of another run: "
-                "choose a new folder (one run per folder) or pass overwrite=True."
+            raise fail(
+                "TensorBoard",
+                "log_dir",
+                str(self.log_dir),
+                "a folder of its own (one run per folder), or pass overwrite=True",
+                got=f"{str(self.log_dir)!r}, which holds {len(old)} event file(s) of another run",
             )
         for path in old:
             path.unlink()

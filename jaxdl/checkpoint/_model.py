@@ -88,7 +88,7 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
     Raises:
       ConfigError: no checkpoint there, a corrupt one, or a config that names no known model.
     """
-    from jaxdl.models.registry import build_model, input_transform
+    from jaxdl.models import build_model, input_transform
 
     run_dir = as_path("load_model", run_dir)
     path = os.path.join(run_dir, RUN_CHECKPOINT) if os.path.isdir(run_dir) else run_dir

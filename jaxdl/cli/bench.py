@@ -10,10 +10,12 @@ import argparse
 import os
 import sys
 
+from jaxdl import _readers as types
 from jaxdl import bench
-from jaxdl.cli import args as types
-from jaxdl.cli.main import OneLineParser, run_or_report
-from jaxdl.cli.outputs import staged_output, write_json
+from jaxdl.cli._main import OneLineParser, run_or_report
+from jaxdl.experiments import staged_output, write_json
+
+__all__ = ["build_parser", "main"]
 
 DESCRIPTION = (
     "Benchmark jaxdl against PyTorch on FashionMNIST-shaped data (CPU or GPU, same precision); "

@@ -18,7 +18,7 @@ import numpy as np
 
 from jaxdl import _checks
 from jaxdl.data._dataset import Dataset, from_arrays
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import ConfigError, unknown
 
 
 def _problem(path: str, header: bool, width: int, sep: str, encoding: str) -> str:
@@ -80,7 +80,7 @@ def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: 
 
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise ConfigError(f"{what}={path!r}: no such file (expected a CSV file).")
+        raise _checks.fail("from_csv", what, path, "an existing CSV file", got=f"{path!r} (no such file)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # rows longer than the header
@@ -110,20 +110,18 @@ def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: 
 def _label_index(label_column: int | str, names: list[str], header: bool, path: str) -> int:
     if isinstance(label_column, str):
         if not header:
-            raise ConfigError(f"label_column={label_column!r} is a name but header=False: pass a column index.")
+            raise _checks.fail("from_csv", "label_column", label_column, "a column index when header=False")
         if label_column not in names:
-            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-            raise ConfigError(
-                f"label_column={label_column!r} is not a column of {path!r}{suggest(label_column, names)}; "
-                f"columns: {shown}."
-            )
+            raise unknown("column", label_column, names, where="from_csv")
         return names.index(label_column)
     if isinstance(label_column, bool) or not isinstance(label_column, int):
-        raise ConfigError(f"label_column={label_column!r}: expected a column index or a column name.")
+        raise _checks.fail("from_csv", "label_column", label_column, "a column index or a column name")
     if not -len(names) <= label_column < len(names):
-        raise ConfigError(
-            f"label_column={label_column} is out of range: {path!r} has {len(names)} columns "
-            f"(indices 0..{len(names) - 1}, or negative from the end)."
+        raise _checks.fail(
+            "from_csv",
+            "label_column",
+            label_column,
+            f"a column index of {path!r}: 0..{len(names) - 1}, or negative from the end",
         )
     return label_column % len(names)
 
@@ -147,9 +145,11 @@ def _split_columns(values: np.ndarray, label: int, regression: bool, names: list
 def _as_images(X: np.ndarray, image_shape: tuple[int, int], path: str) -> np.ndarray:
     """(N, H, W, 1) images in [0, 1]: pixels 0..255 are divided by 255, pixels already in [0, 1] kept."""
     if X.shape[1] != image_shape[0] * image_shape[1]:
-        raise ConfigError(
-            f"image_shape={image_shape} needs {image_shape[0] * image_shape[1]} pixel columns; "
-            f"{path!r} has {X.shape[1]} feature columns."
+        raise _checks.fail(
+            "from_csv",
+            "image_shape",
+            image_shape,
+            f"(height, width) with height * width = {X.shape[1]}, the feature columns of {path!r}",
         )
     if X.min() < 0 or X.max() > 255:
         raise ConfigError(
@@ -163,15 +163,13 @@ def _check_text_options(sep: object, encoding: object) -> None:
     import codecs
 
     if not isinstance(sep, str) or len(sep) != 1 or sep in '"\n\r':
-        raise ConfigError(f"from_csv: sep must be one character such as ',' or ';', got {sep!r}")
+        raise _checks.fail("from_csv", "sep", sep, "one character such as ',' or ';'")
     try:
         codecs.lookup(encoding) if isinstance(encoding, str) else None
     except LookupError:
-        raise ConfigError(
-            f"from_csv: encoding={encoding!r} is not a known text encoding: e.g. 'utf-8', 'latin-1'."
-        ) from None
+        raise _checks.fail("from_csv", "encoding", encoding, "a known text encoding, e.g. 'utf-8', 'latin-1'") from None
     if not isinstance(encoding, str):
-        raise ConfigError(f"from_csv: encoding must be a text encoding name such as 'latin-1', got {encoding!r}")
+        raise _checks.fail("from_csv", "encoding", encoding, "a text encoding name such as 'latin-1'")
 
 
 def _check_image_shape(image_shape) -> tuple[int, int] | None:
@@ -179,7 +177,7 @@ def _check_image_shape(image_shape) -> tuple[int, int] | None:
         return None
     shape = tuple(image_shape) if isinstance(image_shape, Sequence) else ()
     if len(shape) != 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
-        raise ConfigError(f"image_shape={image_shape!r}: expected (height, width), e.g. (28, 28).")
+        raise _checks.fail("from_csv", "image_shape", image_shape, "(height, width), e.g. (28, 28)")
     return shape
 
 
@@ -251,9 +249,11 @@ def from_csv(
         _checks.number("from_csv", "test_fraction", test_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
         num_test = round(len(X) * test_fraction)
         if not 0 < num_test < len(X):
-            raise ConfigError(
-                f"test_fraction={test_fraction} of {len(X)} rows leaves an empty split: "
-                "use more rows, another test_fraction, or test_path."
+            raise _checks.fail(
+                "from_csv",
+                "test_fraction",
+                test_fraction,
+                f"a fraction that leaves both splits of the {len(X)} rows non-empty (or give test_path)",
             )
         order = np.random.default_rng(seed).permutation(len(X))
         X, X_test = X[order[num_test:]], X[order[:num_test]]

@@ -204,7 +204,13 @@ def from_arrays(
                 "from_arrays", "num_classes", num_classes, f"an integer in [1, {_I32_MAX}] (int32 labels)"
             )
         if class_names is not None and len(class_names) != num_classes:
-            raise ConfigError(f"class_names has {len(class_names)} names: expected num_classes={num_classes}.")
+            raise _checks.fail(
+                "from_arrays",
+                "class_names",
+                class_names,
+                f"{num_classes} names, one per class",
+                got=f"{len(class_names)} names",
+            )
     Xtr, ytr = _check_split(X_train, y_train, "train", num_classes)
     Xte, yte = _check_split(X_test, y_test, "test", num_classes)
     if Xtr.shape[1:] != Xte.shape[1:]:

@@ -9,7 +9,7 @@ import jax
 from jaxdl.data._builtin import diabetes, digits, synthetic_regression
 from jaxdl.data._dataset import Dataset
 from jaxdl.data._mnist import mnist_like
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import ConfigError, unknown
 
 _BY_NAME: dict[str, Callable[[str | None, int], Dataset]] = {
     "digits": lambda data_dir, seed: digits(),
@@ -43,5 +43,5 @@ def load(name: str, *, data_dir: str | None = None, seed: int = 0) -> Dataset:
         raise ConfigError(f"load: name must be a dataset name such as 'digits', got {name!r}")
     key = name.lower().replace("-", "_")
     if key not in _BY_NAME:
-        raise ConfigError(f"unknown dataset {name!r}{suggest(name, LOADERS)}; expected one of {', '.join(LOADERS)}.")
+        raise unknown("dataset", name, LOADERS)
     return _BY_NAME[key](data_dir, seed)

@@ -16,7 +16,6 @@ import numpy as np
 
 from jaxdl import _checks
 from jaxdl.data._dataset import Dataset
-from jaxdl.errors import ConfigError
 
 
 def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
@@ -90,12 +89,17 @@ def split(ds: Dataset, val: float = 0.1, *, seed: int = 0) -> Dataset:
     ((1293, 8, 8, 1), (144, 8, 8, 1))
     """
     if not isinstance(ds, Dataset):
-        raise ConfigError(
-            f"split: ds must be a jaxdl.data.Dataset, got {type(ds).__name__}: build one with jaxdl.data.from_arrays "
-            "or jaxdl.data.load."
+        raise _checks.fail(
+            "split",
+            "ds",
+            ds,
+            "a jaxdl.data.Dataset (build one with jaxdl.data.from_arrays or jaxdl.data.load)",
+            got=type(ds).__name__,
         )
     if ds.val is not None:
-        raise ConfigError(f"split: dataset {ds.name!r} already has a val part: split it once.")
+        raise _checks.fail(
+            "split", "ds", ds, "a Dataset without a val part (split it once)", got=f"{ds.name!r}, split already"
+        )
     _checks.number("split", "val", val, low=0.0, high=1.0, low_open=True, high_open=True)
     seed = _checks.integer("split", "seed", seed, low=0)
     if seed >= 2**63:
@@ -104,7 +108,9 @@ def split(ds: Dataset, val: float = 0.1, *, seed: int = 0) -> Dataset:
     n = len(X)
     n_held = math.ceil(val * n)
     if not 0 < n_held < n:
-        raise ConfigError(f"split: val={val} of {n} training examples leaves an empty part: use another val.")
+        raise _checks.fail(
+            "split", "val", val, f"a fraction that leaves both parts of the {n} training examples non-empty"
+        )
     kept, held = split_indices(y if ds.num_classes is not None else None, n, n_held, seed)
     return dataclasses.replace(
         ds,

@@ -11,9 +11,9 @@ import dataclasses
 
 import jax.numpy as jnp
 
+from jaxdl._checks import fail
 from jaxdl.data._dataset import Dataset
 from jaxdl.data._standardizer import Standardizer
-from jaxdl.errors import ConfigError
 
 
 def standardize(data: Dataset, *, targets: bool = False) -> Dataset:
@@ -33,16 +33,22 @@ def standardize(data: Dataset, *, targets: bool = False) -> Dataset:
     (0.0, (1,))
     """
     if data.standardizer is not None:
-        raise ConfigError(f"dataset {data.name!r} is already standardized: standardize it once.")
+        raise fail(
+            "standardize", "data", data, "a dataset not yet standardized (standardize it once)", got=repr(data.name)
+        )
     if targets and data.num_classes is not None:
-        raise ConfigError(
-            f"targets=True but dataset {data.name!r} has {data.num_classes} classes: "
-            "only regression targets can be standardized."
+        raise fail(
+            "standardize",
+            "targets",
+            targets,
+            f"False for dataset {data.name!r} with {data.num_classes} classes (only regression targets can be)",
         )
     if targets and data.train[1].shape[1:] != (1,):
-        raise ConfigError(
-            f"targets=True needs one target column (N, 1); dataset {data.name!r} has targets "
-            f"of shape {tuple(data.train[1].shape)}."
+        raise fail(
+            "standardize",
+            "targets",
+            targets,
+            f"False for targets of shape {tuple(data.train[1].shape)} (it needs one target column (N, 1))",
         )
     (X, y), (X_test, y_test) = data.train, data.test
     features = Standardizer.fit(X)

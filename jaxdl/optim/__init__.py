@@ -9,6 +9,12 @@ Each of :func:`sgd`, :func:`adagrad`, :func:`rmsprop`, :func:`adadelta`, :func:`
 agrees with PyTorch and from small torch-exact transforms where it does not
 (:func:`dampened_trace`, :func:`scale_by_torch_adagrad`, :func:`scale_by_torch_adam`).
 
+Every optimizer also takes the kernel switches of its torch class where torch has them
+(``foreach``, ``capturable``, ``differentiable``, ``fused``): True, False or None, with no effect
+(they choose how PyTorch computes, not what; one jitted XLA program serves every choice), and an
+optimizer equals another built by an equal call (``adam(lr=0.1) == adam(0.1, foreach=False)``), so
+``fit`` compiles once for both: each remembers that call as ``tx.recipe`` (a :class:`Recipe`).
+
 ``lr`` is a float, a scalar array (so ``jax.vmap`` can sweep it), or a schedule
 ``count -> lr`` (any optax schedule, or :mod:`jaxdl.schedules`). Every other numeric argument
 (momentum, betas, weight_decay, ...) may be a scalar array too, so ``fit_many`` can sweep it;
@@ -49,6 +55,7 @@ from jaxdl.optim._lbfgs import LBFGSState, lbfgs
 from jaxdl.optim._line_search import SteepestDescentResult, golden_section, steepest_descent
 from jaxdl.optim._nadam import TorchNAdamState, nadam, scale_by_torch_nadam
 from jaxdl.optim._radam import TorchRAdamState, radam, scale_by_torch_radam
+from jaxdl.optim._recipe import Recipe
 from jaxdl.optim._rmsprop import rmsprop
 from jaxdl.optim._rprop import RpropState, rprop
 from jaxdl.optim._scratch import SGD
@@ -63,6 +70,7 @@ __all__ = [
     "LBFGSState",
     "LearningRate",
     "RateTable",
+    "Recipe",
     "RpropState",
     "SteepestDescentResult",
     "TorchAdafactorState",

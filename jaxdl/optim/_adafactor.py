@@ -10,9 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, ignored, lr_at, off, torch_arguments
-from jaxdl.optim._configured import config, finish, increment, map_leaves
+from jaxdl.optim._args import LearningRate, at_least_zero, lr_at, off
+from jaxdl.optim._parts import finish, increment, map_leaves
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchAdafactorState(NamedTuple):
@@ -23,7 +23,7 @@ class TorchAdafactorState(NamedTuple):
     col: optax.Updates
 
 
-@torch_arguments
+@torch_optimizer("Adafactor")
 def adafactor(
     lr: LearningRate = 1e-2,
     beta2_decay: ArrayLike = -0.8,
@@ -50,7 +50,7 @@ def adafactor(
       beta2_decay: exponent of the second-moment rate ``t**beta2_decay`` (<= 0).
       eps: ``(eps1, eps2)``: the variance floor (None: machine epsilon) and the parameter-scale floor.
       d: clipping threshold of the update's RMS.
-      weight_decay, maximize: as in PyTorch; ``foreach`` has no effect here.
+      weight_decay, maximize: as in PyTorch.
 
     Returns:
       An ``optax.GradientTransformation`` (it needs ``params``); updates have their shapes.
@@ -60,25 +60,20 @@ def adafactor(
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init(p), p)[0]["w"])
     [-2. -2.]
     """
-    ignored("Adafactor", foreach=foreach)
-    key = config(
-        "Adafactor",
-        {"lr": lr, "beta2_decay": beta2_decay, "eps": eps, "d": d, "weight_decay": weight_decay, "maximize": maximize},
-    )
-    check_lr("Adafactor", lr)
+    _checks.learning_rate("Adafactor", "lr", lr, schedule=True)
     at_least_zero("Adafactor", weight_decay=weight_decay)
     decay = _checks.scalar("Adafactor", "beta2_decay", beta2_decay)
     if decay is not None and decay > 0:
-        raise ConfigError(f"Adafactor got beta2_decay={beta2_decay!r}: expected beta2_decay <= 0.")
+        raise _checks.fail("Adafactor", "beta2_decay", decay, "a number <= 0")
     if not isinstance(eps, (tuple, list)) or len(eps) != 2:
-        raise ConfigError(f"Adafactor got eps={eps!r}: expected a pair (eps1 or None, eps2).")
+        raise _checks.fail("Adafactor", "eps", eps, "a pair (eps1 or None, eps2)")
     eps1, eps2 = eps
     if eps1 is not None:
         at_least_zero("Adafactor", **{"eps[0]": eps1})
     at_least_zero("Adafactor", **{"eps[1]": eps2})
     known_d = _checks.scalar("Adafactor", "d", d)
     if known_d is not None and known_d < 1:
-        raise ConfigError(f"Adafactor got d={d!r}: expected a clipping threshold d >= 1.")
+        raise _checks.fail("Adafactor", "d", known_d, "a clipping threshold >= 1")
 
     def init_fn(params):
         def row(p):
@@ -115,4 +110,4 @@ def adafactor(
         updates, row, col = map_leaves(one, 3, updates, params, state.row, state.col)
         return updates, TorchAdafactorState(count, row, col)
 
-    return finish("Adafactor", [optax.GradientTransformation(init_fn, update_fn)], True, key)
+    return finish("Adafactor", [optax.GradientTransformation(init_fn, update_fn)], True)

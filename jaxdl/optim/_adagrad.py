@@ -9,8 +9,10 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, off
+from jaxdl.optim._parts import finish, grad_prelude, scale_by_lr
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchAdagradState(NamedTuple):
@@ -50,15 +52,18 @@ def scale_by_torch_adagrad(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("Adagrad")
 def adagrad(
     lr: LearningRate = 1e-2,
     lr_decay: ArrayLike = 0,
     weight_decay: ArrayLike = 0,
     initial_accumulator_value: ArrayLike = 0,
     eps: ArrayLike = 1e-10,
+    foreach: bool | None = None,
     *,
     maximize: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
 ) -> optax.GradientTransformation:
     """``torch.optim.Adagrad``: ``s += g**2``; ``p -= clr * g / (sqrt(s) + eps)``.
 
@@ -77,8 +82,7 @@ def adagrad(
     >>> print(tx.update({"w": jnp.full(2, 4.0)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
     [-0.1 -0.1]
     """
-    key = config("Adagrad", locals())
-    check_lr("Adagrad", lr)
+    _checks.learning_rate("Adagrad", "lr", lr, schedule=True)
     at_least_zero(
         "Adagrad",
         lr_decay=lr_decay,
@@ -95,4 +99,4 @@ def adagrad(
         scale_by_torch_adagrad(initial_accumulator_value, eps),
         scale_by_lr(lr if off(lr_decay) else decayed),
     ]
-    return finish("Adagrad", parts, not off(weight_decay), key)
+    return finish("Adagrad", parts, not off(weight_decay))

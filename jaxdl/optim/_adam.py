@@ -11,8 +11,10 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, torch_arguments
-from jaxdl.optim._configured import config, increment, scaled_step
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas
+from jaxdl.optim._parts import increment, scaled_step
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchAdamState(NamedTuple):
@@ -92,7 +94,7 @@ def scale_by_torch_adam(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("Adam")
 def adam(
     lr: LearningRate = 1e-3,
     betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
@@ -100,7 +102,11 @@ def adam(
     weight_decay: ArrayLike = 0,
     amsgrad: bool = False,
     *,
+    foreach: bool | None = None,
     maximize: bool = False,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
     decoupled_weight_decay: bool = False,
 ) -> optax.GradientTransformation:
     """``torch.optim.Adam``: ``p -= lr * m_hat / (sqrt(v_hat) + eps)``.
@@ -124,8 +130,7 @@ def adam(
     [-0.1]
     """
     owner = "AdamW" if decoupled_weight_decay else "Adam"
-    key = config(owner, {k: v for k, v in locals().items() if k != "owner"})
-    check_lr(owner, lr)
+    _checks.learning_rate(owner, "lr", lr, schedule=True)
     at_least_zero(owner, eps=eps)
     b1, b2 = check_betas(owner, betas)
     at_least_zero(owner, weight_decay=weight_decay)
@@ -135,12 +140,11 @@ def adam(
         lr=lr,
         weight_decay=weight_decay,
         maximize=maximize,
-        key=key,
         decoupled=decoupled_weight_decay,
     )
 
 
-@torch_arguments
+@torch_optimizer("AdamW")
 def adamw(
     lr: LearningRate = 1e-3,
     betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
@@ -149,6 +153,10 @@ def adamw(
     amsgrad: bool = False,
     *,
     maximize: bool = False,
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
 ) -> optax.GradientTransformation:
     """``torch.optim.AdamW``: Adam plus decoupled decay ``p *= 1 - lr * weight_decay``.
 

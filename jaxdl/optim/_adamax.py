@@ -9,9 +9,11 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
+from jaxdl import _checks
 from jaxdl.optim._adam import _one_minus_power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, increment, scaled_step
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas
+from jaxdl.optim._parts import increment, scaled_step
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchAdamaxState(NamedTuple):
@@ -54,7 +56,7 @@ def scale_by_torch_adamax(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("Adamax")
 def adamax(
     lr: LearningRate = 2e-3,
     betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
@@ -68,8 +70,7 @@ def adamax(
 ) -> optax.GradientTransformation:
     """``torch.optim.Adamax``: ``p -= lr / (1 - beta1**t) * m / u``, ``u = max(beta2 * u, |g| + eps)``.
 
-    ``weight_decay`` is L2 added to the gradient. ``foreach``, ``differentiable`` and
-    ``capturable`` choose PyTorch's kernels and have no effect here.
+    ``weight_decay`` is L2 added to the gradient.
 
     Args:
       lr: learning rate or schedule (torch's default 2e-3; ``optax.adamax`` has no default
@@ -83,11 +84,9 @@ def adamax(
     >>> print(f"{float(tx.update({'w': jnp.ones(1)}, tx.init({'w': jnp.zeros(1)}))[0]['w'][0]):.4f}")
     -0.1000
     """
-    ignored("Adamax", foreach=foreach, differentiable=differentiable, capturable=capturable)
-    key = config("Adamax", {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize})
-    check_lr("Adamax", lr)
+    _checks.learning_rate("Adamax", "lr", lr, schedule=True)
     at_least_zero("Adamax", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("Adamax", betas)
     return scaled_step(
-        "Adamax", scale_by_torch_adamax(b1, b2, eps), lr=lr, weight_decay=weight_decay, maximize=maximize, key=key
+        "Adamax", scale_by_torch_adamax(b1, b2, eps), lr=lr, weight_decay=weight_decay, maximize=maximize
     )

@@ -10,8 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, increment
+from jaxdl.optim._args import LearningRate, at_least_zero, lr_at
+from jaxdl.optim._parts import finish, grad_prelude, increment
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class ASGDState(NamedTuple):
@@ -23,7 +24,7 @@ class ASGDState(NamedTuple):
     ax: optax.Params
 
 
-@torch_arguments
+@torch_optimizer("ASGD")
 def asgd(
     lr: LearningRate = 1e-2,
     lambd: ArrayLike = 1e-4,
@@ -40,8 +41,7 @@ def asgd(
     ``eta`` starts at ``lr`` and becomes ``lr / (1 + lambd * lr * t)**alpha`` after step ``t``
     (with the ``lr`` of that step, as PyTorch reads its param group's ``lr``); ``ax`` averages
     the parameters from step ``t0`` on (``mu = 1 / max(1, t - t0)``) and is ``state.ax`` (the
-    trained parameters are ``p``, as in PyTorch). optax has no ASGD. ``foreach``,
-    ``differentiable`` and ``capturable`` have no effect here.
+    trained parameters are ``p``, as in PyTorch). optax has no ASGD.
 
     Args:
       lr: learning rate or schedule.
@@ -55,11 +55,7 @@ def asgd(
     >>> print(tx.update({"w": jnp.ones(1)}, tx.init(p), p)[0]["w"])
     [-0.1]
     """
-    ignored("ASGD", foreach=foreach, differentiable=differentiable, capturable=capturable)
-    key = config(
-        "ASGD", {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay, "maximize": maximize}
-    )
-    check_lr("ASGD", lr)
+    _checks.learning_rate("ASGD", "lr", lr, schedule=True)
     at_least_zero("ASGD", weight_decay=weight_decay)
     for name, value in (("lambd", lambd), ("alpha", alpha), ("t0", t0)):
         _checks.scalar("ASGD", name, value)
@@ -84,4 +80,4 @@ def asgd(
 
     parts = grad_prelude(maximize, weight_decay)
     parts.append(optax.GradientTransformation(init_fn, update_fn))
-    return finish("ASGD", parts, True, key)
+    return finish("ASGD", parts, True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import optax
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl.errors import unknown
 from jaxdl.optim._adadelta import adadelta
 from jaxdl.optim._adafactor import adafactor
 from jaxdl.optim._adagrad import adagrad
@@ -58,16 +58,10 @@ def by_name(name: str, **kwargs: Any) -> optax.GradientTransformation:
     torch_names = [torch_name for torch_name, _ in _OPTIMIZERS.values()]
     key = name.lower() if isinstance(name, str) else None
     if key not in _OPTIMIZERS:
-        raise ConfigError(
-            f"optimizer name={name!r} is unknown: expected one of {', '.join(torch_names)} "
-            f"(any case){suggest(str(name), torch_names)}."
-        )
+        raise unknown("optimizer", name, torch_names)
     torch_name, fn = _OPTIMIZERS[key]
     valid = list(inspect.signature(fn).parameters)
-    unknown = sorted(set(kwargs) - set(valid))
-    if unknown:
-        raise ConfigError(
-            f"{torch_name} got unknown argument(s) {', '.join(unknown)}{suggest(unknown[0], valid)}: "
-            f"valid arguments are {', '.join(valid)}."
-        )
+    for arg in kwargs:
+        if arg not in valid:
+            raise unknown("argument", arg, valid, where=torch_name)
     return fn(**kwargs)

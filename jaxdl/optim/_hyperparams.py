@@ -10,14 +10,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._configured import Configured, config
+from jaxdl.optim._recipe import Recipe, configured
 
 
 class HyperparamState(NamedTuple):
@@ -111,59 +111,35 @@ def _shape_of(value: Any) -> Any:
     return ("rate table", value.every) if isinstance(value, RateTable) else "float"
 
 
-_WORKS: dict[tuple, bool] = {}
-
-
 def float_args_as_arrays(tx: optax.GradientTransformation) -> ArrayHyperparams | None:
-    """``tx`` rebuilt with its float arguments in the state; None when it cannot be.
+    """``tx`` rebuilt from its :class:`Recipe` with its float arguments in the state.
 
-    Works for the optimizers of :mod:`jaxdl.optim` (they remember their arguments); the floats
-    named in :data:`LIFTED` move, and so does a :class:`RateTable` learning rate. A float that
-    is 0 stays a Python number (it switches a part off), as do ints, flags and other schedules.
-    An optimizer that needs a Python number where a float was given is left as it is (tried
-    once per kind, on a tiny problem, without running anything).
+    Works for the optimizers of :mod:`jaxdl.optim` (they remember the call that built them); None
+    for any other, or when no argument moves. The floats named in :data:`LIFTED` move, and so does
+    a :class:`RateTable` learning rate. A float that is 0 stays a Python number (it switches a part
+    off), as do ints, flags and other schedules. Every :mod:`jaxdl.optim` optimizer takes the
+    moved arguments as arrays.
 
     >>> from jaxdl.optim import sgd
     >>> a, b = float_args_as_arrays(sgd(0.1, momentum=0.9)), float_args_as_arrays(sgd(0.5, momentum=0.8))
     >>> a.tx == b.tx, b.values
     (True, {'lr': 0.5, 'momentum': 0.8})
     """
-    source, configured = getattr(tx, "source", None), getattr(tx, "_config", None)
-    if source is None or configured is None:
+    recipe = getattr(tx, "recipe", None)
+    if recipe is None or recipe.key is None or recipe.arrays:
         return None
-    factory, args = source
-    moved = {name: value for name, value in args.items() if _lifted(name, value)}
+    moved = {name: value for name, value in recipe.args.items() if _lifted(name, value)}
     if not moved:
         return None
-    static = {name: value for name, value in args.items() if name not in moved}
-    key = config(f"{configured[0]} with array arguments", {**static, **{n: _shape_of(v) for n, v in moved.items()}})
-    if key is None:
-        return None
+    static = {name: value for name, value in recipe.args.items() if name not in moved}
+    lifted = Recipe(recipe.build, static, tuple(sorted((n, _shape_of(v)) for n, v in moved.items())))
     values = {name: _as_array(value) for name, value in moved.items()}
     tables = {name: value.every for name, value in moved.items() if isinstance(value, RateTable)}
 
     def build(**hparams):
-        hparams.update({name: RateTable(hparams[name], every) for name, every in tables.items()})
-        return factory(**static, **hparams)
+        return lifted.rebuild(
+            **{**hparams, **{name: RateTable(hparams[name], every) for name, every in tables.items()}}
+        )
 
-    lifted = with_hyperparams(build, values)
-    if key not in _WORKS:
-        _WORKS[key] = _traces(lifted, values)
-    if not _WORKS[key]:
-        return None
-    return ArrayHyperparams(Configured(lifted.init, lifted.update, key), values)
-
-
-def _traces(tx: optax.GradientTransformation, values: dict[str, Any]) -> bool:
-    """Whether ``tx`` initialises and updates with ``values`` traced (shapes only, nothing runs)."""
-    params = jax.ShapeDtypeStruct((2,), jnp.float32)
-
-    def step(hparams, params):
-        state = cast(HyperparamState, tx.init(params))._replace(hparams=hparams)  # optax types init as any state
-        return tx.update(params, state, params)
-
-    try:
-        jax.eval_shape(step, jax.tree.map(jnp.asarray, values), params)
-    except (TypeError, ValueError):
-        return False
-    return True
+    inner = with_hyperparams(build, values)
+    return ArrayHyperparams(configured(inner, lifted), values)

@@ -11,9 +11,7 @@ from jax.flatten_util import ravel_pytree
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import check_lr, torch_arguments
-from jaxdl.optim._configured import ConfiguredExtraArgs, config
+from jaxdl.optim._recipe import torch_optimizer
 from jaxdl.optim._strong_wolfe import strong_wolfe
 
 
@@ -68,7 +66,10 @@ def _direction(g: jax.Array, s: LBFGSState) -> jax.Array:
     return jax.lax.fori_loop(0, size, forward, r)
 
 
-@torch_arguments
+_CALL = "update(grads, state, params, value=loss, value_fn=loss_fn)"
+
+
+@torch_optimizer("LBFGS")
 def lbfgs(
     lr: ArrayLike = 1,
     max_iter: int = 20,
@@ -104,17 +105,16 @@ def lbfgs(
     >>> print(optax.apply_updates(p, u)["w"])
     [3. 3.]
     """
-    key = config("LBFGS", dict(locals()))
     if callable(lr):
-        raise ConfigError("LBFGS got a schedule for lr: expected a float (torch's LBFGS steps with a fixed lr).")
-    check_lr("LBFGS", lr)
+        raise _checks.fail("LBFGS", "lr", lr, "a number, not a schedule (torch's LBFGS steps with a fixed lr)")
+    _checks.learning_rate("LBFGS", "lr", lr)
     max_iter = _checks.positive_int("LBFGS", "max_iter", max_iter)
     max_eval = max_iter * 5 // 4 if max_eval is None else _checks.positive_int("LBFGS", "max_eval", max_eval)
     history_size = _checks.positive_int("LBFGS", "history_size", history_size)
     for name, value in (("tolerance_grad", tolerance_grad), ("tolerance_change", tolerance_change)):
         _checks.number("LBFGS", name, value, low=0.0)
     if line_search_fn not in (None, "strong_wolfe"):
-        raise ConfigError(f"LBFGS got line_search_fn={line_search_fn!r}: expected None or 'strong_wolfe'.")
+        raise _checks.fail("LBFGS", "line_search_fn", line_search_fn, "None or 'strong_wolfe'")
 
     def init_fn(params):
         flat, _ = ravel_pytree(params)
@@ -137,10 +137,8 @@ def lbfgs(
     def update_fn(updates, state, params=None, *, value=None, value_fn=None, **extra_args):
         del extra_args
         if params is None or value is None or value_fn is None:
-            raise ConfigError(
-                "LBFGS needs update(grads, state, params, value=loss, value_fn=loss_fn): it re-evaluates "
-                "the loss (a full-batch solver; it does not work with fit, see docs/optim.md)."
-            )
+            missing = next(n for n, v in (("params", params), ("value", value), ("value_fn", value_fn)) if v is None)
+            raise _checks.fail("LBFGS.update", missing, None, f"given: {_CALL} (LBFGS re-evaluates the loss)")
         x0, unravel = ravel_pytree(params)
         grad0, _ = ravel_pytree(updates)
         dtype = x0.dtype
@@ -218,4 +216,4 @@ def lbfgs(
         out = jax.lax.while_loop(lambda c: ~c.stop, body, first)
         return unravel(out.x - x0), out.state
 
-    return ConfiguredExtraArgs(init_fn, update_fn, key)
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -12,7 +12,6 @@ from jax.core import Tracer
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
 
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618..., the golden-section shrink factor
 
@@ -84,7 +83,7 @@ def golden_section(
     tol = _checks.number("golden_section", "tol", tol, low=0.0, low_open=True)
     max_iter = _checks.integer("golden_section", "max_iter", max_iter, low=1)
     if _is_concrete(a, b) and not float(a) < float(b):
-        raise ConfigError(f"golden_section got the bracket a={a!r}, b={b!r}: expected a < b.")
+        raise _checks.fail("golden_section", "b", b, f"greater than a={a!r} (the bracket is [a, b])")
     return _golden_section(f, a, b, tol, max_iter)
 
 
@@ -140,10 +139,10 @@ def steepest_descent(
     max_iter = _checks.integer("steepest_descent", "max_iter", max_iter, low=0)
     line_tol = _checks.number("steepest_descent", "line_tol", line_tol, low=0.0, low_open=True)
     if len(bracket) != 2 or not float(bracket[0]) < float(bracket[1]):
-        raise ConfigError(f"steepest_descent got bracket={bracket!r}: expected (lo, hi) with lo < hi.")
+        raise _checks.fail("steepest_descent", "bracket", bracket, "a pair (lo, hi) with lo < hi")
     x0 = jnp.asarray(x0)
     if x0.ndim != 1:
-        raise ConfigError(f"steepest_descent got x0 of shape {x0.shape}: expected a vector (dim,).")
+        raise _checks.fail("steepest_descent", "x0", x0, "a vector (dim,)", got=f"shape {x0.shape}")
     x0 = x0.astype(jnp.result_type(x0, float))
     grad_f = jax.grad(f)
     lo, hi = bracket

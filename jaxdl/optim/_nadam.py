@@ -9,9 +9,11 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
+from jaxdl import _checks
 from jaxdl.optim._adam import _one_minus_power, power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, increment, scaled_step
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas
+from jaxdl.optim._parts import increment, scaled_step
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchNAdamState(NamedTuple):
@@ -66,7 +68,7 @@ def scale_by_torch_nadam(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("NAdam")
 def nadam(
     lr: LearningRate = 2e-3,
     betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
@@ -83,8 +85,7 @@ def nadam(
     """``torch.optim.NAdam``: Nesterov-accelerated Adam with PyTorch's ``momentum_decay`` schedule.
 
     ``weight_decay`` is L2 added to the gradient, or with ``decoupled_weight_decay=True``
-    ``p *= 1 - lr * weight_decay`` (NAdamW). ``foreach``, ``capturable`` and
-    ``differentiable`` choose PyTorch's kernels and have no effect here.
+    ``p *= 1 - lr * weight_decay`` (NAdamW).
 
     Args:
       lr: learning rate or schedule (torch's default 2e-3; ``optax.nadam`` has no default).
@@ -97,18 +98,7 @@ def nadam(
     >>> print(f"{float(tx.update({'w': jnp.ones(1)}, tx.init({'w': jnp.zeros(1)}))[0]['w'][0]):.4f}")
     -0.1056
     """
-    ignored("NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-    args = {
-        "lr": lr,
-        "betas": betas,
-        "eps": eps,
-        "weight_decay": weight_decay,
-        "momentum_decay": momentum_decay,
-        "decoupled_weight_decay": decoupled_weight_decay,
-        "maximize": maximize,
-    }
-    key = config("NAdam", args)
-    check_lr("NAdam", lr)
+    _checks.learning_rate("NAdam", "lr", lr, schedule=True)
     at_least_zero("NAdam", eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
     b1, b2 = check_betas("NAdam", betas)
     return scaled_step(
@@ -117,6 +107,5 @@ def nadam(
         lr=lr,
         weight_decay=weight_decay,
         maximize=maximize,
-        key=key,
         decoupled=decoupled_weight_decay,
     )

@@ -9,9 +9,11 @@ import jax.numpy as jnp
 import optax
 from jax.typing import ArrayLike
 
+from jaxdl import _checks
 from jaxdl.optim._adam import _one_minus_power, power
-from jaxdl.optim._args import LearningRate, at_least_zero, check_betas, check_lr, ignored, torch_arguments
-from jaxdl.optim._configured import config, increment, scaled_step
+from jaxdl.optim._args import LearningRate, at_least_zero, check_betas
+from jaxdl.optim._parts import increment, scaled_step
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class TorchRAdamState(NamedTuple):
@@ -64,7 +66,7 @@ def scale_by_torch_radam(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("RAdam")
 def radam(
     lr: LearningRate = 1e-3,
     betas: tuple[ArrayLike, ArrayLike] = (0.9, 0.999),
@@ -80,8 +82,7 @@ def radam(
     """``torch.optim.RAdam``: rectified Adam (plain momentum SGD while ``rho_t <= 5``).
 
     ``weight_decay`` is L2 added to the gradient, or with ``decoupled_weight_decay=True``
-    ``p *= 1 - lr * weight_decay``. ``foreach``, ``capturable`` and ``differentiable``
-    choose PyTorch's kernels and have no effect here.
+    ``p *= 1 - lr * weight_decay``.
 
     Args:
       lr: learning rate or schedule.
@@ -94,17 +95,7 @@ def radam(
     >>> print(f"{float(tx.update({'w': jnp.ones(1)}, tx.init({'w': jnp.zeros(1)}))[0]['w'][0]):.4f}")
     -0.1000
     """
-    ignored("RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable)
-    args = {
-        "lr": lr,
-        "betas": betas,
-        "eps": eps,
-        "weight_decay": weight_decay,
-        "decoupled_weight_decay": decoupled_weight_decay,
-        "maximize": maximize,
-    }
-    key = config("RAdam", args)
-    check_lr("RAdam", lr)
+    _checks.learning_rate("RAdam", "lr", lr, schedule=True)
     at_least_zero("RAdam", eps=eps, weight_decay=weight_decay)
     b1, b2 = check_betas("RAdam", betas)
     return scaled_step(
@@ -113,6 +104,5 @@ def radam(
         lr=lr,
         weight_decay=weight_decay,
         maximize=maximize,
-        key=key,
         decoupled=decoupled_weight_decay,
     )

@@ -6,11 +6,13 @@ import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 import optax
 from jax.typing import ArrayLike
 
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, scale_by_lr
+from jaxdl import _checks
+from jaxdl.optim._args import LearningRate, at_least_zero, off
+from jaxdl.optim._parts import finish, grad_prelude, scale_by_lr
+from jaxdl.optim._recipe import torch_optimizer
 
 
-@torch_arguments
+@torch_optimizer("RMSprop")
 def rmsprop(
     lr: LearningRate = 1e-2,
     alpha: ArrayLike = 0.99,
@@ -18,8 +20,10 @@ def rmsprop(
     weight_decay: ArrayLike = 0,
     momentum: ArrayLike = 0,
     centered: bool = False,
-    *,
+    capturable: bool = False,
+    foreach: bool | None = None,
     maximize: bool = False,
+    differentiable: bool = False,
 ) -> optax.GradientTransformation:
     """``torch.optim.RMSprop``: ``v = alpha * v + (1 - alpha) * g**2``; ``avg = sqrt(v) + eps``.
 
@@ -39,8 +43,7 @@ def rmsprop(
     >>> print(tx.update({"w": jnp.ones(1)}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
     [-0.09999999]
     """
-    key = config("RMSprop", locals())
-    check_lr("RMSprop", lr)
+    _checks.learning_rate("RMSprop", "lr", lr, schedule=True)
     at_least_zero("RMSprop", alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
     scale = optax.scale_by_stddev if centered else optax.scale_by_rms
     parts = grad_prelude(maximize, weight_decay)
@@ -48,4 +51,4 @@ def rmsprop(
     if not off(momentum):
         parts.append(optax.trace(momentum))
     parts.append(scale_by_lr(lr))
-    return finish("RMSprop", parts, not off(weight_decay), key)
+    return finish("RMSprop", parts, not off(weight_decay))

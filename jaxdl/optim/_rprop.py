@@ -10,9 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, check_lr, ignored, lr_at, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, increment, map_leaves
+from jaxdl.optim._args import LearningRate, lr_at
+from jaxdl.optim._parts import finish, grad_prelude, increment, map_leaves
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class RpropState(NamedTuple):
@@ -23,15 +23,15 @@ class RpropState(NamedTuple):
     step_size: optax.Updates
 
 
-def _pair(name: str, value) -> tuple:
+def _pair(name: str, value, example: tuple) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ConfigError(f"Rprop got {name}={value!r}: expected a pair, e.g. {name}=(0.5, 1.2).")
+        raise _checks.fail("Rprop", name, value, f"a pair, e.g. {example}")
     for i, v in enumerate(value):
         _checks.scalar("Rprop", f"{name}[{i}]", v)
     return tuple(value)
 
 
-@torch_arguments
+@torch_optimizer("Rprop")
 def rprop(
     lr: LearningRate = 1e-2,
     etas: tuple[ArrayLike, ArrayLike] = (0.5, 1.2),
@@ -48,7 +48,7 @@ def rprop(
     sets the initial step sizes). Where the gradient's sign flips, the step shrinks by
     ``etaminus``, that weight does not move and its gradient is remembered as 0. Steps stay in
     ``step_sizes = (min, max)``. ``optax.rprop`` has the same rule and defaults but no
-    ``maximize``. ``capturable``, ``foreach`` and ``differentiable`` have no effect here.
+    ``maximize``.
 
     Args:
       lr: initial step size.
@@ -62,14 +62,12 @@ def rprop(
     >>> print(tx.update({"w": jnp.array([-3.0])}, tx.init({"w": jnp.zeros(1)}))[0]["w"])
     [0.1]
     """
-    ignored("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
-    key = config("Rprop", {"lr": lr, "etas": etas, "step_sizes": step_sizes, "maximize": maximize})
-    check_lr("Rprop", lr)
-    etaminus, etaplus = _pair("etas", etas)
-    low, high = _pair("step_sizes", step_sizes)
+    _checks.learning_rate("Rprop", "lr", lr, schedule=True)
+    etaminus, etaplus = _pair("etas", etas, (0.5, 1.2))
+    low, high = _pair("step_sizes", step_sizes, (1e-6, 50))
     known_minus, known_plus = (_checks.scalar("Rprop", "etas", e) for e in (etaminus, etaplus))
     if known_minus is not None and known_plus is not None and not 0.0 < known_minus < 1.0 < known_plus:
-        raise ConfigError(f"Rprop got etas={etas!r}: expected 0 < etaminus < 1 < etaplus.")
+        raise _checks.fail("Rprop", "etas", etas, "a pair (etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
 
     def init_fn(params):
         lr0 = lr_at(lr, jnp.zeros([], jnp.int32))
@@ -94,4 +92,4 @@ def rprop(
 
     parts = grad_prelude(maximize, 0)
     parts.append(optax.GradientTransformation(init_fn, update_fn))
-    return finish("Rprop", parts, False, key)
+    return finish("Rprop", parts, False)

@@ -10,9 +10,9 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.optim._args import LearningRate, at_least_zero, check_lr, off, torch_arguments
-from jaxdl.optim._configured import config, finish, grad_prelude, increment, scale_by_lr
+from jaxdl.optim._args import LearningRate, at_least_zero, off
+from jaxdl.optim._parts import finish, grad_prelude, increment, scale_by_lr
+from jaxdl.optim._recipe import torch_optimizer
 
 
 class DampenedTraceState(NamedTuple):
@@ -59,7 +59,7 @@ def dampened_trace(momentum: ArrayLike, dampening: ArrayLike) -> optax.GradientT
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-@torch_arguments
+@torch_optimizer("SGD")
 def sgd(
     lr: LearningRate = 1e-3,
     momentum: ArrayLike = 0,
@@ -68,6 +68,9 @@ def sgd(
     nesterov: bool = False,
     *,
     maximize: bool = False,
+    foreach: bool | None = None,
+    differentiable: bool = False,
+    fused: bool | None = None,
 ) -> optax.GradientTransformation:
     """``torch.optim.SGD``: ``buf = momentum * buf + (1 - dampening) * g``; ``p -= lr * buf``.
 
@@ -86,18 +89,16 @@ def sgd(
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init({"w": jnp.zeros(2)}))[0]["w"])
     [-0.1 -0.1]
     """
-    key = config("SGD", locals())
-    check_lr("SGD", lr)
+    _checks.learning_rate("SGD", "lr", lr, schedule=True)
     at_least_zero("SGD", momentum=momentum, weight_decay=weight_decay)
     _checks.scalar("SGD", "dampening", dampening)
     known_momentum = _checks.scalar("SGD", "momentum", momentum)
-    if nesterov and (known_momentum is not None and known_momentum <= 0 or not off(dampening)):
-        raise ConfigError(
-            f"SGD got nesterov=True with momentum={momentum!r}, dampening={dampening!r}: "
-            "Nesterov momentum requires momentum > 0 and dampening == 0 (the number 0: it cannot be swept)."
-        )
+    if nesterov and known_momentum is not None and known_momentum <= 0:
+        raise _checks.fail("SGD", "momentum", known_momentum, "a number > 0 with nesterov=True")
+    if nesterov and not off(dampening):
+        raise _checks.fail("SGD", "dampening", dampening, "the number 0 with nesterov=True (it cannot be swept)")
     parts = grad_prelude(maximize, weight_decay)
     if not off(momentum):
         parts.append(optax.trace(momentum, nesterov) if off(dampening) else dampened_trace(momentum, dampening))
     parts.append(scale_by_lr(lr))
-    return finish("SGD", parts, not off(weight_decay), key)
+    return finish("SGD", parts, not off(weight_decay))

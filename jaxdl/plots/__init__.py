@@ -1,10 +1,18 @@
 """Matplotlib figures for the course: each function returns a Figure that Jupyter shows as an image."""
 
+from jaxdl.plots._activations import plot_activation
 from jaxdl.plots._figure import InlineFigure
-from jaxdl.plots.activations import plot_activation
-from jaxdl.plots.history import plot_history
-from jaxdl.plots.images import show_images
-from jaxdl.plots.schedules import plot_schedules
-from jaxdl.plots.sweep import plot_sweep
+from jaxdl.plots._history import plot_history
+from jaxdl.plots._images import show_images
+from jaxdl.plots._schedules import plot_schedules, schedule_values
+from jaxdl.plots._sweep import plot_sweep
 
-__all__ = ["InlineFigure", "plot_activation", "plot_history", "plot_schedules", "plot_sweep", "show_images"]
+__all__ = [
+    "InlineFigure",
+    "plot_activation",
+    "plot_history",
+    "plot_schedules",
+    "plot_sweep",
+    "schedule_values",
+    "show_images",
+]

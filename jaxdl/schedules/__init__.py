@@ -30,12 +30,14 @@ from jaxdl.schedules._cosine import cosine_annealing_lr, cosine_annealing_warm_r
 from jaxdl.schedules._cyclic import cyclic_lr
 from jaxdl.schedules._lambda import lambda_lr, multiplicative_lr
 from jaxdl.schedules._one_cycle import one_cycle_lr
+from jaxdl.schedules._per_step import PerStep, per_step
 from jaxdl.schedules._plateau import Plateau, PlateauState, reduce_lr_on_plateau
 from jaxdl.schedules._schedule import Schedule
 from jaxdl.schedules._swalr import swalr
 
 __all__ = [
     "SCHEDULERS",
+    "PerStep",
     "Plateau",
     "PlateauState",
     "Schedule",
@@ -51,6 +53,7 @@ __all__ = [
     "multi_step_lr",
     "multiplicative_lr",
     "one_cycle_lr",
+    "per_step",
     "polynomial_lr",
     "reduce_lr_on_plateau",
     "resolve",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from jaxdl.errors import ConfigError, suggest
+from jaxdl import _checks
+from jaxdl.errors import unknown
 from jaxdl.schedules._closed_form import (
     constant_lr,
     exponential_lr,
@@ -54,9 +55,7 @@ def resolve(name: str) -> tuple[str, Callable]:
         lookup[cls.lower()] = lookup[fn.__name__] = (cls, fn)
     key = str(name).lower()
     if key not in lookup:
-        raise ConfigError(
-            f"unknown scheduler {name!r}{suggest(name, SCHEDULERS)}; expected one of {', '.join(SCHEDULERS)}"
-        )
+        raise unknown("scheduler", name, SCHEDULERS)
     return lookup[key]
 
 
@@ -74,8 +73,8 @@ def by_name(name: str, **kwargs: object) -> Schedule | Plateau:
     params = inspect.signature(fn).parameters
     for key in kwargs:
         if key not in params:
-            raise ConfigError(f"{cls}: unknown argument {key!r}{suggest(key, params)}; expected {', '.join(params)}")
+            raise unknown("argument", key, params, where=cls)
     missing = [p.name for p in params.values() if p.default is inspect.Parameter.empty and p.name not in kwargs]
     if missing:
-        raise ConfigError(f"{cls}: missing required argument(s) {', '.join(missing)}")
+        raise _checks.fail(cls, missing[0], None, "given (it has no default)", got="nothing")
     return fn(**kwargs)

@@ -14,8 +14,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.schedules._schedule import Schedule, as_float, chainable, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float, chainable
 
 
 def step_lr(lr: ArrayLike, step_size: int, gamma: float = 0.1) -> Schedule:
@@ -24,7 +23,7 @@ def step_lr(lr: ArrayLike, step_size: int, gamma: float = 0.1) -> Schedule:
     >>> float(step_lr(1.0, step_size=2, gamma=0.5)(5))
     0.25
     """
-    lr = check_lr("StepLR", "lr", lr)
+    lr = _checks.learning_rate("StepLR", "lr", lr)
     step_size = _checks.integer("StepLR", "step_size", step_size, low=1)
     gamma = _checks.number("StepLR", "gamma", gamma, low=0.0, low_open=True)
     return chainable(
@@ -41,9 +40,9 @@ def multi_step_lr(lr: ArrayLike, milestones: Sequence[int], gamma: float = 0.1) 
     >>> float(multi_step_lr(1.0, milestones=[2, 4], gamma=0.5)(4))
     0.25
     """
-    lr = check_lr("MultiStepLR", "lr", lr)
+    lr = _checks.learning_rate("MultiStepLR", "lr", lr)
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
-        raise ConfigError(f"MultiStepLR: milestones must be a list of integers >= 0, got {milestones!r}")
+        raise _checks.fail("MultiStepLR", "milestones", milestones, "a list of integers >= 0")
     marks = sorted(_checks.integer("MultiStepLR", "milestones", m, low=0) for m in milestones)
     gamma = _checks.number("MultiStepLR", "gamma", gamma, low=0.0, low_open=True)
 
@@ -67,7 +66,7 @@ def constant_lr(lr: ArrayLike, factor: float = 1.0 / 3, total_iters: int = 5) ->
     >>> [float(v) for v in constant_lr(1.0, factor=0.5, total_iters=2)(jnp.arange(4))]
     [0.5, 0.5, 1.0, 1.0]
     """
-    lr = check_lr("ConstantLR", "lr", lr)
+    lr = _checks.learning_rate("ConstantLR", "lr", lr)
     factor = _checks.number("ConstantLR", "factor", factor, low=0.0, high=1.0, low_open=True)
     total_iters = _checks.integer("ConstantLR", "total_iters", total_iters, low=1)
     after = factor * (1.0 / factor)  # PyTorch multiplies by factor, later by 1/factor
@@ -87,7 +86,7 @@ def linear_lr(lr: ArrayLike, start_factor: float = 1.0 / 3, end_factor: float = 
     >>> [float(v) for v in linear_lr(1.0, start_factor=0.5, total_iters=2)(jnp.arange(4))]
     [0.5, 0.75, 1.0, 1.0]
     """
-    lr = check_lr("LinearLR", "lr", lr)
+    lr = _checks.learning_rate("LinearLR", "lr", lr)
     start = _checks.number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
     end = _checks.number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
     total_iters = _checks.integer("LinearLR", "total_iters", total_iters, low=1)
@@ -109,7 +108,7 @@ def exponential_lr(lr: ArrayLike, gamma: float) -> Schedule:
     >>> float(exponential_lr(1.0, gamma=0.5)(3))
     0.125
     """
-    lr = check_lr("ExponentialLR", "lr", lr)
+    lr = _checks.learning_rate("ExponentialLR", "lr", lr)
     gamma = _checks.number("ExponentialLR", "gamma", gamma, low=0.0, low_open=True)
     return chainable(
         "ExponentialLR",
@@ -125,7 +124,7 @@ def polynomial_lr(lr: ArrayLike, total_iters: int = 5, power: float = 1.0) -> Sc
     >>> [float(v) for v in polynomial_lr(1.0, total_iters=2, power=2.0)(jnp.arange(4))]
     [1.0, 0.25, 0.0, 0.0]
     """
-    lr = check_lr("PolynomialLR", "lr", lr)
+    lr = _checks.learning_rate("PolynomialLR", "lr", lr)
     total_iters = _checks.integer("PolynomialLR", "total_iters", total_iters, low=1)
     power = _checks.number("PolynomialLR", "power", power, low=0.0)
     return chainable(

@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
 from jaxdl.schedules._plateau import Plateau, with_warmup
 from jaxdl.schedules._schedule import Schedule, as_float, chainable
 
@@ -18,15 +17,18 @@ def _check_schedules(where: str, schedules: object) -> list[Schedule]:
     if isinstance(schedules, Plateau):
         schedules = [schedules]
     if not isinstance(schedules, Sequence) or len(schedules) == 0:
-        raise ConfigError(f"{where}: schedules must be a non-empty list of jaxdl schedules, got {schedules!r}")
+        raise _checks.fail(where, "schedules", schedules, "a non-empty list of jaxdl schedules")
     for i, s in enumerate(schedules):
         if isinstance(s, Plateau):
-            raise ConfigError(
-                f"{where}: schedules[{i}] is ReduceLROnPlateau, which needs a metric per step; "
-                "like PyTorch, only count-based schedules can be combined"
+            raise _checks.fail(
+                where,
+                f"schedules[{i}]",
+                s,
+                "a count-based schedule (like PyTorch, only those combine: ReduceLROnPlateau needs a metric per step)",
+                got="ReduceLROnPlateau",
             )
         if not isinstance(s, Schedule):
-            raise ConfigError(f"{where}: schedules[{i}] must be a jaxdl Schedule, got {s!r}")
+            raise _checks.fail(where, f"schedules[{i}]", s, "a jaxdl Schedule")
     return list(schedules)
 
 
@@ -59,15 +61,17 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
     if plateau is not None:
         schedules = [*schedules, schedules[-1]]  # a stand-in, so the milestones are checked as one list
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
-        raise ConfigError(f"SequentialLR: milestones must be a list of integers >= 0, got {milestones!r}")
+        raise _checks.fail("SequentialLR", "milestones", milestones, "a list of integers >= 0")
     if len(milestones) != len(schedules) - 1:
-        raise ConfigError(
-            f"SequentialLR: milestones must have one entry fewer than schedules "
-            f"({len(schedules)} schedules), got {len(milestones)} milestones {list(milestones)!r}"
+        raise _checks.fail(
+            "SequentialLR",
+            "milestones",
+            list(milestones),
+            f"a list one shorter than schedules ({len(schedules)} schedules)",
         )
     marks = [_checks.integer("SequentialLR", "milestones", m, low=0) for m in milestones]
     if marks != sorted(marks):
-        raise ConfigError(f"SequentialLR: milestones must be non-decreasing, got {marks!r}")
+        raise _checks.fail("SequentialLR", "milestones", marks, "non-decreasing")
     if plateau is not None:
         warm = schedules[0] if len(schedules) == 2 else _sequential(schedules[:-1], marks[:-1])
         return with_warmup(plateau, warm, marks[-1])

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float
 
 
 def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Schedule:
@@ -22,7 +22,7 @@ def cosine_annealing_lr(lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> Sche
     >>> [round(float(v), 6) for v in cosine_annealing_lr(1.0, T_max=2)(jnp.arange(5))]
     [1.0, 0.5, 0.0, 0.5, 1.0]
     """
-    lr = check_lr("CosineAnnealingLR", "lr", lr)
+    lr = _checks.learning_rate("CosineAnnealingLR", "lr", lr)
     T_max = _checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)
     eta_min = _checks.number("CosineAnnealingLR", "eta_min", eta_min)
 
@@ -69,7 +69,7 @@ def cosine_annealing_warm_restarts(
     [1.0, 0.5, 1.0, 0.5]
     """
     where = "CosineAnnealingWarmRestarts"
-    lr = check_lr(where, "lr", lr)
+    lr = _checks.learning_rate(where, "lr", lr)
     T_0 = _checks.integer(where, "T_0", T_0, low=1)
     T_mult = _checks.integer(where, "T_mult", T_mult, low=1)
     eta_min = _checks.number(where, "eta_min", eta_min)

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import CountFn, Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import CountFn, Schedule, as_float
 
 
 def _cyclic_shape(
@@ -59,8 +59,8 @@ def cyclic_lr(
     ([0.0, 0.5, 1.0, 0.5, 0.0], [0.9, 0.85, 0.8])
     """
     where = "CyclicLR"
-    base_lr = check_lr(where, "base_lr", base_lr)
-    max_lr = check_lr(where, "max_lr", max_lr)
+    base_lr = _checks.learning_rate(where, "base_lr", base_lr)
+    max_lr = _checks.learning_rate(where, "max_lr", max_lr)
     up = _checks.number(where, "step_size_up", step_size_up, low=0.0, low_open=True)
     down = up if step_size_down is None else _checks.number(where, "step_size_down", step_size_down, low=0.0)
     gamma = _checks.number(where, "gamma", gamma, low=0.0, low_open=True)

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float
 
 
 def lambda_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]) -> Schedule:
@@ -21,7 +21,7 @@ def lambda_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]) -> Sch
     >>> float(lambda_lr(1.0, lambda epoch: 0.5 ** epoch)(3))
     0.125
     """
-    lr = check_lr("LambdaLR", "lr", lr)
+    lr = _checks.learning_rate("LambdaLR", "lr", lr)
     traced = _checks.traceable("LambdaLR", "lr_lambda", lr_lambda, example=0)
     return Schedule("LambdaLR", lambda count: lr * traced(count), lr)
 
@@ -43,7 +43,7 @@ def multiplicative_lr(lr: ArrayLike, lr_lambda: Callable[[jax.Array], ArrayLike]
     >>> float(multiplicative_lr(1.0, lambda epoch: 0.5)(3))
     0.125
     """
-    lr = check_lr("MultiplicativeLR", "lr", lr)
+    lr = _checks.learning_rate("MultiplicativeLR", "lr", lr)
     lr_lambda = _checks.traceable("MultiplicativeLR", "lr_lambda", lr_lambda, example=1)
     return Schedule(
         "MultiplicativeLR",

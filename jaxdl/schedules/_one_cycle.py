@@ -13,8 +13,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float
 
 
 def _anneal(strategy: str, start: float | jax.Array, end: float | jax.Array, pct: jax.Array) -> jax.Array:
@@ -48,7 +47,7 @@ def one_cycle_lr(
     [0.5, 0.75, 1.0]
     """
     where = "OneCycleLR"
-    max_lr = check_lr(where, "max_lr", max_lr)
+    max_lr = _checks.learning_rate(where, "max_lr", max_lr)
     if total_steps is not None:
         total_steps = _checks.integer(where, "total_steps", total_steps, low=1)
     elif epochs is not None and steps_per_epoch is not None:
@@ -56,7 +55,7 @@ def one_cycle_lr(
             where, "steps_per_epoch", steps_per_epoch, low=1
         )
     else:
-        raise ConfigError(f"{where}: give total_steps, or both epochs and steps_per_epoch")
+        raise _checks.fail(where, "total_steps", None, "given, or both epochs and steps_per_epoch")
     pct_start = _checks.number(where, "pct_start", pct_start, low=0.0, high=1.0)
     strategy = _checks.choice(where, "anneal_strategy", anneal_strategy, ("cos", "linear"))
     div_factor = _checks.number(where, "div_factor", div_factor, low=0.0, low_open=True)
@@ -75,9 +74,11 @@ def one_cycle_lr(
     starts = [0.0] + [p[0] for p in phases[:-1]]
     for start, (end, *_) in zip(starts, phases, strict=True):
         if end == start:
-            raise ConfigError(
-                f"{where}: pct_start={pct_start} with total_steps={total_steps} gives a phase of "
-                "zero steps (PyTorch divides by zero there)"
+            raise _checks.fail(
+                where,
+                "pct_start",
+                pct_start,
+                f"a fraction that leaves no phase of the {total_steps} steps empty (PyTorch divides by zero there)",
             )
 
     def piecewise(values: Mapping[str, float | jax.Array], first: int) -> Callable[[jax.Array], jax.Array]:

@@ -19,8 +19,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float
 
 
 class PlateauState(NamedTuple):
@@ -82,7 +81,7 @@ def reduce_lr_on_plateau(
     0.1
     """
     where = "ReduceLROnPlateau"
-    lr = check_lr(where, "lr", lr)
+    lr = _checks.learning_rate(where, "lr", lr)
     mode = _checks.choice(where, "mode", mode, ("min", "max"))
     factor = _checks.number(where, "factor", factor, low=0.0, high=1.0, high_open=True)
     patience = _checks.integer(where, "patience", patience, low=0)
@@ -94,18 +93,18 @@ def reduce_lr_on_plateau(
     warm: tuple[Schedule, int] | None = None
     if warmup is not None:
         if not isinstance(warmup, Schedule):
-            raise ConfigError(f"{where}: warmup must be a jaxdl.schedules schedule (e.g. linear_lr), got {warmup!r}")
+            raise _checks.fail(where, "warmup", warmup, "a jaxdl.schedules schedule (e.g. linear_lr)")
         if warmup_epochs is None:
-            raise ConfigError(
-                f"{where}: give warmup_epochs, the number of epochs {warmup.name} runs before the plateau"
+            raise _checks.fail(
+                where, "warmup_epochs", None, f"the number of epochs {warmup.name} runs before the plateau"
             )
         warm = (warmup, _checks.integer(where, "warmup_epochs", warmup_epochs, low=0))
         if not isinstance(lr, jax.Array) and not isinstance(warmup.lr, jax.Array) and float(warmup.lr) != lr:
-            raise ConfigError(
-                f"{where}: warmup's lr {warmup.lr!r} differs from lr {lr!r}; both are the optimizer's base rate"
-            )
+            raise _checks.fail(where, "lr", lr, f"warmup's lr {warmup.lr!r} (both are the optimizer's base rate)")
     elif warmup_epochs is not None:
-        raise ConfigError(f"{where}: warmup_epochs={warmup_epochs!r} needs warmup=<schedule>, e.g. linear_lr(...)")
+        raise _checks.fail(
+            where, "warmup", None, f"a schedule with warmup_epochs={warmup_epochs!r}, e.g. linear_lr(...)"
+        )
     sign = 1.0 if mode == "min" else -1.0
 
     def is_better(current: jax.Array, best: jax.Array) -> jax.Array:

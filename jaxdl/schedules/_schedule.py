@@ -9,8 +9,6 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxdl import _checks
-
 CountFn = Callable[[jax.Array], jax.Array]
 RateFn = Callable[[jax.Array, jax.Array], jax.Array]
 
@@ -63,10 +61,3 @@ def as_float(count: ArrayLike) -> jax.Array:
 def chainable(name: str, lr: float | jax.Array, factor: CountFn, *, update: RateFn | None) -> Schedule:
     """A multiplicative schedule ``lr * factor(count)``."""
     return Schedule(name, lambda count: lr * factor(count), lr, factor=factor, update=update)
-
-
-def check_lr(where: str, arg: str, value: object) -> float | jax.Array:
-    """A learning rate: a real number >= 0, or a JAX array (e.g. traced under vmap)."""
-    if isinstance(value, jax.Array):
-        return value
-    return _checks.number(where, arg, value, low=0.0)

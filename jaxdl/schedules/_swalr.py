@@ -7,7 +7,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.schedules._schedule import Schedule, as_float, check_lr
+from jaxdl.schedules._schedule import Schedule, as_float
 
 
 def swalr(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: int = 10, anneal_strategy: str = "cos") -> Schedule:
@@ -23,8 +23,8 @@ def swalr(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: int = 10, anneal_stra
     [1.0, 0.55, 0.1, 0.1]
     """
     where = "SWALR"
-    lr = check_lr(where, "lr", lr)
-    swa_lr = check_lr(where, "swa_lr", swa_lr)
+    lr = _checks.learning_rate(where, "lr", lr)
+    swa_lr = _checks.learning_rate(where, "swa_lr", swa_lr)
     anneal_epochs = _checks.integer(where, "anneal_epochs", anneal_epochs, low=0)
     strategy = _checks.choice(where, "anneal_strategy", anneal_strategy, ("cos", "linear"))
 

@@ -1,9 +1,10 @@
-"""``torch.optim.swa_utils`` for jaxdl: SWA and EMA weight averages, ``SWALR``, ``update_bn``.
+"""``torch.optim.swa_utils`` for jaxdl: SWA and EMA weight averages and ``update_bn``.
 
 :func:`averaged_model` is ``AveragedModel`` as a pure ``(init, update)`` pair (SWA by default,
-EMA with :func:`get_ema_multi_avg_fn`); :func:`swalr` is ``SWALR`` (also
-``jaxdl.schedules.swalr``); :func:`update_bn` recomputes batch-norm statistics for averaged
-weights; :class:`AveragedWeights` is the ``fit`` callback that averages the epochs' weights.
+EMA with :func:`get_ema_multi_avg_fn`); :func:`update_bn` recomputes batch-norm statistics for
+averaged weights; :class:`AveragedWeights` is the ``fit`` callback that averages the epochs'
+weights. ``SWALR`` is a learning-rate schedule, so it lives with the others:
+:func:`jaxdl.schedules.swalr`.
 
 >>> import jax.numpy as jnp
 >>> ema = averaged_model(multi_avg_fn=get_ema_multi_avg_fn(0.5))
@@ -14,7 +15,6 @@ weights; :class:`AveragedWeights` is the ``fit`` callback that averages the epoc
 2.0
 """
 
-from jaxdl.schedules import swalr
 from jaxdl.swa._averaged import (
     AveragedModel,
     AveragedState,
@@ -36,6 +36,5 @@ __all__ = [
     "get_ema_multi_avg_fn",
     "get_swa_avg_fn",
     "get_swa_multi_avg_fn",
-    "swalr",
     "update_bn",
 ]

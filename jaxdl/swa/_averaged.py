@@ -17,7 +17,6 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
 
 AvgFn = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
 MultiAvgFn = Callable[[list, list, jax.Array], list]
@@ -101,9 +100,12 @@ def _as_variables(variables: Any) -> dict[str, Any]:
             out["batch_stats"] = variables.batch_stats
         return out
     if not isinstance(variables, Mapping) or "params" not in variables:
-        raise ConfigError(
-            "averaged_model: expected flax variables ({'params': ..., 'batch_stats': ...}) or a TrainState, "
-            f"got {type(variables).__name__}"
+        raise _checks.fail(
+            "averaged_model",
+            "variables",
+            variables,
+            "flax variables ({'params': ..., 'batch_stats': ...}) or a TrainState",
+            got=type(variables).__name__,
         )
     return dict(variables)
 
@@ -134,10 +136,10 @@ def averaged_model(
     """
     where = "averaged_model"
     if avg_fn is not None and multi_avg_fn is not None:
-        raise ConfigError(f"{where}: give avg_fn or multi_avg_fn, not both")
+        raise _checks.fail(where, "multi_avg_fn", multi_avg_fn, "None when avg_fn is given (give one of them)")
     for arg, fn in (("avg_fn", avg_fn), ("multi_avg_fn", multi_avg_fn)):
         if fn is not None and not callable(fn):
-            raise ConfigError(f"{where}: {arg} must be a function (averaged, current, n_averaged), got {fn!r}")
+            raise _checks.fail(where, arg, fn, "a function (averaged, current, n_averaged)")
     use_buffers = _checks.choice(where, "use_buffers", use_buffers, (True, False))
     fold = _each_array(avg_fn or get_swa_avg_fn()) if multi_avg_fn is None else multi_avg_fn
 

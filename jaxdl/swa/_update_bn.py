@@ -12,9 +12,8 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxdl import _checks
-from jaxdl.errors import ConfigError
-from jaxdl.models.layers import BatchNorm
-from jaxdl.train.state import model_kwargs
+from jaxdl.models import BatchNorm
+from jaxdl.train import model_kwargs
 
 
 def _batches(loader: Any, batch_size: int | None) -> Iterator[ArrayLike]:
@@ -23,12 +22,14 @@ def _batches(loader: Any, batch_size: int | None) -> Iterator[ArrayLike]:
         loader = loader.train[0]
     if isinstance(loader, (jax.Array, np.ndarray)):
         if batch_size is None:
-            raise ConfigError("update_bn: batch_size is required when the data is an array or a Dataset")
+            raise _checks.fail(
+                "update_bn", "batch_size", None, "an integer >= 1 when the data is an array or a Dataset"
+            )
         batch_size = _checks.positive_int("update_bn", "batch_size", batch_size)
         return (loader[i : i + batch_size] for i in range(0, loader.shape[0], batch_size))
     if not isinstance(loader, Iterable):
-        raise ConfigError(
-            f"update_bn: expected a Dataset, an array or an iterable of batches, got {type(loader).__name__}"
+        raise _checks.fail(
+            "update_bn", "loader", loader, "a Dataset, an array or an iterable of batches", got=type(loader).__name__
         )
     return (b[0] if isinstance(b, (list, tuple)) else b for b in loader)
 

@@ -1,0 +1,206 @@
+"""``predict``: a trained model's classes, probabilities or values for new inputs (``model.eval()`` + ``no_grad``)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdl import _checks
+from jaxdl.transforms import Transform
+
+OUTPUTS = ("classes", "probabilities", "values")
+
+
+def variables_of(state_or_variables: Any) -> dict[str, Any]:
+    """``{"params": ..., "batch_stats": ...}`` from a ``TrainState``, a ``LoadedModel``, variables or bare params.
+
+    >>> sorted(variables_of({"Linear_0": {"kernel": 1}}))
+    ['params']
+    """
+    if hasattr(state_or_variables, "params"):
+        variables = {"params": state_or_variables.params}
+        if getattr(state_or_variables, "batch_stats", None):
+            variables["batch_stats"] = state_or_variables.batch_stats
+        return variables
+    if hasattr(state_or_variables, "variables"):
+        return dict(state_or_variables.variables)
+    if isinstance(state_or_variables, Mapping):
+        if "params" in state_or_variables:
+            return {k: v for k, v in state_or_variables.items() if k == "params" or v}
+        return {"params": dict(state_or_variables)}
+    raise _checks.fail(
+        "predict",
+        "state_or_variables",
+        state_or_variables,
+        'a TrainState (result.state), a dict {"params": ..., "batch_stats": ...} or a LoadedModel from '
+        "jaxdl.checkpoint.load_model",
+        got=f"a {type(state_or_variables).__name__}",
+    )
+
+
+def _accepts_train(model: nn.Module) -> bool:
+    try:
+        parameters = inspect.signature(model.__call__).parameters
+    except (TypeError, ValueError):
+        return False
+    return "train" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+@functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
+def _forward(
+    model: nn.Module, variables: dict, x: jax.Array, train_kw: bool, transform: Transform | None = None
+) -> Any:
+    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
+    if transform is not None:
+        x = transform(x, key=None)
+    return model.apply(variables, x, **kwargs)
+
+
+def _as_batch(
+    model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool, transform: Transform | None
+) -> tuple[np.ndarray, bool]:
+    """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
+    if input_shape is not None:
+        input_shape = tuple(input_shape)
+        if X.shape == input_shape:
+            return X[None], True
+        if X.shape[1:] == input_shape:
+            return X, False
+        raise _checks.fail(
+            "predict", "X", X, f"one example {input_shape} or a batch (N, *{input_shape})", got=f"shape {X.shape}"
+        )
+
+    def works(batch: np.ndarray) -> bool:
+        try:
+            out = jax.eval_shape(
+                lambda x: _forward(model, variables, x, train_kw, transform),
+                jax.ShapeDtypeStruct(batch.shape, jnp.float32),
+            )
+        except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
+            return False
+        return out.ndim >= 1 and out.shape[0] == batch.shape[0]
+
+    if X.ndim >= 1 and works(X):
+        return X, False
+    if works(X[None]):
+        return X[None], True
+    raise _checks.fail(
+        "predict",
+        "X",
+        X,
+        f"one example or a batch that {type(model).__name__} takes, shaped like the training data "
+        "(pass input_shape= to be explicit)",
+        got=f"shape {X.shape}",
+    )
+
+
+def _task(model: nn.Module, data: Any, outputs: jax.Array) -> str:
+    task = getattr(model, "task", None)
+    if task in ("classification", "binary", "regression"):
+        return task
+    if data is not None:
+        return "classification" if data.num_classes else "regression"
+    return "classification" if outputs.shape[-1] >= 2 else "regression"
+
+
+def predict(
+    state_or_variables: Any,
+    model: nn.Module,
+    X: Any,
+    *,
+    batch_size: int = 256,
+    output: str | None = None,
+    data: Any = None,
+    input_shape: tuple[int, ...] | None = None,
+    transform: Transform | None = None,
+) -> np.ndarray:
+    """Predict with a trained model in test mode: batch-norm running statistics, no dropout.
+
+    What PyTorch does with ``model.eval()`` and ``torch.no_grad()``. ``X`` is a batch (N, ...)
+    shaped like the training inputs, or one example (no ``X[None]`` needed: the result then has
+    no batch axis). uint8 images are scaled to [0, 1] as in training; other inputs must be
+    preprocessed like ``data.test`` (e.g. ``data.standardizer.transform(X)`` for standardized
+    features).
+
+    Args:
+      state_or_variables: ``result.state`` of ``fit``, ``{"params": ..., "batch_stats": ...}``,
+        bare params, or a :class:`~jaxdl.checkpoint.LoadedModel`.
+      model: the ``flax.linen`` module that was trained.
+      X: (N, *input_shape) or (*input_shape) inputs (numpy, jax or nested lists).
+      batch_size: examples per compiled forward pass.
+      output: ``"classes"`` (class indices, int32 (N,)), ``"probabilities"`` (softmax, (N, C); the
+        model's (N, 1) output for a binary model), or ``"values"`` (raw outputs: logits, or
+        regression values (N, K) in the original units when ``data`` has a
+        ``target_standardizer``). ``None``: classes for a classifier, values for a regressor.
+      data: the :class:`~jaxdl.data.Dataset` trained on (optional): its ``target_standardizer``
+        maps regression values back to original units, its ``num_classes`` names the task of a
+        model without a ``task`` attribute, its ``input_shape`` tells one example from a batch.
+      input_shape: the shape of one example, when ``data`` is not given and X is ambiguous.
+      transform: applied to each batch before the model, as the eval transform of ``fit``
+        (e.g. ``transforms.resize(28)`` for a LeNet trained on 8×8 digits); by default the
+        ``transform`` of a :class:`~jaxdl.checkpoint.LoadedModel` passed as ``state_or_variables``.
+
+    Returns:
+      a numpy array, as described for ``output``.
+
+    Raises:
+      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, or inputs of a wrong shape.
+
+    >>> import optax
+    >>> from jaxdl import data as datasets, models
+    >>> from jaxdl.train import create_train_state
+    >>> model = models.SoftmaxRegression(10)
+    >>> state = create_train_state(model, optax.sgd(0.1), jnp.ones((1, 8, 8, 1)), key=jax.random.key(0))
+    >>> X, _ = datasets.load("digits").test
+    >>> predict(state, model, X[:5]).shape, predict(state, model, X[0]).shape
+    ((5,), ())
+    """
+    _checks.positive_int("predict", "batch_size", batch_size)
+    if output is not None:
+        _checks.choice("predict", "output", output, OUTPUTS)
+    variables = variables_of(state_or_variables)
+    X = np.asarray(X)
+    if X.dtype == np.uint8:
+        X = X.astype(np.float32) / 255.0
+    elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
+        raise _checks.fail("predict", "X", X, "numbers", got=f"dtype {X.dtype}")
+    X = X.astype(np.float32)
+    if input_shape is None and data is not None:
+        input_shape = data.input_shape
+    if transform is None:
+        transform = getattr(state_or_variables, "transform", None)
+    elif not isinstance(transform, Transform):
+        raise _checks.fail(
+            "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
+        )
+    train_kw = _accepts_train(model)
+    batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
+    n, size = batch.shape[0], min(batch_size, batch.shape[0])
+    padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
+    outputs = jnp.concatenate(
+        [
+            _forward(model, variables, jnp.asarray(padded[i : i + size]), train_kw, transform)
+            for i in range(0, padded.shape[0], size)
+        ]
+    )[:n]
+    task = _task(model, data, outputs)
+    output = output or ("values" if task == "regression" else "classes")
+    if output != "values" and task == "regression":
+        raise _checks.fail("predict", "output", output, f"'values' for {type(model).__name__}, a regressor")
+    if output == "classes":
+        result = outputs.argmax(axis=-1) if task == "classification" else (outputs[..., 0] >= 0.5)
+        result = result.astype(jnp.int32)
+    elif output == "probabilities":
+        result = jax.nn.softmax(outputs, axis=-1) if task == "classification" else outputs
+    else:
+        standardizer = getattr(data, "target_standardizer", None)
+        result = standardizer.inverse_transform(outputs) if task == "regression" and standardizer else outputs
+    result = np.asarray(result)
+    return result[0] if single else result

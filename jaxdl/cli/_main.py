@@ -1,0 +1,105 @@
+"""``jaxdl`` console entry point: argument parsing only; each subcommand lives in its own module.
+
+``train``, ``sweep`` and ``ovr`` generate their options from a config of :mod:`jaxdl.experiments` and
+call its function; the others keep small parsers of their own. Only the module of the subcommand being
+run is imported (``jaxdl train`` never loads the benchmark or the
+plotting commands). Before the subcommand runs, JAX's persistent compilation cache is switched on
+(:mod:`jaxdl.compilation_cache`) unless ``--no-cache`` or ``JAXDL_NO_CACHE=1`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from jaxdl import _signals
+from jaxdl.errors import ConfigError, DivergenceError
+
+SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench", "predict")
+NO_CACHE_HELP = "do not read or write the persistent compilation cache (also: JAXDL_NO_CACHE=1)"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (with a pointer to ``--help``), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=NO_CACHE_HELP)
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names (its first argument that is not an option), or None."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``jaxdl`` parser: with ``argv`` naming a subcommand, only that one's module is imported.
+
+    Args:
+        argv: the command line to be parsed; None (or one naming no subcommand) registers every subcommand.
+    """
+    parser = OneLineParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
+    _add_no_cache(parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    chosen = _chosen(argv) if argv is not None else None
+    for name in (chosen,) if chosen else SUBCOMMANDS:
+        importlib.import_module(f"jaxdl.cli.{'' if name == 'bench' else '_'}{name}").register(sub)
+        _add_no_cache(sub.choices[name])
+    return parser
+
+
+def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """``run(args)``'s exit code; an error or a stop becomes one line on stderr, never a traceback.
+
+    - :class:`~jaxdl.errors.ConfigError`: ``prog: error: ...`` and exit code 2;
+    - :class:`~jaxdl.errors.DivergenceError`: ``prog: error: ...`` (which checkpoint was kept) and exit code 1;
+    - Ctrl-C (exit code 130) or SIGTERM (143, :class:`jaxdl.experiments.Terminated`): ``prog:`` and its
+      message, which says what the run kept, or ``interrupted before any output was written.`` (outputs
+      are staged);
+    - a closed standard output (``jaxdl train | head``) stops the command as a pipe stops any Unix
+      tool: one line and exit code 141 (128 + SIGPIPE).
+    """
+    try:
+        return int(run(args) or 0)
+    except ConfigError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    except DivergenceError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:
+        print(f"{prog}: {str(stop) or _signals.stopped_by(stop) + ' before any output was written.'}", file=sys.stderr)
+        return _signals.exit_code(stop)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        print(
+            f"{prog}: stopped: its standard output was closed (e.g. by `| head`); "
+            "send it to a file to keep the whole log.",
+            file=sys.stderr,
+        )
+        return 141
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
+    from jaxdl import compilation_cache
+
+    if getattr(args, "no_cache", False):
+        compilation_cache.disable()
+    else:
+        compilation_cache.enable_default()
+    return run_or_report(f"jaxdl {args.command}", args.run, args)

@@ -1,0 +1,77 @@
+"""Write a run's files: JSON and CSV writers, and staging for commands without a run folder (bench)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from jaxdl.errors import ConfigError
+
+
+@contextlib.contextmanager
+def staged_output(out: str) -> Iterator[str]:
+    """Yield a temporary folder beside ``out``; on success its files move into ``out``.
+
+    If the block raises, the temporary folder is removed and ``out`` is left as it was.
+    """
+    parent = os.path.dirname(os.path.abspath(out))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        stage = tempfile.mkdtemp(prefix=".jaxdl-stage-", dir=parent)
+    except OSError as err:
+        raise ConfigError(f"--out {out!r} is not writable: {err.strerror}.") from None
+    try:
+        yield stage
+        if not os.path.exists(out):
+            os.rename(stage, out)
+            return
+        for name in os.listdir(stage):
+            os.replace(os.path.join(stage, name), os.path.join(out, name))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_json(path: str, payload: dict) -> None:
+    """Write ``payload`` as indented JSON with sorted keys (byte-identical for equal payloads)."""
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def write_csv(path: str, history: dict[str, list[float]]) -> None:
+    """Write a history as CSV: a header ``epoch,<metric>,...`` (sorted names), then one row per epoch (from 1).
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_csv(os.path.join(folder, "m.csv"), {"train_loss": [0.5, 0.25]})
+    ...     with open(os.path.join(folder, "m.csv")) as f:
+    ...         print(f.read(), end="")
+    epoch,train_loss
+    1,0.5
+    2,0.25
+    """
+    names = sorted(history)
+    rows = zip(*(history[name] for name in names), strict=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["epoch", *names])
+        for epoch, row in enumerate(rows, start=1):
+            writer.writerow([epoch, *(repr(float(v)) for v in row)])
+
+
+def finite_or_none(values: npt.ArrayLike) -> list[float | None]:
+    """A list of floats with NaN/inf as ``None`` (strict JSON).
+
+    >>> finite_or_none([0.5, float("nan")])
+    [0.5, None]
+    """
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]

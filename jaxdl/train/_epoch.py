@@ -1,0 +1,113 @@
+"""A whole epoch as one compiled program: permute indices, ``lax.scan`` over batches.
+
+The dataset stays on the device; each step gathers its batch by index. The last partial
+batch is padded to full size with weight 0, so every example is seen once per epoch, the
+loss is the mean over real rows only, and every step has the same shape (one compile).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.sharding import NamedSharding
+
+from jaxdl._checks import ceil_div
+from jaxdl.parallel import constrain, replicated_like
+from jaxdl.train._objective import Objective
+from jaxdl.train._state import TrainState, key_of
+from jaxdl.train._step import eval_step, train_step
+from jaxdl.train._validate import check_inputs
+from jaxdl.transforms import Transform
+
+
+def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
+    """Split example indices (N,) into (num_batches, batch_size) indices and 0/1 weights.
+
+    >>> idx, w = batch_plan(jnp.arange(5), 2)
+    >>> idx.tolist(), w.tolist()
+    ([[0, 1], [2, 3], [4, 0]], [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    """
+    n = order.shape[0]
+    num_batches = ceil_div(n, batch_size)
+    pad = num_batches * batch_size - n
+    idx = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(num_batches, batch_size)
+    weight = (jnp.arange(num_batches * batch_size) < n).astype(jnp.float32).reshape(num_batches, batch_size)
+    return idx, weight
+
+
+def _finish(step_sums: dict) -> dict:
+    """Per-step sums (num_batches,) → epoch means, plus the first step with a non-finite loss (-1 if none)."""
+    totals = {k: v.sum() for k, v in step_sums.items()}
+    count = totals.pop("count")
+    metrics = {k: v / count for k, v in totals.items()}
+    bad = ~jnp.isfinite(step_sums["loss"])
+    metrics["nonfinite_step"] = jnp.where(bad.any(), jnp.argmax(bad), -1)
+    return metrics
+
+
+def train_epoch_fn(
+    state: TrainState,
+    X: jax.Array,
+    y: jax.Array,
+    *,
+    batch_size: int,
+    objective: Objective,
+    transform: Transform | None = None,
+    batch_sharding: NamedSharding | None = None,
+) -> tuple[TrainState, dict]:
+    """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
+
+    ``transform`` augments each training batch with a key of its own (see :func:`train_step`).
+    ``batch_sharding`` (see :mod:`jaxdl.parallel`) splits each gathered batch over a device
+    mesh, and keeps the returned state replicated on it: data parallelism, same numbers.
+    Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
+    as seen during training, and ``nonfinite_step``.
+    """
+    key, perm_key = jax.random.split(key_of(state))
+    idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
+
+    def body(state, plan):
+        rows, w = plan
+        batch = constrain((X[rows], y[rows], w), batch_sharding)
+        return train_step(state, batch, objective=objective, transform=transform)
+
+    state, step_sums = jax.lax.scan(body, state.replace(key=key), (idx, weight))
+    if batch_sharding is not None:
+        state = constrain(state, replicated_like(batch_sharding))
+    return state, _finish(step_sums)
+
+
+def evaluate_fn(
+    state: TrainState,
+    X: jax.Array,
+    y: jax.Array,
+    *,
+    batch_size: int,
+    objective: Objective,
+    transform: Transform | None = None,
+    batch_sharding: NamedSharding | None = None,
+) -> dict:
+    """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
+
+    ``transform`` is a deterministic one (e.g. the resize the model was trained with);
+    ``batch_sharding`` splits each batch over a device mesh as in :func:`train_epoch_fn`.
+    Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
+    """
+    check_inputs(state, X, transform)
+    idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
+
+    def body(_, plan):
+        rows, w = plan
+        batch = constrain((X[rows], y[rows], w), batch_sharding)
+        return None, eval_step(state, batch, objective=objective, transform=transform)
+
+    _, step_sums = jax.lax.scan(body, None, (idx, weight))
+    metrics = _finish(step_sums)
+    del metrics["nonfinite_step"]
+    return metrics
+
+
+train_epoch = jax.jit(
+    train_epoch_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"), donate_argnums=0
+)
+evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"))

@@ -1,0 +1,101 @@
+"""Learning-rate schedules in the trainers: stepped per epoch or per optimizer step, or driven by a plateau.
+
+PyTorch users call ``scheduler.step()`` once per epoch (or per batch) and
+``ReduceLROnPlateau.step(val_loss)`` once per epoch; here the optimizer reads the rate from
+its own step count, so a per-epoch schedule gives the rate at ``count // steps_per_epoch``, and a
+plateau sets the rate after each epoch inside the compiled call through ``optax.inject_hyperparams``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl import optim
+from jaxdl._checks import fail
+from jaxdl.schedules import PerStep, Plateau, PlateauState
+from jaxdl.train._validate import check_optimizer
+
+LrSchedule = optax.Schedule | Plateau
+"""What ``fit(schedule=...)`` takes: a ``count -> lr`` schedule or a ``reduce_lr_on_plateau`` pair."""
+OptimizerArg = optax.GradientTransformation | Callable[..., optax.GradientTransformation]
+"""What ``fit(optimizer=...)`` takes: an optimizer, or (with a schedule) a function of the learning rate."""
+
+
+class LrPlan(NamedTuple):
+    """The optimizer a trainer runs, the rate of each epoch, and the plateau (if any)."""
+
+    optimizer: optax.GradientTransformation
+    lr_at_epoch: Callable[[int], float] | None
+    plateau: Plateau | None
+
+
+def plan(
+    optimizer: OptimizerArg,
+    schedule: LrSchedule | None,
+    *,
+    steps_per_epoch: int,
+    epochs: int | None = None,
+) -> LrPlan:
+    """Combine ``optimizer`` with ``schedule`` the way the trainers run them.
+
+    Args:
+      optimizer: a ``GradientTransformation`` when ``schedule`` is None, else a function of the
+        learning rate, e.g. ``functools.partial(jaxdl.optim.sgd, momentum=0.9)``.
+      schedule: None; a ``count -> lr`` schedule (:mod:`jaxdl.schedules`), stepped after each
+        epoch, or after each optimizer step when wrapped in :func:`jaxdl.schedules.per_step`; or
+        a :func:`jaxdl.schedules.reduce_lr_on_plateau` pair, stepped after each epoch with the
+        watched loss (with ``warmup=`` or as the last entry of ``sequential_lr`` its first epochs
+        follow the warm-up schedule and the first epoch trains at the warm-up's first rate).
+      steps_per_epoch: optimizer steps in one epoch.
+      epochs: epochs of the whole run. Given, the schedule reaches the optimizer as a
+        :class:`jaxdl.optim.RateTable` of its rates (one per epoch or per step), so they travel
+        as an array and a later run with other schedule arguments reuses the compiled epoch;
+        None (under ``vmap``, where the base rate is traced) evaluates the schedule each step.
+    """
+    if schedule is None:
+        return LrPlan(check_optimizer(optimizer), None, None)
+    if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
+        raise fail(
+            "fit",
+            "optimizer",
+            optimizer,
+            "a function of the learning rate with schedule=, e.g. functools.partial(jaxdl.optim.sgd, momentum=0.9)",
+        )
+    if isinstance(schedule, Plateau):
+        first = float(schedule.init().lr)
+        tx = optax.chain(optimizer(lr=1.0), optax.inject_hyperparams(optax.scale)(step_size=first))
+        return LrPlan(tx, None, schedule)
+    if not callable(schedule):
+        raise fail("fit", "schedule", schedule, "a jaxdl.schedules schedule or reduce_lr_on_plateau")
+    every = 1 if isinstance(schedule, PerStep) else steps_per_epoch
+    if epochs is None:
+
+        def rate(count):
+            return schedule(count // every)
+
+        return LrPlan(
+            optimizer(lr=rate), lambda epoch: float(jax.device_get(schedule(epoch * steps_per_epoch // every))), None
+        )
+    counts = jnp.arange(epochs * steps_per_epoch // every)
+    table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
+    rates = np.asarray(jax.device_get(table.values))
+    return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
+
+
+def replay_plateau(plateau: Plateau, history: dict[str, list[float]], monitor: str) -> PlateauState:
+    """The plateau's state after the epochs of ``history``: its steps replayed on ``monitor``.
+
+    ``ReduceLROnPlateau`` is a deterministic function of the losses it has seen, so a resumed
+    run rebuilds its counters exactly instead of saving them.
+    """
+    pstate = plateau.init()
+    step = jax.jit(plateau.step)
+    for loss in history.get(monitor, []):
+        pstate, _ = step(pstate, np.float32(loss))
+    return pstate

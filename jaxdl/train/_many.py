@@ -1,0 +1,270 @@
+"""``fit_many``: N models (seeds x hyperparameter settings) trained at once, as vmapped runs.
+
+The runs' compiled epochs are in :mod:`jaxdl.train._many_epoch`; this module sets the runs up,
+splits them into chunks of at most ``max_parallel`` and drives them with the same loop and
+callbacks as ``fit`` (rows hold one value per run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.sharding import Mesh
+
+from jaxdl import parallel
+from jaxdl._checks import ceil_div, one_run_only
+from jaxdl.callbacks import Callback, CallbackList, TrainInfo, maximized
+from jaxdl.data import Dataset
+from jaxdl.errors import ConfigError, unknown
+from jaxdl.optim import with_hyperparams
+from jaxdl.train._chunks import chunk_sizes, split_padded
+from jaxdl.train._driver import Loop, Row
+from jaxdl.train._hparams import OptimizerFn, check_seeds, sweep_grid
+from jaxdl.train._many_epoch import ManySpec, init_many, many_call
+from jaxdl.train._prepare import prepare_run
+from jaxdl.train._program import Scale, row_keys, scale_of
+from jaxdl.train._state import TrainState
+from jaxdl.transforms import Transform
+
+
+@dataclasses.dataclass
+class ManyResult:
+    """The stacked final states and the per-run history of :func:`fit_many`.
+
+    Attributes:
+      state: one :class:`TrainState` whose leaves have a leading run axis (N, ...).
+      history: the keys of ``FitResult.history`` but ``epoch_time``: ``train_loss``, ``test_loss``,
+        and ``train_acc``, ``test_acc`` for classifiers or ``train_mse``, ``test_mse``, ``test_r2``
+        for regressors, each a numpy array (N, epochs).
+      runs: N dicts ``{"seed": s, **hyperparameters}`` in run order.
+      epoch_time: (epochs,) seconds per epoch for all runs together (the first includes compiling).
+      diverged: (N,) True where a run's training loss became NaN/inf (it keeps running, the
+        others are unaffected).
+      calls: the compiled calls of one chunk of runs (each runs several epochs; the first compiles).
+    """
+
+    state: TrainState
+    history: dict[str, np.ndarray]
+    runs: list[dict[str, Any]]
+    epoch_time: np.ndarray
+    diverged: np.ndarray
+    calls: int = 0
+
+    def __repr__(self) -> str:
+        runs, epochs = len(self.runs), len(self.epoch_time)
+        means = ", ".join(f"{k} mean {float(np.nanmean(v[:, -1])):.4g}" for k, v in self.history.items() if v.size)
+        return f"ManyResult({runs} runs, {epochs} epochs: final {means}; {int(self.diverged.sum())} diverged)"
+
+    def run_state(self, index: int) -> TrainState:
+        """The :class:`TrainState` of run ``index`` alone (usable with ``evaluate``/``train_epoch``)."""
+        return jax.tree.map(lambda leaf: leaf[index], self.state)
+
+    def best(self, metric: str = "test_acc") -> dict[str, Any]:
+        """The run with the best final ``metric``: highest for accuracies and R², lowest otherwise.
+
+        Runs that diverged or end with a non-finite value are skipped. Returns the run's dict
+        plus ``"index"`` and the final ``metric`` value, e.g.
+        ``{"index": 5, "seed": 1, "lr": 0.1, "test_acc": 0.97}``.
+        """
+        if metric not in self.history:
+            raise unknown("metric", metric, self.history, where="best")
+        final = self.history[metric][:, -1].astype(np.float64)
+        usable = np.isfinite(final) & ~self.diverged
+        if not usable.any():
+            raise ConfigError(f"every run diverged or ended with a non-finite {metric}: no best run.")
+        higher = maximized(metric)
+        scores = np.where(usable, final, -np.inf if higher else np.inf)
+        index = int(np.argmax(scores) if higher else np.argmin(scores))
+        return {"index": index, **self.runs[index], metric: float(final[index])}
+
+
+class ManyEngine:
+    """The compiled calls of the chunks of N runs, and how to read them into rows of (N,) values.
+
+    Args:
+      spec: the call's :class:`ManySpec`.
+      arrays: one ``(X, y, X_test, y_test)`` per chunk (targets differ per chunk in one-vs-rest).
+      scale: a regressor's scale (None for classifiers).
+      keys: the row's keys, in order.
+      num_runs: the real runs (the last chunk may hold padding runs, dropped here).
+      finish: applied to each row (one-vs-rest reports the mean loss per example).
+    """
+
+    def __init__(
+        self,
+        spec: ManySpec,
+        arrays: list[tuple],
+        scale: Scale | None,
+        keys: tuple[str, ...],
+        num_runs: int,
+        finish: Callable[[Row], Row] | None = None,
+    ) -> None:
+        self.spec, self.arrays, self.scale, self.keys = spec, arrays, scale, keys
+        self.num_runs, self.finish = num_runs, finish
+        self.diverged = np.zeros(num_runs, bool)
+
+    def dispatch(self, state: list, carries: Any, first: int, n: int) -> tuple[list, Any, Any]:
+        pairs = zip(state, self.arrays, strict=True)
+        calls = [many_call(chunk, arrays, self.scale, jnp.int32(n), spec=self.spec) for chunk, arrays in pairs]
+        return [c for c, _ in calls], carries, [o for _, o in calls]
+
+    def read(self, outputs: Any) -> tuple[list[Row], BaseException | None]:
+        parts = jax.device_get(outputs)
+        ran = int(np.sum(parts[0]["ran"]))
+        host = jax.tree.map(
+            lambda *leaves: np.concatenate(leaves, axis=1)[:, : self.num_runs],
+            *[{"row": p["row"], "nonfinite_step": p["nonfinite_step"]} for p in parts],
+        )
+        rows: list[Row] = []
+        for i in range(ran):
+            self.diverged |= host["nonfinite_step"][i] >= 0
+            row = {k: np.asarray(host["row"][k][i]) for k in self.keys}
+            rows.append(self.finish(row) if self.finish is not None else row)
+        return rows, None
+
+    def public(self, tree: Any) -> Any:
+        """Chunks of stacked states become one state (N, ...); anything else is left as it is."""
+        if isinstance(tree, list):
+            return jax.tree.map(lambda *parts: jnp.concatenate(parts)[: self.num_runs], *tree)
+        return tree
+
+
+def run_many(
+    engine: ManyEngine, chunks: list, callbacks: CallbackList, info: TrainInfo
+) -> tuple[TrainState, dict[str, np.ndarray], np.ndarray, int]:
+    """Train the chunks for ``info.total_epochs``: the runs' state (N, ...), history (N, epochs), epoch times, calls.
+
+    Callbacks with an on-device part are refused: they follow one run.
+    """
+    for cb in callbacks:
+        if cb.device_hook() is not None:
+            raise one_run_only(info.label, cb)
+    callbacks.on_train_begin(info)
+    loop = Loop(engine, callbacks, [], first=1, epochs=info.total_epochs, history={})
+
+    def make_result(state: Any, history: dict, *, interrupted: bool) -> Any:
+        times = np.asarray(history.get("epoch_time", []), dtype=np.float64)
+        stacked = {k: np.stack(v, axis=1) for k, v in history.items() if k != "epoch_time"}
+        return engine.public(state), stacked, times, interrupted
+
+    state, history, times, _ = loop.run(chunks, (), make_result)
+    return state, history, times, loop.calls
+
+
+def fit_many(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    optimizer: optax.GradientTransformation | OptimizerFn,
+    epochs: int,
+    batch_size: int,
+    seeds: Sequence[int] = (0,),
+    hparams: Mapping[str, Sequence[float]] | None = None,
+    loss: str | Callable[..., jax.Array] | None = None,
+    max_parallel: int | None = None,
+    transform: Transform | None = None,
+    eval_transform: Transform | None = None,
+    mesh: Mesh | None = None,
+    callbacks: Iterable[Callback] = (),
+    verbose: int = 1,
+) -> ManyResult:
+    """Train one model per (hyperparameter setting, seed) pair as N vmapped runs in one program.
+
+    Runs are grid-major: for each setting of :func:`hyperparameter_grid` (``hparams`` in the
+    order given, the last name varying fastest) every seed in order, so run ``i`` has setting
+    ``i // len(seeds)`` and seed ``seeds[i % len(seeds)]``. Run ``i`` initialises, shuffles
+    and drops out exactly like ``fit(..., seed=seeds[i % len(seeds)])``, so a single run
+    reproduces ``fit``. A run whose loss becomes NaN/inf is flagged in ``diverged``; it does
+    not stop the others. Several epochs run per compiled call, as in ``fit``.
+
+    Args:
+      model: a linen module as for :func:`~jaxdl.train.fit`.
+      data: the dataset; all runs share it (it is not copied per run).
+      optimizer: an ``optax.GradientTransformation`` (no ``hparams``) or a function of the
+        hyperparameters returning one, e.g. ``lambda lr, momentum: optax.sgd(lr, momentum)``.
+        The function is called with JAX scalars inside the compiled program, so it must not
+        branch in Python on them: optax's optimizers qualify, :mod:`jaxdl.optim`'s take an array
+        ``lr`` (other arguments must be numbers), and a :mod:`jaxdl.schedules` base rate may be
+        swept, ``lambda lr: optim.sgd(lr=schedules.step_lr(lr, 30))`` (stepped per batch).
+      epochs, batch_size, loss: as for ``fit``.
+      seeds: seeds of the runs (each non-negative): a list, ``range`` or 1-D array.
+      hparams: hyperparameter name -> list (or 1-D array) of numbers for the optimizer function.
+      max_parallel: train at most this many runs at once; the runs are split into equal,
+        padded chunks that share one compiled program. Results equal the unchunked ones.
+      transform, eval_transform: batch transforms, as for ``fit``.
+      mesh: a device mesh (:func:`jaxdl.parallel.make_mesh`): the runs are split over its D
+        devices, N / D per device, with the dataset replicated. When N (or ``max_parallel``) is
+        not a multiple of D, each chunk is padded to the next multiple with copies of a run,
+        trained and dropped. Results equal those without a mesh.
+      callbacks: :class:`jaxdl.callbacks.Callback` instances, as for ``fit``; each row holds
+        arrays of shape (N,) and :attr:`TrainInfo.runs <jaxdl.callbacks.TrainInfo>` the runs.
+      verbose: as for ``fit`` (the bar shows the metrics' means over the runs).
+
+    Returns:
+      a :class:`ManyResult` with history arrays of shape (N, epochs).
+
+    Raises:
+      ConfigError: empty seeds or value lists, names the optimizer function does not take,
+        hyperparameters without an optimizer function, or the errors of ``fit``.
+
+    >>> import optax
+    >>> from jaxdl import data, models
+    >>> r = fit_many(models.SoftmaxRegression(10), data.load("digits"), epochs=2, batch_size=64,
+    ...              optimizer=lambda lr: optax.sgd(lr), hparams={"lr": [0.1, 0.5]}, seeds=[0, 1], verbose=0)
+    >>> r.history["test_acc"].shape, r.runs[1]
+    ((4, 2), {'seed': 1, 'lr': 0.1})
+    """
+    objective, eval_transform, sample, regression = prepare_run(
+        "fit_many",
+        model,
+        data,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        transform=transform,
+        eval_transform=eval_transform,
+    )
+    seeds = check_seeds(seeds)
+    factory, grid = sweep_grid(optimizer, hparams)
+    cbs = CallbackList(callbacks, where="fit_many", verbose=verbose)
+    runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
+    tx = cast(optax.GradientTransformation, optimizer) if factory is None else with_hyperparams(factory, grid[0])
+    (X, y), (X_test, y_test) = data.train, data.test
+    settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
+    size, count = chunk_sizes(len(runs), max_parallel, mesh)
+    chunks = split_padded(init_many(model, tx, sample, settings, factory), size, count)
+    arrays, run_sharding = (X, y, X_test, y_test), None
+    if mesh is not None:
+        chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
+        arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.data_sharding(mesh)
+    scale, r2 = scale_of(regression)
+    spec = ManySpec(
+        batch_size=batch_size,
+        objective=objective,
+        transform=transform,
+        eval_transform=eval_transform,
+        same_seed=len(set(seeds)) == 1,
+        run_sharding=run_sharding,
+        r2=r2,
+    )
+    keys = row_keys(objective, has_val=False, r2=r2)
+    engine = ManyEngine(spec, [arrays] * len(chunks), scale, keys, len(runs))
+    info = TrainInfo(
+        total_epochs=epochs,
+        first_epoch=1,
+        steps_per_epoch=ceil_div(int(X.shape[0]), batch_size),
+        label=f"fit_many ({len(runs)} runs)",
+        metrics=(*keys, "epoch_time"),
+        runs=tuple(runs),
+    )
+    state, history, times, calls = run_many(engine, chunks, cbs, info)
+    result = ManyResult(state, history, runs, epoch_time=times, diverged=engine.diverged, calls=calls)
+    cbs.on_train_end(result)
+    return result
