@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from jaxdl import _readers as types
+from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``predict`` subcommand."""
     p = sub.add_parser(
         "predict",
-        help="classify .npy, .csv or image files with a trained run's model",
+        help=SUBCOMMANDS["predict"],
         description=(__doc__ or "").partition("\n\n")[2],  # no docstring under python -OO
     )
     p.add_argument(

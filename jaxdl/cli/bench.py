@@ -12,7 +12,7 @@ import sys
 
 from jaxdl import _readers as types
 from jaxdl import bench
-from jaxdl.cli._main import OneLineParser, run_or_report
+from jaxdl.cli._main import SUBCOMMANDS, OneLineParser, run_or_report
 from jaxdl.experiments import staged_output, write_json
 
 __all__ = ["build_parser", "main"]
@@ -92,9 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, results: str = bench.RESUL
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``bench`` subcommand."""
-    p = sub.add_parser(
-        "bench", help="benchmark jaxdl against PyTorch (CPU or GPU, same precision)", description=DESCRIPTION
-    )
+    p = sub.add_parser("bench", help=SUBCOMMANDS["bench"], description=DESCRIPTION)
     add_arguments(p)
 
 

@@ -119,7 +119,11 @@ class TrainConfig:
     dropout: float = option(0.0, "dropout probability in [0, 1)", parse=read.probability)
     batch_norm: bool = option(False, "batch norm after each hidden layer (torch convention)")
     activation: str = option("relu", f"hidden activation ({', '.join(LAYER_ACTIVATIONS)})")
-    optimizer: str = option("sgd", "torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
+    optimizer: str = option(
+        "sgd",
+        "torch.optim class name, any case: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, "
+        "ASGD, Rprop, Adafactor, LBFGS (default sgd)",
+    )
     optimizer_args: Mapping[str, Any] = option(
         {},
         "more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4",
