@@ -251,7 +251,7 @@ def test_without_torch_jaxdl_bench_says_how_to_install_it_in_one_line(monkeypatc
     assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("jaxdl bench: error: ")
-    assert 'pip install "jaxdl[torch]"' in err
+    assert 'pip install "jaxdl-course[torch]"' in err
 
 
 def test_synthetic_data_is_image_shaped_learnable_and_seeded():

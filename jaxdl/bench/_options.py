@@ -12,6 +12,7 @@ import os
 import shlex
 
 from jaxdl._checks import fail
+from jaxdl._install import pip_install
 from jaxdl.errors import ConfigError, unknown
 
 WORKLOAD_NAMES = ("softmax", "mlp", "mlp_bn_dropout")
@@ -132,7 +133,7 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
     )
 
 
-TORCH_HINT = 'pip install "jaxdl[torch]"'
+TORCH_HINT = pip_install("torch")
 
 
 def require_torch() -> None:
