@@ -122,7 +122,7 @@ class TrainConfig:
     optimizer: str = option(
         "sgd",
         "torch.optim class name, any case: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, "
-        "ASGD, Rprop, Adafactor, LBFGS (default sgd)",
+        "ASGD, Rprop, Adafactor (default sgd)",
     )
     optimizer_args: Mapping[str, Any] = option(
         {},
@@ -235,7 +235,7 @@ class TrainConfig:
         Raises:
           ConfigError: a model option the model ignores (``hidden`` for softmax), ``early_stopping`` without
             ``val``, ``scheduler_args`` without ``scheduler``, warm-up with per-step scheduling, a combining
-            scheduler, an unknown optimizer or scheduler, or arguments they do not take.
+            scheduler, an unknown optimizer or scheduler, LBFGS (full-batch), or arguments they do not take.
         """
         given = changed_fields(self) if given is None else set(given)
         takes = _model_options(self.model)
@@ -255,6 +255,11 @@ class TrainConfig:
         if self.warmup_epochs and self.schedule_unit != "epoch":
             raise ConfigError("--warmup-epochs counts epochs: use it with --schedule-unit epoch.")
         optim.by_name(self.optimizer)
+        if self.optimizer.lower() == "lbfgs":
+            raise ConfigError(
+                "--optimizer LBFGS is a full-batch solver that re-evaluates the loss, which training in "
+                "mini-batches does not do: use jaxdl.optim.lbfgs from Python (docs/optim.md), or another optimizer."
+            )
         optimizer_args = _keyvalues.bind(
             "--optimizer-args", self.optimizer_args, getattr(optim, self.optimizer.lower()), own_flags={"lr": "--lr"}
         )
