@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from jaxdl import _readers as read
 from jaxdl import data, models, optim, schedules
+from jaxdl._install import pip_install
 from jaxdl.activations import LAYER_ACTIVATIONS
 from jaxdl.errors import ConfigError
 from jaxdl.experiments import _keyvalues
@@ -176,7 +177,9 @@ class TrainConfig:
         saved=False,
     )
     tensorboard: bool = option(
-        False, "also write TensorBoard event files into OUT/tensorboard (needs tensorboardX)", saved=False
+        False,
+        f"also write TensorBoard event files into OUT/tensorboard (needs tensorboardX: {pip_install('tensorboard')})",
+        saved=False,
     )
     devices: int | None = option(
         None,
