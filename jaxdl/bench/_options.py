@@ -25,7 +25,7 @@ QUICK = {
     "epochs": 2,
     "models": (1, 2),
     "sequential_max": 2,
-    "workloads": ("mlp",),
+    "workloads": "mlp",
     "contestants": tuple(k for k in ALL_CONTESTANTS if k != 3),
 }
 """``--quick``'s defaults: a smoke test of every contestant but torch.compile (its compile alone takes ~50 s
@@ -37,7 +37,7 @@ FULL = {
     "test_size": 10_000,
     "epochs": 3,
     "sequential_max": 8,
-    "workloads": WORKLOAD_NAMES,
+    "workloads": ",".join(WORKLOAD_NAMES),
     "contestants": ALL_CONTESTANTS,
 }
 
@@ -133,7 +133,6 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
     device = args.device or ("gpu" if gpu_available else "cpu")
     base = {**FULL, "models": DEFAULT_MODELS[device]} | (QUICK if args.quick else {})
     pick = {name: getattr(args, name) if getattr(args, name) is not None else base[name] for name in base}
-    workloads = pick["workloads"]
     for number in pick["contestants"]:
         if not 1 <= number <= 10:
             raise fail("bench", "--contestants", number, "numbers from 1 to 10", got=f"{number} in it")
@@ -142,7 +141,7 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
         device=device,
         epochs=pick["epochs"],
         models=tuple(sorted(set(pick["models"]))),
-        workloads=_names("--workloads", workloads, WORKLOAD_NAMES) if isinstance(workloads, str) else workloads,
+        workloads=_names("--workloads", pick["workloads"], WORKLOAD_NAMES),
         scaling_workloads=_names("--scaling-workloads", args.scaling_workloads, WORKLOAD_NAMES),
         sequential_max=pick["sequential_max"],
         contestants=tuple(sorted(set(pick["contestants"]))),
