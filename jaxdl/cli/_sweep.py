@@ -9,6 +9,7 @@ import dataclasses
 
 from jaxdl import experiments
 from jaxdl.cli._flags import add_flags, add_run_folder, typed
+from jaxdl.cli._main import SUBCOMMANDS
 
 
 def _not_swept() -> set[str]:
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` subcommand."""
     p = sub.add_parser(
         "sweep",
-        help="train one model per (learning rate, seed) pair, all at once (one compile)",
+        help=SUBCOMMANDS["sweep"],
         description="Runs are the product of --lr and --seeds, trained as vmapped models in one compiled "
         "program. Writes metrics.json, timing.json and sweep.png into --out.",
     )

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from jaxdl import _readers as read
 from jaxdl import data, models, optim, schedules
+from jaxdl._install import pip_install
 from jaxdl.activations import LAYER_ACTIVATIONS
 from jaxdl.errors import ConfigError
 from jaxdl.experiments import _keyvalues
@@ -119,7 +120,11 @@ class TrainConfig:
     dropout: float = option(0.0, "dropout probability in [0, 1)", parse=read.probability)
     batch_norm: bool = option(False, "batch norm after each hidden layer (torch convention)")
     activation: str = option("relu", f"hidden activation ({', '.join(LAYER_ACTIVATIONS)})")
-    optimizer: str = option("sgd", "torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
+    optimizer: str = option(
+        "sgd",
+        "torch.optim class name, any case: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, "
+        "ASGD, Rprop, Adafactor (default sgd)",
+    )
     optimizer_args: Mapping[str, Any] = option(
         {},
         "more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4",
@@ -172,7 +177,9 @@ class TrainConfig:
         saved=False,
     )
     tensorboard: bool = option(
-        False, "also write TensorBoard event files into OUT/tensorboard (needs tensorboardX)", saved=False
+        False,
+        f"also write TensorBoard event files into OUT/tensorboard (needs tensorboardX: {pip_install('tensorboard')})",
+        saved=False,
     )
     devices: int | None = option(
         None,
@@ -231,7 +238,7 @@ class TrainConfig:
         Raises:
           ConfigError: a model option the model ignores (``hidden`` for softmax), ``early_stopping`` without
             ``val``, ``scheduler_args`` without ``scheduler``, warm-up with per-step scheduling, a combining
-            scheduler, an unknown optimizer or scheduler, or arguments they do not take.
+            scheduler, an unknown optimizer or scheduler, LBFGS (full-batch), or arguments they do not take.
         """
         given = changed_fields(self) if given is None else set(given)
         takes = _model_options(self.model)
@@ -251,6 +258,11 @@ class TrainConfig:
         if self.warmup_epochs and self.schedule_unit != "epoch":
             raise ConfigError("--warmup-epochs counts epochs: use it with --schedule-unit epoch.")
         optim.by_name(self.optimizer)
+        if self.optimizer.lower() == "lbfgs":
+            raise ConfigError(
+                "--optimizer LBFGS is a full-batch solver that re-evaluates the loss, which training in "
+                "mini-batches does not do: use jaxdl.optim.lbfgs from Python (docs/optim.md), or another optimizer."
+            )
         optimizer_args = _keyvalues.bind(
             "--optimizer-args", self.optimizer_args, getattr(optim, self.optimizer.lower()), own_flags={"lr": "--lr"}
         )
