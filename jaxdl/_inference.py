@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl import _checks
+from jaxdl.train._state import ModelApply
 from jaxdl.transforms import Transform
 
 OUTPUTS = ("classes", "probabilities", "values")
@@ -45,26 +45,15 @@ def variables_of(state_or_variables: Any) -> dict[str, Any]:
     )
 
 
-def _accepts_train(model: nn.Module) -> bool:
-    try:
-        parameters = inspect.signature(model.__call__).parameters
-    except (TypeError, ValueError):
-        return False
-    return "train" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
-@functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
-def _forward(
-    model: nn.Module, variables: dict, x: jax.Array, train_kw: bool, transform: Transform | None = None
-) -> Any:
-    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
+@functools.partial(jax.jit, static_argnames=("apply_fn", "transform"))
+def _forward(apply_fn: ModelApply, variables: dict, x: jax.Array, transform: Transform | None = None) -> Any:
     if transform is not None:
         x = transform(x, key=None)
-    return model.apply(variables, x, **kwargs)
+    return apply_fn(variables, x, train=False)
 
 
 def _as_batch(
-    model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool, transform: Transform | None
+    model: nn.Module, variables: dict, X: np.ndarray, input_shape, transform: Transform | None
 ) -> tuple[np.ndarray, bool]:
     """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
     if input_shape is not None:
@@ -80,7 +69,7 @@ def _as_batch(
     def works(batch: np.ndarray) -> bool:
         try:
             out = jax.eval_shape(
-                lambda x: _forward(model, variables, x, train_kw, transform),
+                lambda x: _forward(ModelApply(model), variables, x, transform),
                 jax.ShapeDtypeStruct(batch.shape, jnp.float32),
             )
         except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
@@ -180,13 +169,13 @@ def predict(
         raise _checks.fail(
             "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
         )
-    train_kw = _accepts_train(model)
-    batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
+    apply_fn = ModelApply(model)
+    batch, single = _as_batch(model, variables, X, input_shape, transform)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
     outputs = jnp.concatenate(
         [
-            _forward(model, variables, jnp.asarray(padded[i : i + size]), train_kw, transform)
+            _forward(apply_fn, variables, jnp.asarray(padded[i : i + size]), transform)
             for i in range(0, padded.shape[0], size)
         ]
     )[:n]
