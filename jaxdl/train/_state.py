@@ -79,9 +79,8 @@ def apply_model(model: nn.Module, variables: Any, x: Any, *, train: bool = False
 
     >>> import flax.linen as nn
     >>> model = nn.Sequential([nn.Dense(3), nn.relu, nn.Dropout(0.5), nn.Dense(2)])
-    >>> x = jnp.ones((4, 5))
-    >>> variables = model.init(jax.random.key(0), x)
-    >>> apply_model(model, variables, x, train=False).shape
+    >>> state = create_train_state(model, optax.sgd(0.1), jnp.ones((1, 5)), key=jax.random.key(0))
+    >>> apply_model(model, {"params": state.params}, jnp.ones((4, 5)), train=False).shape
     (4, 2)
     """
     if isinstance(model, nn.Sequential):
