@@ -141,13 +141,6 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
     )
 
 
-def _regression_data(config: dict):
-    """The run's dataset, for its feature and target standardizers (inputs are in original units)."""
-    from jaxdl import data
-
-    return data.load(config["dataset"], data_dir=config.get("data_dir"), seed=int(config.get("seed", 0)))
-
-
 def run(args: argparse.Namespace) -> int:
     """Read every input (all checked before predicting), predict, and print one line per example."""
     from jaxdl import predict
@@ -157,18 +150,13 @@ def run(args: argparse.Namespace) -> int:
     batches = [(path, *read_input(path, loaded.input_shape, invert=args.invert)) for path in args.inputs]
     X = np.concatenate([examples for _, examples, _ in batches])
     regression = getattr(loaded.model, "task", None) == "regression"
-    ds = _regression_data(loaded.config) if regression else None
-    if ds is not None and ds.standardizer is not None:
-        X = np.asarray(ds.standardizer.transform(X))
     out = predict(
-        loaded.variables,
+        loaded,
         loaded.model,
         X,
         batch_size=args.batch_size,
         input_shape=loaded.input_shape,
         output="values" if regression else "classes",
-        data=ds,
-        transform=loaded.transform,
     )
     index = 0
     for path, examples, is_batch in batches:

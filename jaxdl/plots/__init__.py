@@ -1,4 +1,8 @@
-"""Matplotlib figures for the course: each function returns a Figure that Jupyter shows as an image."""
+"""Matplotlib figures for the course: each function returns a Figure that Jupyter shows as pyplot's figures.
+
+In a notebook a figure appears at the end of the cell that made it (each of several made in a
+loop too), at ``plt.show()``, or as the cell's value, once; elsewhere ``fig.savefig(path)``.
+"""
 
 from jaxdl.plots._activations import plot_activation
 from jaxdl.plots._figure import InlineFigure

@@ -10,7 +10,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from jaxdl.errors import unknown
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 
 class SweepResult(Protocol):
@@ -63,7 +63,7 @@ def plot_sweep(
     all_values = sorted({run[param] for run in result.runs})
     colors = colormaps["viridis"](np.linspace(0.0, 0.9, len(all_values)))
     color_of = dict(zip(all_values, colors, strict=True))
-    fig = InlineFigure(figsize=(10, 3.8), layout="constrained")
+    fig = new_figure(figsize=(10, 3.8), layout="constrained")
     final_ax, curve_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     epochs = np.arange(1, values.shape[1] + 1)
     for others, by_value in groups.items():

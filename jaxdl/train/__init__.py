@@ -11,7 +11,7 @@ from jaxdl.train._hparams import hyperparameter_grid
 from jaxdl.train._many import ManyResult, fit_many
 from jaxdl.train._objective import LOSSES, Objective, objective_for
 from jaxdl.train._ovr import OneVsRestResult, SummedBCE, fit_one_vs_rest, predict_one_vs_rest
-from jaxdl.train._state import TrainState, create_train_state, model_kwargs
+from jaxdl.train._state import ModelApply, TrainState, apply_model, create_train_state, model_kwargs
 from jaxdl.train._step import eval_step, train_step
 from jaxdl.train._validate import check_fit_args
 
@@ -19,10 +19,12 @@ __all__ = [
     "LOSSES",
     "FitResult",
     "ManyResult",
+    "ModelApply",
     "Objective",
     "OneVsRestResult",
     "SummedBCE",
     "TrainState",
+    "apply_model",
     "batch_plan",
     "check_fit_args",
     "create_train_state",
