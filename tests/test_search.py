@@ -43,7 +43,7 @@ def digits():
 HALVING = SuccessiveHalving(eta=3)
 
 
-def search(ds, halving: SuccessiveHalving | None = HALVING, callbacks=()):
+def search(ds, halving: SuccessiveHalving | None = HALVING, callbacks=(), **kwargs):
     return fit_many(
         models.MLP(hidden=(16,)),
         ds,
@@ -54,6 +54,7 @@ def search(ds, halving: SuccessiveHalving | None = HALVING, callbacks=()):
         halving=halving,
         callbacks=callbacks,
         verbose=0,
+        **kwargs,
     )
 
 
@@ -208,3 +209,22 @@ def test_validation_split_holds_out_data_and_best_ranks_on_it():
     assert {"val_loss", "val_acc", "test_acc"} <= set(result.history)
     assert result.default_metric() == "val_acc"
     assert result.best()["index"] == int(np.argmax(result.history["val_acc"][:, -1]))
+
+
+def test_a_search_stopped_after_a_rung_goes_on_from_it(halved, digits):
+    result, _ = halved
+    saved = []
+
+    def stop(partial):
+        saved.append(partial)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        search(digits, on_rung=stop)
+    assert saved[0].rung_ends == (1,) and np.isnan(saved[0].history["val_loss"][:, 1:]).all()
+    resumed = search(digits, initial=saved[0])
+    assert resumed.rung.tolist() == result.rung.tolist() and resumed.rung_ends == result.rung_ends
+    np.testing.assert_allclose(resumed.history["val_loss"], result.history["val_loss"], rtol=0, atol=1e-6)
+    with pytest.raises(ConfigError) as err:
+        search(digits, initial=resumed)
+    assert str(err.value).startswith("fit_many: initial must be the unfinished result of this search (10 runs")

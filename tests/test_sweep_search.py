@@ -2,13 +2,20 @@
 
 import csv
 import json
+import os
 import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from jaxdl.cli import main
-from tests.helpers import one_error_line, run_cli
+from tests.helpers import one_error_line, run_cli, wait_until
+
+REPO = Path(__file__).resolve().parents[1]
 
 SEARCH = [
     "--hidden",
@@ -102,3 +109,32 @@ def test_bad_search_specs_exit_2_with_one_line_and_write_nothing(tmp_path, capsy
     assert run_cli(["sweep", *argv, "--epochs", "1", "--out", str(out)]) == 2
     assert message in one_error_line(capsys)
     assert not out.exists()
+
+
+def start_sweep(args: list[str], cwd) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "jaxdl.cli", "sweep", *args]
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_killed_search_resumes_from_its_folder_and_refuses_another_search(searched, tmp_path, capsys):
+    killed = tmp_path / "killed"
+    proc = start_sweep([*SEARCH, "--out", str(killed)], tmp_path)
+    wait_until(proc, (killed / "search.ckpt").exists)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 143 and "Traceback" not in stderr, stderr
+    assert "the rungs done are kept in search.ckpt" in stderr.strip().splitlines()[-1]
+    assert sorted(os.listdir(killed)) == ["search.ckpt"]
+    assert run_cli(["sweep", *SEARCH, "--out", str(killed)]) == 2  # a folder holding a search is not overwritten
+    assert "already holds a run (search.ckpt)" in one_error_line(capsys)
+    other = [*SEARCH[: SEARCH.index("--seed") + 1], "7", *SEARCH[SEARCH.index("--seed") + 2 :]]
+    assert run_cli(["sweep", *other, "--out", str(killed), "--resume"]) == 2
+    assert f"{str(killed)!r} holds a sweep of another search (seed=2 there, 7 here)" in one_error_line(capsys)
+    assert main(["sweep", *SEARCH, "--out", str(killed), "--resume"]) == 0
+    assert sorted(os.listdir(killed)) == ["metrics.json", "runs.csv", "sweep.png", "timing.json"]
+    resumed, whole = (json.loads((f / "metrics.json").read_text()) for f in (killed, searched))
+    assert [r["rung"] for r in resumed["runs"]] == [r["rung"] for r in whole["runs"]]
+    assert resumed["best"]["index"] == whole["best"]["index"]
+    for mine, theirs in zip(resumed["runs"], whole["runs"], strict=True):
+        np.testing.assert_allclose(mine["history"]["val_loss"], theirs["history"]["val_loss"], rtol=0, atol=1e-6)

@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_flags(p, experiments.TrainConfig, skip=_not_swept())
     add_flags(p, experiments.SweepConfig)
     add_run_folder(p, experiments.SweepConfig.default_out, "metrics.json, timing.json, runs.csv, sweep.png")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the stopped search saved in --out (search.ckpt, written after each --halving rung); "
+        "give the same options as the first time",
+    )
     p.set_defaults(run=run)
 
 
@@ -39,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
     """Build the config from the typed options, then sweep; 0 when it ends."""
     given = typed(args, experiments.TrainConfig, skip=_not_swept())
     config = experiments.SweepConfig(train=experiments.TrainConfig(**given), **typed(args, experiments.SweepConfig))
-    experiments.sweep(config.checked(given), args.out, overwrite=args.overwrite)
+    experiments.sweep(config.checked(given), args.out, overwrite=args.overwrite, resume=args.resume)
     return 0

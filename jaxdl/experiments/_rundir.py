@@ -38,6 +38,7 @@ RUN_FILES = (
     "curves.png",
     "sweep.png",
     "runs.csv",
+    "search.ckpt",
     "tensorboard",
 )
 """Files and folders any jaxdl run writes: a folder holding one of them holds a run."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 import numpy as np
 
 from jaxdl import _readers as read
-from jaxdl import _signals, data, models, optim, parallel, schedules
+from jaxdl import _signals, checkpoint, data, models, optim, parallel, schedules
 from jaxdl._checks import ceil_div
 from jaxdl.callbacks import ProgressBar
 from jaxdl.errors import ConfigError, unknown
@@ -30,6 +30,9 @@ from jaxdl.experiments._devices import mesh_for, placed
 from jaxdl.experiments._outputs import finite_or_none, write_json
 from jaxdl.experiments._summary import summary_table
 from jaxdl.train import ManyResult, SuccessiveHalving, fit_many, search_space
+
+SEARCH_FILE = "search.ckpt"
+"""The unfinished search a sweep with halving saves after each rung (removed when it ends)."""
 
 DEFAULT_RATES = (0.01, 0.03, 0.1, 0.3)
 """The learning rates a sweep tries when nothing else names ``lr``."""
@@ -259,32 +262,94 @@ def _rows(
 
 
 def sweep(
-    config: SweepConfig, out: str | os.PathLike | None = None, *, overwrite: bool = False, verbose: int = 1
+    config: SweepConfig,
+    out: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    verbose: int = 1,
 ) -> ManyResult:
-    """Sweep as ``jaxdl sweep`` does, then write metrics.json, timing.json and sweep.png into the run folder.
+    """Sweep as ``jaxdl sweep`` does, then write metrics.json, timing.json, runs.csv and sweep.png into the run folder.
 
     The folder follows :func:`claim_run_folder`'s policy (``out=None``: the next free ``runs/sweep``).
     With ``train.devices`` the runs are split over the devices of every host; process 0 writes the folder.
-    Ctrl-C and SIGTERM stop it with nothing written.
+    With ``halving`` the search so far is saved as ``search.ckpt`` after each rung but the last, so a search
+    stopped by Ctrl-C, SIGTERM or a crash continues from its last rung with ``resume=True`` (the same config).
 
     Args:
       config: what to train (validated with :meth:`SweepConfig.checked`).
       out: the run folder; None for the next free ``runs/sweep``.
       overwrite: replace the run already in ``out``.
+      resume: continue the search saved in ``out`` (its ``search.ckpt``).
       verbose: 1 prints the run folder, progress and a summary table on stdout; 0 nothing.
 
     Returns:
       ``fit_many``'s :class:`~jaxdl.train.ManyResult`.
+
+    Raises:
+      ConfigError: a bad config or folder; ``resume`` without ``out``, with ``overwrite``, without a saved
+        search in ``out``, or with a config other than the saved search's (one line, nothing written).
     """
     with _signals.terminate_as_interrupt():
         try:
-            return _sweep(config, out, overwrite, verbose)
+            return _sweep(config, out, overwrite, resume, verbose)
         except KeyboardInterrupt as stop:
-            stop.args = (f"{_signals.stopped_by(stop)}; nothing was written (a sweep writes its files when it ends).",)
+            kept = "the rungs done are kept in search.ckpt (resume=True / --resume continues)"
+            nothing = "nothing was written (a sweep writes its files when it ends)"
+            saved = out is not None and os.path.isfile(os.path.join(out, SEARCH_FILE))
+            stop.args = (f"{_signals.stopped_by(stop)}; {kept if saved else nothing}.",)
             raise
 
 
-def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, verbose: int) -> ManyResult:
+def _initial(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, runs: list[dict]) -> ManyResult:
+    """The search saved in ``out`` by a sweep of ``config`` that stopped, to continue."""
+    if out is None or overwrite:
+        raise ConfigError("sweep: resume continues the search saved in out: give out, and not overwrite.")
+    path = os.path.join(out, SEARCH_FILE)
+    if not os.path.isfile(path):
+        raise ConfigError(f"sweep: no {SEARCH_FILE} in {os.fspath(out)!r} to resume (a sweep saves one per rung).")
+    saved = checkpoint.load_run(path)
+    theirs, mine = saved.config.get("sweep", {}), config.to_dict()
+    if theirs != mine:
+        name = next(k for k in sorted({*theirs, *mine}) if theirs.get(k) != mine.get(k))
+        raise ConfigError(
+            f"sweep: {os.fspath(out)!r} holds a sweep of another search ({name}={theirs.get(name)!r} there, "
+            f"{mine.get(name)!r} here): resume it with its own options, or choose another out."
+        )
+    arrays = saved.saved_state
+    return ManyResult(
+        state=arrays["states"],
+        history={k: np.asarray(v) for k, v in arrays["history"].items()},
+        runs=runs,
+        epoch_time=np.asarray(arrays["epoch_time"]),
+        diverged=np.asarray(arrays["diverged"], bool),
+        calls=int(saved.config["calls"]),
+        rung=np.asarray(arrays["rung"], np.int64),
+        rung_ends=tuple(saved.config["rung_ends"]),
+    )
+
+
+def _saver(config: SweepConfig, folder: str) -> Any:
+    """Saves the search after each rung (``fit_many``'s ``on_rung``) as ``search.ckpt`` in ``folder``."""
+
+    def save(result: ManyResult) -> None:
+        arrays = {
+            "states": result.state,
+            "history": result.history,
+            "rung": result.rung,
+            "diverged": result.diverged,
+            "epoch_time": result.epoch_time,
+        }
+        meta = {"sweep": config.to_dict(), "rung_ends": list(result.rung_ends), "calls": result.calls}
+        with _signals.held(deliver=True):
+            checkpoint.save_run(os.path.join(folder, SEARCH_FILE), arrays, config=meta, history={})
+
+    return save
+
+
+def _sweep(
+    config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, resume: bool, verbose: int
+) -> ManyResult:
     config = config.checked()
     train = config.train
     mesh = mesh_for(train)
@@ -292,6 +357,7 @@ def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, 
     model = train.build_model(ds)
     seeds = list(range(train.seed, train.seed + config.seeds))
     settings = config.settings()
+    initial = _initial(config, out, overwrite, [{"seed": s, **h} for h in settings for s in seeds]) if resume else None
     split = "val" if train.val is not None else "test"
     metric = f"{split}_acc" if ds.num_classes is not None else f"{split}_loss"
     label = f"{len(settings) * len(seeds)} × {train.model} on {ds.name}"
@@ -299,7 +365,7 @@ def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, 
     runs_data = placed(ds, mesh, train.shard_data)
     main = parallel.is_main_process()
     claim = (
-        _rundir.claim_run_folder(out, kind="sweep", default=SweepConfig.default_out, overwrite=overwrite)
+        _rundir.claim_run_folder(out, kind="sweep", default=SweepConfig.default_out, overwrite=overwrite, resume=resume)
         if main
         else contextlib.nullcontext(os.fspath(out or SweepConfig.default_out))
     )
@@ -318,6 +384,8 @@ def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, 
             transform=models.input_transform(train.model, ds.input_shape),
             validation_split=train.val,
             halving=None if config.halving is None else SuccessiveHalving(eta=config.halving, metric=metric),
+            initial=initial,
+            on_rung=_saver(config, folder) if main and config.halving is not None else None,
             mesh=mesh,
             callbacks=[ProgressBar(file=sys.stdout, label=label)] if verbose else [],
             verbose=0,
@@ -342,6 +410,8 @@ def _sweep(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, 
             write_json(os.path.join(stage, "timing.json"), {"epoch_time": result.epoch_time.tolist()})
             report.write_rows(os.path.join(stage, "runs.csv"), rows)
             figure.savefig(os.path.join(stage, "sweep.png"), dpi=100)
+        if os.path.isfile(os.path.join(folder, SEARCH_FILE)):
+            os.remove(os.path.join(folder, SEARCH_FILE))  # the search ended: its files say all
     if verbose:
         print("\n".join(report.table_lines(rows)), flush=True)
         summary_table(

@@ -99,19 +99,29 @@ def train_rungs(
     *,
     metric: str | None,
     keys: tuple[str, ...],
+    start: Rungs | None = None,
+    on_rung: Callable[[Rungs], None] | None = None,
 ) -> Rungs:
     """Train the stacked ``states`` (N, ...) rung by rung, keeping the best runs by ``metric`` between rungs.
 
     ``engine_for(states, n)`` returns the engine, the chunks of ``n`` runs' states and the engine's
     per-run diverged flags (updated as it runs). One :class:`Loop` runs each rung from the epoch after the
     previous rung's end; the callbacks see every epoch once, in order, with rows of the rung's runs.
+    ``start`` (the rungs a search completed, as ``on_rung`` got them) continues that search at its next rung;
+    ``on_rung`` gets the search after each rung but the last.
     """
     runs, epochs = len(jax.tree.leaves(states)[0]), plan[-1][0]
     history = {key: np.full((runs, epochs), np.nan, np.float32) for key in keys}
     rows: dict[str, list] = {}
     alive, rung = np.arange(runs), np.zeros(runs, np.int64)
     diverged = np.zeros(runs, bool)
-    full, calls, first = states, 0, 1
+    full, calls, first, done_rungs = states, 0, 1, 0
+    if start is not None:
+        full, calls, done_rungs, first = start.state, start.calls, len(start.ends), start.ends[-1] + 1
+        history.update({key: np.array(start.history[key], np.float32) for key in keys})
+        rung[:], diverged[:] = start.rung, start.diverged
+        alive = np.flatnonzero(rung == done_rungs - 1)
+        rows = {key: [None] * (first - 1) for key in keys} | {"epoch_time": list(start.epoch_time)}
 
     def merge(state: Any, rung_rows: dict[str, list], flags: np.ndarray) -> None:
         nonlocal full
@@ -132,6 +142,8 @@ def train_rungs(
 
     done: list[Rungs] = []
     for k, (end, count) in enumerate(plan):
+        if k < done_rungs:
+            continue
         if k:
             higher = maximized(metric or "")
             scores = history[metric or ""][:, first - 2]
@@ -142,4 +154,6 @@ def train_rungs(
         loop = Loop(engine, callbacks, [], first=first, epochs=end, history=rows)
         done.append(loop.run(chunks, (), make_result))
         first = end + 1
+        if on_rung is not None and k < len(plan) - 1:
+            on_rung(done[-1])
     return done[-1]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import flax.linen as nn
+import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,7 +27,7 @@ from jaxdl.errors import ConfigError, unknown
 from jaxdl.optim import with_hyperparams
 from jaxdl.train._chunks import chunk_sizes, split_padded
 from jaxdl.train._driver import Loop, Row
-from jaxdl.train._halving import SuccessiveHalving, train_rungs
+from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
 from jaxdl.train._hparams import Hparams, OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train._many_epoch import ManySpec, init_many, many_call
 from jaxdl.train._prepare import prepare_run
@@ -211,6 +212,8 @@ def fit_many(
     eval_transform: Transform | None = None,
     validation_split: float | None = None,
     halving: SuccessiveHalving | None = None,
+    initial: ManyResult | None = None,
+    on_rung: Callable[[ManyResult], None] | None = None,
     mesh: Mesh | None = None,
     callbacks: Iterable[Callback] = (),
     verbose: int = 1,
@@ -246,6 +249,11 @@ def fit_many(
         :meth:`ManyResult.best` ranks on it.
       halving: a :class:`SuccessiveHalving`: train every run to the first rung, keep the best by
         its validation metric, and so on; pruned runs stop there (needs validation data).
+      initial: the result of the same search (same arguments) stopped after some of its rungs, as
+        ``on_rung`` got it: the search goes on from its next rung. Its ``state`` may be the nested
+        dicts of arrays a checkpoint holds (``flax.serialization.to_state_dict`` of the states).
+      on_rung: called with the search so far (a :class:`ManyResult`) after each rung but the last, e.g.
+        to save it (``jaxdl sweep`` does, so a killed search resumes).
       mesh: a device mesh (:func:`jaxdl.parallel.make_mesh`): the runs are split over its D
         devices, N / D per device, with the dataset replicated. When N (or ``max_parallel``) is
         not a multiple of D, each chunk is padded to the next multiple with copies of a run,
@@ -259,8 +267,8 @@ def fit_many(
 
     Raises:
       ConfigError: empty seeds or value lists, names the optimizer function does not take,
-        hyperparameters without an optimizer function, halving without validation data, or the
-        errors of ``fit``.
+        hyperparameters without an optimizer function, halving without validation data, an
+        ``initial`` of another search, or the errors of ``fit``.
 
     >>> import optax
     >>> from jaxdl import data, models
@@ -339,10 +347,62 @@ def fit_many(
     plan = [(epochs, len(runs))] if halving is None else halving.plan(len(runs), epochs)
     chunk_sizes(len(runs), max_parallel, mesh)  # refuses a bad max_parallel or mesh before anything runs
     states = init_many(model, tx, sample, settings, factory)
-    cbs.on_train_begin(info)
-    done = train_rungs(states, plan, engine_for, cbs, metric=metric, keys=keys)
-    result = ManyResult(
-        done.state, done.history, runs, done.epoch_time, done.diverged, done.calls, done.rung, done.ends
+    start = None if initial is None else _started(initial, states, runs, plan, keys)
+    cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
+
+    def result_of(done: Rungs) -> ManyResult:
+        return ManyResult(
+            done.state, done.history, runs, done.epoch_time, done.diverged, done.calls, done.rung, done.ends
+        )
+
+    rung_end = None if on_rung is None else lambda done: on_rung(result_of(done))
+    result = result_of(
+        train_rungs(states, plan, engine_for, cbs, metric=metric, keys=keys, start=start, on_rung=rung_end)
     )
     cbs.on_train_end(result)
     return result
+
+
+def _started(
+    initial: ManyResult, states: TrainState, runs: list[dict], plan: list[tuple[int, int]], keys: tuple[str, ...]
+) -> Rungs:
+    """The rungs ``initial`` completed, checked against this search (its runs, rungs and metrics)."""
+    ends = tuple(end for end, _ in plan)
+    done = tuple(int(e) for e in initial.rung_ends)
+    if initial.runs != runs or not done or done != ends[: len(done)] or len(done) == len(ends):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"the unfinished result of this search ({len(runs)} runs, rungs ending at {list(ends)})",
+            got=f"a search of {len(initial.runs)} runs stopped after rungs ending at {list(done)}",
+        )
+    if set(initial.history) != set(keys):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"a search with the metrics {', '.join(keys)}",
+            got=", ".join(initial.history),
+        )
+    state = initial.state if isinstance(initial.state, TrainState) else _from_saved(initial.state, states)
+    return Rungs(state, initial.history, initial.epoch_time, initial.diverged, initial.rung, done, initial.calls)
+
+
+def _from_saved(saved: Any, like: TrainState) -> TrainState:
+    """Stacked states saved as nested dicts (PRNG keys as their data) in the structure of ``like``."""
+
+    def is_key(x: Any) -> bool:
+        return jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
+
+    template = jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, like)
+    restored = flax.serialization.from_state_dict(template, saved)
+    return jax.tree.map(
+        lambda ref, new: (
+            jax.random.wrap_key_data(jnp.asarray(new), impl=jax.random.key_impl(ref))
+            if is_key(ref)
+            else jnp.asarray(new)
+        ),
+        like,
+        restored,
+    )
