@@ -5,12 +5,14 @@ import json
 import os
 import shlex
 import signal
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tensorboardX.proto import event_pb2, plugin_hparams_pb2
 
 from jaxdl.cli import main
 from tests.helpers import one_error_line, run_cli, wait_until
@@ -138,3 +140,29 @@ def test_a_killed_search_resumes_from_its_folder_and_refuses_another_search(sear
     assert resumed["best"]["index"] == whole["best"]["index"]
     for mine, theirs in zip(resumed["runs"], whole["runs"], strict=True):
         np.testing.assert_allclose(mine["history"]["val_loss"], theirs["history"]["val_loss"], rtol=0, atol=1e-6)
+
+
+def test_tensorboard_gets_each_run_s_curves_and_hparams(tmp_path):
+    out = tmp_path / "sweep"
+    argv = ["--model", "softmax", "--epochs", "2", "--batch-size", "256", "--val", "0.2", "--seeds", "1"]
+    assert main(["sweep", *argv, "--lr", "0.1,0.5", "--tensorboard", "--out", str(out)]) == 0
+    runs = json.loads((out / "metrics.json").read_text())["runs"]
+    for index, run in enumerate(runs):
+        starts, scalars = [], {}
+        for path in (out / "tensorboard" / f"run-{index}").glob("events.out.tfevents*"):
+            raw, offset = path.read_bytes(), 0
+            while offset < len(raw):
+                (length,) = struct.unpack("<Q", raw[offset : offset + 8])
+                event = event_pb2.Event.FromString(raw[offset + 12 : offset + 12 + length])
+                offset += 12 + length + 4
+                for value in event.summary.value:
+                    if value.metadata.plugin_data.plugin_name == "hparams":
+                        data = plugin_hparams_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+                        if data.HasField("session_start_info"):
+                            starts.append({k: v.number_value for k, v in data.session_start_info.hparams.items()})
+                    else:
+                        scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
+        assert starts == [{"seed": run["seed"], "lr": run["lr"]}]
+        assert [step for step, _ in scalars["val_acc"]] == [1, 2]
+        np.testing.assert_allclose([v for _, v in scalars["val_acc"]], run["history"]["val_acc"], rtol=1e-6)
+        assert scalars["hparam/val_acc"][0][1] == pytest.approx(run["history"]["val_acc"][-1])

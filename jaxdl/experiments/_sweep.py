@@ -20,7 +20,7 @@ import numpy as np
 from jaxdl import _readers as read
 from jaxdl import _signals, checkpoint, data, models, optim, parallel, schedules
 from jaxdl._checks import ceil_div
-from jaxdl.callbacks import ProgressBar
+from jaxdl.callbacks import ProgressBar, TensorBoard
 from jaxdl.errors import ConfigError, unknown
 from jaxdl.experiments import _rundir
 from jaxdl.experiments import _space as space
@@ -56,7 +56,7 @@ class SweepConfig:
     """
 
     default_out: ClassVar[str] = os.path.join("runs", "sweep")
-    single_run: ClassVar[tuple[str, ...]] = ("early_stopping", "checkpoint_every", "tensorboard")
+    single_run: ClassVar[tuple[str, ...]] = ("early_stopping", "checkpoint_every")
 
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
     lr: tuple[float, ...] = option(
@@ -352,6 +352,8 @@ def _sweep(
 ) -> ManyResult:
     config = config.checked()
     train = config.train
+    if train.tensorboard:  # refuses a missing tensorboardX in one line before training (writes nothing)
+        TensorBoard(os.path.join(os.fspath(out or SweepConfig.default_out), "tensorboard"))
     mesh = mesh_for(train)
     ds = data.load(train.dataset, data_dir=train.data_dir, seed=train.seed)
     model = train.build_model(ds)
@@ -409,6 +411,8 @@ def _sweep(
             write_json(os.path.join(stage, "metrics.json"), content)
             write_json(os.path.join(stage, "timing.json"), {"epoch_time": result.epoch_time.tolist()})
             report.write_rows(os.path.join(stage, "runs.csv"), rows)
+            if train.tensorboard:
+                report.write_tensorboard(os.path.join(stage, "tensorboard"), result, metric)
             figure.savefig(os.path.join(stage, "sweep.png"), dpi=100)
         if os.path.isfile(os.path.join(folder, SEARCH_FILE)):
             os.remove(os.path.join(folder, SEARCH_FILE))  # the search ended: its files say all

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import os
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -119,3 +120,26 @@ def finals_by_value(result: ManyResult, metric: str, name: str) -> list[tuple[fl
     final = result.final(metric)
     values = sorted({run[name] for run in result.runs})
     return [(v, final[[i for i, run in enumerate(result.runs) if run[name] == v]]) for v in values]
+
+
+def write_tensorboard(folder: str, result: ManyResult, metric: str) -> None:
+    """One TensorBoard run per sweep run in ``folder`` (``run-<index>``): its curves (the epochs it trained, tagged by
+    history key) and its hparams record (its seed and hyperparameters against ``metric``, the rung and the epochs),
+    for TensorBoard's HPARAMS tab."""
+    from tensorboardX import SummaryWriter
+    from tensorboardX.summary import hparams
+
+    final = result.final(metric)
+    for index, run in enumerate(result.runs):
+        epochs = int(result.epochs[index])
+        with SummaryWriter(logdir=os.path.join(folder, f"run-{index}")) as writer:
+            for key, values in result.history.items():
+                for epoch, value in enumerate(np.asarray(values)[index, :epochs], start=1):
+                    writer.add_scalar(key, float(value), epoch)
+            scores = {f"hparam/{metric}": float(final[index]), "hparam/rung": int(result.rung[index])}
+            scores["hparam/epochs"] = epochs
+            events = cast(Any, writer.file_writer)  # open: the scalars above were written through it
+            for summary in hparams(dict(run), scores):  # the experiment, session start and end records
+                events.add_summary(summary)
+            for tag, value in scores.items():
+                writer.add_scalar(tag, value, epochs)
