@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 import numpy as np
 
 from jaxdl import _readers as read
-from jaxdl import _signals, checkpoint, data, models, optim, parallel, schedules
+from jaxdl import _signals, data, models, optim, parallel, schedules
 from jaxdl._checks import ceil_div
 from jaxdl.callbacks import ProgressBar, TensorBoard
 from jaxdl.errors import ConfigError, unknown
@@ -29,10 +29,8 @@ from jaxdl.experiments._config import TrainConfig, changed_fields, option, saved
 from jaxdl.experiments._devices import mesh_for, placed
 from jaxdl.experiments._outputs import finite_or_none, write_json
 from jaxdl.experiments._summary import summary_table
+from jaxdl.experiments._sweep_resume import SEARCH_FILE, initial_search, search_saver
 from jaxdl.train import ManyResult, SuccessiveHalving, fit_many, search_space
-
-SEARCH_FILE = "search.ckpt"
-"""The unfinished search a sweep with halving saves after each rung (removed when it ends)."""
 
 DEFAULT_RATES = (0.01, 0.03, 0.1, 0.3)
 """The learning rates a sweep tries when nothing else names ``lr``."""
@@ -301,52 +299,6 @@ def sweep(
             raise
 
 
-def _initial(config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, runs: list[dict]) -> ManyResult:
-    """The search saved in ``out`` by a sweep of ``config`` that stopped, to continue."""
-    if out is None or overwrite:
-        raise ConfigError("sweep: resume continues the search saved in out: give out, and not overwrite.")
-    path = os.path.join(out, SEARCH_FILE)
-    if not os.path.isfile(path):
-        raise ConfigError(f"sweep: no {SEARCH_FILE} in {os.fspath(out)!r} to resume (a sweep saves one per rung).")
-    saved = checkpoint.load_run(path)
-    theirs, mine = saved.config.get("sweep", {}), config.to_dict()
-    if theirs != mine:
-        name = next(k for k in sorted({*theirs, *mine}) if theirs.get(k) != mine.get(k))
-        raise ConfigError(
-            f"sweep: {os.fspath(out)!r} holds a sweep of another search ({name}={theirs.get(name)!r} there, "
-            f"{mine.get(name)!r} here): resume it with its own options, or choose another out."
-        )
-    arrays = saved.saved_state
-    return ManyResult(
-        state=arrays["states"],
-        history={k: np.asarray(v) for k, v in arrays["history"].items()},
-        runs=runs,
-        epoch_time=np.asarray(arrays["epoch_time"]),
-        diverged=np.asarray(arrays["diverged"], bool),
-        calls=int(saved.config["calls"]),
-        rung=np.asarray(arrays["rung"], np.int64),
-        rung_ends=tuple(saved.config["rung_ends"]),
-    )
-
-
-def _saver(config: SweepConfig, folder: str) -> Any:
-    """Saves the search after each rung (``fit_many``'s ``on_rung``) as ``search.ckpt`` in ``folder``."""
-
-    def save(result: ManyResult) -> None:
-        arrays = {
-            "states": result.state,
-            "history": result.history,
-            "rung": result.rung,
-            "diverged": result.diverged,
-            "epoch_time": result.epoch_time,
-        }
-        meta = {"sweep": config.to_dict(), "rung_ends": list(result.rung_ends), "calls": result.calls}
-        with _signals.held(deliver=True):
-            checkpoint.save_run(os.path.join(folder, SEARCH_FILE), arrays, config=meta, history={})
-
-    return save
-
-
 def _sweep(
     config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, resume: bool, verbose: int
 ) -> ManyResult:
@@ -359,7 +311,8 @@ def _sweep(
     model = train.build_model(ds)
     seeds = list(range(train.seed, train.seed + config.seeds))
     settings = config.settings()
-    initial = _initial(config, out, overwrite, [{"seed": s, **h} for h in settings for s in seeds]) if resume else None
+    runs = [{"seed": s, **h} for h in settings for s in seeds]
+    initial = initial_search(config.to_dict(), out, overwrite, runs) if resume else None
     split = "val" if train.val is not None else "test"
     metric = f"{split}_acc" if ds.num_classes is not None else f"{split}_loss"
     label = f"{len(settings) * len(seeds)} × {train.model} on {ds.name}"
@@ -387,7 +340,7 @@ def _sweep(
             validation_split=train.val,
             halving=None if config.halving is None else SuccessiveHalving(eta=config.halving, metric=metric),
             initial=initial,
-            on_rung=_saver(config, folder) if main and config.halving is not None else None,
+            on_rung=search_saver(config.to_dict(), folder) if main and config.halving is not None else None,
             mesh=mesh,
             callbacks=[ProgressBar(file=sys.stdout, label=label)] if verbose else [],
             verbose=0,
