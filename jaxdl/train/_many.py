@@ -215,6 +215,7 @@ def fit_many(
     factory, grid = sweep_grid(optimizer, hparams)
     cbs = CallbackList(callbacks, where="fit_many", verbose=verbose)
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
+    chunk_sizes(len(runs), max_parallel, mesh)  # refuses a bad max_parallel or mesh before anything runs
     tx = cast(optax.GradientTransformation, optimizer) if factory is None else with_hyperparams(factory, grid[0])
     arrays = (*data.train, *data.test, *(tuple(val) if val is not None else ()))
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
@@ -258,7 +259,6 @@ def fit_many(
         runs=tuple(runs),
     )
     plan = [(epochs, len(runs))] if halving is None else halving.plan(len(runs), epochs)
-    chunk_sizes(len(runs), max_parallel, mesh)  # refuses a bad max_parallel or mesh before anything runs
     states = init_many(model, tx, sample, settings, factory)
     start = None if initial is None else _started(initial, states, runs, plan, keys)
     cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
