@@ -23,7 +23,7 @@ SUBCOMMANDS = {
     "train": "train one model (default: an MLP on the embedded digits, offline)",
     "plot": "write the course's figures as PNG files",
     "schedules": "plot a learning-rate scheduler (torch.optim.lr_scheduler names)",
-    "sweep": "train one model per (learning rate, seed) pair, all at once (one compile)",
+    "sweep": "search hyperparameters: one model per (setting, seed) pair, all at once (one compile per rung)",
     "ovr": "one-vs-rest logistic regression: C binary classifiers as vmapped models",
     "bench": "benchmark jaxdl against PyTorch (CPU or GPU, same precision)",
     "predict": "classify .npy, .csv or image files with a trained run's model",

@@ -1,7 +1,7 @@
 """The jobs of the ``jaxdl`` command as typed configs: one frozen dataclass per job, one field per option.
 
 A field's metadata says what its option needs: ``help``, and where it has them ``parse`` (the text reader),
-``metavar``, ``choices`` and ``group``. ``saved`` fields are the run's settings, kept in metrics.json and the
+``metavar``, ``choices``, ``nargs`` and ``group``. ``saved`` fields are the run's settings, kept in metrics.json and the
 checkpoint; the others say how to run it. ``may_change`` fields may differ when a run is resumed.
 """
 
@@ -29,8 +29,9 @@ def option(
     help: str,
     *,
     parse: Callable[[str], Any] | None = None,
-    metavar: str | None = None,
+    metavar: str | tuple[str, ...] | None = None,
     choices: tuple[str, ...] | None = None,
+    nargs: str | None = None,
     group: str | None = None,
     saved: bool = True,
     may_change: bool = False,
@@ -42,6 +43,7 @@ def option(
         "parse": parse,
         "metavar": metavar,
         "choices": choices,
+        "nargs": nargs,
         "group": group,
         "saved": saved,
         "may_change": may_change,
@@ -62,7 +64,7 @@ def _flag(name: str) -> str:
 
 
 def _as_json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def saved_fields(config: Any) -> dict[str, Any]:

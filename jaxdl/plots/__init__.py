@@ -9,13 +9,14 @@ from jaxdl.plots._figure import InlineFigure
 from jaxdl.plots._history import plot_history
 from jaxdl.plots._images import show_images
 from jaxdl.plots._schedules import plot_schedules, schedule_values
-from jaxdl.plots._sweep import plot_sweep
+from jaxdl.plots._sweep import plot_search, plot_sweep
 
 __all__ = [
     "InlineFigure",
     "plot_activation",
     "plot_history",
     "plot_schedules",
+    "plot_search",
     "plot_sweep",
     "schedule_values",
     "show_images",
