@@ -27,7 +27,7 @@ def test_per_layer_dropout_drops_each_hidden_layer_at_its_own_rate():
     assert models.MLP(hidden=(8, 8), dropout=[0.2, 0.5]).dropout == (0.2, 0.5)
     with pytest.raises(ConfigError, match=r"MLP: dropout must be one probability per hidden layer \(2: "):
         models.MLP(hidden=(8, 8), dropout=(0.5,))
-    with pytest.raises(ConfigError, match="MLP: dropout must be a probability in"):
+    with pytest.raises(ConfigError, match=r"MLP: dropout must be probabilities in \[0, 1\), one per hidden layer, got"):
         models.MLP(hidden=(8, 8), dropout=(0.5, 1.0))
 
 
