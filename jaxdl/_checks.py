@@ -45,6 +45,17 @@ def one_run_only(label: str, callback: object) -> ConfigError:
     return fail(label.split(" (")[0], "callbacks", callback, expected, got=name)
 
 
+def looks_channels_first(shape: tuple[int, ...]) -> bool:
+    """Whether ``shape`` is a batch of images in PyTorch's (N, C, H, W) layout rather than (N, H, W, C).
+
+    True when the second axis holds 1 or 3 channels and the last axis cannot (a side of 4+ pixels).
+
+    >>> looks_channels_first((8, 1, 28, 28)), looks_channels_first((8, 28, 28, 1))
+    (True, False)
+    """
+    return len(shape) == 4 and shape[1] in (1, 3) and shape[3] >= 4
+
+
 def ceil_div(n: int, d: int) -> int:
     """``ceil(n / d)`` for integers, exact for any size (e.g. batches per epoch).
 

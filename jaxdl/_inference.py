@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import inspect
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,8 +11,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from jaxdl import _checks
+from jaxdl.train import ModelApply, create_train_state
 from jaxdl.transforms import Transform
 
 OUTPUTS = ("classes", "probabilities", "values")
@@ -45,26 +47,15 @@ def variables_of(state_or_variables: Any) -> dict[str, Any]:
     )
 
 
-def _accepts_train(model: nn.Module) -> bool:
-    try:
-        parameters = inspect.signature(model.__call__).parameters
-    except (TypeError, ValueError):
-        return False
-    return "train" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
-@functools.partial(jax.jit, static_argnames=("model", "train_kw", "transform"))
-def _forward(
-    model: nn.Module, variables: dict, x: jax.Array, train_kw: bool, transform: Transform | None = None
-) -> Any:
-    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
+@functools.partial(jax.jit, static_argnames=("apply_fn", "transform"))
+def _forward(apply_fn: ModelApply, variables: dict, x: jax.Array, transform: Transform | None = None) -> Any:
     if transform is not None:
         x = transform(x, key=None)
-    return model.apply(variables, x, **kwargs)
+    return apply_fn(variables, x, train=False)
 
 
 def _as_batch(
-    model: nn.Module, variables: dict, X: np.ndarray, input_shape, train_kw: bool, transform: Transform | None
+    model: nn.Module, variables: dict, X: np.ndarray, input_shape, transform: Transform | None
 ) -> tuple[np.ndarray, bool]:
     """``(X as a batch, whether X was one example)``: by ``input_shape`` when known, else by trying shapes."""
     if input_shape is not None:
@@ -80,7 +71,7 @@ def _as_batch(
     def works(batch: np.ndarray) -> bool:
         try:
             out = jax.eval_shape(
-                lambda x: _forward(model, variables, x, train_kw, transform),
+                lambda x: _forward(ModelApply(model), variables, x, transform),
                 jax.ShapeDtypeStruct(batch.shape, jnp.float32),
             )
         except Exception:  # noqa: BLE001 - any shape mismatch means "not this interpretation"
@@ -92,7 +83,7 @@ def _as_batch(
     if works(X[None]):
         return X[None], True
     for candidate in (X, X[None]) if X.ndim >= 1 else (X[None],):
-        _check_variables(model, variables, candidate.shape, train_kw, X.shape)
+        _check_variables(model, variables, candidate.shape, X.shape)
     raise _checks.fail(
         "predict",
         "X",
@@ -103,23 +94,19 @@ def _as_batch(
     )
 
 
-def _param_shapes(model: nn.Module, batch_shape: tuple[int, ...], train_kw: bool) -> dict | None:
+def _param_shapes(model: nn.Module, batch_shape: tuple[int, ...]) -> dict | None:
     """Path -> shape of the parameters ``model`` creates for inputs of ``batch_shape``; None if it cannot take them."""
-    kwargs: dict[str, Any] = {"train": False} if train_kw else {}
-    key = jax.random.key(0)
     try:
         needed = jax.eval_shape(
-            lambda x: model.init({"params": key, "dropout": key}, x, **kwargs),
+            lambda x: create_train_state(model, optax.identity(), x, key=jax.random.key(0)).params,
             jax.ShapeDtypeStruct(batch_shape, jnp.float32),
         )
     except Exception:  # noqa: BLE001 - the model does not take these inputs
         return None
-    return {path: tuple(leaf.shape) for path, leaf in jax.tree_util.tree_flatten_with_path(needed["params"])[0]}
+    return {path: tuple(leaf.shape) for path, leaf in jax.tree_util.tree_flatten_with_path(needed)[0]}
 
 
-def _check_variables(
-    model: nn.Module, variables: dict, batch_shape: tuple[int, ...], train_kw: bool, shown: tuple[int, ...]
-) -> None:
+def _check_variables(model: nn.Module, variables: dict, batch_shape: tuple[int, ...], shown: tuple[int, ...]) -> None:
     """Raise when ``variables`` are not ``model``'s for inputs ``batch_shape``, naming the first differing array.
 
     ``shown`` is the shape of ``X`` as given, for the message.
@@ -127,10 +114,10 @@ def _check_variables(
     An array whose shape follows the inputs' (a first layer's kernel) blames the inputs; one that
     does not (a bias, a hidden layer, a missing name) blames the state: it belongs to another model.
     """
-    needed = _param_shapes(model, batch_shape, train_kw)
+    needed = _param_shapes(model, batch_shape)
     if needed is None:
         return
-    other = _param_shapes(model, (batch_shape[0], *(d + 1 for d in batch_shape[1:])), train_kw)
+    other = _param_shapes(model, (batch_shape[0], *(d + 1 for d in batch_shape[1:])))
     given = dict(jax.tree_util.tree_flatten_with_path(variables.get("params", {}))[0])
     for path, shape in needed.items():
         have = given.get(path)
@@ -155,6 +142,48 @@ def _check_variables(
             "(was the state trained with another model?)",
             got=held,
         )
+
+
+def light_background(images: np.ndarray) -> np.ndarray:
+    """(N,) True where an image (H, W, C) of a batch (N, H, W, C) in [0, 1] has a light border (mean > 0.5).
+
+    The course's datasets (digits, MNIST, FashionMNIST) draw light on a dark background.
+
+    >>> light_background(np.stack([np.zeros((8, 8, 1)), np.ones((8, 8, 1))])).tolist()
+    [False, True]
+    """
+    border = np.concatenate([images[:, 0], images[:, -1], images[:, 1:-1, 0], images[:, 1:-1, -1]], axis=1).reshape(
+        len(images), -1
+    )
+    return border.mean(axis=1) > 0.5
+
+
+def _warn_if_dark_on_light(batch: np.ndarray, data: Any) -> None:
+    """Warn when images on a light background meet a model trained on dark ones (the course's datasets)."""
+    if batch.ndim != 4 or batch.shape[-1] not in (1, 3) or min(batch.shape[1:3]) < 3:
+        return
+    if data is not None and (data.train[0].ndim != 4 or light_background(np.asarray(data.train[0][:100])).mean() > 0.5):
+        return
+    light = int(light_background(batch).sum())
+    if light:
+        warnings.warn(
+            f"predict: {light} of {len(batch)} images are dark on a light background, but the model was trained "
+            "on light drawings on a dark one (as the course's datasets): they are likely misread; pass 1 - X",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _is_run(state_or_variables: Any) -> bool:
+    """Whether ``state_or_variables`` is a :class:`~jaxdl.checkpoint.LoadedModel` (a saved run with its config)."""
+    return isinstance(getattr(state_or_variables, "config", None), Mapping) and hasattr(state_or_variables, "model")
+
+
+def run_dataset(config: Mapping[str, Any]) -> Any:
+    """The dataset of a saved run (its ``config``), for the feature and target standardizers it trained with."""
+    from jaxdl import data
+
+    return data.load(config["dataset"], data_dir=config.get("data_dir"), seed=int(config.get("seed", 0)))
 
 
 def _task(model: nn.Module, data: Any, outputs: jax.Array) -> str:
@@ -183,7 +212,13 @@ def predict(
     shaped like the training inputs, or one example (no ``X[None]`` needed: the result then has
     no batch axis). uint8 images are scaled to [0, 1] as in training; other inputs must be
     preprocessed like ``data.test`` (e.g. ``data.standardizer.transform(X)`` for standardized
-    features).
+    features), except for a regression run loaded with :func:`~jaxdl.checkpoint.load_model`.
+
+    A regressor's values come back in the targets' original units when ``predict`` knows the
+    target standardizer: from ``data``, or for a loaded regression run from its dataset (then
+    ``X`` is in original units too, as for ``jaxdl predict``, which calls this). Given only a
+    state and no ``data``, values are in the units the model was trained on (standardized, if
+    the dataset's targets were).
 
     Args:
       state_or_variables: ``result.state`` of ``fit``, ``{"params": ..., "batch_stats": ...}``,
@@ -233,6 +268,10 @@ def predict(
     elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
         raise _checks.fail("predict", "X", X, "numbers", got=f"dtype {X.dtype}")
     X = X.astype(np.float32)
+    if data is None and getattr(model, "task", None) == "regression" and _is_run(state_or_variables):
+        data = run_dataset(state_or_variables.config)
+        if data.standardizer is not None:
+            X = np.asarray(data.standardizer.transform(X), np.float32)
     if input_shape is None and data is not None:
         input_shape = data.input_shape
     if transform is None:
@@ -241,10 +280,9 @@ def predict(
         raise _checks.fail(
             "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
         )
-    train_kw = _accepts_train(model)
     if X.size == 0:
         raise _checks.fail("predict", "X", X, "at least one example", got=f"shape {X.shape}")
-    batch, single = _as_batch(model, variables, X, input_shape, train_kw, transform)
+    batch, single = _as_batch(model, variables, X, input_shape, transform)
     bad = ~np.isfinite(batch.reshape(batch.shape[0], -1)).all(axis=1)
     if bad.any():
         raise _checks.fail(
@@ -254,12 +292,14 @@ def predict(
             "finite numbers",
             got=f"NaN/inf in {int(bad.sum())} example(s), first example {int(bad.argmax())}",
         )
-    _check_variables(model, variables, batch.shape, train_kw, X.shape)
+    _check_variables(model, variables, batch.shape, X.shape)
+    _warn_if_dark_on_light(batch, data)
+    apply_fn = ModelApply(model)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
     outputs = jnp.concatenate(
         [
-            _forward(model, variables, jnp.asarray(padded[i : i + size]), train_kw, transform)
+            _forward(apply_fn, variables, jnp.asarray(padded[i : i + size]), transform)
             for i in range(0, padded.shape[0], size)
         ]
     )[:n]

@@ -2,6 +2,10 @@
 
 Every loss takes ``reduction="mean" | "sum" | "none"`` like torch; ``"none"`` keeps one
 value per example (the batch axis), which the training loop uses to mask padding.
+
+``torch.nn``'s loss classes (``CrossEntropyLoss``, ``MSELoss``, ...) are not jaxdl names: each
+raises a one-line ``ConfigError`` that names the function to call instead (``cross_entropy``,
+``mse``, ...), with the same ``reduction`` and no object to build first.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl import _checks
+from jaxdl._torch_names import torch_class_getattr
 
 __all__ = [
     "REDUCTIONS",
@@ -143,3 +148,19 @@ def accuracy(outputs: jax.Array, labels: jax.Array, *, reduction: str = "mean") 
         predicted = outputs.argmax(axis=-1)
     correct = (predicted == labels.reshape(labels.shape[0]).astype(jnp.int32)).astype(jnp.float32)
     return _reduce("accuracy", correct, reduction)
+
+
+__getattr__ = torch_class_getattr(
+    "jaxdl.losses",
+    "torch.nn",
+    {
+        "crossentropyloss": "cross_entropy",
+        "mseloss": "mse",
+        "l1loss": "l1",
+        "nllloss": "nll",
+        "bceloss": "bce",
+        "bcewithlogitsloss": "bce_with_logits",
+    },
+    [name for name in __all__ if name != "REDUCTIONS"],
+    'losses.{twin}(outputs, targets, reduction="mean"), or fit(..., loss="{twin}")',
+)

@@ -4,6 +4,7 @@ Not timings."""
 
 import json
 import math
+import re
 import statistics
 import sys
 
@@ -66,6 +67,9 @@ def test_quick_run_writes_json_markdown_and_png(quick_run):
     md = (out / "results.md").read_text()
     for text in (meta["device_name"], meta["date"], meta["data_source"], meta["command"], "float32", "## Targets"):
         assert text in md
+    assert " --quick --out " in meta["command"]
+    assert results["targets"] is None  # 3-step epochs judge no target
+    assert "Not judged: a --quick run times epochs of 3 optimizer steps" in md and not re.search(r"\bmet\b", md)
 
 
 def test_every_contestant_has_a_timed_row_with_a_valid_accuracy(quick_run):
@@ -190,6 +194,13 @@ def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error(
     parser = bench_cli.build_parser()
     quick = bench.resolve(parser.parse_args(["--quick"]), gpu_available=False)
     assert (quick.device, quick.train_size, quick.test_size, quick.epochs, quick.models) == ("cpu", 600, 300, 2, (1, 2))
+    assert (quick.workloads, quick.contestants, quick.quick) == (("mlp",), (1, 2, 4, 5, 6, 7, 8, 9, 10), True)
+    named = bench.resolve(
+        parser.parse_args(["--quick", "--contestants", "3", "--workloads", "softmax"]), gpu_available=False
+    )
+    assert (named.workloads, named.contestants) == (("softmax",), (3,))
+    full = bench.resolve(parser.parse_args([]), gpu_available=False)
+    assert (full.workloads, full.contestants, full.quick) == (bench.WORKLOAD_NAMES, tuple(range(1, 11)), False)
     full = bench.resolve(parser.parse_args(["--quick", "--train-size", "4096", "--models", "8,1"]), gpu_available=True)
     assert (full.device, full.train_size, full.models, full.precisions) == ("gpu", 4096, (1, 8), ("highest", "tf32"))
     assert "--train-size 4096" in full.command("out") and full.command("out").startswith("jaxdl bench --device gpu")
@@ -251,7 +262,7 @@ def test_without_torch_jaxdl_bench_says_how_to_install_it_in_one_line(monkeypatc
     assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("jaxdl bench: error: ")
-    assert 'pip install "jaxdl[torch]"' in err
+    assert 'pip install "jaxdl-course[torch]"' in err
 
 
 def test_synthetic_data_is_image_shaped_learnable_and_seeded():

@@ -110,18 +110,19 @@ def test_calls_per_run_for_each_built_in_callback(digits, tmp_path):
     """Several epochs per compiled call whatever the callbacks; only a state every k epochs ends calls."""
     plain = train(digits)
     assert 3 <= plain.calls <= 6  # two timing calls, then up to 16 epochs per call
-    for cb in (
-        ProgressBar(file=open(tmp_path / "bar.txt", "w")),
-        LivePlot(),
-        CSVLogger(tmp_path / "log.csv"),
-        LossLimit(1e6),
-        AveragedWeights(start_epoch=10),
-        Checkpoint(tmp_path / "every-minute.ckpt"),
-        EarlyStopping(monitor="test_loss", patience=EPOCHS),
-    ):
-        r = train(digits, callbacks=[cb])
-        assert r.calls == plain.calls, type(cb).__name__
-        assert without_time(r.history) == without_time(plain.history), type(cb).__name__
+    with open(tmp_path / "bar.txt", "w") as bar:
+        for cb in (
+            ProgressBar(file=bar),
+            LivePlot(),
+            CSVLogger(tmp_path / "log.csv"),
+            LossLimit(1e6),
+            AveragedWeights(start_epoch=10),
+            Checkpoint(tmp_path / "every-minute.ckpt"),
+            EarlyStopping(monitor="test_loss", patience=EPOCHS),
+        ):
+            r = train(digits, callbacks=[cb])
+            assert r.calls == plain.calls, type(cb).__name__
+            assert without_time(r.history) == without_time(plain.history), type(cb).__name__
     r = train(digits, callbacks=[Checkpoint(tmp_path / "every-10.ckpt", every_epochs=10, every_seconds=None)])
     assert r.calls <= EPOCHS // 10 + 2
 
@@ -197,7 +198,8 @@ def test_loss_limit_raises_after_the_bad_epoch_and_runs_no_epoch_after_it(digits
 
 def test_csv_logger_holds_the_history(digits, tmp_path):
     r = train(digits, epochs=4, callbacks=[CSVLogger(tmp_path / "log.csv")])
-    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    with open(tmp_path / "log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
     assert [int(row["epoch"]) for row in rows] == [1, 2, 3, 4]
     assert [float(row["test_acc"]) for row in rows] == r.history["test_acc"]
 

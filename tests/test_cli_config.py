@@ -4,6 +4,7 @@ the typed ones, and ``train_and_evaluate`` / ``sweep`` writing the same run fold
 import dataclasses
 import json
 import os
+import re
 
 import pytest
 
@@ -44,6 +45,24 @@ def test_every_field_is_an_option_and_a_new_field_gets_one(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["train", "--label-smoothing", "1.5"])
     assert "argument --label-smoothing: '1.5' must be in [0, 1)" in capsys.readouterr().err
+
+
+def test_train_help_lists_every_torch_optimizer_that_train_trains_with(capsys):
+    import torch
+
+    listed = re.search(r"--optimizer OPTIMIZER (.*?) \(default", " ".join(help_of("train", capsys).split())).group(1)
+    accepted = set()
+    for name, cls in vars(torch.optim).items():
+        if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer:
+            try:
+                TrainConfig(optimizer=name).checked()
+            except ConfigError:
+                continue
+            accepted.add(name)
+    assert len(accepted) == 12  # every torch.optim optimizer jaxdl has but LBFGS, which needs the full batch
+    with pytest.raises(ConfigError, match="^--optimizer LBFGS is a full-batch solver"):
+        TrainConfig(optimizer="lbfgs").checked()
+    assert set(listed.partition(":")[2].replace(",", " ").split()) == accepted, listed
 
 
 def test_resume_replaces_only_the_typed_fields(tmp_path, monkeypatch):
@@ -111,6 +130,7 @@ def test_sweep_writes_the_run_folder_jaxdl_sweep_writes(tmp_path):
     assert library.read_bytes() == command.read_bytes()
     assert json.loads(library.read_text())["config"] == config.to_dict()
     assert [(r["lr"], r["seed"]) for r in result.runs] == [(0.1, 0), (0.1, 1), (0.5, 0), (0.5, 1)]
-    with pytest.raises(ConfigError, match="a sweep does not use train.val"):
-        sweep(dataclasses.replace(config, train=dataclasses.replace(config.train, val=0.1)), tmp_path / "x")
+    with pytest.raises(ConfigError, match="a sweep does not use train.early_stopping"):
+        one_run = dataclasses.replace(config.train, val=0.1, early_stopping=3)
+        sweep(dataclasses.replace(config, train=one_run), tmp_path / "x")
     assert not (tmp_path / "x").exists()

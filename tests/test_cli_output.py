@@ -137,3 +137,24 @@ def test_train_into_a_pipe_that_closes_stops_with_one_line_and_exit_141(tmp_path
     assert proc.returncode == 141 and "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith("jaxdl train: stopped: its standard output was closed")
     assert not out.exists() or not [p for p in out.iterdir() if p.name.startswith(".jaxdl-stage")]
+
+
+def summary_rows(stdout: str) -> dict[str, str]:
+    """The ``name  value`` rows of the summary table that ends ``jaxdl train``'s output."""
+    table = stdout[stdout.rindex("\njaxdl train: ") :].splitlines()[2:]
+    return dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in table)
+
+
+def test_summary_shows_small_rates_and_a_resumed_run_reports_its_own_compile(tmp_path, capsys):
+    out = tmp_path / "run"
+    schedule = ["--scheduler", "StepLR", "--scheduler-args", "step_size=10"]  # puts the rate into the history
+    assert main(["train", "--epochs", "2", "--hidden", "8", "--lr", "1e-6", *schedule, "--out", str(out)]) == 0
+    rows = summary_rows(capsys.readouterr().out)
+    assert (rows["lr"], rows["outputs"]) == ("1e-06", str(out))
+    assert "resumed after epoch" not in rows
+    assert main(["train", "--resume", str(out), "--epochs", "4"]) == 0
+    rows = summary_rows(capsys.readouterr().out)
+    times = json.loads((out / "timing.json").read_text())["epoch_time"]
+    assert rows["resumed after epoch"] == "2"
+    assert rows["compile + first epoch (s)"] == f"{times[2]:.2f}"  # this process's first epoch, not the run's
+    assert rows["steady epoch, median (s)"] == f"{times[3]:.4f}"

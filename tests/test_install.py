@@ -157,10 +157,31 @@ def test_the_install_is_used_not_the_checkout(installed):
 def test_the_install_has_the_version_of_the_source(installed):
     target, env, work = installed
     source = re.search(r'^__version__ = "(.+)"$', (ROOT / "jaxdl" / "__init__.py").read_text(), re.M).group(1)
-    assert (target / f"jaxdl-{source}.dist-info").is_dir()
+    assert (target / f"jaxdl_course-{source}.dist-info").is_dir()
     code = "import jaxdl; print(jaxdl.__version__)"
     got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env=env)
     assert got.returncode == 0 and got.stdout.strip() == source, got.stderr
+
+
+METADATA = """
+import importlib.metadata as md, json
+from jaxdl._install import DISTRIBUTION
+meta = md.metadata(DISTRIBUTION)
+print(json.dumps([DISTRIBUTION, meta["Name"], meta.get_all("Provides-Extra"), meta.get_all("Requires-Dist")]))
+"""
+"""Prints the name jaxdl's hints use, then the installed metadata's name, extras and requirements."""
+
+
+def test_the_install_is_named_as_its_hints_say_with_the_optional_parts_as_extras(installed):
+    _, env, work = installed
+    got = subprocess.run([sys.executable, "-c", METADATA], capture_output=True, text=True, cwd=work, env=env)
+    assert got.returncode == 0, got.stderr[-2000:]
+    hinted, name, extras, requires = json.loads(got.stdout)
+    assert hinted == name == "jaxdl-course"  # "jaxdl" on the package index is an unrelated project
+    assert {"torch", "tfds", "tensorboard", "notebook"} <= set(extras)
+    required = {re.match(r"[\w.-]+", r).group(0) for r in requires if "extra ==" not in r}
+    assert {"jax", "flax", "optax"} <= required
+    assert not required & {"tensorflow-datasets", "torch", "tensorboardX", "ipywidgets"}
 
 
 def test_the_install_ships_its_type_hints(installed):

@@ -313,7 +313,7 @@ def test_sweep_cli_writes_metrics_and_figure(tmp_path):
         ]
     )
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "sweep.png", "timing.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "runs.csv", "sweep.png", "timing.json"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert [(r["lr"], r["seed"]) for r in metrics["runs"]] == [(0.1, 3), (0.1, 4), (0.5, 3), (0.5, 4)]
     assert all(len(r["history"]["test_acc"]) == 2 for r in metrics["runs"])

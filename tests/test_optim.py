@@ -268,7 +268,7 @@ def test_optax_adam_float32_bias_correction_differs_from_torch():
 def test_d2l_sgd_equals_optax_sgd():
     grads = {"w": jnp.array([[0.3, -1.2], [2.0, 0.5]]), "b": jnp.array([0.7, -0.1])}
     params = {"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}
-    ours, ref = optim.SGD(0.05), optax.sgd(0.05)
+    ours, ref = optim.scratch_sgd(0.05), optax.sgd(0.05)
     s_ours, s_ref = ours.init(params), ref.init(params)
     for scale in (1.0, -0.5, 3.0):
         g = jax.tree.map(lambda x, s=scale: s * x, grads)
@@ -485,8 +485,8 @@ def test_invalid_arguments_raise_like_torch(name, kwargs, arg, shown):
         (lambda: optim.sgd(lr=jnp.asarray(-0.1)), "lr must be a finite number >= 0 or a schedule"),
         (lambda: optim.sgd(lr=jnp.ones(2)), "schedule"),
         (lambda: optim.adam(betas=(0.9,)), "pair"),
-        (lambda: optim.SGD(-0.1), "SGD: lr must be a finite number >= 0, got -0.1"),
-        (lambda: optim.SGD(jnp.asarray(-0.1)), "SGD: lr must be a finite number >= 0, got -0.1"),
+        (lambda: optim.scratch_sgd(-0.1), "scratch_sgd: lr must be a finite number >= 0, got -0.1"),
+        (lambda: optim.scratch_sgd(jnp.asarray(-0.1)), "scratch_sgd: lr must be a finite number >= 0, got -0.1"),
         (lambda: optim.golden_section(jnp.square, 1.0, 1.0), "b must be greater than a=1.0"),
         (lambda: optim.golden_section(jnp.square, 0.0, 1.0, tol=0.0), "tol must be a number > 0, got 0.0"),
         (lambda: optim.steepest_descent(jnp.sum, jnp.ones((2, 2))), "shape (2, 2)"),
@@ -520,7 +520,7 @@ def test_lr_may_be_a_scalar_array_even_under_vmap():
     np.testing.assert_array_equal(first_update(jnp.asarray(0.1)), first_update(0.1))
     expected = [first_update(0.1), first_update(0.01)]
     np.testing.assert_allclose(jax.vmap(first_update)(rates), expected, rtol=1e-6)
-    d2l = jax.vmap(lambda lr: optim.SGD(lr).update(grads, optax.EmptyState())[0]["w"])(rates)
+    d2l = jax.vmap(lambda lr: optim.scratch_sgd(lr).update(grads, optax.EmptyState())[0]["w"])(rates)
     np.testing.assert_allclose(d2l, -rates[:, None] * grads["w"], rtol=1e-6)
 
 

@@ -1,4 +1,4 @@
-"""The optimizers added for issue 17 against torch.optim, over PyTorch's own argument lists.
+"""The optimizers beyond the course's six against torch.optim, over PyTorch's own argument lists.
 
 The argument combinations are those of ``torch/testing/_internal/common_optimizers.py``
 (``optim_inputs_func_<name>``, the CPU entries; the ``capturable`` ones are CUDA-only there).

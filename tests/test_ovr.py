@@ -33,6 +33,12 @@ def test_one_vs_rest_reaches_93_percent_on_digits(result):
     assert (result.history["train_loss"][:, -1] < result.history["train_loss"][:, 0]).all()
 
 
+def test_the_result_prints_as_one_short_line(result):
+    text = repr(result)
+    assert text.startswith("OneVsRestResult(10 classifiers, 20 epochs: test_acc=0.9")
+    assert "\n" not in text and len(text) < 150
+
+
 def test_overall_accuracy_is_the_class_weighted_per_class_accuracy(result, digits):
     counts = np.bincount(np.asarray(digits.test[1]), minlength=10)
     assert result.test_acc == pytest.approx(float((result.class_acc * counts).sum() / counts.sum()), abs=1e-12)

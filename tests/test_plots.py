@@ -25,7 +25,7 @@ def test_show_images_marks_wrong_predictions():
     names = ("t-shirt", "trouser", "pullover")
     fig = show_images(np.zeros((3, 4, 4, 1)), [0, 1, 2], class_names=names, predictions=[0, 2, 2])
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["t-shirt", "trouser / pullover", "pullover"]
+    assert titles == ["t-shirt", "true trouser, pred pullover", "pullover"]
     assert fig.axes[1].title.get_color() == "red"
 
 

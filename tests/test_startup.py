@@ -47,6 +47,31 @@ def run_jaxdl(args: list[str], tmp_path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+LIGHT = """
+import contextlib, io, json, sys
+from jaxdl.cli import main
+text = io.StringIO()
+with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+    try:
+        main(sys.argv[1:])
+    except SystemExit as exit_:
+        code = exit_.code
+heavy = sorted(m for m in ("numpy", "jax", "flax", "optax", "matplotlib", "torch") if m in sys.modules)
+print(json.dumps([code, heavy, text.getvalue()]))
+"""
+"""Prints ``[exit code, heavy modules loaded, output]`` of ``jaxdl ARGS`` run in this process."""
+
+
+def test_the_top_level_help_and_a_misspelt_subcommand_answer_without_importing_jax(tmp_path):
+    helps = (["--help"], 0, "{train,plot,schedules,sweep,ovr,bench,predict}")
+    for args, code, says in [helps, (["trian"], 2, "invalid choice: 'trian' (choose from 'train', 'plot'")]:
+        got = subprocess.run([sys.executable, "-c", LIGHT, *args], cwd=tmp_path, capture_output=True, text=True)
+        assert got.returncode == 0, got.stderr[-3000:]
+        exit_code, heavy, text = json.loads(got.stdout)
+        assert (exit_code, heavy) == (code, []), (args, text)
+        assert says in text
+
+
 def test_train_help_imports_no_data_plot_or_benchmark_library(tmp_path):
     seen = run_jaxdl(["train", "--help"], tmp_path)
     assert seen["rc"] == 0

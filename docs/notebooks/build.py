@@ -3,8 +3,8 @@
 The markdown page is the one source: ``python docs/notebooks/build.py`` rewrites the notebooks,
 ``--check`` fails when one is out of date (tests/test_notebooks.py runs the check). Each
 ```python block becomes a code cell, the prose between blocks and the shell blocks (```bash)
-markdown cells; the ```output blocks are left out (running the notebook prints them), and paths relative to
-the repository root (``"docs/data/..."``) become relative to this folder, where Jupyter starts the kernel.
+markdown cells; the ```output blocks are left out (running the notebook prints them). The guide reads no file
+of the repository, so a notebook runs on its own (Colab included).
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ def notebook(markdown: str) -> nbformat.NotebookNode:
             language, _, body = cell.source[2:].partition("\n")
             cell = nb.cells[index] = nbformat.v4.new_markdown_cell(f"```{language}\n{body}\n```")
         cell.id, cell.metadata = f"cell-{index}", {}
-        if cell.cell_type == "code":
-            cell.source = cell.source.replace('"docs/', '"../')
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     return nb
 

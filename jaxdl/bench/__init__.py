@@ -5,7 +5,7 @@ jaxdl's jitted step, ``fit``, ``fit_many`` and sequential fits) train the same t
 FashionMNIST-shaped workloads with the same init, batches and SGD, at the same matmul
 precision, on CPU or GPU. :func:`compare` measures them and returns :class:`Results`.
 
-PyTorch is optional (``pip install "jaxdl[torch]"``): the names that need it (:func:`compare`,
+PyTorch is optional (``pip install "jaxdl-course[torch]"``): the names that need it (:func:`compare`,
 :func:`check`, :func:`gpu_available`, :func:`describe`, :func:`matmul_precision`, :data:`PRECISIONS`,
 :func:`torch_model`, :class:`TorchData`, :func:`plan`) load it on first use.
 

@@ -129,7 +129,7 @@ def check(opts: Options) -> dict[str, str]:
 
 
 def compare(opts: Options, *, command: str = "", log: Callable[[str], None] = _ignore) -> Results:
-    """Measure every contestant that ``opts`` selects and judge the targets.
+    """Measure every contestant that ``opts`` selects and judge the targets (not for a ``--quick`` run).
 
     Args:
       opts: the resolved settings (:func:`jaxdl.bench.resolve`).
@@ -163,4 +163,5 @@ def compare(opts: Options, *, command: str = "", log: Callable[[str], None] = _i
         "lr": LR,
     }
     scaling = [(w, p) for p in opts.precisions for w in opts.workloads if w in opts.scaling_workloads]
-    return Results(meta, rows, targets(rows, opts.device, opts.precisions), scaling)
+    verdicts = None if opts.quick else targets(rows, opts.device, opts.precisions)
+    return Results(meta, rows, verdicts, scaling)

@@ -12,15 +12,34 @@ import os
 import shlex
 
 from jaxdl._checks import fail
+from jaxdl._install import pip_install
 from jaxdl.errors import ConfigError, unknown
 
 WORKLOAD_NAMES = ("softmax", "mlp", "mlp_bn_dropout")
 PRECISION_NAMES = {"cpu": ("float32",), "gpu": ("highest", "tf32")}
 DEFAULT_MODELS = {"cpu": (1, 8), "gpu": (1, 8, 64, 256)}
-QUICK = {"train_size": 600, "test_size": 300, "epochs": 2, "models": (1, 2), "sequential_max": 2}
+ALL_CONTESTANTS = tuple(range(1, 11))
+QUICK = {
+    "train_size": 600,
+    "test_size": 300,
+    "epochs": 2,
+    "models": (1, 2),
+    "sequential_max": 2,
+    "workloads": "mlp",
+    "contestants": tuple(k for k in ALL_CONTESTANTS if k != 3),
+}
+"""``--quick``'s defaults: a smoke test of every contestant but torch.compile (its compile alone takes ~50 s
+on a CPU) on the MLP; options given on the command line win. Its epochs are 3 steps: no target is judged."""
 RESULTS = os.path.join("benchmarks", "results")
 """Default parent folder of a run's results, relative to the working folder."""
-FULL = {"train_size": 60_000, "test_size": 10_000, "epochs": 3, "sequential_max": 8}
+FULL = {
+    "train_size": 60_000,
+    "test_size": 10_000,
+    "epochs": 3,
+    "sequential_max": 8,
+    "workloads": ",".join(WORKLOAD_NAMES),
+    "contestants": ALL_CONTESTANTS,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +59,7 @@ class Options:
     data_dir: str | None
     seed: int
     out: str | None
+    quick: bool = False
 
     def command(self, out: str, prog: str = "jaxdl bench") -> str:
         """The command line (starting with ``prog``) that reproduces this run, every option spelled out.
@@ -75,6 +95,8 @@ class Options:
         ]
         if self.data_dir:
             parts += ["--data-dir", self.data_dir]
+        if self.quick:
+            parts.append("--quick")
         return shlex.join(parts + ["--out", shown_path(out)])
 
     def default_out(self, slug: str, results: str = RESULTS) -> str:
@@ -111,7 +133,7 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
     device = args.device or ("gpu" if gpu_available else "cpu")
     base = {**FULL, "models": DEFAULT_MODELS[device]} | (QUICK if args.quick else {})
     pick = {name: getattr(args, name) if getattr(args, name) is not None else base[name] for name in base}
-    for number in args.contestants:
+    for number in pick["contestants"]:
         if not 1 <= number <= 10:
             raise fail("bench", "--contestants", number, "numbers from 1 to 10", got=f"{number} in it")
     precisions = PRECISION_NAMES[device]
@@ -119,20 +141,21 @@ def resolve(args: argparse.Namespace, *, gpu_available: bool) -> Options:
         device=device,
         epochs=pick["epochs"],
         models=tuple(sorted(set(pick["models"]))),
-        workloads=_names("--workloads", args.workloads, WORKLOAD_NAMES),
+        workloads=_names("--workloads", pick["workloads"], WORKLOAD_NAMES),
         scaling_workloads=_names("--scaling-workloads", args.scaling_workloads, WORKLOAD_NAMES),
         sequential_max=pick["sequential_max"],
-        contestants=tuple(sorted(set(args.contestants))),
+        contestants=tuple(sorted(set(pick["contestants"]))),
         precisions=_names("--precisions", args.precisions, precisions) if args.precisions else precisions,
         train_size=pick["train_size"],
         test_size=pick["test_size"],
         data_dir=args.data_dir,
         seed=args.seed,
         out=args.out,
+        quick=args.quick,
     )
 
 
-TORCH_HINT = 'pip install "jaxdl[torch]"'
+TORCH_HINT = pip_install("torch")
 
 
 def require_torch() -> None:

@@ -16,6 +16,11 @@ from matplotlib.ticker import NullLocator
 
 from jaxdl.bench._measure import CONTESTANTS, MULTI_MODEL, Measurement
 
+QUICK_VERDICT = (
+    "a --quick run times epochs of 3 optimizer steps, too short to judge a speed-up; "
+    "the targets are judged by a run without --quick."
+)
+
 
 def find(
     rows: Sequence[Measurement], contestant: int, workload: str, precision: str, models: int = 1
@@ -171,9 +176,9 @@ def scaling_table(rows: Sequence[Measurement], workload: str, precision: str) ->
 
 
 def markdown(
-    meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict], scaling: Sequence[tuple[str, str]]
+    meta: dict, rows: Sequence[Measurement], verdicts: Sequence[dict] | None, scaling: Sequence[tuple[str, str]]
 ) -> str:
-    """The whole ``results.md``."""
+    """The whole ``results.md``; ``verdicts`` None (a ``--quick`` run) says that no target was judged."""
     lines = [
         f"# jaxdl vs PyTorch — {meta['device_name']}",
         "",
@@ -197,10 +202,12 @@ def markdown(
         "",
         "## Targets",
         "",
-        "| target | precision | value | met |",
-        "|---|---|---|---|",
     ]
-    for v in verdicts:
+    if verdicts is None:
+        lines.append(f"Not judged: {QUICK_VERDICT}")
+    else:
+        lines += ["| target | precision | value | met |", "|---|---|---|---|"]
+    for v in verdicts or ():
         met = "not measured" if v["met"] is None else ("met" if v["met"] else "not met")
         lines.append(f"| {v['target']} | {v['precision']} | {v['shown']} | {met} |")
     lines += ["", "## Scaling with the number of models", ""]
@@ -264,12 +271,13 @@ def scaling_figure(rows: Sequence[Measurement], scaling: Sequence[tuple[str, str
 class Results:
     """One benchmark run: its settings and environment (``meta``), its rows and target verdicts.
 
-    ``scaling`` lists the ``(workload, precision)`` pairs that get a scaling table and panel.
+    ``targets`` is None for a ``--quick`` run (no verdicts from 3-step epochs). ``scaling`` lists the
+    ``(workload, precision)`` pairs that get a scaling table and panel.
     """
 
     meta: dict
     rows: list[Measurement]
-    targets: list[dict]
+    targets: list[dict] | None
     scaling: list[tuple[str, str]]
 
     def to_json(self) -> dict:

@@ -21,14 +21,14 @@ class CSVLogger(Callback):
     ``epoch,run,...`` with one line per run and epoch. ``append=True`` continues a file (a
     resumed run) instead of replacing it.
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> from jaxdl.callbacks import TrainInfo
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     log = CSVLogger(os.path.join(folder, "log.csv"))
     ...     log.on_train_begin(TrainInfo(total_epochs=2, first_epoch=1, steps_per_epoch=1, label="fit"))
     ...     log.on_epoch_end(1, {"train_loss": 0.5}, None, {})
     ...     log.on_train_end(None)
-    ...     print(open(os.path.join(folder, "log.csv")).read(), end="")
+    ...     print(pathlib.Path(folder, "log.csv").read_text(), end="")
     epoch,train_loss
     1,0.5
     """

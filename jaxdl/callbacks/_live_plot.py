@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaxdl._checks import number
+from jaxdl._notebook import in_notebook
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.callbacks._notebook import in_notebook
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

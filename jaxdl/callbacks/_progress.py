@@ -23,8 +23,8 @@ from typing import IO, Any
 import numpy as np
 
 from jaxdl._checks import choice
+from jaxdl._notebook import in_notebook
 from jaxdl.callbacks._callback import Callback, TrainInfo
-from jaxdl.callbacks._notebook import in_notebook
 
 PLAIN_LINES = 50
 """About this many plain lines for a long run."""

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from jaxdl._checks import fail
+from jaxdl._install import pip_install
 from jaxdl.callbacks._callback import Callback, TrainInfo
 from jaxdl.errors import ConfigError
 
@@ -42,7 +43,7 @@ def _writer_class():
         from tensorboardX import SummaryWriter
     except ImportError:
         raise ConfigError(
-            "TensorBoard needs tensorboardX (no TensorFlow needed): pip install 'jaxdl[tensorboard]'."
+            f"TensorBoard needs tensorboardX (no TensorFlow needed): {pip_install('tensorboard')}."
         ) from None
     return SummaryWriter
 
@@ -60,7 +61,7 @@ class TensorBoard(Callback):
     the step is the epoch (from 1). A ``log_dir`` that already holds event files is refused
     before training (runs would mix) unless ``overwrite=True``, which deletes those files.
 
-    Needs the optional ``tensorboardX`` package: ``pip install 'jaxdl[tensorboard]'``.
+    Needs the optional ``tensorboardX`` package: ``pip install "jaxdl-course[tensorboard]"``.
 
     Args:
       log_dir: the folder for the event files (created if missing).

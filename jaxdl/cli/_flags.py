@@ -13,7 +13,7 @@ from typing import Any
 
 from jaxdl import _readers as read
 
-READS = {"type": "parse", "metavar": "metavar", "choices": "choices"}
+READS = {"type": "parse", "metavar": "metavar", "choices": "choices", "nargs": "nargs"}
 """``add_argument`` keyword -> the metadata key that gives it."""
 
 
@@ -29,8 +29,8 @@ def _option_fields(config: type, skip: Collection[str]) -> list[dataclasses.Fiel
 def add_flags(parser: argparse.ArgumentParser, config: type, *, skip: Collection[str] = ()) -> None:
     """Add an option for each field of the dataclass ``config`` that has ``help``, except those in ``skip``.
 
-    The metadata gives its ``help``, ``parse`` (the ``type``), ``metavar``, ``choices`` and ``group``; a
-    boolean field defaulting to False is a switch.
+    The metadata gives its ``help``, ``parse`` (the ``type``, applied to each word with ``nargs``), ``metavar``,
+    ``choices``, ``nargs`` and ``group``; a boolean field defaulting to False is a switch.
 
     >>> from jaxdl.experiments import TrainConfig
     >>> p = argparse.ArgumentParser()
@@ -53,8 +53,9 @@ def add_flags(parser: argparse.ArgumentParser, config: type, *, skip: Collection
 
 
 def typed(args: argparse.Namespace, config: type, *, skip: Collection[str] = ()) -> dict[str, Any]:
-    """The fields of ``config`` (but those in ``skip``) typed on the command line, by name."""
-    return {f.name: getattr(args, f.name) for f in _option_fields(config, skip) if hasattr(args, f.name)}
+    """The fields of ``config`` (but those in ``skip``) typed on the command line, by name (lists as tuples)."""
+    given = {f.name: getattr(args, f.name) for f in _option_fields(config, skip) if hasattr(args, f.name)}
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in given.items()}
 
 
 def add_run_folder(p: argparse.ArgumentParser, default: str, files: str) -> None:

@@ -19,7 +19,16 @@ from typing import Any, NoReturn, TextIO, cast
 from jaxdl import _signals
 from jaxdl.errors import ConfigError, DivergenceError
 
-SUBCOMMANDS = ("train", "plot", "schedules", "sweep", "ovr", "bench", "predict")
+SUBCOMMANDS = {
+    "train": "train one model (default: an MLP on the embedded digits, offline)",
+    "plot": "write the course's figures as PNG files",
+    "schedules": "plot a learning-rate scheduler (torch.optim.lr_scheduler names)",
+    "sweep": "search hyperparameters: one model per (setting, seed) pair, all at once (one compile per rung)",
+    "ovr": "one-vs-rest logistic regression: C binary classifiers as vmapped models",
+    "bench": "benchmark jaxdl against PyTorch (CPU or GPU, same precision)",
+    "predict": "classify .npy, .csv or image files with a trained run's model",
+}
+"""Subcommand -> its line in ``jaxdl --help`` (listed without importing its module, so without jax)."""
 NO_CACHE_HELP = "do not read or write the persistent compilation cache (also: JAXDL_NO_CACHE=1)"
 
 
@@ -44,18 +53,24 @@ def _chosen(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The ``jaxdl`` parser: with ``argv`` naming a subcommand, only that one's module is imported.
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The ``jaxdl`` parser: only the module of the subcommand ``argv`` names is imported.
+
+    Without a subcommand (``jaxdl --help``, a misspelt name) every subcommand is listed by its line in
+    :data:`SUBCOMMANDS` and no module of theirs is imported: the answer comes before jax loads.
 
     Args:
-        argv: the command line to be parsed; None (or one naming no subcommand) registers every subcommand.
+        argv: the command line to be parsed.
     """
     parser = OneLineParser(prog="jaxdl", description="The PyTorch deep-learning course as pure, fast JAX.")
     _add_no_cache(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    chosen = _chosen(argv) if argv is not None else None
+    chosen = _chosen(argv)
     for name in (chosen,) if chosen else SUBCOMMANDS:
-        importlib.import_module(f"jaxdl.cli.{'' if name == 'bench' else '_'}{name}").register(sub)
+        if chosen:
+            importlib.import_module(f"jaxdl.cli.{'' if name == 'bench' else '_'}{name}").register(sub)
+        else:
+            sub.add_parser(name, help=SUBCOMMANDS[name])
         _add_no_cache(sub.choices[name])
     return parser
 

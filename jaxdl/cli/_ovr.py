@@ -7,13 +7,14 @@ import argparse
 
 from jaxdl import experiments
 from jaxdl.cli._flags import add_flags, add_run_folder, typed
+from jaxdl.cli._main import SUBCOMMANDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``ovr`` subcommand."""
     p = sub.add_parser(
         "ovr",
-        help="one-vs-rest logistic regression: C binary classifiers as vmapped models",
+        help=SUBCOMMANDS["ovr"],
         description="Trains one LogisticRegression per class on (y == c) with BCELoss(reduction='sum'), "
         "all in one compiled program, and predicts the argmax of the C scores. Writes metrics.json.",
     )

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from jaxdl.activations import ACTIVATIONS, PRELU_INIT
+from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError, suggest
 from jaxdl.plots import plot_activation
 
@@ -17,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``plot`` subcommand to ``subparsers``."""
     parser = subparsers.add_parser(
         "plot",
-        help="write the course's figures as PNG files",
+        help=SUBCOMMANDS["plot"],
         description="Write one PNG per figure into --out. activations: each activation and its derivative.",
     )
     parser.add_argument("what", help=f"which figures: {', '.join(PLOTS)}")

@@ -3,9 +3,11 @@
 Inputs are converted like the training data: ``.npy`` arrays (one example or a batch; uint8
 scaled to [0, 1]), ``.csv`` rows (one example per row, numbers only, an optional header) and
 PNG/JPEG images (grayscale or RGB as the model's input, resized to its input shape, scaled to
-[0, 1]). One line per example: ``INPUT: class name`` (``INPUT[i]`` for a batch), or the
-predicted value of a regression model (inputs and values in the dataset's original units: the
-run's feature and target standardizers are applied).
+[0, 1]). The course's images (digits, MNIST, FashionMNIST) are light strokes on a dark background:
+draw a light digit on black, or add --invert for a dark drawing on white paper (an image that is
+mostly light gets a note on stderr). One line per example: ``INPUT: class name`` (``INPUT[i]`` for a
+batch), or the predicted value of a regression model (inputs and values in the dataset's original
+units: the run's feature and target standardizers are applied).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 
 import numpy as np
 
 from jaxdl import _readers as types
+from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -27,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``predict`` subcommand."""
     p = sub.add_parser(
         "predict",
-        help="classify .npy, .csv or image files with a trained run's model",
+        help=SUBCOMMANDS["predict"],
         description=(__doc__ or "").partition("\n\n")[2],  # no docstring under python -OO
     )
     p.add_argument(
@@ -40,6 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help=f"files: {', '.join(SUFFIXES)}")
     p.add_argument("--batch-size", type=types.positive_int, default=256, help="examples per forward pass")
+    p.add_argument(
+        "--invert",
+        action="store_true",
+        help="images are dark on light (a pen drawing): use 1 - pixel, as the training images are light on dark",
+    )
     p.set_defaults(run=run)
 
 
@@ -87,8 +96,12 @@ def _numeric(row: list[str]) -> bool:
     return True
 
 
-def read_input(path: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
-    """``(examples (N, *input_shape), whether the file held a batch)`` for one input file."""
+def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False) -> tuple[np.ndarray, bool]:
+    """``(examples (N, *input_shape), whether the file held a batch)`` for one input file.
+
+    An image is inverted (``1 - pixel``) with ``invert``; without it, a mostly light image gets a note
+    on stderr (the course's images are light strokes on a dark background).
+    """
     if os.path.isdir(path):
         raise ConfigError(
             f"input {path!r} is a folder: expected a {', '.join(SUFFIXES)} file "
@@ -98,7 +111,16 @@ def read_input(path: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, boo
         raise ConfigError(f"input {path!r} does not exist: expected a {', '.join(SUFFIXES)} file.")
     suffix = os.path.splitext(path)[1].lower()
     if suffix in IMAGE_SUFFIXES:
-        return read_image(path, input_shape)[None], False
+        pixels = read_image(path, input_shape)
+        if invert:
+            return (1.0 - pixels)[None], False
+        if pixels.mean() > 0.5:
+            print(
+                f"jaxdl predict: note: {path} is mostly light, but the training images are light strokes on a "
+                "dark background: add --invert if it is a dark drawing on a light background.",
+                file=sys.stderr,
+            )
+        return pixels[None], False
     if suffix == ".npy":
         try:
             array = np.load(path, allow_pickle=False)
@@ -133,34 +155,22 @@ def read_input(path: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, boo
     )
 
 
-def _regression_data(config: dict):
-    """The run's dataset, for its feature and target standardizers (inputs are in original units)."""
-    from jaxdl import data
-
-    return data.load(config["dataset"], data_dir=config.get("data_dir"), seed=int(config.get("seed", 0)))
-
-
 def run(args: argparse.Namespace) -> int:
     """Read every input (all checked before predicting), predict, and print one line per example."""
     from jaxdl import predict
     from jaxdl.checkpoint import load_model
 
     loaded = load_model(args.run_dir)
-    batches = [(path, *read_input(path, loaded.input_shape)) for path in args.inputs]
+    batches = [(path, *read_input(path, loaded.input_shape, invert=args.invert)) for path in args.inputs]
     X = np.concatenate([examples for _, examples, _ in batches])
     regression = getattr(loaded.model, "task", None) == "regression"
-    ds = _regression_data(loaded.config) if regression else None
-    if ds is not None and ds.standardizer is not None:
-        X = np.asarray(ds.standardizer.transform(X))
     out = predict(
-        loaded.variables,
+        loaded,
         loaded.model,
         X,
         batch_size=args.batch_size,
         input_shape=loaded.input_shape,
         output="values" if regression else "classes",
-        data=ds,
-        transform=loaded.transform,
     )
     index = 0
     for path, examples, is_batch in batches:

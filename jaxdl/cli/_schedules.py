@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl import schedules as S
+from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError
 
 EXAMPLES = """examples:
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``schedules`` subcommand to ``subparsers``."""
     parser = subparsers.add_parser(
         "schedules",
-        help="plot a learning-rate scheduler (torch.optim.lr_scheduler names)",
+        help=SUBCOMMANDS["schedules"],
         description="Plot one scheduler (a torch.optim.lr_scheduler class name, case-insensitive) or 'all'.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

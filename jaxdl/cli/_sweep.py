@@ -1,6 +1,6 @@
 """``jaxdl sweep``: the options of ``jaxdl train`` that a sweep uses and those of
-:class:`~jaxdl.experiments.SweepConfig` (``--lr`` a list, ``--seeds`` a count), then
-:func:`~jaxdl.experiments.sweep`."""
+:class:`~jaxdl.experiments.SweepConfig` (``--lr`` a list, ``--grid`` and ``--random`` a search space,
+``--halving`` its pruning, ``--seeds`` a count), then :func:`~jaxdl.experiments.sweep`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import dataclasses
 
 from jaxdl import experiments
 from jaxdl.cli._flags import add_flags, add_run_folder, typed
+from jaxdl.cli._main import SUBCOMMANDS
 
 
 def _not_swept() -> set[str]:
@@ -21,13 +22,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` subcommand."""
     p = sub.add_parser(
         "sweep",
-        help="train one model per (learning rate, seed) pair, all at once (one compile)",
-        description="Runs are the product of --lr and --seeds, trained as vmapped models in one compiled "
-        "program. Writes metrics.json, timing.json and sweep.png into --out.",
+        help=SUBCOMMANDS["sweep"],
+        description="Runs are the settings of --lr, --grid and --random (a grid crossed with seeded random draws) "
+        "times --seeds, trained as vmapped models in one compiled program. With --val they are ranked on the "
+        "validation split and --halving prunes them by it. Writes metrics.json, timing.json, runs.csv (the runs "
+        "ranked) and sweep.png into --out, and prints the best run as a jaxdl train command.",
+        epilog="e.g. jaxdl sweep --val 0.2 --halving 3 --epochs 27 --seeds 1 --grid momentum=0.8,0.9 "
+        "--random 32 lr=log:1e-4..1 weight_decay=log:1e-6..1e-2",
     )
     add_flags(p, experiments.TrainConfig, skip=_not_swept())
     add_flags(p, experiments.SweepConfig)
-    add_run_folder(p, experiments.SweepConfig.default_out, "metrics.json, timing.json, sweep.png")
+    add_run_folder(p, experiments.SweepConfig.default_out, "metrics.json, timing.json, runs.csv, sweep.png")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the stopped search saved in --out (search.ckpt, written after each --halving rung); "
+        "give the same options as the first time",
+    )
     p.set_defaults(run=run)
 
 
@@ -35,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     """Build the config from the typed options, then sweep; 0 when it ends."""
     given = typed(args, experiments.TrainConfig, skip=_not_swept())
     config = experiments.SweepConfig(train=experiments.TrainConfig(**given), **typed(args, experiments.SweepConfig))
-    experiments.sweep(config.checked(given), args.out, overwrite=args.overwrite)
+    experiments.sweep(config.checked(given), args.out, overwrite=args.overwrite, resume=args.resume)
     return 0

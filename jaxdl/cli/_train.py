@@ -15,12 +15,13 @@ from typing import Any
 from jaxdl import _readers as read
 from jaxdl import checkpoint, experiments
 from jaxdl.cli._flags import add_flags, add_run_folder, flag, typed
+from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand."""
-    p = sub.add_parser("train", help="train one model (default: an MLP on the embedded digits, offline)")
+    p = sub.add_parser("train", help=SUBCOMMANDS["train"])
     add_flags(p, experiments.TrainConfig)
     add_run_folder(p, experiments.TrainConfig.default_out, "metrics.json, metrics.csv, curves.png, checkpoint")
     p.add_argument(

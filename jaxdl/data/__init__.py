@@ -10,6 +10,7 @@ compiled epoch (see :mod:`jaxdl.train`), so a dataset is nothing more than four 
   :func:`synthetic_regression`, :func:`diabetes`.
 - :func:`from_csv`: a numeric CSV file, such as Kaggle's FashionMNIST.
 - :func:`standardize`, :class:`Standardizer`: scaling with training statistics only.
+- :class:`DataLoader`: shuffled batches for a training loop of your own.
 - :func:`split`: a stratified validation part (``Dataset.val``) held out of the training examples.
 
 >>> from jaxdl import data
@@ -23,6 +24,7 @@ from jaxdl.data._csv import from_csv
 from jaxdl.data._dataset import Dataset, from_arrays
 from jaxdl.data._idx import IDX_FILES, read_idx, write_idx
 from jaxdl.data._load import LOADERS, load
+from jaxdl.data._loader import DataLoader
 from jaxdl.data._mnist import FASHION_MNIST_CLASSES
 from jaxdl.data._split import split
 from jaxdl.data._standardize import standardize
@@ -33,6 +35,7 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "IDX_FILES",
     "LOADERS",
+    "DataLoader",
     "Dataset",
     "Standardizer",
     "diabetes",

@@ -14,8 +14,11 @@ from jaxdl import _checks
 from jaxdl.data._standardizer import Standardizer
 from jaxdl.errors import ConfigError
 
+SHOWN_CLASSES = 10
+"""How many class names a Dataset's ``repr`` lists."""
 
-@dataclasses.dataclass(frozen=True)
+
+@dataclasses.dataclass(frozen=True, repr=False)
 class Dataset:
     """Train and test arrays plus label metadata.
 
@@ -47,6 +50,34 @@ class Dataset:
     def input_shape(self) -> tuple[int, ...]:
         """Shape of one example, e.g. ``(8, 8, 1)``."""
         return tuple(self.train[0].shape[1:])
+
+    def __len__(self) -> int:
+        """The number of training examples, as ``len`` of PyTorch's training ``Dataset``.
+
+        ``ds.train`` is the pair ``(X, y)``, so ``len(ds.train)`` is 2: ``len(ds.train[0])`` is N.
+        """
+        return int(self.train[0].shape[0])
+
+    def __repr__(self) -> str:
+        """One line: the name, each split's shapes and dtypes, and the classes (not the arrays).
+
+        >>> from jaxdl import data
+        >>> data.load("digits")
+        Dataset('digits', train X (1437, 8, 8, 1) float32 y (1437,) int32, test X (360, 8, 8, 1) float32 \
+y (360,) int32, 10 classes: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+        """
+        splits = [("train", self.train), ("test", self.test)] + ([("val", self.val)] if self.val else [])
+        parts = [f"{self.name!r}"]
+        parts += [f"{split} X {tuple(X.shape)} {X.dtype} y {tuple(y.shape)} {y.dtype}" for split, (X, y) in splits]
+        if self.num_classes is None:
+            parts.append("regression" + (" (targets standardized)" if self.target_standardizer else ""))
+        else:
+            names = self.class_names or tuple(str(c) for c in range(self.num_classes))
+            shown = ", ".join(names[:SHOWN_CLASSES]) + (", ..." if len(names) > SHOWN_CLASSES else "")
+            parts.append(f"{self.num_classes} classes: {shown}")
+        if self.standardizer is not None:
+            parts.append("features standardized")
+        return f"Dataset({', '.join(parts)})"
 
 
 def _array(value, name: str) -> np.ndarray:
@@ -122,6 +153,11 @@ def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray,
             f"X_{split} and y_{split} have different lengths ({len(X)} vs {len(y) if y.ndim else 'a scalar'}): "
             "expected one label per example."
         )
+    if _checks.looks_channels_first(X.shape):
+        raise ConfigError(
+            f"X_{split} has shape {X.shape}, which looks channels-first (N, C, H, W), PyTorch's layout: jaxdl's "
+            f"images are channels-last (N, H, W, C), Flax's: pass X_{split}.transpose(0, 2, 3, 1)."
+        )
     X = _check_features(X, f"X_{split}")
     if num_classes is None:
         if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
@@ -174,7 +210,8 @@ def from_arrays(
     """Wrap user arrays as a validated :class:`Dataset` on the default device.
 
     Args:
-      X_train, X_test: (N, ...) numeric features or images. ``uint8`` arrays are images
+      X_train, X_test: (N, ...) numeric features or channels-last images (N, H, W, C); images in
+        PyTorch's (N, C, H, W) layout are refused with the transpose to use. ``uint8`` arrays are images
         0..255 and become float32 in [0, 1] (``x / 255``, as torchvision's ``ToTensor`` does);
         every other dtype is kept as it is (cast to float32, never rescaled). Values must fit
         float32, the dtype training uses.

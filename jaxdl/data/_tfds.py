@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import glob
+import os
+
 import numpy as np
 
+from jaxdl._install import pip_install
 from jaxdl.data._idx import Arrays
+from jaxdl.errors import ConfigError
 
 
 def _read_split(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -24,10 +29,19 @@ def load_tfds(name: str, data_dir: str | None) -> Arrays | None:
 
     ``None`` means TFDS has no prepared random-access copy of ``name`` in ``data_dir``
     (TFDS's default folder when ``None``); nothing is downloaded or written.
+
+    Raises:
+      ConfigError: ``data_dir`` holds a TFDS copy of ``name`` but tensorflow-datasets (the ``tfds``
+        extra) is not installed.
     """
     try:
         import tensorflow_datasets as tfds
     except ImportError:
+        folder = data_dir or os.environ.get("TFDS_DATA_DIR") or os.path.join("~", "tensorflow_datasets")
+        if glob.glob(os.path.join(os.path.expanduser(folder), name, "*", "dataset_info.json")):
+            raise ConfigError(
+                f"{name}: {folder} holds a TFDS copy, which needs tensorflow-datasets: {pip_install('tfds')}."
+            ) from None
         return None
     try:
         builder = tfds.builder(name, data_dir=data_dir)

@@ -1,7 +1,7 @@
 """The jobs of the ``jaxdl`` command as typed configs: one frozen dataclass per job, one field per option.
 
 A field's metadata says what its option needs: ``help``, and where it has them ``parse`` (the text reader),
-``metavar``, ``choices`` and ``group``. ``saved`` fields are the run's settings, kept in metrics.json and the
+``metavar``, ``choices``, ``nargs`` and ``group``. ``saved`` fields are the run's settings, kept in metrics.json and the
 checkpoint; the others say how to run it. ``may_change`` fields may differ when a run is resumed.
 """
 
@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from jaxdl import _readers as read
 from jaxdl import data, models, optim, schedules
+from jaxdl._install import pip_install
 from jaxdl.activations import LAYER_ACTIVATIONS
 from jaxdl.errors import ConfigError
 from jaxdl.experiments import _keyvalues
@@ -28,8 +29,9 @@ def option(
     help: str,
     *,
     parse: Callable[[str], Any] | None = None,
-    metavar: str | None = None,
+    metavar: str | tuple[str, ...] | None = None,
     choices: tuple[str, ...] | None = None,
+    nargs: str | None = None,
     group: str | None = None,
     saved: bool = True,
     may_change: bool = False,
@@ -41,6 +43,7 @@ def option(
         "parse": parse,
         "metavar": metavar,
         "choices": choices,
+        "nargs": nargs,
         "group": group,
         "saved": saved,
         "may_change": may_change,
@@ -61,7 +64,7 @@ def _flag(name: str) -> str:
 
 
 def _as_json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def saved_fields(config: Any) -> dict[str, Any]:
@@ -119,7 +122,11 @@ class TrainConfig:
     dropout: float = option(0.0, "dropout probability in [0, 1)", parse=read.probability)
     batch_norm: bool = option(False, "batch norm after each hidden layer (torch convention)")
     activation: str = option("relu", f"hidden activation ({', '.join(LAYER_ACTIVATIONS)})")
-    optimizer: str = option("sgd", "torch.optim name: sgd, adam, adamw, rmsprop, adagrad, adadelta")
+    optimizer: str = option(
+        "sgd",
+        "torch.optim class name, any case: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, "
+        "ASGD, Rprop, Adafactor (default sgd)",
+    )
     optimizer_args: Mapping[str, Any] = option(
         {},
         "more torch.optim arguments, e.g. momentum=0.9,weight_decay=1e-4",
@@ -172,7 +179,9 @@ class TrainConfig:
         saved=False,
     )
     tensorboard: bool = option(
-        False, "also write TensorBoard event files into OUT/tensorboard (needs tensorboardX)", saved=False
+        False,
+        f"also write TensorBoard event files into OUT/tensorboard (needs tensorboardX: {pip_install('tensorboard')})",
+        saved=False,
     )
     devices: int | None = option(
         None,
@@ -231,7 +240,7 @@ class TrainConfig:
         Raises:
           ConfigError: a model option the model ignores (``hidden`` for softmax), ``early_stopping`` without
             ``val``, ``scheduler_args`` without ``scheduler``, warm-up with per-step scheduling, a combining
-            scheduler, an unknown optimizer or scheduler, or arguments they do not take.
+            scheduler, an unknown optimizer or scheduler, LBFGS (full-batch), or arguments they do not take.
         """
         given = changed_fields(self) if given is None else set(given)
         takes = _model_options(self.model)
@@ -255,6 +264,11 @@ class TrainConfig:
                 f"--warmup-epochs must be below 2**31 (schedules count epochs in int32), got {self.warmup_epochs}."
             )
         optim.by_name(self.optimizer)
+        if self.optimizer.lower() == "lbfgs":
+            raise ConfigError(
+                "--optimizer LBFGS is a full-batch solver that re-evaluates the loss, which training in "
+                "mini-batches does not do: use jaxdl.optim.lbfgs from Python (docs/optim.md), or another optimizer."
+            )
         optimizer_args = _keyvalues.bind(
             "--optimizer-args", self.optimizer_args, getattr(optim, self.optimizer.lower()), own_flags={"lr": "--lr"}
         )

@@ -32,7 +32,17 @@ from jaxdl.errors import ConfigError
 LOCK = ".jaxdl-lock"
 STAGE_PREFIX = ".jaxdl-stage-"
 CHECKPOINT = "checkpoint"
-RUN_FILES = (CHECKPOINT, "metrics.json", "metrics.csv", "timing.json", "curves.png", "sweep.png", "tensorboard")
+RUN_FILES = (
+    CHECKPOINT,
+    "metrics.json",
+    "metrics.csv",
+    "timing.json",
+    "curves.png",
+    "sweep.png",
+    "runs.csv",
+    "search.ckpt",
+    "tensorboard",
+)
 """Files and folders any jaxdl run writes: a folder holding one of them holds a run."""
 MAX_NUMBERED = 10_000
 

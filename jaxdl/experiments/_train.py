@@ -158,13 +158,18 @@ def _print_model(model: Any, ds: data.Dataset, transform: Any) -> None:
     print(models.summary(model, shape), flush=True)
 
 
-def _print_result(config: TrainConfig, ds: data.Dataset, result: FitResult, out: str) -> None:
+def _print_result(config: TrainConfig, ds: data.Dataset, result: FitResult, out: str, resumed_after: int) -> None:
+    """The summary table: final metrics (4 significant digits, so lr 1e-06 stays readable) and the times of
+    this process's epochs (a run resumed after ``resumed_after`` epochs reports its own compile)."""
     history = {k: v for k, v in result.history.items() if k != "epoch_time"}
-    times = result.history["epoch_time"]
-    rows = [(k, f"{v[-1]:.4f}") for k, v in history.items()]
+    times = result.history["epoch_time"][resumed_after:]
+    rows = [(k, f"{v[-1]:.4g}") for k, v in history.items()]
     if result.stopped_epoch is not None:
         rows.append(("early stop", f"epoch {result.stopped_epoch}, best epoch {result.best_epoch} kept"))
-    rows.append(("compile + first epoch (s)", f"{times[0]:.2f}"))
+    if resumed_after:
+        rows.append(("resumed after epoch", str(resumed_after)))
+    if times:
+        rows.append(("compile + first epoch (s)", f"{times[0]:.2f}"))
     if len(times) > 1:
         rows.append(("steady epoch, median (s)", f"{sorted(times[1:])[len(times[1:]) // 2]:.4f}"))
     rows.append(("outputs", out))
@@ -288,5 +293,5 @@ def train_and_evaluate(
             if main:
                 _write_outputs(folder, config, ds, result.history, result.calls)
     if main and verbose:
-        _print_result(config, ds, result, folder)
+        _print_result(config, ds, result, folder, 0 if saved is None else saved.epochs_done)
     return result

@@ -8,7 +8,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp  # noqa: F401 (the docstring example uses jnp)
 
-from jaxdl._checks import fail
+from jaxdl._checks import fail, looks_channels_first
 from jaxdl.activations import ACTIVATIONS, get_activation
 from jaxdl.models._layers import Conv2d, Linear
 from jaxdl.models._linear import flatten
@@ -50,6 +50,15 @@ class LeNet(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, mask: jax.Array | None = None) -> jax.Array:
         del train, mask
+        if looks_channels_first(x.shape):
+            raise fail(
+                "LeNet",
+                "x",
+                x,
+                "channels-last images (N, H, W, C), Flax's layout; these look channels-first (N, C, H, W), "
+                "PyTorch's: pass x.transpose(0, 2, 3, 1)",
+                got=f"shape {tuple(x.shape)}",
+            )
         if x.ndim != 4 or min(x.shape[1:3]) < MIN_SIDE:
             raise fail(
                 "LeNet",

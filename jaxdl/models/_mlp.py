@@ -16,6 +16,9 @@ from jaxdl.models._linear import flatten
 class MLP(nn.Module):
     """Flatten → [Linear → (BatchNorm) → activation → (Dropout)] per hidden width → Linear.
 
+    ``dropout`` is one probability for every hidden layer, or one per hidden layer: d2l's
+    ``dropout1, dropout2`` are ``MLP(hidden=(256, 256), dropout=(0.2, 0.5))``.
+
     The torch twin is ``nn.Sequential(nn.Flatten(), nn.Linear(D, h), nn.ReLU(), nn.Dropout(p), ...,
     nn.Linear(h, num_classes))``; with ``batch_norm`` a ``BatchNorm1d`` follows each hidden Linear.
     ``num_classes=None`` makes a regressor with one real output.
@@ -29,7 +32,7 @@ class MLP(nn.Module):
 
     hidden: Sequence[int] = (256,)
     num_classes: int | None = 10
-    dropout: float = 0.0
+    dropout: float | tuple[float, ...] = 0.0
     batch_norm: bool = False
     activation: str = "relu"
 
@@ -42,12 +45,16 @@ class MLP(nn.Module):
                 raise fail("MLP", "hidden", self.hidden, "positive integer layer widths")
         if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
             raise fail("MLP", "num_classes", self.num_classes, "an integer >= 2 (or None to regress)")
-        if (
-            isinstance(self.dropout, bool)
-            or not isinstance(self.dropout, (int, float))
-            or not 0.0 <= self.dropout < 1.0
-        ):
-            raise fail("MLP", "dropout", self.dropout, "a probability in [0, 1)")
+        per_layer = isinstance(self.dropout, (tuple, list))
+        rates = self.dropout if per_layer else (self.dropout,)
+        if any(isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0 for p in rates):
+            expected = "probabilities in [0, 1), one per hidden layer" if per_layer else "a probability in [0, 1)"
+            raise fail("MLP", "dropout", self.dropout, expected)
+        if isinstance(self.dropout, (tuple, list)):
+            if len(self.dropout) != len(self.hidden):
+                expected = f"one probability per hidden layer ({len(self.hidden)}: hidden={self.hidden})"
+                raise fail("MLP", "dropout", self.dropout, expected)
+            object.__setattr__(self, "dropout", tuple(self.dropout))
         get_activation(self.activation, layer=True)
         super().__post_init__()
 
@@ -59,11 +66,12 @@ class MLP(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, mask: jax.Array | None = None) -> jax.Array:
         x = flatten(x)
-        for width in self.hidden:
+        rates = self.dropout if isinstance(self.dropout, tuple) else (self.dropout,) * len(self.hidden)
+        for width, rate in zip(self.hidden, rates, strict=True):
             x = Linear(width)(x)
             if self.batch_norm:
                 x = BatchNorm()(x, train=train, mask=mask)
             x = ACTIVATIONS[self.activation](x)
-            if self.dropout > 0:
-                x = nn.Dropout(self.dropout, deterministic=not train)(x)
+            if rate > 0:
+                x = nn.Dropout(rate, deterministic=not train)(x)
         return Linear(self.num_classes or 1)(x)

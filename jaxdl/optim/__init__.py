@@ -27,8 +27,12 @@ does (after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled
 for every value: ``fit_many`` sweeps them, and ``fit`` moves an optimizer's ``lr``,
 ``momentum``, ``weight_decay``, ... there with :func:`float_args_as_arrays`).
 
-The course's from-scratch pieces are here too: d2l's minibatch :func:`SGD`,
+The course's from-scratch pieces are here too: d2l's minibatch :func:`scratch_sgd`,
 :func:`golden_section` line search and :func:`steepest_descent`.
+
+PyTorch's class names (``optim.Adam``, ``optim.SGD``, any ``torch.optim`` class) are not
+jaxdl names: each raises a one-line ``ConfigError`` that names the function to use (``adam``,
+``sgd``, ...), which takes the class's arguments and defaults but not the parameters.
 
 >>> import jax.numpy as jnp
 >>> tx = sgd(lr=0.1, momentum=0.9)
@@ -36,6 +40,7 @@ The course's from-scratch pieces are here too: d2l's minibatch :func:`SGD`,
 [-0.1 -0.1]
 """
 
+from jaxdl._torch_names import torch_class_getattr
 from jaxdl.optim._adadelta import adadelta
 from jaxdl.optim._adafactor import TorchAdafactorState, adafactor
 from jaxdl.optim._adagrad import TorchAdagradState, adagrad, scale_by_torch_adagrad
@@ -58,11 +63,10 @@ from jaxdl.optim._radam import TorchRAdamState, radam, scale_by_torch_radam
 from jaxdl.optim._recipe import Recipe
 from jaxdl.optim._rmsprop import rmsprop
 from jaxdl.optim._rprop import RpropState, rprop
-from jaxdl.optim._scratch import SGD
+from jaxdl.optim._scratch_sgd import scratch_sgd
 from jaxdl.optim._sgd import DampenedTraceState, dampened_trace, sgd
 
 __all__ = [
-    "SGD",
     "ASGDState",
     "ArrayHyperparams",
     "DampenedTraceState",
@@ -100,7 +104,20 @@ __all__ = [
     "scale_by_torch_adamax",
     "scale_by_torch_nadam",
     "scale_by_torch_radam",
+    "scratch_sgd",
     "sgd",
     "steepest_descent",
     "with_hyperparams",
 ]
+
+_OPTIMIZERS = ("adadelta", "adafactor", "adagrad", "adam", "adamax", "adamw", "asgd", "lbfgs", "nadam", "radam")
+_OPTIMIZERS += ("rmsprop", "rprop", "sgd", "scratch_sgd")
+
+__getattr__ = torch_class_getattr(
+    "jaxdl.optim",
+    "torch.optim",
+    {name: name for name in _OPTIMIZERS if name != "scratch_sgd"},
+    _OPTIMIZERS,
+    "it takes the class's arguments and defaults, not the parameters: optim.{twin}(lr=0.1)",
+    {"sgd": "d2l's from-scratch SGD is optim.scratch_sgd(lr)"},
+)

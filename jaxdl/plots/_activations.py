@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from jaxdl.activations import PRELU_INIT, derivative, get_activation
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 
 def plot_activation(name: str, *, alpha: float = PRELU_INIT) -> Figure:
@@ -29,7 +29,7 @@ def plot_activation(name: str, *, alpha: float = PRELU_INIT) -> Figure:
     x = jnp.arange(-8.0, 8.0, 0.1)
     y = np.asarray(fn(x, *args))
     dy = np.asarray(derivative(fn, x, *args))
-    fig = InlineFigure(figsize=(7.0, 2.5), layout="constrained")
+    fig = new_figure(figsize=(7.0, 2.5), layout="constrained")
     label = f"{name}(x, alpha={alpha:g})" if args else f"{name}(x)"
     for ax, values, ylabel in zip(fig.subplots(1, 2), (y, dy), (label, f"grad of {name}"), strict=True):
         ax.plot(np.asarray(x), values)

@@ -9,7 +9,7 @@ from matplotlib import color_sequences
 from matplotlib.figure import Figure
 
 from jaxdl._checks import fail
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 History = Mapping[str, Sequence[float]]
 SPLITS = (("train", "-"), ("val", ":"), ("test", "--"))
@@ -70,7 +70,7 @@ def plot_history(history: History | Mapping[str, History] | Sequence[History], *
     has_acc = any(f"{split}_acc" in run for run in runs.values() for split, _ in SPLITS)
     panels = [("loss", "loss")] + ([("acc", "accuracy")] if has_acc else [])
     colors = color_sequences["tab10"]
-    fig = InlineFigure(figsize=(4.5 * len(panels), 3.5), layout="constrained")
+    fig = new_figure(figsize=(4.5 * len(panels), 3.5), layout="constrained")
     for i, (key, label) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, len(panels), i)
         for r, (name, run) in enumerate(runs.items()):

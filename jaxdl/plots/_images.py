@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 
 def show_images(
@@ -24,7 +24,8 @@ def show_images(
     """A grid of images (N, H, W) or (N, H, W, 1|3) titled by their labels.
 
     With ``predictions``, a correct image is titled by its label and a wrong one by
-    ``"true / predicted"`` (in red). ``class_names`` turns class indices into text.
+    ``"true 8, pred 6"`` (in red), saying which is which. ``class_names`` turns class indices
+    into text.
 
     >>> len(show_images(np.zeros((3, 8, 8, 1)), [0, 1, 2], num_cols=2).axes)
     3
@@ -35,7 +36,7 @@ def show_images(
     n = len(images)
     cols = max(1, min(num_cols, n))
     rows = math.ceil(n / cols)
-    fig = InlineFigure(figsize=(cols * scale, rows * (scale + 0.3)), layout="constrained")
+    fig = new_figure(figsize=(cols * scale, rows * (scale + 0.3)), layout="constrained")
 
     def name(c: int) -> str:
         return class_names[int(c)] if class_names is not None else str(int(c))
@@ -47,7 +48,7 @@ def show_images(
         if labels is None:
             continue
         if predictions is not None and int(predictions[i]) != int(labels[i]):
-            ax.set_title(f"{name(labels[i])} / {name(predictions[i])}", color="red", fontsize=8)
+            ax.set_title(f"true {name(labels[i])}, pred {name(predictions[i])}", color="red", fontsize=8)
         else:
             ax.set_title(name(labels[i]), fontsize=8)
     return fig

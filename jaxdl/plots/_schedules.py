@@ -12,7 +12,7 @@ from jax.typing import ArrayLike
 from matplotlib.figure import Figure
 
 from jaxdl._checks import fail
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 
 def schedule_values(schedule: Callable[[jax.Array], jax.Array] | ArrayLike, steps: int) -> np.ndarray:
@@ -55,7 +55,7 @@ def plot_schedules(
     curves = {label: schedule_values(s, steps) for label, s in schedules.items()}
     x = np.arange(steps)
     if not grid:
-        fig = InlineFigure(figsize=(6.4, 4.0), layout="constrained")
+        fig = new_figure(figsize=(6.4, 4.0), layout="constrained")
         ax = fig.add_subplot()
         for label, y in curves.items():
             ax.plot(x, y, label=label)
@@ -67,7 +67,7 @@ def plot_schedules(
     else:
         cols = math.ceil(math.sqrt(len(curves)))
         rows = math.ceil(len(curves) / cols)
-        fig = InlineFigure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
+        fig = new_figure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         for ax, (label, y) in zip(axes, curves.items(), strict=False):
             ax.plot(x, y, label=label)

@@ -10,7 +10,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from jaxdl.errors import unknown
-from jaxdl.plots._figure import InlineFigure
+from jaxdl.plots._figure import new_figure
 
 
 class SweepResult(Protocol):
@@ -63,7 +63,7 @@ def plot_sweep(
     all_values = sorted({run[param] for run in result.runs})
     colors = colormaps["viridis"](np.linspace(0.0, 0.9, len(all_values)))
     color_of = dict(zip(all_values, colors, strict=True))
-    fig = InlineFigure(figsize=(10, 3.8), layout="constrained")
+    fig = new_figure(figsize=(10, 3.8), layout="constrained")
     final_ax, curve_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     epochs = np.arange(1, values.shape[1] + 1)
     for others, by_value in groups.items():
@@ -100,6 +100,76 @@ def plot_sweep(
     for ax in (final_ax, curve_ax):
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+class SearchResult(SweepResult, Protocol):
+    """What ``plot_search`` reads, e.g. a ``jaxdl.train.ManyResult``: also each run's rung, final values and ranking."""
+
+    @property
+    def rung(self) -> np.ndarray: ...
+
+    def final(self, metric: str) -> np.ndarray: ...
+
+    def ranking(self, metric: str | None = None) -> np.ndarray: ...
+
+
+def plot_search(result: SearchResult, *, metric: str | None = None, top: int = 5, title: str | None = None) -> Figure:
+    """One panel per hyperparameter: each run's final ``metric`` against its value, coloured by the rung it reached;
+    and a last panel with the learning curves of the ``top`` runs.
+
+    Args:
+      result: a :class:`jaxdl.train.ManyResult` (of a search: ``runs`` with several hyperparameters, ``rung``).
+      metric: a history key; default ``val_acc`` (``val_loss``), or the test's without validation data.
+      top: the learning curves drawn: the best runs by ``result.ranking(metric)``.
+      title: the figure's title.
+
+    Hyperparameters whose values span 10× or more get a log axis; diverged runs are left out of the panels.
+
+    >>> import optax
+    >>> from jaxdl import data, models, train
+    >>> r = train.fit_many(models.SoftmaxRegression(10), data.load("digits"), epochs=2, batch_size=64,
+    ...                    optimizer=lambda lr, momentum: optax.sgd(lr, momentum), validation_split=0.2,
+    ...                    hparams={"lr": [0.01, 0.1], "momentum": [0.0, 0.9]}, verbose=0)
+    >>> [ax.get_xlabel() for ax in plot_search(r).axes]
+    ['lr', 'momentum', 'epoch']
+    """
+    keys = [k for k in ("val_acc", "val_loss", "test_acc", "test_loss") if k in result.history]
+    metric = metric or keys[0]
+    if metric not in result.history:
+        raise unknown("metric", metric, result.history, where="plot_search")
+    names = [k for k in result.runs[0] if k != "seed"] or ["seed"]
+    final = result.final(metric)
+    rungs = result.rung if result.rung.size else np.zeros(len(result.runs), np.int64)
+    fig = new_figure(figsize=(3.6 * (len(names) + 1), 3.6), layout="constrained")
+    axes = [fig.add_subplot(1, len(names) + 1, i + 1) for i in range(len(names) + 1)]
+    colors = colormaps["viridis"](np.linspace(0.0, 0.9, int(rungs.max()) + 1))
+    for ax, name in zip(axes, names, strict=False):
+        values = np.array([run[name] for run in result.runs], dtype=np.float64)
+        for r, color in enumerate(colors):
+            at = rungs == r
+            ax.scatter(values[at], final[at], s=18, color=color, label=f"rung {r}" if len(colors) > 1 else None)
+        if values.min() > 0 and values.max() / values.min() >= 10:
+            ax.set_xscale("log")
+        ax.set_xlabel(name)
+        ax.set_ylabel(f"{metric} at its last epoch")
+        ax.grid(alpha=0.3)
+    if len(colors) > 1:
+        axes[0].legend(fontsize="small")
+    curves = axes[-1]
+    values = np.asarray(result.history[metric], dtype=np.float64)
+    epochs = np.arange(1, values.shape[1] + 1)
+    for index in result.ranking(metric)[:top]:
+        run = result.runs[int(index)]
+        label = ", ".join(f"{k}={v:.3g}" for k, v in run.items() if k != "seed")
+        curves.plot(epochs, values[index], label=label or f"seed {run['seed']}")
+    curves.set_xlabel("epoch")
+    curves.set_ylabel(metric)
+    curves.set_title(f"top {min(top, len(result.runs))} runs", fontsize="medium")
+    curves.grid(alpha=0.3)
+    curves.legend(fontsize="x-small")
     if title:
         fig.suptitle(title)
     return fig

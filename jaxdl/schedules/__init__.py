@@ -16,6 +16,7 @@ per step, is jit/vmap/scan friendly and plugs into optax: ``optax.sgd(learning_r
 [1.0, 1.0, 0.5, 0.5]
 """
 
+from jaxdl._torch_names import torch_class_getattr
 from jaxdl.schedules._by_name import SCHEDULERS, by_name, resolve
 from jaxdl.schedules._closed_form import (
     constant_lr,
@@ -61,3 +62,14 @@ __all__ = [
     "step_lr",
     "swalr",
 ]
+
+_FUNCTIONS = [name for name in __all__ if name.islower() and name not in ("by_name", "per_step", "resolve")]
+
+__getattr__ = torch_class_getattr(
+    "jaxdl.schedules",
+    "torch.optim.lr_scheduler",
+    {name.replace("_", ""): name for name in _FUNCTIONS},
+    _FUNCTIONS,
+    "the class's arguments without the optimizer (the lr instead, where the optimizer held it), "
+    "then fit(..., schedule=schedules.{twin}(...)) steps it after each epoch",
+)

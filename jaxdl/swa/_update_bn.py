@@ -13,7 +13,7 @@ from jax.typing import ArrayLike
 
 from jaxdl import _checks
 from jaxdl.models import BatchNorm
-from jaxdl.train import model_kwargs
+from jaxdl.train import apply_model
 
 
 def _batches(loader: Any, batch_size: int | None) -> Iterator[ArrayLike]:
@@ -87,13 +87,12 @@ def update_bn(
     variables["batch_stats"] = jax.tree_util.tree_map_with_path(
         lambda path, v: jnp.ones_like(v) if "var" in str(path[-1]) else jnp.zeros_like(v), stats
     )
-    kwargs = model_kwargs(type(model), {"train": True})
     rngs = {} if key is None else {"dropout": key}
 
     @jax.jit
     def step(variables: dict[str, Any], x: jax.Array, factor: jax.Array) -> Any:
         with nn.intercept_methods(_cumulative(factor)):
-            _, mutated = model.apply(variables, x, mutable=["batch_stats"], rngs=rngs, **kwargs)
+            _, mutated = apply_model(model, variables, x, train=True, mutable=["batch_stats"], rngs=rngs)
         return mutated["batch_stats"]
 
     dtype = jnp.result_type(*jax.tree.leaves(variables["batch_stats"]))  # 1/k in the statistics' precision

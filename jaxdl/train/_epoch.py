@@ -13,7 +13,7 @@ from jax.sharding import NamedSharding
 
 from jaxdl._checks import ceil_div
 from jaxdl.parallel import constrain, replicated_like
-from jaxdl.train._objective import Objective
+from jaxdl.train._objective import Objective, objective_of
 from jaxdl.train._state import TrainState, key_of
 from jaxdl.train._step import eval_step, train_step
 from jaxdl.train._validate import check_inputs
@@ -22,6 +22,11 @@ from jaxdl.transforms import Transform
 
 def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
     """Split example indices (N,) into (num_batches, batch_size) indices and 0/1 weights.
+
+    How a compiled epoch batches: every batch has the same shape, so the last one is padded
+    with index 0 and weight 0. A padded row is computed but does not count (the loss is the
+    mean over rows of weight 1, batch norm ignores it), so each example is seen once. For a
+    loop of your own, :class:`~jaxdl.data.DataLoader` gives the batches without padding.
 
     >>> idx, w = batch_plan(jnp.arange(5), 2)
     >>> idx.tolist(), w.tolist()
@@ -51,11 +56,13 @@ def train_epoch_fn(
     y: jax.Array,
     *,
     batch_size: int,
-    objective: Objective,
+    objective: Objective | None = None,
     transform: Transform | None = None,
     batch_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict]:
     """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
+
+    ``objective`` is as for :func:`~jaxdl.train.train_step` (None: what ``fit`` picks).
 
     ``transform`` augments each training batch with a key of its own (see :func:`train_step`).
     ``batch_sharding`` (see :mod:`jaxdl.parallel`) splits each gathered batch over a device
@@ -63,6 +70,7 @@ def train_epoch_fn(
     Returns the new state and the epoch's mean ``loss`` (and ``acc``) over the examples
     as seen during training, and ``nonfinite_step``.
     """
+    objective = objective_of(state.apply_fn, y, objective, where="train_epoch")
     key, perm_key = jax.random.split(key_of(state))
     idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
 
@@ -82,17 +90,19 @@ def evaluate_fn(
     X: jax.Array,
     y: jax.Array,
     *,
-    batch_size: int,
-    objective: Objective,
+    batch_size: int = 256,
+    objective: Objective | None = None,
     transform: Transform | None = None,
     batch_sharding: NamedSharding | None = None,
 ) -> dict:
     """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
 
+    ``objective`` is as for :func:`~jaxdl.train.train_step` (None: what ``fit`` picks);
     ``transform`` is a deterministic one (e.g. the resize the model was trained with);
     ``batch_sharding`` splits each batch over a device mesh as in :func:`train_epoch_fn`.
     Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
     """
+    objective = objective_of(state.apply_fn, y, objective, where="evaluate")
     check_inputs(state, X, transform, y, objective.task)
     idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
 

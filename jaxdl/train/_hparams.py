@@ -29,19 +29,19 @@ def as_list(values: Any) -> list | None:
     return list(values)
 
 
-def check_values(name: str, given: Any) -> tuple:
-    """The values swept for ``name`` as a tuple of finite numbers."""
+def check_values(where: str, arg: str, given: Any) -> tuple:
+    """The values of argument ``arg`` of ``where`` (e.g. ``hparams['lr']``) as a tuple of finite numbers."""
     values = as_list(given)
     if values is None:
         shown = f"an array of shape {given.shape}" if isinstance(given, np.ndarray) else repr(given)
-        raise fail("fit_many", f"hparams[{name!r}]", given, "a list of numbers, e.g. [0.01, 0.1]", got=shown)
+        raise fail(where, arg, given, "a list of numbers, e.g. [0.01, 0.1]", got=shown)
     if len(values) == 0:
-        raise fail("fit_many", f"hparams[{name!r}]", given, "a list of at least one value")
+        raise fail(where, arg, given, "a list of at least one value")
     for value in values:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise fail(
-                "fit_many",
-                f"hparams[{name!r}]",
+                where,
+                arg,
                 value,
                 "finite numbers (flags cannot be swept)",
                 got=f"{value!r} in it",
@@ -121,10 +121,34 @@ def hyperparameter_grid(hparams: Mapping[str, Sequence[float]]) -> list[dict[str
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(hparams[n] for n in names))]
 
 
+Hparams = Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]]
+"""What ``fit_many`` sweeps: name -> values (a grid), or a list of settings (e.g. from ``search_space``)."""
+
+
+def check_settings(given: Sequence[Any]) -> list[dict[str, float]]:
+    """A list of settings (dicts of the same names to finite numbers) as plain dicts of Python numbers."""
+    settings = []
+    for i, setting in enumerate(given):
+        if not isinstance(setting, Mapping) or not setting:
+            raise fail("fit_many", f"hparams[{i}]", setting, "a dict of hyperparameter name -> number")
+        if i and set(setting) != set(settings[0]):
+            raise fail(
+                "fit_many",
+                f"hparams[{i}]",
+                dict(setting),
+                f"a dict of the names of hparams[0] ({', '.join(settings[0])})",
+            )
+        values = check_values("fit_many", f"hparams[{i}]", list(setting.values()))
+        settings.append(dict(zip(setting, values, strict=True)))
+    return settings
+
+
 def sweep_grid(
-    optimizer: optax.GradientTransformation | OptimizerFn, hparams: Mapping[str, Sequence[float]] | None
+    optimizer: optax.GradientTransformation | OptimizerFn, hparams: Hparams | None
 ) -> tuple[OptimizerFn | None, list[dict]]:
     """``(optimizer function, settings)`` of a sweep; ``(None, [{}])`` for one fixed optimizer.
+
+    ``hparams`` is a grid (name -> values, see :func:`hyperparameter_grid`) or the list of settings itself.
 
     Raises:
       ConfigError: hyperparameters without an optimizer function (or the reverse), bad value
@@ -155,7 +179,11 @@ def sweep_grid(
             "the values to sweep when optimizer is a function of them, e.g. hparams={'lr': [0.01, 0.1]}",
         )
     if not isinstance(hparams, Mapping):
-        raise fail("fit_many", "hparams", hparams, "a dict of name -> list of values")
-    hparams = {name: check_values(name, values) for name, values in hparams.items()}
+        if isinstance(hparams, (str, bytes)) or not isinstance(hparams, Sequence):
+            raise fail("fit_many", "hparams", hparams, "a dict of name -> list of values, or a list of settings")
+        settings = check_settings(hparams)
+        check_factory(optimizer, {name: [value] for name, value in settings[0].items()})
+        return optimizer, settings
+    hparams = {name: check_values("fit_many", f"hparams[{name!r}]", values) for name, values in hparams.items()}
     check_factory(optimizer, hparams)
     return optimizer, hyperparameter_grid(hparams)

@@ -8,10 +8,11 @@ callbacks as ``fit`` (rows hold one value per run).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import flax.linen as nn
+import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,70 +20,21 @@ import optax
 from jax.sharding import Mesh
 
 from jaxdl import parallel
-from jaxdl._checks import ceil_div, one_run_only
-from jaxdl.callbacks import Callback, CallbackList, TrainInfo, maximized
-from jaxdl.data import Dataset
-from jaxdl.errors import ConfigError, unknown
+from jaxdl._checks import ceil_div, fail, one_run_only
+from jaxdl.callbacks import Callback, CallbackList, TrainInfo
+from jaxdl.data import Dataset, split
+from jaxdl.errors import unknown
 from jaxdl.optim import with_hyperparams
 from jaxdl.train._chunks import chunk_sizes, split_padded
 from jaxdl.train._driver import Loop, Row
-from jaxdl.train._hparams import OptimizerFn, check_seeds, sweep_grid
+from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
+from jaxdl.train._hparams import Hparams, OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train._many_epoch import ManySpec, init_many, many_call
+from jaxdl.train._many_result import ManyResult
 from jaxdl.train._prepare import prepare_run
 from jaxdl.train._program import Scale, row_keys, scale_of
 from jaxdl.train._state import TrainState
 from jaxdl.transforms import Transform
-
-
-@dataclasses.dataclass
-class ManyResult:
-    """The stacked final states and the per-run history of :func:`fit_many`.
-
-    Attributes:
-      state: one :class:`TrainState` whose leaves have a leading run axis (N, ...).
-      history: the keys of ``FitResult.history`` but ``epoch_time``: ``train_loss``, ``test_loss``,
-        and ``train_acc``, ``test_acc`` for classifiers or ``train_mse``, ``test_mse``, ``test_r2``
-        for regressors, each a numpy array (N, epochs).
-      runs: N dicts ``{"seed": s, **hyperparameters}`` in run order.
-      epoch_time: (epochs,) seconds per epoch for all runs together (the first includes compiling).
-      diverged: (N,) True where a run's training loss became NaN/inf (it keeps running, the
-        others are unaffected).
-      calls: the compiled calls of one chunk of runs (each runs several epochs; the first compiles).
-    """
-
-    state: TrainState
-    history: dict[str, np.ndarray]
-    runs: list[dict[str, Any]]
-    epoch_time: np.ndarray
-    diverged: np.ndarray
-    calls: int = 0
-
-    def __repr__(self) -> str:
-        runs, epochs = len(self.runs), len(self.epoch_time)
-        means = ", ".join(f"{k} mean {float(np.nanmean(v[:, -1])):.4g}" for k, v in self.history.items() if v.size)
-        return f"ManyResult({runs} runs, {epochs} epochs: final {means}; {int(self.diverged.sum())} diverged)"
-
-    def run_state(self, index: int) -> TrainState:
-        """The :class:`TrainState` of run ``index`` alone (usable with ``evaluate``/``train_epoch``)."""
-        return jax.tree.map(lambda leaf: leaf[index], self.state)
-
-    def best(self, metric: str = "test_acc") -> dict[str, Any]:
-        """The run with the best final ``metric``: highest for accuracies and R², lowest otherwise.
-
-        Runs that diverged or end with a non-finite value are skipped. Returns the run's dict
-        plus ``"index"`` and the final ``metric`` value, e.g.
-        ``{"index": 5, "seed": 1, "lr": 0.1, "test_acc": 0.97}``.
-        """
-        if metric not in self.history:
-            raise unknown("metric", metric, self.history, where="best")
-        final = self.history[metric][:, -1].astype(np.float64)
-        usable = np.isfinite(final) & ~self.diverged
-        if not usable.any():
-            raise ConfigError(f"every run diverged or ended with a non-finite {metric}: no best run.")
-        higher = maximized(metric)
-        scores = np.where(usable, final, -np.inf if higher else np.inf)
-        index = int(np.argmax(scores) if higher else np.argmin(scores))
-        return {"index": index, **self.runs[index], metric: float(final[index])}
 
 
 class ManyEngine:
@@ -166,11 +118,15 @@ def fit_many(
     epochs: int,
     batch_size: int,
     seeds: Sequence[int] = (0,),
-    hparams: Mapping[str, Sequence[float]] | None = None,
+    hparams: Hparams | None = None,
     loss: str | Callable[..., jax.Array] | None = None,
     max_parallel: int | None = None,
     transform: Transform | None = None,
     eval_transform: Transform | None = None,
+    validation_split: float | None = None,
+    halving: SuccessiveHalving | None = None,
+    initial: ManyResult | None = None,
+    on_rung: Callable[[ManyResult], None] | None = None,
     mesh: Mesh | None = None,
     callbacks: Iterable[Callback] = (),
     verbose: int = 1,
@@ -186,7 +142,8 @@ def fit_many(
 
     Args:
       model: a linen module as for :func:`~jaxdl.train.fit`.
-      data: the dataset; all runs share it (it is not copied per run).
+      data: the dataset; all runs share it (it is not copied per run). With a validation part
+        (``data.val``) every epoch is also evaluated on it and the history gains ``val_*``.
       optimizer: an ``optax.GradientTransformation`` (no ``hparams``) or a function of the
         hyperparameters returning one, e.g. ``lambda lr, momentum: optax.sgd(lr, momentum)``.
         The function is called with JAX scalars inside the compiled program, so it must not
@@ -195,16 +152,27 @@ def fit_many(
         swept, ``lambda lr: optim.sgd(lr=schedules.step_lr(lr, 30))`` (stepped per batch).
       epochs, batch_size, loss: as for ``fit``.
       seeds: seeds of the runs (each non-negative): a list, ``range`` or 1-D array.
-      hparams: hyperparameter name -> list (or 1-D array) of numbers for the optimizer function.
+      hparams: hyperparameter name -> list (or 1-D array) of numbers for the optimizer function
+        (a grid), or the list of settings itself, e.g. from :func:`search_space`.
       max_parallel: train at most this many runs at once; the runs are split into equal,
         padded chunks that share one compiled program. Results equal the unchunked ones.
       transform, eval_transform: batch transforms, as for ``fit``.
+      validation_split: hold out this fraction of the training data as ``data.val`` (stratified,
+        with the first seed, as ``fit`` does): the history gains ``val_*`` and
+        :meth:`ManyResult.best` ranks on it.
+      halving: a :class:`SuccessiveHalving`: train every run to the first rung, keep the best by
+        its validation metric, and so on; pruned runs stop there (needs validation data).
+      initial: the result of the same search (same arguments) stopped after some of its rungs, as
+        ``on_rung`` got it: the search goes on from its next rung. Its ``state`` may be the nested
+        dicts of arrays a checkpoint holds (``flax.serialization.to_state_dict`` of the states).
+      on_rung: called with the search so far (a :class:`ManyResult`) after each rung but the last, e.g.
+        to save it (``jaxdl sweep`` does, so a killed search resumes).
       mesh: a device mesh (:func:`jaxdl.parallel.make_mesh`): the runs are split over its D
         devices, N / D per device, with the dataset replicated. When N (or ``max_parallel``) is
         not a multiple of D, each chunk is padded to the next multiple with copies of a run,
         trained and dropped. Results equal those without a mesh.
       callbacks: :class:`jaxdl.callbacks.Callback` instances, as for ``fit``; each row holds
-        arrays of shape (N,) and :attr:`TrainInfo.runs <jaxdl.callbacks.TrainInfo>` the runs.
+        arrays of shape (runs trained,) and :attr:`TrainInfo.runs <jaxdl.callbacks.TrainInfo>` the runs.
       verbose: as for ``fit`` (the bar shows the metrics' means over the runs).
 
     Returns:
@@ -212,7 +180,8 @@ def fit_many(
 
     Raises:
       ConfigError: empty seeds or value lists, names the optimizer function does not take,
-        hyperparameters without an optimizer function, or the errors of ``fit``.
+        hyperparameters without an optimizer function, halving without validation data, an
+        ``initial`` of another search, or the errors of ``fit``.
 
     >>> import optax
     >>> from jaxdl import data, models
@@ -221,6 +190,11 @@ def fit_many(
     >>> r.history["test_acc"].shape, r.runs[1]
     ((4, 2), {'seed': 1, 'lr': 0.1})
     """
+    seeds = check_seeds(seeds)
+    if validation_split is not None:
+        if getattr(data, "val", None) is not None:
+            raise fail("fit_many", "validation_split", validation_split, "None when data has a validation part")
+        data = split(data, val=validation_split, seed=seeds[0])
     objective, eval_transform, sample, regression = prepare_run(
         "fit_many",
         model,
@@ -231,20 +205,24 @@ def fit_many(
         transform=transform,
         eval_transform=eval_transform,
     )
-    seeds = check_seeds(seeds)
+    val = getattr(data, "val", None)
+    if halving is not None and not isinstance(halving, SuccessiveHalving):
+        raise fail("fit_many", "halving", halving, "a SuccessiveHalving or None")
+    if halving is not None and val is None:
+        raise fail(
+            "fit_many", "halving", halving, "used with validation data (validation_split=0.1): it ranks runs on it"
+        )
     factory, grid = sweep_grid(optimizer, hparams)
     cbs = CallbackList(callbacks, where="fit_many", verbose=verbose)
     runs = [{"seed": seed, **setting} for setting in grid for seed in seeds]
+    chunk_sizes(len(runs), max_parallel, mesh)  # refuses a bad max_parallel or mesh before anything runs
     tx = cast(optax.GradientTransformation, optimizer) if factory is None else with_hyperparams(factory, grid[0])
-    (X, y), (X_test, y_test) = data.train, data.test
+    arrays = (*data.train, *data.test, *(tuple(val) if val is not None else ()))
     settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
-    size, count = chunk_sizes(len(runs), max_parallel, mesh)
-    chunks = split_padded(init_many(model, tx, sample, settings, factory), size, count)
-    arrays, run_sharding = (X, y, X_test, y_test), None
+    run_sharding = None
     if mesh is not None:
-        chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
         arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.data_sharding(mesh)
-    scale, r2 = scale_of(regression)
+    scale, r2 = scale_of(regression, val)
     spec = ManySpec(
         batch_size=batch_size,
         objective=objective,
@@ -254,17 +232,90 @@ def fit_many(
         run_sharding=run_sharding,
         r2=r2,
     )
-    keys = row_keys(objective, has_val=False, r2=r2)
-    engine = ManyEngine(spec, [arrays] * len(chunks), scale, keys, len(runs))
+    keys = row_keys(objective, has_val=val is not None, r2=r2)
+    metric = None
+    if halving is not None:
+        metric = halving.metric or ("val_acc" if objective.classifier else "val_loss")
+        if metric not in keys:
+            raise unknown("metric", metric, [k for k in keys if k.startswith("val_")], where="SuccessiveHalving")
+    for cb in cbs:
+        if cb.device_hook() is not None:
+            raise one_run_only(f"fit_many ({len(runs)} runs)", cb)
+
+    def engine_for(states: TrainState, n: int) -> tuple[ManyEngine, list, np.ndarray]:
+        size, count = chunk_sizes(n, max_parallel, mesh)
+        chunks = split_padded(states, size, count)
+        if mesh is not None:
+            chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
+        engine = ManyEngine(spec, [arrays] * len(chunks), scale, keys, n)
+        return engine, chunks, engine.diverged
+
     info = TrainInfo(
         total_epochs=epochs,
         first_epoch=1,
-        steps_per_epoch=ceil_div(int(X.shape[0]), batch_size),
+        steps_per_epoch=ceil_div(int(data.train[0].shape[0]), batch_size),
         label=f"fit_many ({len(runs)} runs)",
         metrics=(*keys, "epoch_time"),
         runs=tuple(runs),
     )
-    state, history, times, calls = run_many(engine, chunks, cbs, info)
-    result = ManyResult(state, history, runs, epoch_time=times, diverged=engine.diverged, calls=calls)
+    plan = [(epochs, len(runs))] if halving is None else halving.plan(len(runs), epochs)
+    states = init_many(model, tx, sample, settings, factory)
+    start = None if initial is None else _started(initial, states, runs, plan, keys)
+    cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
+
+    def result_of(done: Rungs) -> ManyResult:
+        return ManyResult(
+            done.state, done.history, runs, done.epoch_time, done.diverged, done.calls, done.rung, done.ends
+        )
+
+    rung_end = None if on_rung is None else lambda done: on_rung(result_of(done))
+    result = result_of(
+        train_rungs(states, plan, engine_for, cbs, metric=metric, keys=keys, start=start, on_rung=rung_end)
+    )
     cbs.on_train_end(result)
     return result
+
+
+def _started(
+    initial: ManyResult, states: TrainState, runs: list[dict], plan: list[tuple[int, int]], keys: tuple[str, ...]
+) -> Rungs:
+    """The rungs ``initial`` completed, checked against this search (its runs, rungs and metrics)."""
+    ends = tuple(end for end, _ in plan)
+    done = tuple(int(e) for e in initial.rung_ends)
+    if initial.runs != runs or not done or done != ends[: len(done)] or len(done) == len(ends):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"the unfinished result of this search ({len(runs)} runs, rungs ending at {list(ends)})",
+            got=f"a search of {len(initial.runs)} runs stopped after rungs ending at {list(done)}",
+        )
+    if set(initial.history) != set(keys):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"a search with the metrics {', '.join(keys)}",
+            got=", ".join(initial.history),
+        )
+    state = initial.state if isinstance(initial.state, TrainState) else _from_saved(initial.state, states)
+    return Rungs(state, initial.history, initial.epoch_time, initial.diverged, initial.rung, done, initial.calls)
+
+
+def _from_saved(saved: Any, like: TrainState) -> TrainState:
+    """Stacked states saved as nested dicts (PRNG keys as their data) in the structure of ``like``."""
+
+    def is_key(x: Any) -> bool:
+        return jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
+
+    template = jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, like)
+    restored = flax.serialization.from_state_dict(template, saved)
+    return jax.tree.map(
+        lambda ref, new: (
+            jax.random.wrap_key_data(jnp.asarray(new), impl=jax.random.key_impl(ref))
+            if is_key(ref)
+            else jnp.asarray(new)
+        ),
+        like,
+        restored,
+    )

@@ -42,8 +42,12 @@ def many_epoch_fn(
     eval_transform: Transform | None,
     same_seed: bool = False,
     run_sharding: NamedSharding | None = None,
+    val: tuple | None = None,
 ):
     """One epoch (train then evaluate) of every run in ``states``; targets shared or per run.
+
+    Returns the states and the metrics per split, ``{"train": ..., "test": ...}`` (and ``"val"``
+    when ``val``, a shared ``(X_val, y_val)``, is given), each value of shape (N,).
 
     With ``same_seed`` every run carries the same key (one seed, many hyperparameters), so
     the key is taken once, outside the ``vmap``: all runs then gather the same batch, and a
@@ -56,7 +60,13 @@ def many_epoch_fn(
         state, train = train_epoch_fn(
             state.replace(key=key), X, y, batch_size=batch_size, objective=objective, transform=transform
         )
-        test = evaluate_fn(state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform)
+        test = {
+            "test": evaluate_fn(
+                state, X_test, y_test, batch_size=batch_size, objective=objective, transform=eval_transform
+            )
+        }
+        if val is not None:
+            test["val"] = evaluate_fn(state, *val, batch_size=batch_size, objective=objective, transform=eval_transform)
         return state.replace(key=None), state.key, train, test
 
     key_axis = None if same_seed else 0
@@ -69,7 +79,7 @@ def many_epoch_fn(
     if run_sharding is not None:
         states = parallel.constrain(states, run_sharding)
         train, test = parallel.constrain((train, test), parallel.replicated_like(run_sharding))
-    return states, train, test
+    return states, {"train": train, **test}
 
 
 def _over_runs(fn: Callable, runs: int, *, in_axes: tuple, out_axes: tuple) -> Callable:
@@ -138,15 +148,16 @@ class ManySpec(NamedTuple):
 
 
 def many_call_fn(states: TrainState, arrays: tuple, scale: Scale | None, n: jax.Array, *, spec: ManySpec):
-    """Up to ``n`` epochs of every run in ``states`` (N, ...); ``arrays`` is ``(X, y, X_test, y_test)``.
+    """Up to ``n`` epochs of every run in ``states`` (N, ...); ``arrays`` is ``(X, y, X_test, y_test)``, then
+    ``(X_val, y_val)`` when the runs are validated.
 
     Returns the states and the stacked outputs: ``row`` (values of shape (N,)), ``nonfinite_step``
     (N,) and ``ran``, as :func:`~jaxdl.train._program.fit_call_fn` does for one run.
     """
-    X, y, X_test, y_test = arrays
+    X, y, X_test, y_test = arrays[:4]
 
     def epoch(states):
-        states, train, test = many_epoch_fn(
+        states, metrics = many_epoch_fn(
             states,
             X,
             y,
@@ -159,9 +170,10 @@ def many_call_fn(states: TrainState, arrays: tuple, scale: Scale | None, n: jax.
             eval_transform=spec.eval_transform,
             same_seed=spec.same_seed,
             run_sharding=spec.run_sharding,
+            val=arrays[4:] or None,
         )
-        row = epoch_row({"train": train, "test": test}, scale, spec.r2)
-        return states, {"row": row, "nonfinite_step": train["nonfinite_step"]}, jnp.bool_(False)
+        row = epoch_row(metrics, scale, spec.r2)
+        return states, {"row": row, "nonfinite_step": metrics["train"]["nonfinite_step"]}, jnp.bool_(False)
 
     return scan_epochs(epoch, states, n)
 

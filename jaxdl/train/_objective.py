@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -56,7 +56,7 @@ class Objective(NamedTuple):
 
 
 def objective_for(
-    model: nn.Module,
+    model: nn.Module | None,
     loss: str | Callable[..., jax.Array] | None = None,
     *,
     default_task: str | None = None,
@@ -89,6 +89,19 @@ def objective_for(
     if not callable(loss):
         raise _checks.fail(where, "loss", loss, "a loss name or a function like jaxdl.losses.mse")
     return Objective(loss, task)
+
+
+def objective_of(apply_fn: Any, targets: jax.Array, objective: Objective | None, *, where: str) -> Objective:
+    """``objective``, or when it is None the one ``fit`` would pick for the state's model and ``targets``.
+
+    The model comes from a state made by :func:`~jaxdl.train.create_train_state` (its ``task``
+    attribute, when it has one); otherwise integer targets make a classifier (cross-entropy),
+    floating ones a regressor (MSE).
+    """
+    if objective is not None:
+        return objective
+    task = "classification" if jnp.issubdtype(targets.dtype, jnp.integer) else "regression"
+    return objective_for(getattr(apply_fn, "model", None), default_task=task, where=where)
 
 
 def epoch_row(train: dict, test: dict, seconds: float) -> dict[str, float]:

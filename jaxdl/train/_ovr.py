@@ -60,6 +60,13 @@ class OneVsRestResult:
     test_acc: float
     class_names: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        epochs = next(iter(self.history.values())).shape[-1] if self.history else 0
+        return (
+            f"OneVsRestResult({len(self.class_names)} classifiers, {epochs} epochs: test_acc={self.test_acc:.4g}, "
+            f"binary_acc min {float(np.min(self.binary_acc)):.4g}, class_acc min {float(np.min(self.class_acc)):.4g})"
+        )
+
 
 def _per_example_loss(metrics: dict[str, np.ndarray], batch_size: int) -> dict[str, np.ndarray]:
     """Undo :class:`SummedBCE`'s scaling: report the mean BCE per example."""

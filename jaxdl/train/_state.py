@@ -16,18 +16,29 @@ from flax.training import train_state
 from jaxdl.errors import ConfigError
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class ModelApply:
-    """``model.apply`` that equals the ``apply`` of any equal model.
+    """``model.apply`` that equals the ``apply`` of any equal model, and is hashable.
 
     A bound ``model.apply`` equals only itself, so every new but equal model would compile
-    the epoch again; this compares the models' fields instead.
+    the epoch again; this compares the models' fields instead. A model with unhashable fields
+    (``nn.Sequential([...])`` holds a list) hashes by its type, so it can still be a static
+    ``jit`` argument. Calls go through :func:`apply_model`.
     """
 
     model: nn.Module
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModelApply) and type(other.model) is type(self.model) and other.model == self.model
+
+    def __hash__(self) -> int:
+        try:
+            return hash(self.model)
+        except TypeError:
+            return hash(type(self.model))
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.model.apply(*args, **model_kwargs(type(self.model), kwargs))
+        return apply_model(self.model, *args, **kwargs)
 
 
 @functools.cache
@@ -43,7 +54,8 @@ def model_kwargs(module_type: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     """``kwargs`` without ``train``/``mask`` when the module's ``__call__`` does not take them.
 
     So any ``flax.linen.Module`` trains, also one written as ``__call__(self, x)``; the
-    signature is inspected once per class.
+    signature is inspected once per class. ``nn.Sequential`` forwards keywords to its first
+    layer only, so :func:`apply_model` runs its layers itself.
 
     >>> import flax.linen as nn
     >>> sorted(model_kwargs(nn.Dense, {"train": True, "rngs": None}))
@@ -53,6 +65,58 @@ def model_kwargs(module_type: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     if accepted is None:
         return kwargs
     return {k: v for k, v in kwargs.items() if k not in ("train", "mask") or k in accepted}
+
+
+def apply_model(model: nn.Module, variables: Any, x: Any, *, train: bool = False, **kwargs: Any) -> Any:
+    """``model.apply(variables, x, ...)`` in training or evaluation mode, for any linen module.
+
+    A module whose ``__call__`` takes ``train`` (and ``mask``, the (B,) 0/1 weights of a padded
+    batch) gets them; one without them is called with ``x`` alone. ``flax.linen.Sequential``
+    (PyTorch's ``nn.Sequential``) runs layer by layer: ``nn.Dropout`` drops only in training,
+    ``nn.BatchNorm`` uses batch statistics of the real rows in training and its running ones
+    in evaluation, and plain functions (``nn.relu``, a ``lambda`` that flattens) get ``x``.
+    Other keywords (``rngs``, ``mutable``, ``mask``) go to ``apply``.
+
+    >>> import flax.linen as nn
+    >>> model = nn.Sequential([nn.Dense(3), nn.relu, nn.Dropout(0.5), nn.Dense(2)])
+    >>> state = create_train_state(model, optax.sgd(0.1), jnp.ones((1, 5)), key=jax.random.key(0))
+    >>> apply_model(model, {"params": state.params}, jnp.ones((4, 5)), train=False).shape
+    (4, 2)
+    """
+    if isinstance(model, nn.Sequential):
+        mask = kwargs.pop("mask", None)
+        return model.apply(variables, x, train, mask, method=_run_layers, **kwargs)
+    return model.apply(variables, x, **model_kwargs(type(model), {"train": train, **kwargs}))
+
+
+def _run_layers(module: nn.Sequential, x: Any, train: bool, mask: jax.Array | None) -> Any:
+    """The layers of a bound ``nn.Sequential`` in order, each in ``train``'s mode (see :func:`apply_model`)."""
+    if not module.layers:
+        raise ConfigError("an empty nn.Sequential has no layers to train: give it a list of layers.")
+    outputs = x
+    for layer in module.layers:
+        if isinstance(outputs, tuple):
+            outputs = _call_layer(layer, outputs, {}, train, mask)
+        elif isinstance(outputs, dict):
+            outputs = _call_layer(layer, (), outputs, train, mask)
+        else:
+            outputs = _call_layer(layer, (outputs,), {}, train, mask)
+    return outputs
+
+
+def _call_layer(layer: Any, args: tuple, kwargs: dict, train: bool, mask: jax.Array | None) -> Any:
+    """One layer of an ``nn.Sequential``: its mode keyword when it has one, else a plain call."""
+    if isinstance(layer, nn.Sequential):
+        return _run_layers(layer, kwargs or (args[0] if len(args) == 1 else args), train, mask)
+    if isinstance(layer, nn.Dropout) and layer.deterministic is None:
+        return layer(*args, deterministic=not train, **kwargs)
+    if isinstance(layer, nn.BatchNorm) and layer.use_running_average is None:
+        if train and mask is not None:
+            kwargs = {**kwargs, "mask": mask.reshape(mask.shape + (1,) * (args[0].ndim - 1)) > 0}
+        return layer(*args, use_running_average=not train, **kwargs)
+    if isinstance(layer, nn.Module):
+        return layer(*args, **model_kwargs(type(layer), {"train": train, "mask": mask, **kwargs}))
+    return layer(*args, **kwargs)
 
 
 class TrainState(train_state.TrainState):
@@ -88,12 +152,10 @@ def create_train_state(
     (4, 3)
     """
     init_key, dropout_key, train_key = jax.random.split(key, 3)
-    try:
-        variables = _init_variables(model, init_key, dropout_key, sample_x)
-    except TypeError:  # an unhashable module (e.g. a list field): initialise without the cached program
-        variables = _init_uncompiled(model, init_key, dropout_key, sample_x)
+    apply_fn = ModelApply(model)
+    variables = _init_variables(apply_fn, init_key, dropout_key, sample_x)
     state = TrainState.create(
-        apply_fn=ModelApply(model),
+        apply_fn=apply_fn,
         params=variables["params"],
         tx=optimizer,
         batch_stats=variables.get("batch_stats", {}),
@@ -102,14 +164,10 @@ def create_train_state(
     return state.replace(step=jnp.zeros((), jnp.int32))
 
 
-def _init_uncompiled(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
-    """``model.init`` in evaluation mode with the parameter and dropout keys."""
-    return model.init(
-        {"params": init_key, "dropout": dropout_key}, sample_x, **model_kwargs(type(model), {"train": False})
-    )
-
-
 @functools.partial(jax.jit, static_argnums=0)
-def _init_variables(model: nn.Module, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
-    """``model.init`` as one compiled program, reused by every equal model and input shape."""
-    return _init_uncompiled(model, init_key, dropout_key, sample_x)
+def _init_variables(apply_fn: ModelApply, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
+    """``model.init`` in evaluation mode as one compiled program, reused by every equal model and input shape."""
+    rngs = {"params": init_key, "dropout": dropout_key}
+    if isinstance(apply_fn.model, nn.Sequential):
+        return apply_fn.model.init(rngs, sample_x, False, None, method=_run_layers)
+    return apply_fn.model.init(rngs, sample_x, **model_kwargs(type(apply_fn.model), {"train": False}))

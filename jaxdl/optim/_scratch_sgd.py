@@ -11,8 +11,10 @@ from jaxdl import _checks
 from jaxdl.optim._args import at_least_zero
 
 
-def SGD(lr: ArrayLike) -> optax.GradientTransformation:  # noqa: N802 (d2l's name)
-    """d2l's minibatch SGD: ``p <- p - lr * g`` for every leaf, no state.
+def scratch_sgd(lr: ArrayLike) -> optax.GradientTransformation:
+    """d2l's from-scratch minibatch SGD (its ``SGD(params, lr)``): ``p <- p - lr * g`` for every leaf, no state.
+
+    PyTorch's ``torch.optim.SGD`` (momentum, weight decay, ...) is :func:`~jaxdl.optim.sgd`.
 
     Args:
       lr: learning rate, a float >= 0 or a scalar array (e.g. traced under ``vmap``).
@@ -21,13 +23,13 @@ def SGD(lr: ArrayLike) -> optax.GradientTransformation:  # noqa: N802 (d2l's nam
       A stateless ``optax.GradientTransformation``; ``update`` returns ``-lr * g``
       with the gradient's shape and dtype.
 
-    >>> tx = SGD(0.1)
+    >>> tx = scratch_sgd(0.1)
     >>> print(tx.update({"w": jnp.ones(2)}, tx.init(None))[0]["w"])
     [-0.1 -0.1]
     """
-    known = _checks.scalar("SGD", "lr", lr)  # None for a swept (traced) rate
+    known = _checks.scalar("scratch_sgd", "lr", lr)  # None for a swept (traced) rate
     if known is not None:
-        at_least_zero("SGD", lr=known)
+        at_least_zero("scratch_sgd", lr=known)
         lr = known
 
     def init_fn(params):

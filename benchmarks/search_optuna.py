@@ -1,0 +1,202 @@
+"""A 64-setting random search with successive halving: `fit_many` (one vmapped program per rung) against Optuna
+driving sequential PyTorch trials with its SuccessiveHalvingPruner, on the same settings and budget.
+
+Both search an MLP 64-256-10 (ReLU, torch's init) trained with torch.optim.SGD(lr, momentum, weight_decay),
+batch 64, on the same split of a dataset (digits by default: 20% of the training part held out for
+validation, stratified, seed 0). The settings are drawn once by `jaxdl.train.search_space` (lr log-uniform
+1e-4..1, momentum uniform 0..0.99, weight_decay log-uniform 1e-6..1e-2, seed 0) and Optuna gets the same ones
+in the same order (`study.enqueue_trial`). Rungs at 1, 3, 9, 27 epochs, reduction factor 3: jaxdl keeps the
+best third of all runs at each rung (synchronous), Optuna prunes a trial that is not in the best third of the
+trials that reached that rung before it (asynchronous, its pruner's rule). Both rank on the validation
+accuracy of the last epoch trained and report the chosen run's test accuracy (jaxdl evaluates the test set
+every epoch for every run as `fit_many` does; Optuna's trials only once, at their end).
+
+Each contestant runs in its own process, timed around the search only (data loaded, imports done): jaxdl
+with an empty compilation cache (a first search) and then again with that cache (the next search),
+Optuna + PyTorch at 1 thread. Prints a markdown table; writes it with the raw numbers to --out (default
+benchmarks/results/search_optuna-<dataset>-<date>.json).
+
+    pip install optuna torch
+    python benchmarks/search_optuna.py                                # digits
+    python benchmarks/search_optuna.py --dataset fashion_mnist --data-dir ~/data --batch-size 256
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HIDDEN = 256
+
+
+def _data(args):
+    from jaxdl import data
+
+    return data.split(data.load(args.dataset, data_dir=args.data_dir, seed=0), val=0.2, seed=0)
+
+
+def _space(args) -> list[dict[str, float]]:
+    from jaxdl.train import LogUniform, Uniform, search_space
+
+    ranges = {"lr": LogUniform(1e-4, 1.0), "momentum": Uniform(0.0, 0.99), "weight_decay": LogUniform(1e-6, 1e-2)}
+    return search_space(random=ranges, samples=args.trials, seed=0)
+
+
+def run_jaxdl(args) -> dict:
+    """The search as one `fit_many` with successive halving; seconds, best setting, its val and test accuracy."""
+    from jaxdl import compilation_cache, models, optim
+    from jaxdl.train import SuccessiveHalving, fit_many
+
+    compilation_cache.enable_default()
+    ds, space = _data(args), _space(args)
+    model = models.MLP(hidden=(HIDDEN,), num_classes=ds.num_classes)
+    start = time.perf_counter()
+    result = fit_many(
+        model,
+        ds,
+        optimizer=lambda lr, momentum, weight_decay: optim.sgd(lr=lr, momentum=momentum, weight_decay=weight_decay),
+        hparams=space,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        halving=SuccessiveHalving(eta=args.eta),
+        verbose=0,
+    )
+    best = result.best("val_acc")
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "best": {k: best[k] for k in space[0]},
+        "val_acc": best["val_acc"],
+        "test_acc": float(result.final("test_acc")[best["index"]]),
+        "run_epochs": int(result.epochs.sum()),
+    }
+
+
+def run_optuna(args) -> dict:
+    """Optuna's study over the same settings: one PyTorch trial after another, pruned by SuccessiveHalvingPruner."""
+    import optuna
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(args.threads)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ds, space = _data(args), _space(args)
+
+    def tensors(split):
+        X, y = split
+        return torch.tensor(np.asarray(X).reshape(len(X), -1)), torch.tensor(np.asarray(y), dtype=torch.long)
+
+    (X, y), (X_val, y_val), (X_test, y_test) = tensors(ds.train), tensors(ds.val), tensors(ds.test)
+
+    def accuracy(model, X, y) -> float:
+        with torch.no_grad():
+            return float((model(X).argmax(1) == y).float().mean())
+
+    def objective(trial) -> float:
+        lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+        momentum = trial.suggest_float("momentum", 0.0, 0.99)
+        weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+        torch.manual_seed(trial.number)
+        model = nn.Sequential(nn.Linear(X.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, ds.num_classes))
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        loss_fn = nn.CrossEntropyLoss()
+        val = 0.0
+        for epoch in range(1, args.epochs + 1):
+            for batch in torch.randperm(len(X)).split(args.batch_size):
+                opt.zero_grad()
+                loss_fn(model(X[batch]), y[batch]).backward()
+                opt.step()
+            val = accuracy(model, X_val, y_val)
+            trial.report(val, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        trial.set_user_attr("test_acc", accuracy(model, X_test, y_test))
+        trial.set_user_attr("epochs", args.epochs)
+        return val
+
+    pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=args.eta)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0), pruner=pruner)
+    for setting in space:
+        study.enqueue_trial(setting)
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=len(space))
+    seconds = time.perf_counter() - start
+    best = study.best_trial
+    run_epochs = sum(len(t.intermediate_values) for t in study.trials)
+    return {
+        "seconds": seconds,
+        "best": dict(best.params),
+        "val_acc": float(best.value),
+        "test_acc": float(best.user_attrs["test_acc"]),
+        "run_epochs": run_epochs,
+    }
+
+
+def _child(args) -> None:
+    run = run_jaxdl if args.child == "jaxdl" else run_optuna
+    print(json.dumps(run(args)), flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", default="digits")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--trials", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=27)
+    p.add_argument("--eta", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1 was its best setting on 2 cores)")
+    p.add_argument("--child", choices=("jaxdl", "optuna"), help=argparse.SUPPRESS)
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    if args.child:
+        _child(args)
+        return
+    from jaxdl.bench import last_json, machine, machine_line, run_timed, save_json
+
+    info = machine()
+    common = ["--dataset", args.dataset, "--trials", str(args.trials), "--epochs", str(args.epochs)]
+    common += ["--eta", str(args.eta), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+    common += ["--data-dir", args.data_dir] if args.data_dir else []
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="jaxdl-search-") as work:
+        env = {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, "cache"), "JAXDL_NO_CACHE": ""}
+        for name, child in (
+            ("jaxdl fit_many + halving, empty compilation cache", "jaxdl"),
+            ("jaxdl fit_many + halving, cache of the run above", "jaxdl"),
+            (f"Optuna + PyTorch, {args.threads} thread(s)", "optuna"),
+        ):
+            load = os.getloadavg()[0]
+            _, stdout = run_timed([sys.executable, __file__, "--child", child, *common], env=env, cwd=work)
+            rows[name] = {**last_json(stdout), "load_before": load}
+            print(f"{name}: {rows[name]['seconds']:.2f} s", file=sys.stderr, flush=True)
+    optuna_row = rows[next(n for n in rows if n.startswith("Optuna"))]
+    command = f"python benchmarks/search_optuna.py {' '.join(common)}"
+    lines = [
+        f"Machine: {machine_line(info)}",
+        f"Command: {command}",
+        "",
+        "| contestant | search s | load avg before | run-epochs | best val acc | its test acc | vs Optuna |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | {row['seconds']:.2f} | {row['load_before']:.2f} | {row['run_epochs']} | "
+            f"{row['val_acc']:.4f} | {row['test_acc']:.4f} | {optuna_row['seconds'] / row['seconds']:.2f}x |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    date = info["date_utc"][:10]
+    out = args.out or os.path.join(HERE, "results", f"search_optuna-{args.dataset}-{date}.json")
+    save_json(out, {"machine": info, "command": command, "rows": rows, "table": table})
+
+
+if __name__ == "__main__":
+    main()
