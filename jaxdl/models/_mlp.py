@@ -46,7 +46,7 @@ class MLP(nn.Module):
         if self.num_classes is not None and (not isinstance(self.num_classes, int) or self.num_classes < 2):
             raise fail("MLP", "num_classes", self.num_classes, "an integer >= 2 (or None to regress)")
         per_layer = isinstance(self.dropout, (tuple, list))
-        rates = self.dropout if per_layer else (self.dropout,)
+        rates = self.dropout if isinstance(self.dropout, (tuple, list)) else (self.dropout,)
         if any(isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0 for p in rates):
             expected = "probabilities in [0, 1), one per hidden layer" if per_layer else "a probability in [0, 1)"
             raise fail("MLP", "dropout", self.dropout, expected)
