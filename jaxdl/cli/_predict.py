@@ -16,6 +16,7 @@ import argparse
 import csv
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -164,14 +165,17 @@ def run(args: argparse.Namespace) -> int:
     batches = [(path, *read_input(path, loaded.input_shape, invert=args.invert)) for path in args.inputs]
     X = np.concatenate([examples for _, examples, _ in batches])
     regression = getattr(loaded.model, "task", None) == "regression"
-    out = predict(
-        loaded,
-        loaded.model,
-        X,
-        batch_size=args.batch_size,
-        input_shape=loaded.input_shape,
-        output="values" if regression else "classes",
-    )
+    with warnings.catch_warnings():
+        # read_input already noted each light image by its file name (with the --invert fix).
+        warnings.filterwarnings("ignore", message="predict: .* dark on a light background", category=UserWarning)
+        out = predict(
+            loaded,
+            loaded.model,
+            X,
+            batch_size=args.batch_size,
+            input_shape=loaded.input_shape,
+            output="values" if regression else "classes",
+        )
     index = 0
     for path, examples, is_batch in batches:
         for i in range(len(examples)):
