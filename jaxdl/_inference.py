@@ -11,9 +11,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from jaxdl import _checks
-from jaxdl.train import ModelApply
+from jaxdl.train import ModelApply, create_train_state
 from jaxdl.transforms import Transform
 
 OUTPUTS = ("classes", "probabilities", "values")
@@ -81,6 +82,8 @@ def _as_batch(
         return X, False
     if works(X[None]):
         return X[None], True
+    for candidate in (X, X[None]) if X.ndim >= 1 else (X[None],):
+        _check_variables(model, variables, candidate.shape, X.shape)
     raise _checks.fail(
         "predict",
         "X",
@@ -89,6 +92,56 @@ def _as_batch(
         "(pass input_shape= to be explicit)",
         got=f"shape {X.shape}",
     )
+
+
+def _param_shapes(model: nn.Module, batch_shape: tuple[int, ...]) -> dict | None:
+    """Path -> shape of the parameters ``model`` creates for inputs of ``batch_shape``; None if it cannot take them."""
+    try:
+        needed = jax.eval_shape(
+            lambda x: create_train_state(model, optax.identity(), x, key=jax.random.key(0)).params,
+            jax.ShapeDtypeStruct(batch_shape, jnp.float32),
+        )
+    except Exception:  # noqa: BLE001 - the model does not take these inputs
+        return None
+    return {path: tuple(leaf.shape) for path, leaf in jax.tree_util.tree_flatten_with_path(needed)[0]}
+
+
+def _check_variables(model: nn.Module, variables: dict, batch_shape: tuple[int, ...], shown: tuple[int, ...]) -> None:
+    """Raise when ``variables`` are not ``model``'s for inputs ``batch_shape``, naming the first differing array.
+
+    ``shown`` is the shape of ``X`` as given, for the message.
+
+    An array whose shape follows the inputs' (a first layer's kernel) blames the inputs; one that
+    does not (a bias, a hidden layer, a missing name) blames the state: it belongs to another model.
+    """
+    needed = _param_shapes(model, batch_shape)
+    if needed is None:
+        return
+    other = _param_shapes(model, (batch_shape[0], *(d + 1 for d in batch_shape[1:])))
+    given = dict(jax.tree_util.tree_flatten_with_path(variables.get("params", {}))[0])
+    for path, shape in needed.items():
+        have = given.get(path)
+        if have is not None and tuple(np.shape(have)) == shape:
+            continue
+        name = "params/" + "/".join(str(getattr(k, "key", k)) for k in path)
+        held = "nothing" if have is None else f"shape {tuple(np.shape(have))}"
+        if have is not None and other is not None and other.get(path) != shape:
+            raise _checks.fail(
+                "predict",
+                "X",
+                None,
+                f"examples of the shape the state was trained on (on examples of shape {batch_shape[1:]} "
+                f"{type(model).__name__} needs {name} of shape {shape}, the state holds {held})",
+                got=f"shape {shown}",
+            )
+        raise _checks.fail(
+            "predict",
+            "state_or_variables",
+            None,
+            f"the variables of this {type(model).__name__}, which needs {name} of shape {shape} "
+            "(was the state trained with another model?)",
+            got=held,
+        )
 
 
 def light_background(images: np.ndarray) -> np.ndarray:
@@ -189,7 +242,8 @@ def predict(
       a numpy array, as described for ``output``.
 
     Raises:
-      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, or inputs of a wrong shape.
+      ConfigError: an unknown ``output``, ``"classes"`` of a regressor, inputs of a wrong shape, ragged,
+        empty or with NaN/inf, or variables of another model (naming the first array that differs).
 
     >>> import optax
     >>> from jaxdl import data as datasets, models
@@ -204,7 +258,11 @@ def predict(
     if output is not None:
         _checks.choice("predict", "output", output, OUTPUTS)
     variables = variables_of(state_or_variables)
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as err:
+        reason = str(err).splitlines()[0]
+        raise _checks.fail("predict", "X", X, "a rectangular array of numbers", got=f"{reason}") from None
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
     elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
@@ -222,9 +280,21 @@ def predict(
         raise _checks.fail(
             "predict", "transform", transform, "a jaxdl.transforms transform, e.g. transforms.resize(28)"
         )
-    apply_fn = ModelApply(model)
+    if X.size == 0:
+        raise _checks.fail("predict", "X", X, "at least one example", got=f"shape {X.shape}")
     batch, single = _as_batch(model, variables, X, input_shape, transform)
+    bad = ~np.isfinite(batch.reshape(batch.shape[0], -1)).all(axis=1)
+    if bad.any():
+        raise _checks.fail(
+            "predict",
+            "X",
+            X,
+            "finite numbers",
+            got=f"NaN/inf in {int(bad.sum())} example(s), first example {int(bad.argmax())}",
+        )
+    _check_variables(model, variables, batch.shape, X.shape)
     _warn_if_dark_on_light(batch, data)
+    apply_fn = ModelApply(model)
     n, size = batch.shape[0], min(batch_size, batch.shape[0])
     padded = np.concatenate([batch, np.zeros(((-n) % size, *batch.shape[1:]), np.float32)])
     outputs = jnp.concatenate(

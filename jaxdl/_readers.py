@@ -70,12 +70,22 @@ def float_list(text: str) -> tuple[float, ...]:
 
 
 def writable_dir(text: str) -> str:
-    """A folder that exists and is writable, or can be created (tested by creating and removing a temporary folder)."""
+    """A folder that exists and is writable, or can be created (tested by creating and removing a temporary folder).
+
+    An empty name (which would be the current folder) and a symbolic link to nothing on the way are refused.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is empty: name a folder (or leave the option out for the default)")
     path = os.path.abspath(text)
     if os.path.exists(path) and not os.path.isdir(path):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
     probe = path
     while not os.path.exists(probe):
+        if os.path.islink(probe):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not writable ({probe!r} is a symbolic link to {os.readlink(probe)!r}, which does not "
+                "exist)"
+            )
         probe = os.path.dirname(probe)
     if not os.path.isdir(probe):
         raise argparse.ArgumentTypeError(f"{text!r} is not writable ({probe!r} is a file, not a folder)")

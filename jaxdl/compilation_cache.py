@@ -7,7 +7,9 @@ one compiled. Nothing turns it on by itself: importing jaxdl or calling ``fit`` 
 compiled program is stored, however fast it compiled (JAX's own default keeps only those over one second, which is
 none of a small model's). ``JAXDL_NO_CACHE=1``, ``jaxdl --no-cache`` or :func:`disable` turn it off. A folder that
 cannot be created or written (a file in its place, read-only, no permission) never fails a run: jaxdl runs without
-the cache and says so in one :class:`CacheWarning`.
+the cache and says so in one :class:`CacheWarning`. An entry that cannot be read (a damaged or half-written file)
+is removed when it is met, so the program compiled in its place is stored again (JAX itself keeps the damaged
+file and warns on every later run); one :class:`CacheWarning` line says so.
 
 >>> from jaxdl import compilation_cache
 >>> compilation_cache.default_dir({"XDG_CACHE_HOME": "/data/cache"})
@@ -16,11 +18,13 @@ the cache and says so in one :class:`CacheWarning`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ENV_DIR",
@@ -88,9 +92,42 @@ def _unusable(path: str) -> str | None:
     return None
 
 
+_READ_ERROR = "Error reading persistent compilation cache entry"
+
+
+def _repairing(read: Any) -> Any:
+    """JAX's cache read, removing an entry it cannot read so that the program compiled instead is stored again."""
+
+    def read_or_repair(module_name: str, cache_key: str, *args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = read(module_name, cache_key, *args, **kwargs)
+        for warning in caught:
+            if _READ_ERROR in str(warning.message) and _state.dir is not None:
+                for suffix in ("-cache", "-atime"):  # the files of jax's LRUCache for this key
+                    with contextlib.suppress(OSError):
+                        os.remove(os.path.join(_state.dir, cache_key + suffix))
+                warnings.warn(
+                    f"jaxdl: compilation cache entry for {module_name!r} could not be read "
+                    f"({str(warning.message).split(': ', 1)[-1][:80]}); removed it, it is stored again",
+                    CacheWarning,
+                    stacklevel=2,
+                )
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        return result
+
+    read_or_repair.jaxdl_repairs = True  # pyright: ignore[reportFunctionMemberAccess]
+    return read_or_repair
+
+
 def _set_jax(path: str | None) -> None:
     import jax
     from jax._src import compilation_cache as jax_cache
+    from jax._src import compiler
+
+    if not getattr(compiler._cache_read, "jaxdl_repairs", False):
+        compiler._cache_read = _repairing(compiler._cache_read)
 
     if jax_cache.is_initialized() or jax.config.values["jax_compilation_cache_dir"] != path:
         jax_cache.reset_cache()  # JAX opens its cache once per process; a new folder needs a fresh start

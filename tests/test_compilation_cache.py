@@ -107,7 +107,7 @@ def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, restore_cache
     folder.chmod(0o700)
 
 
-def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recompile(tmp_path):
+def test_a_second_process_compiles_nothing_and_corrupt_entries_are_recompiled_once_and_stored_again(tmp_path):
     cache = tmp_path / "xla"
     first = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
     second = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
@@ -118,6 +118,8 @@ def test_a_second_process_compiles_nothing_and_corrupt_entries_only_cost_a_recom
         (cache / name).write_bytes(b"not an executable")
     third = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
     assert third["loss"] == first["loss"] and third["hits"] == 0
+    fourth = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)  # the damaged entries were replaced
+    assert fourth["misses"] == 0 and fourth["hits"] == first["misses"] and fourth["loss"] == first["loss"]
 
 
 def test_default_folder_is_under_xdg_cache_home_and_no_cache_writes_nothing(tmp_path):

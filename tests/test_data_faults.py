@@ -1,6 +1,7 @@
 """Bad data and damaged data files: each is one ConfigError line naming the array or the file."""
 
 import gzip
+import struct
 
 import numpy as np
 import pytest
@@ -94,10 +95,44 @@ def test_semicolon_csv_read_with_commas_gives_the_separator_hint(tmp_path):
     assert data.from_csv(path, sep=";", test_fraction=0.2).train[0].shape == (4, 2)
 
 
+def test_a_dataframe_index_column_is_not_read_as_labels(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "df.csv"
+    pd.DataFrame({"label": [0, 1] * 20, "a": np.arange(40.0)}).to_csv(path)
+    with pytest.raises(ConfigError) as err:
+        data.from_csv(path)
+    assert one_line(err) == (
+        f"path={str(path)!r} has a column without a name (column 0 of the header; DataFrame.to_csv writes its index "
+        "so): write the file with index=False, or name that column."
+    )
+
+
+def test_two_columns_of_one_name_are_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("x,y,y\n1,0,1\n2,1,0\n3,0,1\n4,1,0\n5,0,1\n")
+    with pytest.raises(ConfigError) as err:
+        data.from_csv(path, label_column="y")
+    assert one_line(err) == f"path={str(path)!r} has 2 columns named 'y' (columns 1, 2): give each column its own name."
+
+
+def test_decimal_commas_are_named_and_read_with_decimal(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("label;a;b\n0;1,5;2\n1;2,25;3\n0;3;3\n1;4;4\n0;5;5\n")
+    with pytest.raises(ConfigError) as err:
+        data.from_csv(path, sep=";")
+    assert one_line(err).endswith(
+        "line 2, column 'a' has '1,5', which is not a number (a decimal comma: pass decimal=',')."
+    )
+    ds = data.from_csv(path, sep=";", decimal=",", test_fraction=0.2, seed=0)
+    assert sorted(np.concatenate([ds.train[0][:, 0], ds.test[0][:, 0]]).tolist()) == [1.5, 2.25, 3.0, 4.0, 5.0]
+
+
 @pytest.mark.parametrize(
     "kwargs,match",
     [
         ({"sep": ";;"}, "sep must be one character"),
+        ({"sep": ",", "decimal": ","}, "decimal must be one character other than sep=','"),
         ({"encoding": "klingon"}, "encoding must be a known text encoding, e.g. 'utf-8', 'latin-1', got 'klingon'"),
     ],
 )
@@ -174,7 +209,9 @@ def test_bad_idx_headers_are_one_line(tmp_path, header, match):
 def test_wrong_rank_and_count_mismatch(tmp_path):
     folder = write_all(tmp_path)
     write_idx(str(folder / "train-labels-idx1-ubyte.gz"), np.zeros((6, 28, 28)))
-    with pytest.raises(ConfigError, match=r"holds an array of shape \(6, 28, 28\): expected labels"):
+    with pytest.raises(
+        ConfigError, match=r"has the IDX magic number of images \(N, H, W\) \(rank 3\), but it should hold labels"
+    ):
         data.load("mnist", data_dir=str(tmp_path))
     write_idx(str(folder / "train-labels-idx1-ubyte.gz"), np.zeros(5))
     with pytest.raises(ConfigError, match="holds 6 images but .*train-labels-idx1-ubyte.gz 5 labels"):
@@ -192,6 +229,50 @@ def test_files_split_across_folders_are_named(tmp_path):
     write_all(tmp_path / "MNIST" / "raw", skip=("test_images", "test_labels"))
     write_all(tmp_path, skip=("train_images", "train_labels"))
     with pytest.raises(ConfigError, match="the IDX files are split across folders .*put all four in one folder"):
+        data.load("mnist", data_dir=str(tmp_path))
+
+
+def test_a_labels_file_with_the_images_magic_is_named_not_called_truncated(tmp_path):
+    folder = write_all(tmp_path)
+    labels = folder / "train-labels-idx1-ubyte.gz"
+    with gzip.open(labels, "wb") as f:
+        f.write(bytes([0, 0, 8, 3]) + struct.pack(">3I", 6, 28, 28) + bytes(6))
+    with pytest.raises(ConfigError) as err:
+        data.load("mnist", data_dir=str(tmp_path))
+    assert one_line(err) == (
+        f"{labels} has the IDX magic number of images (N, H, W) (rank 3), but it should hold labels (N,) (rank 1): "
+        "is it the right file?"
+    )
+
+
+def test_an_idx_file_one_byte_too_long_or_short_says_which(tmp_path):
+    folder = write_all(tmp_path)
+    labels = folder / "train-labels-idx1-ubyte.gz"
+    raw = gzip.decompress(labels.read_bytes())
+    for body, message in (
+        (raw + b"\x00", "has 1 bytes more than its header's (6,) (6 bytes): the file is damaged or not what"),
+        (raw[:-1], "is truncated: its header says (6,) (6 bytes), found 5 bytes; re-download it."),
+    ):
+        labels.write_bytes(gzip.compress(body))
+        with pytest.raises(ConfigError) as err:
+            data.load("mnist", data_dir=str(tmp_path))
+        assert f"{labels} {message}" in one_line(err)
+
+
+def _write_float_images(path, images):
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 0x0D, 3]) + struct.pack(">3I", *images.shape) + images.astype(">f4").tobytes())
+
+
+def test_float_idx_images_in_0_1_are_kept_and_other_ranges_refused(tmp_path):
+    folder = write_all(tmp_path)
+    images = np.random.default_rng(0).random((6, 28, 28)).astype(np.float32)
+    _write_float_images(folder / "train-images-idx3-ubyte.gz", images)
+    ds = data.load("mnist", data_dir=str(tmp_path))
+    np.testing.assert_array_equal(np.sort(np.asarray(ds.train[0]).ravel()), np.sort(images.ravel()))
+    images[0, 0, :2] = (-3.0, 997.0)
+    _write_float_images(folder / "train-images-idx3-ubyte.gz", images)
+    with pytest.raises(ConfigError, match=r"holds float32 pixels in \[-3, 997\]: expected integers 0..255"):
         data.load("mnist", data_dir=str(tmp_path))
 
 

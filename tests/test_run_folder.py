@@ -126,6 +126,21 @@ def test_staging_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path)
         assert not [n for n in os.listdir(folder) if n.startswith(experiments.STAGE_PREFIX)]
 
 
+def test_staging_of_a_killed_run_beside_the_next_one_goes_once_its_process_is_gone(tmp_path):
+    """A kill while writing outputs leaves a staging folder in a finished run's folder or beside ``--out``."""
+    base = tmp_path / "runs" / "train"
+    base.mkdir(parents=True)
+    (base / "checkpoint").write_text("a finished run")
+    dead, alive = f"{experiments.STAGE_PREFIX}{dead_pid()}-x", f"{experiments.STAGE_PREFIX}{os.getpid()}-y"
+    for folder in (base, base.parent):
+        for name in (dead, alive):
+            (folder / name).mkdir()
+    with experiments.claim_run_folder(None, kind="train", default=str(base)) as folder:
+        assert folder == f"{base}-2"
+    for folder in (base, base.parent):
+        assert sorted(n for n in os.listdir(folder) if n.startswith(experiments.STAGE_PREFIX)) == [alive]
+
+
 def test_staging_is_removed_and_the_folder_untouched_when_writing_fails(tmp_path):
     out = tmp_path / "run"
     out.mkdir()

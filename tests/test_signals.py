@@ -115,3 +115,29 @@ def test_sigterm_while_loading_data_is_one_line_exit_143(tmp_path, capsys, monke
     assert main(["train", "--out", str(out)]) == 143
     assert capsys.readouterr().err == "jaxdl train: terminated (SIGTERM) before any output was written.\n"
     assert not out.exists()
+
+
+def test_ctrl_c_in_a_run_of_a_billion_epochs_keeps_the_last_finished_epochs(tmp_path):
+    """The periodic checkpoint is due every 10**7 epochs; a real SIGINT saves the state the last call finished."""
+    out, log = tmp_path / "run", tmp_path / "log"
+    with open(log, "w") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jaxdl.cli", "train", "--hidden", "8", "--epochs", str(10**9), "--out", str(out)],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until(proc, lambda: "epoch 1/1000000000" in log.read_text())
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    saved = checkpoint.load_run(out / "checkpoint")
+    assert saved.epochs_done >= 1
+    assert stderr.strip().splitlines()[-1] == (
+        f"jaxdl train: interrupted; metrics.json, metrics.csv, timing.json and curves.png hold the "
+        f"{saved.epochs_done} epochs of the checkpoint. Continue with: jaxdl train --resume {out}"
+    )
+    assert len(json.loads((out / "metrics.json").read_text())["history"]["test_acc"]) == saved.epochs_done
+    assert not [n for n in os.listdir(out) if n.startswith(".")]

@@ -169,6 +169,29 @@ def test_update_bn_matches_torch():
         assert new["params"] is variables["params"]
 
 
+def test_update_bn_matches_torch_in_float64(x64):
+    """Every batch's weight 1/k is taken in the statistics' dtype: float64 statistics match torch's to 1e-14."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+    net = net.double()
+    X = torch.randn(70, 3, dtype=torch.float64) * 2 + 1
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, torch.zeros(70)), batch_size=16)
+    U.update_bn(loader, net)
+    t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
+    variables = {
+        "params": {
+            "Linear_0": {"kernel": t(net[0].weight).T, "bias": t(net[0].bias)},
+            "BatchNorm_0": {"scale": t(net[1].weight), "bias": t(net[1].bias)},
+            "Linear_1": {"kernel": t(net[3].weight).T, "bias": t(net[3].bias)},
+        },
+        "batch_stats": {"BatchNorm_0": {"mean": jnp.full(5, 7.0), "var": jnp.full(5, 9.0)}},
+    }
+    new = swa.update_bn(t(X), MLP(hidden=(5,), num_classes=2, batch_norm=True), variables, batch_size=16)
+    for ours, theirs in (("mean", net[1].running_mean), ("var", net[1].running_var)):
+        assert new["batch_stats"]["BatchNorm_0"][ours].dtype == jnp.float64
+        np.testing.assert_allclose(new["batch_stats"]["BatchNorm_0"][ours], theirs.numpy(), rtol=1e-14, atol=0)
+
+
 def test_update_bn_averages_batches_for_flax_batchnorm_and_needs_a_batch_size():
     import flax.linen as nn
 

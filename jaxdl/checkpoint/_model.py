@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxdl.checkpoint._file import as_path
 from jaxdl.checkpoint._run import load_run
@@ -114,14 +116,41 @@ def load_model(run_dir: str | os.PathLike) -> LoadedModel:
         raise ConfigError(f"checkpoint {path!r} holds no model parameters: it was not written by jaxdl train.")
     variables = {"params": state["params"], "batch_stats": state.get("batch_stats") or {}}
     variables = {k: _to_jax(v) for k, v in variables.items()}
+    transform = input_transform(config["model"], ds.input_shape)
+    _check_parameters(model, variables, ds.input_shape, transform, config, path)
     return LoadedModel(
         model=model,
         variables=variables,
         config=config,
         class_names=ds.class_names,
         input_shape=ds.input_shape,
-        transform=input_transform(config["model"], ds.input_shape),
+        transform=transform,
     )
+
+
+def _check_parameters(
+    model: nn.Module, variables: dict, input_shape: tuple[int, ...], transform: Any, config: dict, path: str
+) -> None:
+    """Raise when the model the config builds needs other parameters than the file holds (names and shapes)."""
+
+    def init(x: jax.Array) -> Any:
+        x = x if transform is None else transform(x, key=None)
+        return model.init({"params": jax.random.key(0), "dropout": jax.random.key(0)}, x, train=False)
+
+    needed = jax.eval_shape(init, jax.ShapeDtypeStruct((1, *input_shape), jnp.float32))
+    held = dict(jax.tree_util.tree_flatten_with_path({"params": variables["params"]})[0])
+    wanted = dict(jax.tree_util.tree_flatten_with_path({"params": needed["params"]})[0])
+    for key in sorted(set(held) | set(wanted), key=str):
+        have, want = held.get(key), wanted.get(key)
+        if have is None or want is None or tuple(np.shape(have)) != tuple(want.shape):
+            name = "/".join(str(getattr(k, "key", k)) for k in key)
+            settings = ", ".join(f"{k}={config[k]!r}" for k in ("model", "hidden", "batch_norm") if k in config)
+            need = "no such array" if want is None else f"shape {tuple(want.shape)}"
+            hold = "nothing" if have is None else f"shape {tuple(np.shape(have))}"
+            raise ConfigError(
+                f"checkpoint {path!r}: its config ({settings}) builds a model that needs {need} at {name}, "
+                f"but the file holds {hold}: the config and the parameters disagree (was the file edited?)."
+            )
 
 
 def _to_jax(tree: Any) -> Any:

@@ -71,7 +71,8 @@ def load_run(path: str | os.PathLike) -> SavedRun:
     """Read a run written by :func:`save_run`; restore its state with :meth:`SavedRun.state`.
 
     Raises:
-      ConfigError: the file is missing, corrupt, truncated or not a checkpoint, or holds only a state.
+      ConfigError: the file is missing, corrupt, truncated or not a checkpoint, holds only a state,
+        or a run record of an unknown format or with history columns of different lengths.
 
     >>> import os, tempfile
     >>> import numpy as np
@@ -91,9 +92,26 @@ def load_run(path: str | os.PathLike) -> SavedRun:
         )
     try:
         meta = json.loads(saved["run"])
+        version = meta.get("format")
         config, history = dict(meta["config"]), {k: list(v) for k, v in meta["history"].items()}
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ConfigError(f"checkpoint {path!r} has a corrupt run record; it cannot be resumed.") from None
+    if version != RUN_FORMAT:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > RUN_FORMAT
+        raise ConfigError(
+            f"checkpoint {path!r} has a run record of format {version!r}, "
+            + (
+                f"newer than this jaxdl reads ({RUN_FORMAT}): upgrade jaxdl to read it."
+                if newer
+                else f"which jaxdl does not know (it writes format {RUN_FORMAT}): it was not written by jaxdl."
+            )
+        )
+    lengths = {len(v) for v in history.values()}
+    if len(lengths) > 1:
+        raise ConfigError(
+            f"checkpoint {path!r} has a run record whose history columns have different lengths "
+            f"({min(lengths)} to {max(lengths)} epochs): it is corrupt; it cannot be resumed."
+        )
     return SavedRun(path=path, config=config, history=history, saved_state=saved["state"])
 
 

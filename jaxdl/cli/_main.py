@@ -13,8 +13,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, TextIO, cast
 
 from jaxdl import _signals
 from jaxdl.errors import ConfigError, DivergenceError
@@ -84,10 +84,23 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
       message, which says what the run kept, or ``interrupted before any output was written.`` (outputs
       are staged);
     - a closed standard output (``jaxdl train | head``) stops the command as a pipe stops any Unix
-      tool: one line and exit code 141 (128 + SIGPIPE).
+      tool: one line and exit code 141 (128 + SIGPIPE);
+    - any other failure to write (a full disk, ``> /dev/full``): one line naming the file, or the
+      standard output, and exit code 2.
     """
+    stdout = sys.stdout
+    if stdout is not None:
+        sys.stdout = cast(TextIO, _WatchedStdout(stdout))
     try:
         return int(run(args) or 0)
+    except StdoutError as failed:
+        _silence(stdout)
+        print(
+            f"{prog}: error: cannot write to its standard output: {failed.reason}; "
+            "send it to a file on a disk with space (or to /dev/null).",
+            file=sys.stderr,
+        )
+        return 2
     except ConfigError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
@@ -98,19 +111,91 @@ def run_or_report(prog: str, run: Callable[[argparse.Namespace], int | None], ar
         print(f"{prog}: {str(stop) or _signals.stopped_by(stop) + ' before any output was written.'}", file=sys.stderr)
         return _signals.exit_code(stop)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        _silence(stdout)
         print(
             f"{prog}: stopped: its standard output was closed (e.g. by `| head`); "
             "send it to a file to keep the whole log.",
             file=sys.stderr,
         )
         return 141
+    except OSError as err:
+        where = repr(err.filename) if err.filename else "its output"
+        print(f"{prog}: error: cannot write {where}: {err.strerror or err}.", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout = stdout
+
+
+def _silence(stdout: TextIO | None) -> None:
+    """Send the standard output to /dev/null: no second error when Python flushes it at exit."""
+    if stdout is not None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+
+
+class StdoutError(Exception):
+    """Writing to the standard output failed for another reason than a closed pipe (``> /dev/full``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _WatchedStdout:
+    """The standard output, whose write failures (but a closed pipe) are :class:`StdoutError`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise StdoutError(err.strerror or str(err)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise StdoutError(err.strerror or str(err)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def backend_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """One line when ``$JAX_PLATFORMS`` names a backend JAX cannot start here (``gpu`` without one, a typo), else None.
+
+    Only looked at when the variable is set, so a plain ``jaxdl`` starts no backend before it needs one.
+    """
+    env = os.environ if environ is None else environ
+    platforms = env.get("JAX_PLATFORMS", "")
+    if not platforms:
+        return None
+    import jax
+
+    try:
+        jax.devices()
+    except RuntimeError as err:
+        reason = str(err).splitlines()[0].split(" (set JAX_PLATFORMS")[0]
+        return (
+            f"JAX_PLATFORMS={platforms!r} names no backend JAX can start here ({reason}): "
+            "set JAX_PLATFORMS=cpu, or leave it unset to use what this machine has."
+        )
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
+    problem = backend_problem()
+    if problem is not None:
+        print(f"jaxdl {args.command}: error: {problem}", file=sys.stderr)
+        return 2
     from jaxdl import compilation_cache
 
     if getattr(args, "no_cache", False):

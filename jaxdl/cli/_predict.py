@@ -103,6 +103,11 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
     An image is inverted (``1 - pixel``) with ``invert``; without it, a mostly light image gets a note
     on stderr (the course's images are light strokes on a dark background).
     """
+    if os.path.isdir(path):
+        raise ConfigError(
+            f"input {path!r} is a folder: expected a {', '.join(SUFFIXES)} file "
+            f"(give the files in it, e.g. {path}/*.png)."
+        )
     if not os.path.isfile(path):
         raise ConfigError(f"input {path!r} does not exist: expected a {', '.join(SUFFIXES)} file.")
     suffix = os.path.splitext(path)[1].lower()
@@ -130,7 +135,16 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
         raise ConfigError(
             f"input {path!r}: unknown file type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}."
         )
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ConfigError(f"{path}: an array of {array.dtype} values, not numbers: expected examples as numbers.")
     array = np.asarray(array, np.float32)
+    if array.size == 0:
+        raise ConfigError(f"{path}: an empty array of shape {array.shape}: expected at least one example.")
+    if not np.isfinite(array).all():
+        raise ConfigError(
+            f"{path}: {int((~np.isfinite(array)).sum())} NaN/inf values: "
+            "expected finite numbers (clean the input first)."
+        )
     size = int(np.prod(input_shape))
     if array.shape == tuple(input_shape) or array.shape == (size,):
         return array.reshape(1, *input_shape), False

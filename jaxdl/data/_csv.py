@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -20,8 +21,10 @@ from jaxdl import _checks
 from jaxdl.data._dataset import Dataset, from_arrays
 from jaxdl.errors import ConfigError, unknown
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 
-def _problem(path: str, header: bool, width: int, sep: str, encoding: str) -> str:
+
+def _problem(path: str, header: bool, width: int, sep: str, encoding: str, decimal: str = ".") -> str:
     """Describe the first ragged row, empty cell or non-number of a CSV file (lines count from 1)."""
     with open(path, newline="", encoding=encoding) as f:
         reader = csv.reader(f, delimiter=sep)
@@ -35,9 +38,11 @@ def _problem(path: str, header: bool, width: int, sep: str, encoding: str) -> st
             for col, cell in enumerate(row):
                 name = repr(names[col]) if names else str(col)
                 try:
-                    value = float(cell)
+                    value = float(cell.replace(decimal, "."))
                 except ValueError:
                     what = "is empty" if not cell.strip() else f"has {cell!r}, which is not a number"
+                    if decimal == "." and _DECIMAL_COMMA.fullmatch(cell.strip()):
+                        what += " (a decimal comma: pass decimal=',')"
                     return f"line {line}, column {name} {what}."
                 if not math.isfinite(value):
                     return f"line {line}, column {name} has {cell!r}: expected a finite number."
@@ -74,7 +79,30 @@ def _separator_hint(path: str, sep: str, encoding: str) -> str:
     return ""
 
 
-def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: str) -> tuple[list[str], np.ndarray]:
+def _check_names(path: str, what: str, sep: str, encoding: str) -> None:
+    """Raise when the header has a column without a name (DataFrame.to_csv's index) or a name twice."""
+    import pandas as pd
+
+    first = pd.read_csv(path, header=None, nrows=1, sep=sep, encoding=encoding, dtype=str, keep_default_na=False)
+    names = [str(n).strip() for n in first.iloc[0]]
+    if "" in names:
+        column = names.index("")
+        raise ConfigError(
+            f"{what}={path!r} has a column without a name (column {column} of the header; DataFrame.to_csv writes "
+            "its index so): write the file with index=False, or name that column."
+        )
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        columns = ", ".join(str(i) for i, n in enumerate(names) if n == twice)
+        raise ConfigError(
+            f"{what}={path!r} has {names.count(twice)} columns named {twice!r} (columns {columns}): "
+            "give each column its own name."
+        )
+
+
+def _read(
+    path: str | os.PathLike, header: bool, what: str, sep: str, encoding: str, decimal: str = "."
+) -> tuple[list[str], np.ndarray]:
     """Column names and the (rows, columns) float64 values of a numeric CSV file."""
     import pandas as pd
 
@@ -84,7 +112,9 @@ def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # rows longer than the header
-            frame = pd.read_csv(path, header=0 if header else None, index_col=False, sep=sep, encoding=encoding)
+            frame = pd.read_csv(
+                path, header=0 if header else None, index_col=False, sep=sep, encoding=encoding, decimal=decimal
+            )
     except pd.errors.EmptyDataError:
         raise ConfigError(f"{what}={path!r} is empty: expected a header row and data rows.") from None
     except UnicodeDecodeError as err:
@@ -93,7 +123,9 @@ def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: 
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         with open(path, newline="", encoding=encoding) as f:
             width = len(next(csv.reader(f, delimiter=sep), []))
-        raise ConfigError(f"{what}={path!r}: {_problem(path, header, width, sep, encoding)}") from None
+        raise ConfigError(f"{what}={path!r}: {_problem(path, header, width, sep, encoding, decimal)}") from None
+    if header:
+        _check_names(path, what, sep, encoding)
     if frame.shape[0] == 0:
         raise ConfigError(f"{what}={path!r} has no data rows: expected one example per row.")
     numeric = all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes)
@@ -102,7 +134,7 @@ def _read(path: str | os.PathLike, header: bool, what: str, sep: str, encoding: 
         hint = _separator_hint(path, sep, encoding) if frame.shape[1] == 1 else ""
         if hint:
             raise ConfigError(f"{what}={path!r} has one column:{hint}")
-        raise ConfigError(f"{what}={path!r}: {_problem(path, header, frame.shape[1], sep, encoding)}")
+        raise ConfigError(f"{what}={path!r}: {_problem(path, header, frame.shape[1], sep, encoding, decimal)}")
     names = [str(c) for c in frame.columns] if header else [str(i) for i in range(frame.shape[1])]
     return names, values
 
@@ -159,11 +191,13 @@ def _as_images(X: np.ndarray, image_shape: tuple[int, int], path: str) -> np.nda
     return scaled.reshape((len(X),) + image_shape + (1,))
 
 
-def _check_text_options(sep: object, encoding: object) -> None:
+def _check_text_options(sep: object, encoding: object, decimal: object) -> None:
     import codecs
 
     if not isinstance(sep, str) or len(sep) != 1 or sep in '"\n\r':
         raise _checks.fail("from_csv", "sep", sep, "one character such as ',' or ';'")
+    if not isinstance(decimal, str) or len(decimal) != 1 or decimal == sep or decimal in '"\n\r':
+        raise _checks.fail("from_csv", "decimal", decimal, f"one character other than sep={sep!r}, e.g. '.' or ','")
     try:
         codecs.lookup(encoding) if isinstance(encoding, str) else None
     except LookupError:
@@ -195,6 +229,7 @@ def from_csv(
     seed: int = 0,
     sep: str = ",",
     encoding: str = "utf-8",
+    decimal: str = ".",
 ) -> Dataset:
     """Read a numeric CSV file (one example per row) into a :class:`Dataset`.
 
@@ -217,10 +252,13 @@ def from_csv(
       seed: seeds the train/test split when ``test_path`` is not given.
       sep: the field separator, e.g. ``";"`` for CSVs from a European Excel.
       encoding: the text encoding, e.g. ``"latin-1"`` when the header has accents.
+      decimal: the decimal mark, ``","`` for a European Excel's ``3,5`` (with ``sep=";"``).
 
     Raises:
       ConfigError: a missing file, a missing label column, a ragged row, an empty or
-        non-numeric cell (named by line and column), or pixels outside 0..255.
+        non-numeric cell (named by line and column; a decimal comma is named), a column
+        without a name (``DataFrame.to_csv``'s index) or two of the same name, or pixels
+        outside 0..255.
 
     >>> import pathlib, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -232,13 +270,13 @@ def from_csv(
     """
     shape = _check_image_shape(image_shape)
     path = os.fspath(path)
-    _check_text_options(sep, encoding)
-    names, values = _read(path, header, "path", sep, encoding)
+    _check_text_options(sep, encoding, decimal)
+    names, values = _read(path, header, "path", sep, encoding, decimal)
     label = _label_index(label_column, names, header, path)
     X, y = _split_columns(values, label, regression, names, path)
     if test_path is not None:
         test_path = os.fspath(test_path)
-        test_names, test_values = _read(test_path, header, "test_path", sep, encoding)
+        test_names, test_values = _read(test_path, header, "test_path", sep, encoding, decimal)
         if len(test_names) != len(names) or (header and test_names != names):
             raise ConfigError(
                 f"test_path={test_path!r} has columns different from {path!r}: expected the same header "

@@ -51,12 +51,17 @@ def _read_bytes(path: str) -> bytes:
         raise ConfigError(f"{path} is a truncated or damaged gzip file ({err}): re-download it.") from None
 
 
-def read_idx(path: str) -> np.ndarray:
+def read_idx(path: str, *, rank: int | None = None) -> np.ndarray:
     """Read one IDX file (gzip-compressed or not) into an array of its stored shape.
+
+    Args:
+      path: the file.
+      rank: the rank the file must hold (3 for images, 1 for labels), checked before its length.
 
     Raises:
       ConfigError: the file cannot be read, is damaged gzip or an HTML page, has no IDX magic
-        number, an unknown type byte, or is shorter or longer than its header says.
+        number, an unknown type byte, another rank than ``rank``, or is shorter or longer than
+        its header says (each named).
     """
     path = os.fspath(path)
     data = _read_bytes(path)
@@ -70,14 +75,42 @@ def read_idx(path: str) -> np.ndarray:
     ndim = data[3]
     if ndim == 0 or len(data) < 4 + 4 * ndim:
         raise ConfigError(f"{path} has a damaged IDX header (rank {ndim}, {len(data)} bytes): re-download it.")
+    if rank is not None and ndim != rank:
+        raise ConfigError(
+            f"{path} has the IDX magic number of {_KINDS.get(ndim, f'rank-{ndim} arrays')} (rank {ndim}), "
+            f"but it should hold {_KINDS[rank]} (rank {rank}): is it the right file?"
+        )
     shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     dtype = np.dtype(_DTYPES[data[2]])
     body = data[4 + 4 * ndim :]
-    if len(body) != math.prod(shape) * dtype.itemsize:
+    expected = math.prod(shape) * dtype.itemsize
+    if len(body) < expected:
         raise ConfigError(
-            f"{path} is truncated or damaged: its header says {shape}, found {len(body)} bytes; re-download it."
+            f"{path} is truncated: its header says {shape} ({expected} bytes), found {len(body)} bytes; re-download it."
+        )
+    if len(body) > expected:
+        raise ConfigError(
+            f"{path} has {len(body) - expected} bytes more than its header's {shape} ({expected} bytes): "
+            "the file is damaged or not what its header says; re-download it."
         )
     return np.frombuffer(body, dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def images_in_unit_range(images: np.ndarray, path: str) -> np.ndarray:
+    """IDX images as float32 in [0, 1]: integer pixels 0..255 divided by 255, float pixels in [0, 1] kept.
+
+    >>> images_in_unit_range(np.array([0, 255], np.uint8), "x").tolist(), images_in_unit_range(np.array([0.5]), "x")
+    ([0.0, 1.0], array([0.5], dtype=float32))
+    """
+    low, high = (float(images.min()), float(images.max())) if images.size else (0.0, 0.0)
+    if np.issubdtype(images.dtype, np.floating) and 0.0 <= low and high <= 1.0:
+        return images.astype(np.float32)
+    if not (np.issubdtype(images.dtype, np.integer) and 0 <= low and high <= 255):
+        raise ConfigError(
+            f"{path} holds {images.dtype} pixels in [{low:g}, {high:g}]: expected integers 0..255 "
+            "(or floats in [0, 1]); is it the right file?"
+        )
+    return images.astype(np.float32) / np.float32(255.0)
 
 
 def write_idx(path: str, array: np.ndarray) -> None:
@@ -116,16 +149,14 @@ def _find(folder: str, stem: str) -> str | None:
 
 
 _RANKS = {"train_images": 3, "train_labels": 1, "test_images": 3, "test_labels": 1}
+_KINDS = {3: "images (N, H, W)", 1: "labels (N,)"}
 
 
 def _checked(paths: dict[str, str]) -> dict[str, np.ndarray]:
     arrays = {}
     for key, path in paths.items():
-        array = read_idx(path)
-        if array.ndim != _RANKS[key]:
-            what = "images (N, H, W)" if _RANKS[key] == 3 else "labels (N,)"
-            raise ConfigError(f"{path} holds an array of shape {array.shape}: expected {what}; is it the right file?")
-        arrays[key] = array
+        array = read_idx(path, rank=_RANKS[key])
+        arrays[key] = images_in_unit_range(array, path) if _RANKS[key] == 3 else array
     for split in ("train", "test"):
         n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
         if n_images != n_labels:
@@ -139,7 +170,7 @@ def _checked(paths: dict[str, str]) -> dict[str, np.ndarray]:
 def load_idx_splits(folders: list[str], name: str) -> Arrays:
     """``((X_train, y_train), (X_test, y_test))`` from the first folder holding all four files.
 
-    Images come back as (N, H, W, 1) uint8, labels as (N,).
+    Images come back as (N, H, W, 1) float32 in [0, 1] (:func:`images_in_unit_range`), labels as (N,).
 
     Raises:
       ConfigError: naming every file and folder looked at, and how to get them; a missing

@@ -37,9 +37,9 @@ def mnist_like(name: str, data_dir: str | None) -> Dataset:
     (Xtr, ytr), (Xte, yte) = arrays
     names = FASHION_MNIST_CLASSES if name == "fashion_mnist" else DIGIT_CLASSES
     return from_arrays(
-        Xtr.astype(np.float32) / 255.0,
+        Xtr if Xtr.dtype == np.float32 else Xtr.astype(np.float32) / 255.0,
         ytr,
-        Xte.astype(np.float32) / 255.0,
+        Xte if Xte.dtype == np.float32 else Xte.astype(np.float32) / 255.0,
         yte,
         num_classes=10,
         class_names=names,

@@ -259,6 +259,10 @@ class TrainConfig:
             )
         if self.warmup_epochs and self.schedule_unit != "epoch":
             raise ConfigError("--warmup-epochs counts epochs: use it with --schedule-unit epoch.")
+        if self.warmup_epochs >= 2**31:
+            raise ConfigError(
+                f"--warmup-epochs must be below 2**31 (schedules count epochs in int32), got {self.warmup_epochs}."
+            )
         optim.by_name(self.optimizer)
         if self.optimizer.lower() == "lbfgs":
             raise ConfigError(

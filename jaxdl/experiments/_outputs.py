@@ -8,25 +8,27 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
 
 from jaxdl.errors import ConfigError
+from jaxdl.experiments._rundir import new_stage, remove_dead_stages
 
 
 @contextlib.contextmanager
 def staged_output(out: str) -> Iterator[str]:
     """Yield a temporary folder beside ``out``; on success its files move into ``out``.
 
-    If the block raises, the temporary folder is removed and ``out`` is left as it was.
+    If the block raises, the temporary folder is removed and ``out`` is left as it was; those of
+    killed processes beside ``out`` are removed first.
     """
     parent = os.path.dirname(os.path.abspath(out))
     try:
         os.makedirs(parent, exist_ok=True)
-        stage = tempfile.mkdtemp(prefix=".jaxdl-stage-", dir=parent)
+        remove_dead_stages(parent)
+        stage = new_stage(parent)
     except OSError as err:
         raise ConfigError(f"--out {out!r} is not writable: {err.strerror}.") from None
     try:

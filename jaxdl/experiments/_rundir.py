@@ -10,8 +10,10 @@ The policy, for ``jaxdl train``, ``sweep`` and ``ovr`` (and :func:`~jaxdl.experi
 - while a run uses its folder, ``.jaxdl-lock`` in it holds the process id, host and start time: a
   second process on the folder stops with one line naming the first; a lock left by a process that
   is gone (same host, dead pid) is taken over;
-- files are staged in ``.jaxdl-stage-*`` inside the folder and moved in when complete; a killed
-  run's staging folders and partial checkpoint files are removed by the next run on the folder.
+- files are staged in ``.jaxdl-stage-<pid>-*`` inside the folder and moved in when complete, and the
+  staging folder is removed on every exit path; a killed run's staging folders and partial checkpoint
+  files are removed by the next run on the folder, and its staging folders also by the next run beside
+  it (in the parent folder or a numbered sibling) once its process is gone.
 """
 
 from __future__ import annotations
@@ -164,17 +166,33 @@ def _acquire(folder: str, flag: str) -> RunFolderLock:
     raise InUseError(f"{flag} {folder!r}: another process keeps taking its lock; choose another {flag}.")
 
 
-def _clean_leftovers(folder: str) -> None:
-    """Remove staging folders of killed runs (the lock guarantees no live run uses them)."""
-    for name in os.listdir(folder):
-        if name.startswith(STAGE_PREFIX):
+def new_stage(folder: str) -> str:
+    """A new staging folder in ``folder``, named with this process's id so that others can tell when it is dead."""
+    return tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=folder)
+
+
+def _stage_owner_gone(name: str) -> bool:
+    """Whether the process that made staging folder ``name`` is gone (true for the pid-less names of old runs)."""
+    pid = name[len(STAGE_PREFIX) :].split("-", 1)[0]
+    return not pid.isdigit() or not _pid_alive(int(pid))
+
+
+def remove_dead_stages(folder: str, *, all_of_them: bool = False) -> None:
+    """Remove the staging folders in ``folder`` of killed runs (every one with ``all_of_them``: the folder is
+    locked by this process, so no live run uses them)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(STAGE_PREFIX) and (all_of_them or _stage_owner_gone(name)):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 def _check_writable(folder: str, flag: str) -> None:
     """Create and remove a staging folder, as the run will at its end."""
     try:
-        os.rmdir(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
+        os.rmdir(new_stage(folder))
     except OSError as err:
         raise ConfigError(f"{flag} {folder!r} is not writable: {err.strerror}.") from None
 
@@ -210,16 +228,20 @@ def claim_run_folder(
     Raises:
       ConfigError: the named folder holds a run (without ``overwrite``/``resume``), is in use, or is not writable.
     """
+    if out is not None and not os.fspath(out).strip():
+        raise ConfigError(f"{flag} {os.fspath(out)!r} is empty: name a folder, or leave it out for {default}.")
     if out is None:
         lock = _numbered(os.path.abspath(default), flag)
     else:
         lock = _acquire(os.path.abspath(out), flag)
         found = run_files(lock.folder)
         if found and not (overwrite or resume):
+            remove_dead_stages(lock.folder, all_of_them=True)
             lock.release()
             raise _refusal(os.fspath(out), found, kind, flag)
     try:
-        _clean_leftovers(lock.folder)
+        remove_dead_stages(lock.folder, all_of_them=True)
+        remove_dead_stages(os.path.dirname(lock.folder))
         _check_writable(lock.folder, flag)
         yield lock.folder
     finally:
@@ -231,6 +253,7 @@ def _numbered(base: str, flag: str) -> RunFolderLock:
     for n in range(1, MAX_NUMBERED):
         folder = base if n == 1 else f"{base}-{n}"
         if run_files(folder):
+            remove_dead_stages(folder)
             continue
         try:
             lock = _acquire(folder, flag)
@@ -260,7 +283,7 @@ def staged(folder: str, *, replace: bool = False) -> Iterator[str]:
     raises, the staging folder is removed and ``folder`` is left as it was.
     """
     try:
-        stage = tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder)
+        stage = new_stage(folder)
     except OSError as err:
         raise ConfigError(f"--out {folder!r} is not writable: {err.strerror}.") from None
     try:

@@ -128,16 +128,25 @@ def _write_outputs(
     out: str, config: TrainConfig, ds: data.Dataset, history: dict[str, list[float]], calls: int | None = None
 ) -> None:
     """Write metrics.json, metrics.csv, timing.json (each epoch's seconds, the compiled calls when known) and
-    curves.png into ``out`` at once; SIGINT and SIGTERM wait (the run has already decided to stop)."""
+    curves.png into ``out`` at once; SIGINT and SIGTERM wait (the run has already decided to stop). A failed
+    write (a full disk) leaves none of them and is one :class:`ConfigError` line."""
     from jaxdl.plots import plot_history
 
     metrics = {k: v for k, v in history.items() if k != "epoch_time"}
-    with _signals.held(deliver=False), _rundir.staged(out) as stage:
-        write_json(os.path.join(stage, "metrics.json"), {"config": config.to_dict(), "history": metrics})
-        write_csv(os.path.join(stage, "metrics.csv"), metrics)
-        timing = {"epoch_time": history["epoch_time"], **({"calls": calls} if calls is not None else {})}
-        write_json(os.path.join(stage, "timing.json"), timing)
-        plot_history(history, title=f"{config.model} on {ds.name}").savefig(os.path.join(stage, "curves.png"), dpi=100)
+    try:
+        with _signals.held(deliver=False), _rundir.staged(out) as stage:
+            write_json(os.path.join(stage, "metrics.json"), {"config": config.to_dict(), "history": metrics})
+            write_csv(os.path.join(stage, "metrics.csv"), metrics)
+            timing = {"epoch_time": history["epoch_time"], **({"calls": calls} if calls is not None else {})}
+            write_json(os.path.join(stage, "timing.json"), timing)
+            figure = plot_history(history, title=f"{config.model} on {ds.name}")
+            figure.savefig(os.path.join(stage, "curves.png"), dpi=100)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot write the outputs to {out!r} ({err.strerror or err}); nothing half-written is left and the "
+            f"checkpoint of the {len(metrics[next(iter(metrics))])} epochs is kept: make room, then write them "
+            f"with jaxdl train --resume {out}"
+        ) from None
 
 
 def _print_model(model: Any, ds: data.Dataset, transform: Any) -> None:
@@ -217,9 +226,11 @@ def train_and_evaluate(
         ds = data.load(config.dataset, data_dir=config.data_dir, seed=config.seed)
         model = config.build_model(ds)
         plain = optim.by_name(config.optimizer, lr=config.lr, **config.optimizer_args)
-        check_fit_args(model, ds, optimizer=plain, epochs=config.epochs, batch_size=config.batch_size)
-        optimizer = _optimizer(config, plain)
         transform = models.input_transform(config.model, ds.input_shape)
+        check_fit_args(
+            model, ds, optimizer=plain, epochs=config.epochs, batch_size=config.batch_size, transform=transform
+        )
+        optimizer = _optimizer(config, plain)
         every = config.checkpoint_every
         every = max(1, config.epochs // CHECKPOINTS_PER_RUN) if every is None else every
         train_data = placed(ds, mesh, config.shard_data, batch_size=config.batch_size)

@@ -95,6 +95,7 @@ def update_bn(
             _, mutated = apply_model(model, variables, x, train=True, mutable=["batch_stats"], rngs=rngs)
         return mutated["batch_stats"]
 
+    dtype = jnp.result_type(*jax.tree.leaves(variables["batch_stats"]))  # 1/k in the statistics' precision
     for n, x in enumerate(_batches(loader, batch_size), start=1):
-        variables["batch_stats"] = step(variables, jnp.asarray(x), jnp.asarray(1.0 / n, jnp.float32))
+        variables["batch_stats"] = step(variables, jnp.asarray(x), jnp.asarray(1.0 / n, dtype))
     return variables

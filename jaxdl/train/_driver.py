@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from jaxdl import _signals
 from jaxdl.callbacks import CallbackList, safe_copy
-from jaxdl.train._program import epochs_per_call
+from jaxdl.train._program import MAX_EPOCHS_PER_CALL, epochs_per_call
 
 Row = dict[str, Any]
 
@@ -83,7 +83,8 @@ class Loop:
         leftover: list[Row] = []
         try:
             while epoch <= self.epochs and not self.stopped:
-                wanted = self.callbacks.until_wanted(epoch, self.epochs)
+                # a call runs at most MAX_EPOCHS_PER_CALL epochs: look no further (epochs may be 10**12)
+                wanted = self.callbacks.until_wanted(epoch, min(self.epochs, epoch + MAX_EPOCHS_PER_CALL - 1))
                 n = epochs_per_call(per_epoch, remaining=self.epochs - epoch + 1, until_wanted=wanted)
                 snapshot = safe_copy((state, carries)) if self.callbacks.can_stop else None
                 start = time.perf_counter()

@@ -102,8 +102,8 @@ def evaluate_fn(
     ``batch_sharding`` splits each batch over a device mesh as in :func:`train_epoch_fn`.
     Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
     """
-    check_inputs(state, X, transform)
     objective = objective_of(state.apply_fn, y, objective, where="evaluate")
+    check_inputs(state, X, transform, y, objective.task)
     idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
 
     def body(_, plan):

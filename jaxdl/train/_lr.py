@@ -27,6 +27,12 @@ OptimizerArg = optax.GradientTransformation | Callable[..., optax.GradientTransf
 """What ``fit(optimizer=...)`` takes: an optimizer, or (with a schedule) a function of the learning rate."""
 
 
+INT32_MAX = 2**31 - 1
+"""The last step count an optimizer can hold: optax counts steps in int32, and so do jitted schedules."""
+TABLE_LIMIT = 2**22
+"""The most rates a :class:`jaxdl.optim.RateTable` holds (16 MB); a longer run evaluates its schedule each step."""
+
+
 class LrPlan(NamedTuple):
     """The optimizer a trainer runs, the rate of each epoch, and the plateau (if any)."""
 
@@ -56,7 +62,12 @@ def plan(
       epochs: epochs of the whole run. Given, the schedule reaches the optimizer as a
         :class:`jaxdl.optim.RateTable` of its rates (one per epoch or per step), so they travel
         as an array and a later run with other schedule arguments reuses the compiled epoch;
-        None (under ``vmap``, where the base rate is traced) evaluates the schedule each step.
+        None (under ``vmap``, where the base rate is traced), or a table longer than
+        :data:`TABLE_LIMIT`, evaluates the schedule each step.
+
+    Raises:
+      ConfigError: a run whose step count overflows int32 (``epochs * steps_per_epoch >= 2**31``),
+        or a schedule with numbers beyond int32 (``linear_lr(total_iters=2**31)``).
     """
     if schedule is None:
         return LrPlan(check_optimizer(optimizer), None, None)
@@ -74,7 +85,20 @@ def plan(
     if not callable(schedule):
         raise fail("fit", "schedule", schedule, "a jaxdl.schedules schedule or reduce_lr_on_plateau")
     every = 1 if isinstance(schedule, PerStep) else steps_per_epoch
-    if epochs is None:
+    if epochs is not None and epochs * steps_per_epoch > INT32_MAX:
+        raise fail(
+            "fit",
+            "epochs",
+            epochs,
+            f"at most {INT32_MAX // steps_per_epoch} with a schedule (the optimizer counts its {steps_per_epoch} "
+            "steps per epoch in int32, up to 2**31 - 1)",
+        )
+    try:
+        jax.eval_shape(schedule, jax.ShapeDtypeStruct((), jnp.int32))
+    except OverflowError as err:
+        reason = str(err).splitlines()[0]
+        raise fail("fit", "schedule", None, "a schedule whose numbers fit int32 (below 2**31)", got=reason) from None
+    if epochs is None or epochs * steps_per_epoch // every > TABLE_LIMIT:
 
         def rate(count):
             return schedule(count // every)

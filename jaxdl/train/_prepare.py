@@ -9,7 +9,7 @@ import flax.linen as nn
 import jax
 
 from jaxdl.train._objective import Objective, RegressionScale, objective_for
-from jaxdl.train._validate import check_compatible, check_model_and_data, check_run_length
+from jaxdl.train._validate import check_compatible, check_model_and_data, check_outputs, check_run_length
 from jaxdl.transforms import Transform, eval_transform_for
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ def prepare_run(
     defaults to the deterministic part of ``transform`` (see :mod:`jaxdl.transforms`).
 
     Raises:
-      ConfigError: bad ``epochs`` or ``batch_size``, or a model that does not fit the data.
+      ConfigError: bad ``epochs`` or ``batch_size``, or a model that does not fit the data (its output
+        shape against the targets' shape and class count, before anything compiles).
 
     >>> from jaxdl import data, models
     >>> setup = prepare_run("fit", models.SoftmaxRegression(10), data.load("digits"), epochs=1, batch_size=64,
@@ -65,5 +66,6 @@ def prepare_run(
     first = data.train[0][:1]
     eval_transform = eval_transform_for(transform, eval_transform, first, where=where)
     sample = first if eval_transform is None else eval_transform(first, key=None)
+    check_outputs(where, model, data, objective, sample, batch_size)
     regression = RegressionScale.of(data.test[1], data.target_standardizer) if objective.task == "regression" else None
     return RunSetup(objective, eval_transform, sample, regression)

@@ -7,6 +7,7 @@ was expected, or a :class:`~jaxdl.errors.DivergenceError` when training went wro
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,8 @@ import optax
 from jaxdl import _checks
 from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.train._objective import LOSSES, Objective, objective_for
-from jaxdl.train._state import TrainState
+from jaxdl.train._state import TrainState, model_kwargs
+from jaxdl.transforms import eval_transform_for
 
 if TYPE_CHECKING:
     from jaxdl.data import Dataset
@@ -148,6 +150,106 @@ def check_compatible(where: str, model: nn.Module, data: Dataset, objective: Obj
         )
 
 
+def check_output_shape(
+    where: str,
+    out: tuple[int, ...],
+    x: tuple[int, ...],
+    y: tuple[int, ...],
+    task: str,
+    *,
+    num_classes: int | None = None,
+    data_name: str | None = None,
+) -> None:
+    """Raise unless outputs of shape ``out`` for inputs ``x`` fit targets of shape ``y`` for ``task``.
+
+    A classifier returns one row of scores per example, (B, C) with ``C >= num_classes``; a
+    binary model or a regressor returns exactly the targets' shape (an elementwise loss of (B, 1)
+    against (B,) would broadcast to (B, B)). The message names both shapes.
+
+    >>> check_output_shape("fit", (128, 8, 8, 10), (128, 8, 8, 1), (128,), "classification", num_classes=10)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: fit: model must be a model returning outputs of shape (128, 10) for the 10 classes \
+(one row of scores per example; labels have shape (128,)), got (128, 8, 8, 10) for inputs of shape (128, 8, 8, 1) \
+(flatten the inputs first, e.g. x.reshape(x.shape[0], -1))
+    """
+    of = f" of {data_name!r}" if data_name else ""
+    flatten = " (flatten the inputs first, e.g. x.reshape(x.shape[0], -1))" if len(out) > 2 and len(x) > 2 else ""
+    got = f"{out} for inputs of shape {x}{flatten}"
+    if task == "classification":
+        if len(out) == 2 and len(y) == 1 and (num_classes is None or out[1] >= num_classes):
+            return
+        classes = "C" if num_classes is None else str(num_classes)
+        expected = (
+            f"a model returning outputs of shape ({y[0]}, {classes}) for the {classes} classes{of} "
+            f"(one row of scores per example; labels have shape {y})"
+        )
+        raise _checks.fail(where, "model", None, expected, got=got)
+    if out != y:
+        what = "binary targets" if task == "binary" else "regression targets"
+        expected = f"a model returning outputs of shape {y}, the shape of the {what}{of}"
+        raise _checks.fail(where, "model", None, expected, got=got)
+
+
+def device_memory() -> int | None:
+    """Bytes of memory of the first device: its allocator's limit on an accelerator, the machine's RAM on a CPU."""
+    stats = jax.devices()[0].memory_stats() or {}
+    if "bytes_limit" in stats:
+        return int(stats["bytes_limit"])
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_model_size(where: str, model: nn.Module, variables: Any) -> None:
+    """Raise when ``variables`` (arrays or shapes) alone exceed the device's memory: nothing could train.
+
+    >>> big = {"params": {"w": jax.ShapeDtypeStruct((2**40,), np.float32)}}
+    >>> check_model_size("fit", nn.Dense(1), big)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: fit: model must be a model whose variables fit in memory (...), \
+got Dense with 1,099,511,627,776 numbers (4398 GB)
+    """
+    leaves = jax.tree.leaves(variables)
+    size = sum(int(np.prod(leaf.shape)) * np.dtype(leaf.dtype).itemsize for leaf in leaves)
+    memory = device_memory()
+    if memory is not None and size > memory:
+        count = sum(int(np.prod(leaf.shape)) for leaf in leaves)
+        raise _checks.fail(
+            where,
+            "model",
+            None,
+            f"a model whose variables fit in memory ({memory / 1e9:.0f} GB on {jax.devices()[0].platform}; "
+            "training needs them, their gradients and the optimizer's state)",
+            got=f"{type(model).__name__} with {count:,} numbers ({size / 1e9:.0f} GB)",
+        )
+
+
+def check_outputs(where: str, model: nn.Module, data: Dataset, objective: Objective, sample: Any, batch: int) -> None:
+    """Raise unless ``model``'s outputs for a batch of ``batch`` examples like ``sample`` fit ``data``'s targets,
+    and its variables fit in memory (:func:`check_model_size`).
+
+    Shapes only (``jax.eval_shape`` of the model's init), so nothing is allocated or compiled.
+    """
+    kwargs = model_kwargs(type(model), {"train": False})
+    x = jax.ShapeDtypeStruct((batch, *sample.shape[1:]), sample.dtype)
+    key = jax.random.key(0)
+    out, variables = jax.eval_shape(lambda x: model.init_with_output({"params": key, "dropout": key}, x, **kwargs), x)
+    check_model_size(where, model, variables)
+    if not hasattr(out, "shape"):
+        raise _checks.fail(where, "model", None, "a model returning one array", got=type(out).__name__)
+    y = data.train[1]
+    check_output_shape(
+        where,
+        tuple(out.shape),
+        tuple(x.shape),
+        (batch, *y.shape[1:]),
+        objective.task,
+        num_classes=data.num_classes,
+        data_name=data.name,
+    )
+
+
 def check_fit_args(
     model: nn.Module,
     data: Dataset,
@@ -158,12 +260,14 @@ def check_fit_args(
     loss: str | Callable[..., jax.Array] | None = None,
     seed: Any = 0,
     where: str = "fit",
+    transform: Any = None,
 ) -> Objective:
     """Validate :func:`~jaxdl.train.fit`'s arguments before anything runs; return the model's objective.
 
     Checks the types first (a ``Dataset``, a model instance, an integer seed the PRNG
     accepts), then the run's length, the optimizer, the loss against the task, and the
-    model against the data.
+    model against the data: its outputs on inputs as ``transform`` leaves them (its
+    deterministic part) against the targets, and its size against the device's memory.
 
     Raises:
       ConfigError: naming the argument, its value and what was expected.
@@ -175,6 +279,10 @@ def check_fit_args(
     default_task = "regression" if data.num_classes is None else "classification"
     objective = objective_for(model, loss, default_task=default_task, where=where)
     check_compatible(where, model, data, objective, batch_size)
+    first = data.train[0][:1]
+    eval_transform = eval_transform_for(transform, None, first, where=where)
+    sample = first if eval_transform is None else jax.eval_shape(lambda x: eval_transform(x, key=None), first)
+    check_outputs(where, model, data, objective, sample, batch_size)
     return objective
 
 
@@ -188,11 +296,14 @@ def nonfinite_error(epoch: int, bad_step: int) -> DivergenceError:
     )
 
 
-def check_inputs(state: TrainState, X: jax.Array, transform: Any = None) -> None:
+def check_inputs(
+    state: TrainState, X: jax.Array, transform: Any = None, y: Any = None, task: str | None = None
+) -> None:
     """Raise a :class:`ConfigError` when examples of ``X`` (N, ...) do not fit ``state``'s parameters.
 
     Works on shapes only (also while tracing), so it costs one abstract forward pass at
-    compile time. ``transform`` is the deterministic one applied before the model.
+    compile time. ``transform`` is the deterministic one applied before the model. With
+    targets ``y`` (N, ...) and the ``task``, the outputs must fit them (:func:`check_output_shape`).
 
     >>> import jax.numpy as jnp
     >>> from jaxdl.models import SoftmaxRegression
@@ -208,10 +319,13 @@ def check_inputs(state: TrainState, X: jax.Array, transform: Any = None) -> None
         return state.apply_fn(variables, x, train=False)
 
     try:
-        jax.eval_shape(forward, abstract, jax.ShapeDtypeStruct((1, *X.shape[1:]), X.dtype))
+        out = jax.eval_shape(forward, abstract, jax.ShapeDtypeStruct((1, *X.shape[1:]), X.dtype))
     except (TypeError, ValueError, flax.errors.FlaxError) as err:
         reason = str(err).splitlines()[0].split(" (https://")[0]
         raise ConfigError(
             f"X has examples of shape {tuple(X.shape[1:])}, which the model's parameters do not fit ({reason}): "
             "was the state trained on other inputs?"
         ) from None
+    if y is not None and task is not None:
+        n = int(X.shape[0])
+        check_output_shape("evaluate", (n, *out.shape[1:]), tuple(X.shape), (n, *np.shape(y)[1:]), task)
