@@ -13,13 +13,13 @@ import numpy as np
 from jax.sharding import Mesh
 
 from jaxdl import optim, parallel
-from jaxdl._checks import ceil_div, fail
+from jaxdl._checks import ceil_div
 from jaxdl.callbacks import Callback, CallbackList, EarlyStopping, TrainInfo, safe_copy
 from jaxdl.checkpoint import SavedRun
-from jaxdl.data import Dataset, split
+from jaxdl.data import Dataset
 from jaxdl.train._driver import Loop, Row
 from jaxdl.train._lr import LrSchedule, OptimizerArg, plan, replay_plateau
-from jaxdl.train._prepare import prepare_run
+from jaxdl.train._prepare import prepare_run, with_validation_split
 from jaxdl.train._program import CallSpec, Scale, fit_call, row_keys, scale_of
 from jaxdl.train._resume import Progress, own_buffers, resume_point
 from jaxdl.train._state import TrainState, create_train_state
@@ -199,10 +199,7 @@ def fit(
     >>> len(r.history["test_acc"])
     2
     """
-    if validation_split is not None:
-        if getattr(data, "val", None) is not None:
-            raise fail("fit", "validation_split", validation_split, "None when data has a validation part (data.val)")
-        data = split(data, val=validation_split, seed=seed)
+    data = with_validation_split("fit", data, validation_split, seed)
     objective, eval_transform, sample, regression = prepare_run(
         "fit",
         model,

@@ -22,7 +22,7 @@ from jax.sharding import Mesh
 from jaxdl import parallel
 from jaxdl._checks import ceil_div, fail, one_run_only
 from jaxdl.callbacks import Callback, CallbackList, TrainInfo
-from jaxdl.data import Dataset, split
+from jaxdl.data import Dataset
 from jaxdl.errors import unknown
 from jaxdl.optim import with_hyperparams
 from jaxdl.train._chunks import chunk_sizes, split_padded
@@ -31,7 +31,7 @@ from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
 from jaxdl.train._hparams import Hparams, OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train._many_epoch import ManySpec, init_many, many_call
 from jaxdl.train._many_result import ManyResult
-from jaxdl.train._prepare import prepare_run
+from jaxdl.train._prepare import prepare_run, with_validation_split
 from jaxdl.train._program import Scale, row_keys, scale_of
 from jaxdl.train._state import TrainState
 from jaxdl.transforms import Transform
@@ -191,10 +191,7 @@ def fit_many(
     ((4, 2), {'seed': 1, 'lr': 0.1})
     """
     seeds = check_seeds(seeds)
-    if validation_split is not None:
-        if getattr(data, "val", None) is not None:
-            raise fail("fit_many", "validation_split", validation_split, "None when data has a validation part")
-        data = split(data, val=validation_split, seed=seeds[0])
+    data = with_validation_split("fit_many", data, validation_split, seeds[0])
     objective, eval_transform, sample, regression = prepare_run(
         "fit_many",
         model,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import flax.linen as nn
 import jax
 
+from jaxdl._checks import fail
+from jaxdl.data import split
 from jaxdl.train._objective import Objective, RegressionScale, objective_for
 from jaxdl.train._validate import check_compatible, check_model_and_data, check_outputs, check_run_length
 from jaxdl.transforms import Transform, eval_transform_for
@@ -30,6 +32,18 @@ class RunSetup(NamedTuple):
     eval_transform: Transform | None
     sample: jax.Array
     regression: RegressionScale | None
+
+
+def with_validation_split(where: str, data: Dataset, validation_split: float | None, seed: int) -> Dataset:
+    """``data`` with a stratified validation part of fraction ``validation_split`` (drawn with ``seed``).
+
+    ``None`` leaves ``data`` as it is; a split asked of data that already has one is refused.
+    """
+    if validation_split is None:
+        return data
+    if getattr(data, "val", None) is not None:
+        raise fail(where, "validation_split", validation_split, "None when data has a validation part (data.val)")
+    return split(data, val=validation_split, seed=seed)
 
 
 def prepare_run(
