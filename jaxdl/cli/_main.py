@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
-    problem = backend_problem()
+    # A multi-host run must call jax.distributed.initialize before any backend starts; it reports its own errors.
+    problem = None if getattr(args, "distributed", False) else backend_problem()
     if problem is not None:
         print(f"jaxdl {args.command}: error: {problem}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ import optax
 from jaxdl._checks import fail
 from jaxdl.checkpoint import SavedRun
 from jaxdl.errors import ConfigError
-from jaxdl.train._state import ModelApply, TrainState, create_train_state
+from jaxdl.train._state import ModelApply, TrainState, create_train_state, init_with_output
 
 
 class Progress(Protocol):
@@ -37,7 +37,7 @@ def _path(path: tuple) -> str:
 def _abstract_init(model: nn.Module, shape: tuple[int, ...], dtype) -> Any:
     def init(x):
         key = jax.random.key(0)
-        return model.init({"params": key, "dropout": key}, x, train=False)
+        return init_with_output(model, {"params": key, "dropout": key}, x)[1]
 
     return jax.eval_shape(init, jax.ShapeDtypeStruct(shape, dtype))
 

@@ -167,7 +167,15 @@ def create_train_state(
 @functools.partial(jax.jit, static_argnums=0)
 def _init_variables(apply_fn: ModelApply, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
     """``model.init`` in evaluation mode as one compiled program, reused by every equal model and input shape."""
-    rngs = {"params": init_key, "dropout": dropout_key}
-    if isinstance(apply_fn.model, nn.Sequential):
-        return apply_fn.model.init(rngs, sample_x, False, None, method=_run_layers)
-    return apply_fn.model.init(rngs, sample_x, **model_kwargs(type(apply_fn.model), {"train": False}))
+    return init_with_output(apply_fn.model, {"params": init_key, "dropout": dropout_key}, sample_x)[1]
+
+
+def init_with_output(model: nn.Module, rngs: dict[str, jax.Array], x: Any) -> tuple[Any, Any]:
+    """``(outputs, variables)`` of ``model.init_with_output`` in evaluation mode, for any linen module.
+
+    Called as :func:`apply_model` calls a module (``train`` only where ``__call__`` takes it,
+    ``nn.Sequential`` layer by layer).
+    """
+    if isinstance(model, nn.Sequential):
+        return model.init_with_output(rngs, x, False, None, method=_run_layers)
+    return model.init_with_output(rngs, x, **model_kwargs(type(model), {"train": False}))

@@ -20,7 +20,7 @@ import optax
 from jaxdl import _checks
 from jaxdl.errors import ConfigError, DivergenceError
 from jaxdl.train._objective import LOSSES, Objective, objective_for
-from jaxdl.train._state import TrainState, model_kwargs
+from jaxdl.train._state import TrainState, init_with_output
 from jaxdl.transforms import eval_transform_for
 
 if TYPE_CHECKING:
@@ -191,8 +191,11 @@ def check_output_shape(
 
 
 def device_memory() -> int | None:
-    """Bytes of memory of the first device: its allocator's limit on an accelerator, the machine's RAM on a CPU."""
-    stats = jax.devices()[0].memory_stats() or {}
+    """Bytes of memory of this process's first device: its allocator's limit on an accelerator, the RAM on a CPU.
+
+    A local device: in a multi-host run only those report their memory.
+    """
+    stats = jax.local_devices()[0].memory_stats() or {}
     if "bytes_limit" in stats:
         return int(stats["bytes_limit"])
     try:
@@ -231,10 +234,9 @@ def check_outputs(where: str, model: nn.Module, data: Dataset, objective: Object
 
     Shapes only (``jax.eval_shape`` of the model's init), so nothing is allocated or compiled.
     """
-    kwargs = model_kwargs(type(model), {"train": False})
     x = jax.ShapeDtypeStruct((batch, *sample.shape[1:]), sample.dtype)
     key = jax.random.key(0)
-    out, variables = jax.eval_shape(lambda x: model.init_with_output({"params": key, "dropout": key}, x, **kwargs), x)
+    out, variables = jax.eval_shape(lambda x: init_with_output(model, {"params": key, "dropout": key}, x), x)
     check_model_size(where, model, variables)
     if not hasattr(out, "shape"):
         raise _checks.fail(where, "model", None, "a model returning one array", got=type(out).__name__)
