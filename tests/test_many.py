@@ -28,9 +28,8 @@ def digits():
     return data.load("digits")
 
 
-@pytest.fixture(scope="module")
-def sweep(digits):
-    """8 runs: lr 0.1 then lr 0.3, each over seeds 0..3 (grid-major)."""
+def lr_sweep(digits, **kwargs):
+    """8 runs: lr 0.1 then lr 0.3, each over seeds 0..3 (grid-major); ``kwargs`` go to ``fit_many``."""
     return fit_many(
         models.MLP(hidden=(32,)),
         digits,
@@ -39,7 +38,13 @@ def sweep(digits):
         seeds=SEEDS,
         epochs=3,
         batch_size=64,
+        **kwargs,
     )
+
+
+@pytest.fixture(scope="module")
+def sweep(digits):
+    return lr_sweep(digits)
 
 
 def test_runs_are_grid_major_with_history_per_run(sweep):
@@ -63,16 +68,7 @@ def test_four_seeds_equal_four_separate_fits(sweep, digits):
 
 def test_chunked_equals_unchunked_with_one_compile(sweep, digits):
     with compiled_programs() as names:
-        chunked = fit_many(
-            models.MLP(hidden=(32,)),
-            digits,
-            optimizer=lambda lr: optax.sgd(lr),
-            hparams={"lr": LRS},
-            seeds=SEEDS,
-            epochs=3,
-            batch_size=64,
-            max_parallel=3,
-        )
+        chunked = lr_sweep(digits, max_parallel=3)
     assert names.count("many_call_fn") == 1  # 3 chunks (the last padded) share one program
     assert chunked.runs == sweep.runs
     for key in METRICS:
