@@ -2,8 +2,9 @@
 SIGTERM handled like Ctrl-C.
 
 SLURM and Kubernetes stop a job with SIGTERM. Inside :func:`terminate_as_interrupt` it raises
-:class:`Terminated` (a ``KeyboardInterrupt``), so the code that saves a run on Ctrl-C saves it on SIGTERM
-too. Signal handlers can only be set from the main thread; elsewhere the blocks run unprotected.
+:class:`Terminated` (a ``KeyboardInterrupt``) at the training loop's next safe point, as Ctrl-C raises
+``KeyboardInterrupt`` there, so the code that saves a run on Ctrl-C saves it on SIGTERM too. Signal handlers
+can only be set from the main thread; elsewhere the blocks run unprotected.
 """
 
 from __future__ import annotations
@@ -22,8 +23,26 @@ class Terminated(KeyboardInterrupt):
     """Raised by SIGTERM inside :func:`terminate_as_interrupt`."""
 
 
-def _raise_terminated(signum, frame):
-    raise Terminated
+_pending: list[int] = []
+"""Signals :func:`terminate_as_interrupt` received and no one has acted on yet (see :func:`raise_pending`)."""
+
+
+def _record(signum, frame):
+    _pending.append(signum)
+
+
+def raise_pending() -> None:
+    """Raise the stop a signal received inside :func:`terminate_as_interrupt` asked for (call it where stopping is
+    safe): :class:`Terminated` for SIGTERM, ``KeyboardInterrupt`` for Ctrl-C."""
+    if _pending:
+        signum = _pending[0]
+        _pending.clear()
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def clear_pending() -> None:
+    """Forget the received signals: the stop they raised has been caught (call where it is)."""
+    _pending.clear()
 
 
 def _in_main_thread() -> bool:
@@ -42,15 +61,26 @@ def stopped_by(stop: KeyboardInterrupt) -> str:
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` in the block; the previous handler comes back after it."""
+    """In the block SIGTERM and Ctrl-C are recorded, and :func:`raise_pending` raises :class:`Terminated` or
+    ``KeyboardInterrupt`` for them where stopping is safe (the training loop calls it between compiled calls).
+
+    Raised wherever the signal lands, a ``KeyboardInterrupt`` can cut jax in the middle of a compile (the
+    process then crashes at exit) or land in a garbage-collector callback (Python only prints it, and the run
+    goes on). The previous handlers come back after the block; a handler of a host (a kernel's Ctrl-C) is kept.
+    """
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    clear_pending()
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _record)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _record)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        clear_pending()
 
 
 @contextlib.contextmanager
@@ -77,6 +107,9 @@ def held(*, deliver: bool = True) -> Iterator[list[int]]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if deliver and caught:
-        handler = previous[signal.Signals(caught[0])]
+        sig = signal.Signals(caught[0])
+        handler = previous[sig]
         if callable(handler):
-            handler(caught[0], None)
+            handler(sig, None)
+        elif handler == signal.SIG_DFL:  # e.g. SIGTERM outside the CLI: the default action, now
+            signal.raise_signal(sig)

@@ -130,7 +130,7 @@ def test_sweep_writes_the_run_folder_jaxdl_sweep_writes(tmp_path):
     assert library.read_bytes() == command.read_bytes()
     assert json.loads(library.read_text())["config"] == config.to_dict()
     assert [(r["lr"], r["seed"]) for r in result.runs] == [(0.1, 0), (0.1, 1), (0.5, 0), (0.5, 1)]
-    with pytest.raises(ConfigError, match="a sweep does not use train.early_stopping"):
-        one_run = dataclasses.replace(config.train, val=0.1, early_stopping=3)
+    with pytest.raises(ConfigError, match="a sweep does not use train.checkpoint_every"):
+        one_run = dataclasses.replace(config.train, checkpoint_every=3)
         sweep(dataclasses.replace(config, train=one_run), tmp_path / "x")
     assert not (tmp_path / "x").exists()

@@ -56,8 +56,11 @@ def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identic
 
 
 def test_sigterm_is_an_interrupt_only_while_a_job_runs(tmp_path, monkeypatch):
-    def terminated(*args, **kwargs):
+    load = data.load
+
+    def terminated(*args, **kwargs):  # SIGTERM while the data loads: the run stops before its first epoch
         signal.raise_signal(signal.SIGTERM)
+        return load(*args, **kwargs)
 
     monkeypatch.setattr(data, "load", terminated)
     previous = signal.getsignal(signal.SIGTERM)
@@ -107,13 +110,19 @@ def test_a_second_signal_while_outputs_are_written_changes_nothing(tmp_path, cap
 
 
 def test_sigterm_while_loading_data_is_one_line_exit_143(tmp_path, capsys, monkeypatch):
-    def terminated(*args, **kwargs):
+    load = data.load
+
+    def terminated(*args, **kwargs):  # acted on once the data is loaded, before the first epoch
         signal.raise_signal(signal.SIGTERM)
+        return load(*args, **kwargs)
 
     monkeypatch.setattr(data, "load", terminated)
     out = tmp_path / "run"
     assert main(["train", "--out", str(out)]) == 143
-    assert capsys.readouterr().err == "jaxdl train: terminated (SIGTERM) before any output was written.\n"
+    assert (
+        capsys.readouterr().err
+        == "jaxdl train: terminated (SIGTERM) before the first checkpoint; nothing was written.\n"
+    )
     assert not out.exists()
 
 

@@ -87,6 +87,11 @@ class Callback:
         """The on-device part of this callback (see :class:`DeviceHook`), or None."""
         return None
 
+    def runs_hook(self) -> Any:
+        """The on-device part that follows each run of ``fit_many`` on its own, or None (then a callback with a
+        :meth:`device_hook` is refused there: it follows one run)."""
+        return None
+
     def on_carry(self, carry: Any) -> None:
         """Called after each compiled call with the device hook's carry (states in it as the optimizer made them)."""
         del carry

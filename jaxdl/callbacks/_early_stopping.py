@@ -67,6 +67,63 @@ class _Tracker(NamedTuple):
         return carry, ~better & (wait >= self.patience)
 
 
+class _RunsTracker(NamedTuple):
+    """The rule of an :class:`EarlyStopping` for each run of ``fit_many``, inside its compiled call (hashable).
+
+    The carry holds, per run (N,): ``best``, ``wait``, ``epochs`` (epochs trained), ``best_epoch`` and
+    ``stopped`` (the epoch it stopped at, 0 while it trains), and with ``keep_state`` the best ``state``.
+    """
+
+    monitor: str
+    maximize: bool
+    min_delta: float
+    patience: int
+    keep_state: bool
+
+    def init(self, states: Any) -> dict[str, Any]:
+        runs = jax.tree.leaves(states.params)[0].shape[0]
+        carry: dict[str, Any] = {"best": jnp.full(runs, -jnp.inf if self.maximize else jnp.inf, jnp.float32)}
+        carry |= {name: jnp.zeros(runs, jnp.int32) for name in ("wait", "epochs", "best_epoch", "stopped")}
+        # the call donates the states and this carry: the kept states need buffers of their own
+        return carry | {"state": jax.tree.map(jnp.copy, states) if self.keep_state else None}
+
+    def update(
+        self, carry: dict, before: Any, after: Any, row: Mapping[str, jax.Array]
+    ) -> tuple[dict, Any, dict[str, jax.Array], jax.Array]:
+        """After one epoch: ``(carry, states, row, stop)``.
+
+        A run that had stopped keeps its state ``before`` the epoch and gets NaN in the row; ``stop``
+        is True once every run has stopped.
+        """
+        live = carry["stopped"] == 0
+        epochs = carry["epochs"] + live
+        better = live & improved(row[self.monitor], carry["best"], jnp.float32(self.min_delta), self.maximize)
+        wait = jnp.where(better, 0, carry["wait"] + live)
+        stopped = jnp.where(live & ~better & (wait >= self.patience), epochs, carry["stopped"])
+        states = _where_runs(live, after, before)
+        carry = {
+            "best": jnp.where(better, row[self.monitor], carry["best"]),
+            "wait": wait,
+            "epochs": epochs,
+            "best_epoch": jnp.where(better, epochs, carry["best_epoch"]),
+            "stopped": stopped,
+            "state": _where_runs(better, states, carry["state"]) if self.keep_state else None,
+        }
+        row = {key: jnp.where(live, value, jnp.nan) for key, value in row.items()}
+        return carry, states, row, jnp.all(stopped > 0)
+
+    def final_state(self, carry: dict, states: Any) -> Any:
+        """The states the runs return: the best epoch's where the rule keeps it and a run improved, else ``states``."""
+        if not self.keep_state:
+            return states
+        return _where_runs(carry["best_epoch"] > 0, carry["state"], states)
+
+
+def _where_runs(pick: jax.Array, new: Any, old: Any) -> Any:
+    """Per run (leading axis), ``new`` where ``pick`` (N,) else ``old``."""
+    return jax.tree.map(lambda a, b: jnp.where(pick.reshape(-1, *([1] * (a.ndim - 1))), a, b), new, old)
+
+
 class EarlyStopping(Callback):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs.
 
@@ -80,6 +137,11 @@ class EarlyStopping(Callback):
 
     After the run, ``best_epoch``, ``best_value`` and ``stopped_epoch`` (None when it never
     stopped) describe what happened; ``fit`` copies them into its ``FitResult``.
+
+    Under ``fit_many`` the rule applies to each run on its own: a run that stops keeps its state
+    (or its best one) while the others train, its history holds NaN after its stopping epoch, and
+    the call ends when every run has stopped. ``best_epoch``, ``best_value`` and ``stopped_epoch``
+    are then arrays (N,) (``stopped_epoch`` 0 for a run that never stopped), as in ``ManyResult``.
 
     >>> es = EarlyStopping(monitor="val_loss", patience=2, restore_best=False)
     >>> [es.on_epoch_end(e, {"val_loss": v}, None, {}) for e, v in enumerate([3.0, 2.0, 2.5, 2.1], 1)]
@@ -110,11 +172,13 @@ class EarlyStopping(Callback):
         self._reset()
 
     def _reset(self) -> None:
-        self.best_value = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch: int | None = None
-        self.stopped_epoch: int | None = None
-        self.wait = 0
+        # under fit_many each of these is an array (N,): one value per run
+        self.best_value: float | np.ndarray = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | np.ndarray | None = None
+        self.stopped_epoch: int | np.ndarray | None = None
+        self.wait: int | np.ndarray = 0
         self._carry: dict[str, Any] | None = None
+        self._runs: np.ndarray | None = None
 
     @property
     def best_state(self) -> Any:
@@ -134,12 +198,21 @@ class EarlyStopping(Callback):
                     "or a Dataset from jaxdl.data.split)",
                 )
             raise unknown("metric", self.monitor, info.metrics, where="EarlyStopping")
-        if info.runs:
-            raise _checks.one_run_only(info.label, self)
+        if info.runs:  # fit_many: the rule follows each run
+            runs = len(info.runs)
+            self._runs = np.ones(runs, bool)
+            self.best_value = np.full(runs, self.best_value, np.float32)
+            self.best_epoch = np.zeros(runs, np.int64)
+            self.stopped_epoch = np.zeros(runs, np.int64)
+            self.wait = np.zeros(runs, np.int64)
 
     def device_hook(self) -> _Tracker:
         """The same rule inside the compiled call: it stops the call and keeps the best state there."""
         return _Tracker(self.monitor, self.mode == "max", self.min_delta, self.patience, self.restore_best)
+
+    def runs_hook(self) -> _RunsTracker:
+        """The same rule for each run of ``fit_many`` (see :class:`_RunsTracker`)."""
+        return _RunsTracker(self.monitor, self.mode == "max", self.min_delta, self.patience, self.restore_best)
 
     def on_carry(self, carry: Any) -> None:
         """Keep the device's best state (the last carry)."""
@@ -152,6 +225,8 @@ class EarlyStopping(Callback):
         del state, history
         if self.monitor not in row:
             raise unknown("metric", self.monitor, row, where="EarlyStopping")
+        if self._runs is not None:
+            return self._each_run(epoch, np.asarray(row[self.monitor], np.float32))
         value = np.float32(row[self.monitor])
         if improved(value, np.float32(self.best_value), np.float32(self.min_delta), self.mode == "max"):
             self.best_value, self.best_epoch, self.wait = float(value), epoch, 0
@@ -161,3 +236,16 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             return True
         return None
+
+    def _each_run(self, epoch: int, values: np.ndarray) -> bool | None:
+        """The rule for every run still training (the device applies the same one); True once all have stopped."""
+        live = np.asarray(self._runs, bool)
+        best = np.asarray(self.best_value, np.float32)
+        better = live & improved(values, best, np.float32(self.min_delta), self.mode == "max")
+        wait = np.where(better, 0, np.asarray(self.wait) + live)
+        stop = live & ~better & (wait >= self.patience)
+        self.best_value = np.where(better, values, best)
+        self.best_epoch = np.where(better, epoch, np.asarray(self.best_epoch))
+        self.stopped_epoch = np.where(stop, epoch, np.asarray(self.stopped_epoch))
+        self.wait, self._runs = wait, live & ~stop
+        return True if not (live & ~stop).any() else None

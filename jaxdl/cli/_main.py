@@ -191,16 +191,30 @@ def backend_problem(environ: Mapping[str, str] | None = None) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; a :class:`ConfigError` exits 2 with one line."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv).parse_args(argv)
-    # A multi-host run must call jax.distributed.initialize before any backend starts; it reports its own errors.
-    problem = None if getattr(args, "distributed", False) else backend_problem()
+    try:
+        # Ctrl-C while jax loads is held until it has: raised inside an extension's import it leaves the process
+        # to crash at exit, and raised inside a garbage-collector callback it is lost (Python only prints it)
+        with _signals.held(deliver=True):
+            args = build_parser(argv).parse_args(argv)
+            import jax  # noqa: F401  (every subcommand runs on it; --help above answered without it)
+
+            # A multi-host run must call jax.distributed.initialize before any backend starts.
+            problem = None if getattr(args, "distributed", False) else backend_problem()
+            if problem is None:
+                _use_compilation_cache(not getattr(args, "no_cache", False))
+    except KeyboardInterrupt as stop:
+        print(f"jaxdl: {_signals.stopped_by(stop)} while starting; nothing was written.", file=sys.stderr)
+        return _signals.exit_code(stop)
     if problem is not None:
         print(f"jaxdl {args.command}: error: {problem}", file=sys.stderr)
         return 2
+    return run_or_report(f"jaxdl {args.command}", args.run, args)
+
+
+def _use_compilation_cache(on: bool) -> None:
     from jaxdl import compilation_cache
 
-    if getattr(args, "no_cache", False):
-        compilation_cache.disable()
-    else:
+    if on:
         compilation_cache.enable_default()
-    return run_or_report(f"jaxdl {args.command}", args.run, args)
+    else:
+        compilation_cache.disable()

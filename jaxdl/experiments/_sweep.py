@@ -20,7 +20,7 @@ import numpy as np
 from jaxdl import _readers as read
 from jaxdl import _signals, data, models, optim, parallel, schedules
 from jaxdl._checks import ceil_div
-from jaxdl.callbacks import ProgressBar, TensorBoard
+from jaxdl.callbacks import Callback, EarlyStopping, ProgressBar, TensorBoard
 from jaxdl.errors import ConfigError, unknown
 from jaxdl.experiments import _rundir
 from jaxdl.experiments import _space as space
@@ -54,7 +54,7 @@ class SweepConfig:
     """
 
     default_out: ClassVar[str] = os.path.join("runs", "sweep")
-    single_run: ClassVar[tuple[str, ...]] = ("early_stopping", "checkpoint_every")
+    single_run: ClassVar[tuple[str, ...]] = ("checkpoint_every",)
 
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
     lr: tuple[float, ...] = option(
@@ -142,7 +142,8 @@ class SweepConfig:
           ConfigError: as :meth:`TrainConfig.checked`; a field of ``single_run`` set, seeds beyond
             ``2**63``, ``ReduceLROnPlateau`` (it follows one run's loss), a bad search space (see
             :meth:`space`), a name that is neither ``lr`` nor an argument of the optimizer or scheduler
-            or that ``optimizer_args``/``scheduler_args`` also set, or ``halving`` without ``val``.
+            or that ``optimizer_args``/``scheduler_args`` also set, ``halving`` without ``val``, or
+            ``halving`` with ``train.early_stopping``.
         """
         train = self.train.checked(given)
         extra = sorted(changed_fields(train) & set(self.single_run))
@@ -157,6 +158,11 @@ class SweepConfig:
             raise ConfigError(
                 "--scheduler ReduceLROnPlateau follows one run's test loss, so jaxdl sweep cannot drive it "
                 "for many runs at once: use jaxdl train for it, or a fixed schedule here."
+            )
+        if train.early_stopping is not None and self.halving is not None:
+            raise ConfigError(
+                "--early-stopping and --halving both stop runs early (each run on its own, or the runs that fall "
+                "behind at each rung): choose one."
             )
         if self.halving is not None:
             if self.halving < 2:
@@ -299,6 +305,14 @@ def sweep(
             raise
 
 
+def _callbacks(train: TrainConfig, label: str, verbose: int) -> list[Callback]:
+    """A progress bar unless quiet, and each run's early stopping when ``train.early_stopping`` asks for it."""
+    callbacks: list[Callback] = [ProgressBar(file=sys.stdout, label=label)] if verbose else []
+    if train.early_stopping is not None:
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=train.early_stopping))
+    return callbacks
+
+
 def _sweep(
     config: SweepConfig, out: str | os.PathLike | None, overwrite: bool, resume: bool, verbose: int
 ) -> ManyResult:
@@ -342,7 +356,7 @@ def _sweep(
             initial=initial,
             on_rung=search_saver(config.to_dict(), folder) if main and config.halving is not None else None,
             mesh=mesh,
-            callbacks=[ProgressBar(file=sys.stdout, label=label)] if verbose else [],
+            callbacks=_callbacks(train, label, verbose),
             verbose=0,
         )
         if not main:

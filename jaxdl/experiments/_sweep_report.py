@@ -111,7 +111,7 @@ def train_command(train: TrainConfig, run: Mapping[str, Any], scheduler_names: S
 
 
 def best_test_scores(result: ManyResult, index: int) -> dict[str, float]:
-    """The test metrics of run ``index`` after its last epoch (the chosen run's, to report)."""
+    """The test metrics of run ``index`` for the state it returns (the chosen run's, to report)."""
     return {k: float(result.final(k)[index]) for k in result.history if k.startswith("test_")}
 
 

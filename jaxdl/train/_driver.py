@@ -83,6 +83,7 @@ class Loop:
         leftover: list[Row] = []
         try:
             while epoch <= self.epochs and not self.stopped:
+                _signals.raise_pending()  # a Ctrl-C or SIGTERM recorded by the CLI since the last call
                 # a call runs at most MAX_EPOCHS_PER_CALL epochs: look no further (epochs may be 10**12)
                 wanted = self.callbacks.until_wanted(epoch, min(self.epochs, epoch + MAX_EPOCHS_PER_CALL - 1))
                 n = epochs_per_call(per_epoch, remaining=self.epochs - epoch + 1, until_wanted=wanted)
@@ -116,6 +117,7 @@ class Loop:
                     raise error
                 epoch = last + 1 if not self.stopped else epoch
         except KeyboardInterrupt as stop:
+            _signals.clear_pending()
             if not done_any:
                 self.callbacks.close()
                 raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import jax
 import numpy as np
@@ -19,6 +19,12 @@ import numpy as np
 from jaxdl._checks import fail, positive_int
 from jaxdl.callbacks import CallbackList, maximized
 from jaxdl.train._driver import Engine, Loop
+
+
+class RungEngine(Engine, Protocol):
+    """An :class:`Engine` of stacked runs whose ``carries`` (one per chunk) the loop starts from and returns."""
+
+    carries: list
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +85,8 @@ class Rungs:
     """What a (halving) run of ``fit_many`` produced: the stacked states, history and each run's rung.
 
     ``history`` arrays are (N, epochs), NaN after a run's last epoch; ``rung`` (N,) is the last rung
-    each run trained in; ``ends`` the last epoch of each rung.
+    each run trained in; ``ends`` the last epoch of each rung; ``watch`` the runs' early-stopping carry
+    (N, ...) of the last rung, or None.
     """
 
     state: Any
@@ -89,12 +96,13 @@ class Rungs:
     rung: np.ndarray
     ends: tuple[int, ...]
     calls: int
+    watch: Any = None
 
 
 def train_rungs(
     states: Any,
     plan: list[tuple[int, int]],
-    engine_for: Callable[[Any, int], tuple[Engine, list, np.ndarray]],
+    engine_for: Callable[[Any, int], tuple[RungEngine, list, np.ndarray]],
     callbacks: CallbackList,
     *,
     metric: str | None,
@@ -138,7 +146,8 @@ def train_rungs(
         merge(engine.public(state), rung_rows, flags)
         calls += loop.calls
         times = np.asarray(rows.get("epoch_time", []), np.float64)
-        return Rungs(full, history, times, diverged, rung, tuple(end for end, _ in plan[: k + 1]), calls)
+        ends = tuple(end for end, _ in plan[: k + 1])
+        return Rungs(full, history, times, diverged, rung, ends, calls, engine.public(engine.carries))
 
     done: list[Rungs] = []
     for k, (end, count) in enumerate(plan):
@@ -152,7 +161,7 @@ def train_rungs(
         picked = full if len(alive) == runs else jax.tree.map(lambda leaf, i=alive: leaf[i], full)
         engine, chunks, flags = engine_for(picked, len(alive))
         loop = Loop(engine, callbacks, [], first=first, epochs=end, history=rows)
-        done.append(loop.run(chunks, (), make_result))
+        done.append(loop.run(chunks, engine.carries, make_result))
         first = end + 1
         if on_rung is not None and k < len(plan) - 1:
             on_rung(done[-1])

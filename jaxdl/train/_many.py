@@ -47,6 +47,9 @@ class ManyEngine:
       keys: the row's keys, in order.
       num_runs: the real runs (the last chunk may hold padding runs, dropped here).
       finish: applied to each row (one-vs-rest reports the mean loss per example).
+      watches: the carry of ``spec.stopping`` per chunk (None without early stopping).
+
+    ``carries`` holds the chunks' latest watches (the loop passes them from call to call).
     """
 
     def __init__(
@@ -57,22 +60,34 @@ class ManyEngine:
         keys: tuple[str, ...],
         num_runs: int,
         finish: Callable[[Row], Row] | None = None,
+        watches: list | None = None,
     ) -> None:
         self.spec, self.arrays, self.scale, self.keys = spec, arrays, scale, keys
         self.num_runs, self.finish = num_runs, finish
         self.diverged = np.zeros(num_runs, bool)
+        self.carries: list = watches if watches is not None else [None] * len(arrays)
 
     def dispatch(self, state: list, carries: Any, first: int, n: int) -> tuple[list, Any, Any]:
-        pairs = zip(state, self.arrays, strict=True)
-        calls = [many_call(chunk, arrays, self.scale, jnp.int32(n), spec=self.spec) for chunk, arrays in pairs]
-        return [c for c, _ in calls], carries, [o for _, o in calls]
+        calls = [
+            many_call(chunk, watch, arrays, self.scale, jnp.int32(n), spec=self.spec)
+            for chunk, watch, arrays in zip(state, carries, self.arrays, strict=True)
+        ]
+        self.carries = [watch for _, watch, _ in calls]
+        return [c for c, _, _ in calls], self.carries, [o for _, _, o in calls]
 
     def read(self, outputs: Any) -> tuple[list[Row], BaseException | None]:
         parts = jax.device_get(outputs)
-        ran = int(np.sum(parts[0]["ran"]))
+        ran = max(int(np.sum(p["ran"])) for p in parts)  # a chunk whose runs all stopped early ends its call first
+
+        def rows_of(part: dict) -> dict:
+            missing = ~part["ran"][:, None]
+            return {
+                "row": {k: np.where(missing, np.nan, v) for k, v in part["row"].items()},
+                "nonfinite_step": np.where(missing, -1, part["nonfinite_step"]),
+            }
+
         host = jax.tree.map(
-            lambda *leaves: np.concatenate(leaves, axis=1)[:, : self.num_runs],
-            *[{"row": p["row"], "nonfinite_step": p["nonfinite_step"]} for p in parts],
+            lambda *leaves: np.concatenate(leaves, axis=1)[:, : self.num_runs], *[rows_of(p) for p in parts]
         )
         rows: list[Row] = []
         for i in range(ran):
@@ -106,7 +121,7 @@ def run_many(
         stacked = {k: np.stack(v, axis=1) for k, v in history.items() if k != "epoch_time"}
         return engine.public(state), stacked, times, interrupted
 
-    state, history, times, _ = loop.run(chunks, (), make_result)
+    state, history, times, _ = loop.run(chunks, engine.carries, make_result)
     return state, history, times, loop.calls
 
 
@@ -235,16 +250,15 @@ def fit_many(
         metric = halving.metric or ("val_acc" if objective.classifier else "val_loss")
         if metric not in keys:
             raise unknown("metric", metric, [k for k in keys if k.startswith("val_")], where="SuccessiveHalving")
-    for cb in cbs:
-        if cb.device_hook() is not None:
-            raise one_run_only(f"fit_many ({len(runs)} runs)", cb)
+    spec = spec._replace(stopping=_stopping(cbs, halving, len(runs)))
 
     def engine_for(states: TrainState, n: int) -> tuple[ManyEngine, list, np.ndarray]:
         size, count = chunk_sizes(n, max_parallel, mesh)
         chunks = split_padded(states, size, count)
         if mesh is not None:
             chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
-        engine = ManyEngine(spec, [arrays] * len(chunks), scale, keys, n)
+        watches = None if spec.stopping is None else [spec.stopping.init(chunk) for chunk in chunks]
+        engine = ManyEngine(spec, [arrays] * len(chunks), scale, keys, n, watches=watches)
         return engine, chunks, engine.diverged
 
     info = TrainInfo(
@@ -261,9 +275,10 @@ def fit_many(
     cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
 
     def result_of(done: Rungs) -> ManyResult:
-        return ManyResult(
+        result = ManyResult(
             done.state, done.history, runs, done.epoch_time, done.diverged, done.calls, done.rung, done.ends
         )
+        return result if done.watch is None else _stopped(result, spec.stopping, done.watch)
 
     rung_end = None if on_rung is None else lambda done: on_rung(result_of(done))
     result = result_of(
@@ -271,6 +286,42 @@ def fit_many(
     )
     cbs.on_train_end(result)
     return result
+
+
+def _stopping(callbacks: CallbackList, halving: SuccessiveHalving | None, runs: int) -> Any:
+    """The rule that stops each run on its own (an ``EarlyStopping``'s), or None; refuse what cannot follow N runs."""
+    label, rules = f"fit_many ({runs} runs)", []
+    for cb in callbacks:
+        rule = cb.runs_hook()
+        if rule is None and cb.device_hook() is not None:
+            raise one_run_only(label, cb)
+        if rule is not None:
+            rules.append(rule)
+    if len(rules) > 1:
+        raise fail(
+            "fit_many", "callbacks", callbacks.callbacks, "at most one EarlyStopping", got=f"{len(rules)} of them"
+        )
+    if rules and halving is not None:
+        raise fail(
+            "fit_many",
+            "callbacks",
+            callbacks.callbacks,
+            "no EarlyStopping together with halving (successive halving already stops the runs that fall "
+            "behind; choose one)",
+            got="an EarlyStopping",
+        )
+    return rules[0] if rules else None
+
+
+def _stopped(result: ManyResult, rule: Any, watch: dict[str, Any]) -> ManyResult:
+    """``result`` with each run's stopping and best epochs, and its best state where ``rule`` kept it."""
+    return dataclasses.replace(
+        result,
+        state=rule.final_state(watch, result.state),
+        stopped_epoch=np.asarray(watch["stopped"], np.int64),
+        best_epoch=np.asarray(watch["best_epoch"], np.int64),
+        restored=rule.keep_state,
+    )
 
 
 def _started(

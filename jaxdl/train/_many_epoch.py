@@ -135,6 +135,7 @@ class ManySpec(NamedTuple):
       same_seed: every run carries one key (see :func:`many_epoch_fn`).
       run_sharding: splits the runs over a mesh (see :func:`many_epoch_fn`).
       r2: the splits whose rows get ``*_r2``.
+      stopping: early stopping of each run on its own (``EarlyStopping.runs_hook()``), or None.
     """
 
     batch_size: int
@@ -145,20 +146,25 @@ class ManySpec(NamedTuple):
     same_seed: bool = False
     run_sharding: NamedSharding | None = None
     r2: tuple[str, ...] = ()
+    stopping: Any = None
 
 
-def many_call_fn(states: TrainState, arrays: tuple, scale: Scale | None, n: jax.Array, *, spec: ManySpec):
+def many_call_fn(
+    states: TrainState, watch: Any, arrays: tuple, scale: Scale | None, n: jax.Array, *, spec: ManySpec
+) -> tuple[TrainState, Any, dict]:
     """Up to ``n`` epochs of every run in ``states`` (N, ...); ``arrays`` is ``(X, y, X_test, y_test)``, then
-    ``(X_val, y_val)`` when the runs are validated.
+    ``(X_val, y_val)`` when the runs are validated. ``watch`` is the carry of ``spec.stopping`` (None without).
 
-    Returns the states and the stacked outputs: ``row`` (values of shape (N,)), ``nonfinite_step``
-    (N,) and ``ran``, as :func:`~jaxdl.train._program.fit_call_fn` does for one run.
+    Returns the states, the watch and the stacked outputs: ``row`` (values of shape (N,)), ``nonfinite_step``
+    (N,) and ``ran``, as :func:`~jaxdl.train._program.fit_call_fn` does for one run. With ``spec.stopping``
+    the call ends once every run has stopped (at once when they all had).
     """
     X, y, X_test, y_test = arrays[:4]
 
-    def epoch(states):
+    def epoch(carry):
+        before, watch = carry
         states, metrics = many_epoch_fn(
-            states,
+            before,
             X,
             y,
             X_test,
@@ -172,10 +178,17 @@ def many_call_fn(states: TrainState, arrays: tuple, scale: Scale | None, n: jax.
             run_sharding=spec.run_sharding,
             val=arrays[4:] or None,
         )
-        row = epoch_row(metrics, scale, spec.r2)
-        return states, {"row": row, "nonfinite_step": metrics["train"]["nonfinite_step"]}, jnp.bool_(False)
+        row, bad, stop = epoch_row(metrics, scale, spec.r2), metrics["train"]["nonfinite_step"], jnp.bool_(False)
+        if spec.stopping is not None:
+            live = watch["stopped"] == 0
+            watch, states, row, stop = spec.stopping.update(watch, before, states, row)
+            bad = jnp.where(live, bad, -1)
+        return (states, watch), {"row": row, "nonfinite_step": bad}, stop
 
-    return scan_epochs(epoch, states, n)
+    if spec.stopping is not None:
+        n = jnp.where(jnp.all(watch["stopped"] > 0), 0, n)
+    (states, watch), outputs = scan_epochs(epoch, (states, watch), n)
+    return states, watch, outputs
 
 
-many_call = jax.jit(many_call_fn, static_argnames=("spec",), donate_argnums=0)
+many_call = jax.jit(many_call_fn, static_argnames=("spec",), donate_argnums=(0, 1))

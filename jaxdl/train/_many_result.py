@@ -31,6 +31,11 @@ class ManyResult:
       calls: the compiled calls of one chunk of runs (each runs several epochs; the first compiles).
       rung: (N,) the last rung each run trained in (all 0 without successive halving).
       rung_ends: the last epoch of each rung (``(epochs,)`` without successive halving).
+      stopped_epoch: (N,) with an ``EarlyStopping`` callback, the epoch each run stopped at (0 when it
+        trained to the end; its history is NaN after it); empty without one.
+      best_epoch: (N,) with an ``EarlyStopping``, each run's best epoch by its ``monitor`` (0 if none improved).
+      restored: the ``EarlyStopping`` restored each run's best state: ``state`` and :meth:`final` are then
+        those of ``best_epoch`` (for a run that improved at least once).
     """
 
     state: TrainState
@@ -41,6 +46,9 @@ class ManyResult:
     calls: int = 0
     rung: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     rung_ends: tuple[int, ...] = ()
+    stopped_epoch: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    best_epoch: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    restored: bool = False
 
     def __repr__(self) -> str:
         runs, epochs = len(self.runs), len(self.epoch_time)
@@ -51,7 +59,15 @@ class ManyResult:
     def epochs(self) -> np.ndarray:
         """(N,) the epochs each run trained."""
         ends = np.asarray(self.rung_ends or (len(self.epoch_time),))
-        return ends[self.rung] if self.rung.size else np.full(len(self.runs), ends[-1])
+        trained = ends[self.rung] if self.rung.size else np.full(len(self.runs), ends[-1])
+        return np.where(self.stopped_epoch > 0, self.stopped_epoch, trained) if self.stopped_epoch.size else trained
+
+    @property
+    def state_epochs(self) -> np.ndarray:
+        """(N,) the epoch whose state each run returns: its best one when the best state was restored."""
+        if self.restored:
+            return np.where(self.best_epoch > 0, self.best_epoch, self.epochs)
+        return self.epochs
 
     def default_metric(self) -> str:
         """The metric runs are ranked on by default: ``val_acc``/``val_loss`` with validation data, else the test's."""
@@ -61,11 +77,11 @@ class ManyResult:
         raise unknown("metric", "val_acc", self.history, where="best")
 
     def final(self, metric: str) -> np.ndarray:
-        """(N,) float64: each run's ``metric`` after its last epoch."""
+        """(N,) float64: each run's ``metric`` for the state it returns (after its last epoch, or its best)."""
         if metric not in self.history:
             raise unknown("metric", metric, self.history, where="final")
         values = self.history[metric].astype(np.float64)
-        return values[np.arange(len(values)), self.epochs - 1]
+        return values[np.arange(len(values)), self.state_epochs - 1]
 
     def run_state(self, index: int) -> TrainState:
         """The :class:`TrainState` of run ``index`` alone (usable with ``evaluate``/``train_epoch``)."""

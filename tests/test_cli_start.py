@@ -1,0 +1,43 @@
+"""Ctrl-C while ``jaxdl`` starts (jax loading, the parser being built): one line and exit code 130, no traceback.
+
+Raised inside an extension's import, a Ctrl-C can crash the process; raised inside a garbage-collector
+callback, Python only prints it and the run goes on. So the start is held and the signal acted on after it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+from jaxdl.cli import _main
+from tests.helpers import one_error_line, run_cli
+
+
+def test_ctrl_c_while_starting_is_acted_on_once_started_in_one_line(monkeypatch, capsys, tmp_path):
+    real = _main.build_parser
+    built = []
+
+    def build_parser(argv):
+        signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came while jax was being imported
+        built.append(real(argv))
+        return built[-1]
+
+    monkeypatch.setattr(_main, "build_parser", build_parser)
+    assert run_cli(["train", "--epochs", "1", "--out", str(tmp_path / "run")]) == 130
+    assert built, "the start was cut short instead of held"
+    assert one_error_line(capsys) == "jaxdl: interrupted while starting; nothing was written."
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_held_sigterm_with_the_default_action_still_ends_the_process():
+    code = (
+        "import signal\n"
+        "from jaxdl import _signals\n"
+        "with _signals.held():\n"
+        "    signal.raise_signal(signal.SIGTERM)\n"
+        "    print('inside', flush=True)\n"
+        "print('after', flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGTERM and done.stdout == "inside\n", (done.returncode, done.stdout)
