@@ -73,7 +73,7 @@ def test_rows_of_many_runs_show_their_mean_and_small_rates_keep_their_digits():
     assert "test_acc 0.75  lr 1e-06" in stream.getvalue()
 
 
-def test_train_to_a_log_prints_progress_lines_and_the_summary_on_stdout(tmp_path, capsys):
+def test_train_to_a_log_prints_progress_lines_and_the_summary_and_its_metrics_csv_holds_the_history(tmp_path, capsys):
     out = tmp_path / ("a-long-folder-name-" * 6) / "run"
     assert main(["train", "--epochs", "3", "--hidden", "8", "--out", str(out)]) == 0
     captured = capsys.readouterr()
@@ -83,10 +83,6 @@ def test_train_to_a_log_prints_progress_lines_and_the_summary_on_stdout(tmp_path
     assert [line.split()[1] for line in lines if line.startswith("epoch ")] == ["1/3", "2/3", "3/3"]
     assert any(line.split() == ["outputs", str(out)] for line in lines)
 
-
-def test_metrics_csv_holds_the_history_of_metrics_json(tmp_path):
-    out = tmp_path / "run"
-    assert main(["train", "--epochs", "3", "--hidden", "8", "--out", str(out)]) == 0
     history = json.loads((out / "metrics.json").read_text())["history"]
     with open(out / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))

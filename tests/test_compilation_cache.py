@@ -107,11 +107,14 @@ def test_a_read_only_folder_warns_and_runs_without_cache(tmp_path, restore_cache
     folder.chmod(0o700)
 
 
-def test_a_second_process_compiles_nothing_and_corrupt_entries_are_recompiled_once_and_stored_again(tmp_path):
-    cache = tmp_path / "xla"
-    first = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
+def test_default_folder_then_a_second_process_compiles_nothing_and_corrupt_entries_are_recompiled_once(tmp_path):
+    """The first job finds its folder under ``$XDG_CACHE_HOME``; the others name that folder in the environment."""
+    xdg = tmp_path / "xdg"
+    cache = xdg / "jaxdl" / "xla"
+    first = run_job({"XDG_CACHE_HOME": str(xdg)}, tmp_path)
     second = run_job({"JAX_COMPILATION_CACHE_DIR": str(cache)}, tmp_path)
     assert first["folder"] == str(cache) and first["misses"] > 0 and first["hits"] == 0
+    assert second["folder"] == str(cache)
     assert second["misses"] == 0 and second["hits"] == first["misses"]
     assert second["loss"] == first["loss"]
     for name in os.listdir(cache):  # a broken cache: every entry overwritten with garbage
@@ -122,10 +125,7 @@ def test_a_second_process_compiles_nothing_and_corrupt_entries_are_recompiled_on
     assert fourth["misses"] == 0 and fourth["hits"] == first["misses"] and fourth["loss"] == first["loss"]
 
 
-def test_default_folder_is_under_xdg_cache_home_and_no_cache_writes_nothing(tmp_path):
-    xdg = tmp_path / "xdg"
-    ran = run_job({"XDG_CACHE_HOME": str(xdg)}, tmp_path)
-    assert ran["folder"] == str(xdg / "jaxdl" / "xla") and ran["misses"] > 0
+def test_no_cache_writes_nothing(tmp_path):
     off = run_job({"XDG_CACHE_HOME": str(tmp_path / "other"), "JAXDL_NO_CACHE": "1"}, tmp_path)
     assert off["folder"] is None and off["hits"] == off["misses"] == 0
     assert not (tmp_path / "other").exists()

@@ -6,9 +6,10 @@ The package is installed with ``pip install --no-deps --no-build-isolation --tar
 the dependencies are already installed) from a copy of its sources, so the build writes nothing
 into the checkout. Every command then runs in a folder outside the checkout, with ``PYTHONPATH``
 naming only the install, and imports that copy (not the checkout's editable install). These are
-real processes because the installed entry point and package are what is tested; the subcommands'
-``--help`` texts come from one process that imports the installed package (each ``jaxdl`` process
-pays the jax import), the small runs each from the ``jaxdl`` script.
+real processes because the installed entry point and package are what is tested. The ``jaxdl`` script
+itself runs ``--help``, the ``train`` run and ``predict``; where the installed package is imported from,
+its version and metadata, the subcommands' ``--help`` texts and the other small runs come from one
+process that imports the installed package (each ``jaxdl`` process pays the jax import).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -114,29 +114,86 @@ def _jaxdl(installed, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-HELPS = """
-import contextlib, io, json, sys
+INSIDE = """
+import contextlib, importlib.metadata as md, io, json, sys
+import jaxdl, jaxdl.bench
+from jaxdl._install import DISTRIBUTION
 from jaxdl.cli import main
 
-helped = {}
-for name in sys.argv[1:]:
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
+def run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main([name, "--help"])
+            code = main(argv)
         except SystemExit as exit_:
             code = exit_.code
-    helped[name] = [code, text.getvalue()]
-print(json.dumps(helped))
+    return [code, out.getvalue(), err.getvalue()]
+
+meta = md.metadata(DISTRIBUTION)
+helps, runs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({
+    "file": jaxdl.__file__,
+    "path": sys.path,
+    "version": jaxdl.__version__,
+    "metadata": [DISTRIBUTION, meta["Name"], meta.get_all("Provides-Extra"), meta.get_all("Requires-Dist")],
+    "helps": {name: run([name, "--help"])[:2] for name in helps},
+    "runs": {name: run(argv) for name, argv in runs.items()},
+}))
 """
-"""Prints ``{name: [exit code, stdout]}`` of ``jaxdl NAME --help`` for each NAME on its command line."""
+"""One process that imports the installed package: where it was imported from, its version and metadata, then
+``jaxdl NAME --help`` for each NAME of ``argv[1]`` (a JSON list) and the runs of ``argv[2]`` (a JSON object name ->
+arguments) through ``jaxdl.cli.main``, as ``{name: [exit code, stdout, stderr]}``."""
 
 
-def _helps(installed, names: list[str]) -> dict:
-    _, env, work = installed
-    got = subprocess.run([sys.executable, "-c", HELPS, *names], capture_output=True, text=True, cwd=work, env=env)
-    assert got.returncode == 0, got.stderr[-2000:]
-    return json.loads(got.stdout.strip().splitlines()[-1])
+@pytest.fixture(scope="module")
+def ran(installed):
+    """``jaxdl --help``, then at once the ``train`` run as a real ``jaxdl`` script and, in one other process,
+    everything else that only needs the installed package imported (each ``jaxdl`` process pays the jax import);
+    finally ``jaxdl predict`` as a script, on the train run's folder. Nothing is asserted here: the tests do."""
+    target, env, work = installed
+    top = _jaxdl(installed, "--help")
+    names = _subcommands(top.stdout) if top.returncode == 0 else []
+    out = work / "out"
+    runs = {name: [name, *args, "--out", str(_dest(out, name))] for name, (args, _) in RUNS.items() if name in names}
+    train = runs.pop("train", None)
+    script = (
+        None
+        if train is None
+        else subprocess.Popen(
+            [str(target / "bin" / "jaxdl"), *train],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=work,
+            env=env,
+        )
+    )
+    inside = subprocess.run(
+        [sys.executable, "-c", INSIDE, json.dumps(names), json.dumps(runs)],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        timeout=600,
+    )
+    done = {"top": top, "names": names, "out": out, "inside_rc": inside.returncode, "inside_err": inside.stderr}
+    done.update(json.loads(inside.stdout.strip().splitlines()[-1]) if inside.returncode == 0 else {"runs": {}})
+    if script is not None:
+        stdout, stderr = script.communicate(timeout=300)
+        done["runs"]["train"] = [script.returncode, stdout, stderr]
+    np.save(out / "one.npy", np.zeros((8, 8, 1), np.float32))
+    done["predicted"] = _jaxdl(installed, "predict", "--run", str(out / "train"), str(out / "one.npy"))
+    return done
+
+
+def _dest(out: Path, name: str) -> Path:
+    """Where the small run of ``name`` writes (``schedules`` names its PNG file, the others a folder)."""
+    return out / name / ("steplr.png" if name == "schedules" else "")
+
+
+def _inside(ran) -> dict:
+    assert ran["inside_rc"] == 0, ran["inside_err"][-2000:]
+    return ran
 
 
 def _subcommands(help_text: str) -> list[str]:
@@ -144,39 +201,22 @@ def _subcommands(help_text: str) -> list[str]:
     return re.search(r"\{([\w,-]+)\}", help_text).group(1).split(",")
 
 
-def test_the_install_is_used_not_the_checkout(installed):
-    target, env, work = installed
-    code = "import sys, jaxdl, jaxdl.bench; print(jaxdl.__file__); print(sys.path)"
-    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env=env)
-    assert got.returncode == 0, got.stderr
-    where = Path(got.stdout.splitlines()[0]).resolve()
+def test_the_install_is_used_not_the_checkout(installed, ran):
+    target, _, _ = installed
+    where = Path(_inside(ran)["file"]).resolve()
     assert where.is_relative_to(target.resolve()) and not where.is_relative_to(ROOT)
-    assert str(ROOT) not in got.stdout.splitlines()[1]
+    assert str(ROOT) not in str(ran["path"])
 
 
-def test_the_install_has_the_version_of_the_source(installed):
-    target, env, work = installed
+def test_the_install_has_the_version_of_the_source(installed, ran):
+    target, _, _ = installed
     source = re.search(r'^__version__ = "(.+)"$', (ROOT / "jaxdl" / "__init__.py").read_text(), re.M).group(1)
     assert (target / f"jaxdl_course-{source}.dist-info").is_dir()
-    code = "import jaxdl; print(jaxdl.__version__)"
-    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env=env)
-    assert got.returncode == 0 and got.stdout.strip() == source, got.stderr
+    assert _inside(ran)["version"] == source
 
 
-METADATA = """
-import importlib.metadata as md, json
-from jaxdl._install import DISTRIBUTION
-meta = md.metadata(DISTRIBUTION)
-print(json.dumps([DISTRIBUTION, meta["Name"], meta.get_all("Provides-Extra"), meta.get_all("Requires-Dist")]))
-"""
-"""Prints the name jaxdl's hints use, then the installed metadata's name, extras and requirements."""
-
-
-def test_the_install_is_named_as_its_hints_say_with_the_optional_parts_as_extras(installed):
-    _, env, work = installed
-    got = subprocess.run([sys.executable, "-c", METADATA], capture_output=True, text=True, cwd=work, env=env)
-    assert got.returncode == 0, got.stderr[-2000:]
-    hinted, name, extras, requires = json.loads(got.stdout)
+def test_the_install_is_named_as_its_hints_say_with_the_optional_parts_as_extras(ran):
+    hinted, name, extras, requires = _inside(ran)["metadata"]
     assert hinted == name == "jaxdl-course"  # "jaxdl" on the package index is an unrelated project
     assert {"torch", "tfds", "tensorboard", "notebook"} <= set(extras)
     required = {re.match(r"[\w.-]+", r).group(0) for r in requires if "extra ==" not in r}
@@ -189,29 +229,23 @@ def test_the_install_ships_its_type_hints(installed):
     assert (target / "jaxdl" / "py.typed").is_file()
 
 
-def test_every_subcommand_helps_and_runs_from_the_installed_package(installed):
-    top = _jaxdl(installed, "--help")
+def test_every_subcommand_helps_and_runs_from_the_installed_package(ran):
+    top = ran["top"]
     assert top.returncode == 0, top.stderr
-    names = _subcommands(top.stdout)
+    names = ran["names"]
     assert sorted(names) == sorted([*RUNS, *AFTER_TRAIN]), "give every subcommand a small run in RUNS"
-    helped = _helps(installed, names)
+    helped = _inside(ran)["helps"]
     assert sorted(helped) == sorted(names)
     for name, (code, text) in helped.items():
         assert code == 0 and f"usage: jaxdl {name}" in text, (name, code, text)
-    out = installed[2] / "out"
-
-    def check(name: str) -> None:
-        args, files = RUNS[name]
-        dest = out / name / ("steplr.png" if name == "schedules" else "")
-        ran = _jaxdl(installed, name, *args, "--out", str(dest))
-        assert ran.returncode == 0, f"jaxdl {name}: {ran.stderr[-2000:]}"
-        folder = dest.parent if name == "schedules" else dest
-        assert sorted(files) == sorted(set(files) & {p.name for p in folder.iterdir()}), (name, ran.stderr[-2000:])
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        list(pool.map(check, [n for n in names if n in RUNS]))
-    np.save(out / "one.npy", np.zeros((8, 8, 1), np.float32))
-    predicted = _jaxdl(installed, "predict", "--run", str(out / "train"), str(out / "one.npy"))
+    out = ran["out"]
+    assert sorted(ran["runs"]) == sorted(RUNS)
+    for name, (code, _, stderr) in ran["runs"].items():
+        assert code == 0, f"jaxdl {name}: {stderr[-2000:]}"
+        files = RUNS[name][1]
+        folder = _dest(out, name).parent if name == "schedules" else _dest(out, name)
+        assert sorted(files) == sorted(set(files) & {p.name for p in folder.iterdir()}), (name, stderr[-2000:])
+    predicted = ran["predicted"]
     assert predicted.returncode == 0, predicted.stderr[-2000:]
     assert re.fullmatch(r".*one\.npy: \d\n", predicted.stdout, flags=re.S), predicted.stdout
     results = json.loads((out / "bench" / "results.json").read_text())

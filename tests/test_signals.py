@@ -15,7 +15,8 @@ from jaxdl.experiments import Terminated, TrainConfig, train_and_evaluate
 from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--epochs", "300"]
+EPOCHS = 100  # with a checkpoint every epoch: seconds of margin for the SIGTERM to land before the run ends
+RUN = ["train", "--hidden", "16", "--dropout", "0.3", "--batch-size", "128", "--epochs", str(EPOCHS)]
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
@@ -39,7 +40,7 @@ def test_sigterm_saves_the_checkpointed_epochs_exits_143_and_resumes_bit_identic
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 143 and "Traceback" not in stderr, stderr
     saved = checkpoint.load_run(killed / "checkpoint")
-    assert 1 <= saved.epochs_done < 300
+    assert 1 <= saved.epochs_done < EPOCHS
     assert stderr.strip().splitlines()[-1] == (
         f"jaxdl train: terminated (SIGTERM); metrics.json, metrics.csv, timing.json and curves.png hold the "
         f"{saved.epochs_done} epochs of the checkpoint. Continue with: jaxdl train --resume {killed}"
