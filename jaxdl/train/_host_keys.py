@@ -11,7 +11,7 @@ compiled init holds a few host calls instead: the parameters are bit for bit tho
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -91,15 +91,20 @@ _IMPL = jax_random.define_prng_impl(
 )
 
 
+def _host_array(a: np.ndarray) -> jax.Array:
+    """``a`` as ``wrap_key_data`` takes it: a NumPy array is transferred, nothing compiles (``jnp.asarray`` would)."""
+    return cast(jax.Array, a)
+
+
 @functools.cache
 def _spec(impl: Any) -> Any:
     """The ``jax.random.key_impl`` of keys of ``impl`` (a name or a PRNG implementation)."""
-    return jax.random.key_impl(jax.random.wrap_key_data(np.zeros(2, np.uint32), impl=impl))
+    return jax.random.key_impl(jax.random.wrap_key_data(_host_array(np.zeros(2, np.uint32)), impl=impl))
 
 
 def _is_threefry(key: jax.Array) -> bool:
     return (
-        jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+        jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
         and jax.random.key_impl(key) == _spec("threefry2x32")
         and bool(jax.config.jax_threefry_partitionable)  # pyright: ignore[reportAttributeAccessIssue]
     )
@@ -122,7 +127,7 @@ def threefry_keys(tree: Any) -> Any:
     """``tree`` with every key made by :func:`host_key` (and those derived from one) a plain threefry key again."""
 
     def back(leaf: Any) -> Any:
-        if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+        if isinstance(leaf, jax.Array) and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
             if jax.random.key_impl(leaf) == _spec(_IMPL):
                 return jax.random.wrap_key_data(jax.random.key_data(leaf), impl="threefry2x32")
         return leaf
@@ -140,4 +145,4 @@ def seed_key(seed: int) -> jax.Array:
     if jax.config.jax_default_prng_impl != "threefry2x32":  # pyright: ignore[reportAttributeAccessIssue]
         return jax.random.key(seed)
     high = (seed >> 32) & 0xFFFFFFFF if jax.config.jax_enable_x64 else 0  # pyright: ignore[reportAttributeAccessIssue]
-    return jax.random.wrap_key_data(np.array([high, seed & 0xFFFFFFFF], np.uint32), impl="threefry2x32")
+    return jax.random.wrap_key_data(_host_array(np.array([high, seed & 0xFFFFFFFF], np.uint32)), impl="threefry2x32")
