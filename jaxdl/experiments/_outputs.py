@@ -44,14 +44,25 @@ def staged_output(out: str) -> Iterator[str]:
 
 
 def _draw_once() -> None:
-    """Import the plots and draw a small learning curve to PNG in memory: matplotlib's imports, fonts and
-    renderer are ready when the run's own curves.png is drawn."""
+    """Import the plots and draw a small two-panel figure like curves.png to PNG in memory: matplotlib's
+    imports, fonts and renderer are ready when the run's own curves.png is drawn. Plain matplotlib, so
+    nothing of jaxdl's own (a replaced ``plot_history``) runs in the background."""
     import io
 
-    from jaxdl.plots import plot_history
+    from matplotlib.figure import Figure
 
-    history = {"train_loss": [1.0, 0.5], "test_loss": [1.1, 0.6], "train_acc": [0.5, 0.8], "test_acc": [0.4, 0.7]}
-    plot_history(history, title="warm-up").savefig(io.BytesIO(), format="png", dpi=10)
+    import jaxdl.plots  # noqa: F401  (the import is the point)
+
+    fig = Figure(figsize=(2, 1), layout="constrained")
+    for i in (1, 2):
+        ax = fig.add_subplot(1, 2, i)
+        ax.plot([1, 2], [1.0, 0.5], "-", label="train")
+        ax.plot([1, 2], [1.1, 0.6], "--", label="test")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig.suptitle("warm-up")
+    fig.savefig(io.BytesIO(), format="png", dpi=10)
 
 
 def prepare_plots() -> threading.Thread:
