@@ -3,7 +3,9 @@
 
 Each contestant runs in its own process (`python -m jaxdl.bench._digits_sweep KIND`), timed around the loop only,
 alternating, median of --repeats. jaxdl starts with an empty compilation-cache folder each time (a notebook's
-first run). Prints a markdown table; writes it with the raw times to --out
+first run). Before each round a fixed calibration workload is timed (jaxdl.bench.Calibration): rounds measured while
+the machine ran more than 20% slower than the quietest calibration are marked contended, and the medians are of the
+quiet rounds. Prints a markdown table; writes it with the raw times to --out
 (default benchmarks/results/sweep_digits-<date>.json).
 
     python benchmarks/sweep_digits.py --repeats 3
@@ -14,7 +16,7 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import against_torch, last_json, machine, run_timed, save_json
+from jaxdl.bench import Calibration, against_torch, last_json, machine, run_timed, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,8 +38,11 @@ def main() -> None:
     }
     times = {name: [] for name in contestants}
     accs = {name: [] for name in contestants}
+    calibration = Calibration()
     with tempfile.TemporaryDirectory(prefix="jaxdl-sweep-") as work:
         for r in range(args.repeats):
+            cal = calibration.measure()
+            print(f"round {r + 1}: calibration {cal}", file=sys.stderr, flush=True)
             for name, kind in contestants.items():
                 env = {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cache-{r}-{kind[0]}"), "JAXDL_NO_CACHE": ""}
                 _, stdout = run_timed(
@@ -66,6 +71,7 @@ def main() -> None:
         command=command,
         header=f"{args.runs} rates, loop time, median of {args.repeats}",
         score="best test acc",
+        calibration=calibration,
     )
     print(table)
     save_json(args.out or os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"), record)

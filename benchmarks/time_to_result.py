@@ -2,8 +2,11 @@
 job (benchmarks/torch_train_digits.py), whole processes, alternating, median of --repeats.
 
 jaxdl runs twice per round: "cold" with an empty compilation-cache folder, "warm" with the folder a previous run
-filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Prints a markdown table
-and writes it with the raw times to --out (default benchmarks/results/time_to_result-<date>.json).
+filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Before each round a fixed
+calibration workload is timed (jaxdl.bench.Calibration): rounds measured while the machine ran more than 20% slower
+than the quietest calibration are marked contended, and the medians are of the quiet rounds. Prints a markdown table,
+then where jaxdl's seconds went (timing.json's phases, median per phase, cold and warm), and writes both with the raw
+times to --out (default benchmarks/results/time_to_result-<date>.json).
 
     python benchmarks/time_to_result.py --repeats 3
 """
@@ -14,9 +17,29 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import against_torch, last_json, machine, run_timed, save_json
+from jaxdl.bench import Calibration, against_torch, last_json, machine, median, run_timed, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _phase_table(phases: dict[str, list[dict[str, float]]], quiet: list[int]) -> str:
+    """Median seconds per phase of timing.json (see docs/cli.md), for the cold and the warm runs (quiet rounds)."""
+    names = ["startup", "data", "init_and_compile", "training", "checkpoints", "outputs", "total"]
+    lines = [
+        "Where jaxdl train's seconds go (timing.json phases, median of the "
+        + ("quiet rounds" if quiet else "rounds, all contended")
+        + "; total is the process's own count, the table above times the whole process from outside):",
+        "",
+        "| phase | " + " | ".join(phases) + " |",
+        "|---|" + "---|" * len(phases),
+    ]
+    for phase in names:
+        cells = []
+        for runs in phases.values():
+            values = [r[phase] for i, r in enumerate(runs) if phase in r and (not quiet or i in quiet)]
+            cells.append(f"{median(values):.2f}" if values else "-")
+        lines.append(f"| {phase} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -29,6 +52,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     times = {"jaxdl cold": [], "jaxdl warm": [], "torch 1 thread": [], f"torch {cores} threads": []}
     accs = {name: [] for name in times}
+    phases: dict[str, list[dict[str, float]]] = {"jaxdl cold": [], "jaxdl warm": []}
+    calibration = Calibration()
     with tempfile.TemporaryDirectory(prefix="jaxdl-ttr-") as work:
         warm = os.path.join(work, "warm-cache")
         run_timed(
@@ -45,6 +70,8 @@ def main() -> None:
             env={"JAX_COMPILATION_CACHE_DIR": warm},
         )
         for r in range(args.repeats):
+            cal = calibration.measure()
+            print(f"round {r + 1}: calibration {cal}", file=sys.stderr, flush=True)
             commands = {
                 "jaxdl cold": (
                     [sys.executable, "-m", "jaxdl.cli", "train", "--epochs", str(args.epochs)],
@@ -84,6 +111,8 @@ def main() -> None:
                 if name.startswith("jaxdl"):
                     with open(os.path.join(out, "metrics.json")) as f:
                         accs[name].append(json.load(f)["history"]["test_acc"][-1])
+                    with open(os.path.join(out, "timing.json")) as f:
+                        phases[name].append(json.load(f).get("phases", {}))
                 else:
                     accs[name].append(last_json(stdout).get("test_acc"))
                 print(f"round {r + 1}: {name}: {wall:.2f} s", file=sys.stderr, flush=True)
@@ -96,8 +125,14 @@ def main() -> None:
         command=command,
         header=f"whole process, median of {args.repeats}",
         score="final test acc",
+        calibration=calibration,
     )
+    phase_table = _phase_table(phases, [i for i in range(args.repeats) if not calibration.contended(i)])
     print(table)
+    print()
+    print(phase_table)
+    record["phases"] = phases
+    record["phase_table"] = phase_table
     save_json(args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"), record)
 
 

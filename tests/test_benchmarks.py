@@ -36,6 +36,8 @@ def quick_run(tmp_path_factory):
         [
             "bench",
             "--quick",
+            "--models",
+            "1,2",  # --quick trains one model each; the pairs check the vmapped and sequential contestants
             "--device",
             "cpu",
             "--workloads",
@@ -193,7 +195,7 @@ def test_time_epochs_times_each_call():
 def test_options_quick_defaults_explicit_values_win_and_bad_names_are_one_error():
     parser = bench_cli.build_parser()
     quick = bench.resolve(parser.parse_args(["--quick"]), gpu_available=False)
-    assert (quick.device, quick.train_size, quick.test_size, quick.epochs, quick.models) == ("cpu", 600, 300, 2, (1, 2))
+    assert (quick.device, quick.train_size, quick.test_size, quick.epochs, quick.models) == ("cpu", 600, 300, 2, (1,))
     assert (quick.workloads, quick.contestants, quick.quick) == (("mlp",), (1, 2, 4, 5, 6, 7, 8, 9, 10), True)
     named = bench.resolve(
         parser.parse_args(["--quick", "--contestants", "3", "--workloads", "softmax"]), gpu_available=False
@@ -443,3 +445,38 @@ def test_sweep_contestants_train_the_same_runs(capsys):
     np.testing.assert_allclose(many["test_acc"], sequential["test_acc"], atol=1 / 360)  # at most one test image
     torch_run = digits_sweep.torch_loop(rates, epochs=2, threads=1)
     assert torch_run["threads"] == 1 and len(torch_run["test_acc"]) == len(rates)
+
+
+def test_calibration_marks_contended_rounds_and_medians_use_the_quiet_ones():
+    cal = bench.Calibration(
+        [
+            {"matmul_s": 0.10, "python_s": 0.050, "load_1m": 0.2},
+            {"matmul_s": 0.11, "python_s": 0.080, "load_1m": 3.5},  # the Python loop 1.6x slower
+            {"matmul_s": 0.10, "python_s": 0.055, "load_1m": 0.3},
+        ]
+    )
+    assert [cal.contended(i) for i in range(3)] == [False, True, False]
+    times = {"jaxdl": [2.0, 9.0, 4.0], "torch": [6.0, 30.0, 6.0]}
+    info = {"cpu": "c", "cores": 2, "load_average_1m": 0, "date_utc": "d", "python": "3", "jax": "j", "torch": "t"}
+    table, record = bench.against_torch(
+        times, {"jaxdl": 0.9, "torch": 0.9}, info=info, command="x", header="h", score="acc", calibration=cal
+    )
+    assert record["median_s"] == {"jaxdl": 3.0, "torch": 6.0} and record["contended_rounds"] == [2]
+    assert "9.00*" in table and "30.00*" in table and "CONTENDED: round(s) 2" in table
+    assert "seconds (median, quiet rounds)" in table and "| 2.00x |" in table
+    every = bench.Calibration([{"matmul_s": 0.1, "python_s": 0.1, "load_1m": 0.1}] * 2)
+    assert not every.contended(0) and "EVERY ROUND" not in "\n".join(every.lines())
+
+
+def test_calibrate_times_the_fixed_workload():
+    c = bench.calibrate()
+    assert set(c) == {"matmul_s", "python_s", "load_1m"} and c["matmul_s"] > 0 and c["python_s"] > 0
+
+
+def test_time_to_result_prints_the_median_of_each_phase():
+    from benchmarks import time_to_result
+
+    runs = {"jaxdl cold": [{"data": 1.0, "total": 5.0}, {"data": 3.0, "total": 7.0}], "jaxdl warm": [{}, {}]}
+    table = time_to_result._phase_table(runs, [0, 1])
+    assert "| data | 2.00 | - |" in table and "| total | 6.00 | - |" in table
+    assert "| data | 1.00 |" in time_to_result._phase_table(runs, [0])

@@ -24,7 +24,17 @@ from jaxdl.bench._course_loop import REPRODUCED, jaxdl_epochs, steady, torch_epo
 from jaxdl.bench._jax_contestants import jax_model, sweep_rates, to_dataset
 from jaxdl.bench._measure import CONTESTANTS, MULTI_MODEL, Measurement, failure, time_epochs
 from jaxdl.bench._options import RESULTS, TORCH_HINT, WORKLOAD_NAMES, Options, require_torch, resolve, shown_path
-from jaxdl.bench._processes import against_torch, last_json, machine, machine_line, median, run_timed, save_json
+from jaxdl.bench._processes import (
+    Calibration,
+    against_torch,
+    calibrate,
+    last_json,
+    machine,
+    machine_line,
+    median,
+    run_timed,
+    save_json,
+)
 from jaxdl.bench._report import Results, find, results_table, row_json, scaling_figure, scaling_table, speedup, targets
 from jaxdl.bench._workloads import BATCH_SIZE, LR, NUM_CLASSES, WORKLOADS, BenchData, Workload, load_data, synthetic
 
@@ -47,6 +57,8 @@ _NEED_TORCH = {
 }
 
 __all__ = [
+    "Calibration",
+    "calibrate",
     "BATCH_SIZE",
     "CONTESTANTS",
     "LR",

@@ -23,13 +23,14 @@ QUICK = {
     "train_size": 600,
     "test_size": 300,
     "epochs": 2,
-    "models": (1, 2),
+    "models": (1,),
     "sequential_max": 2,
     "workloads": "mlp",
     "contestants": tuple(k for k in ALL_CONTESTANTS if k != 3),
 }
 """``--quick``'s defaults: a smoke test of every contestant but torch.compile (its compile alone takes ~50 s
-on a CPU) on the MLP; options given on the command line win. Its epochs are 3 steps: no target is judged."""
+on a CPU) on the MLP, one model each (``--models 1,2`` adds the vmapped pairs); options given on the command
+line win. Its epochs are 3 steps: no target is judged."""
 RESULTS = os.path.join("benchmarks", "results")
 """Default parent folder of a run's results, relative to the working folder."""
 FULL = {

@@ -40,6 +40,97 @@ def median(values: Sequence[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+CONTENDED = 1.2
+"""A round whose calibration ran this many times slower than the quietest of the run was measured contended."""
+
+
+def calibrate() -> dict[str, float]:
+    """A fixed workload timed now: a NumPy float32 512×512 matmul done 10 times and a pure-Python loop of 10⁶
+    additions (best of 3 each, seconds), and the 1-minute load average. Contention slows the Python loop (as it
+    slows PyTorch's per-op dispatch) more than the matmul (as it slows a compiled program)."""
+    import numpy as np
+
+    a = np.random.default_rng(0).standard_normal((512, 512), dtype=np.float32)
+    out = np.empty_like(a)
+
+    def matmul() -> None:
+        for _ in range(10):
+            np.matmul(a, a, out=out)
+
+    def loop() -> None:
+        total = 0
+        for i in range(1_000_000):
+            total += i
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return round(min(times), 4)
+
+    return {"matmul_s": best(matmul), "python_s": best(loop), "load_1m": round(os.getloadavg()[0], 2)}
+
+
+class Calibration:
+    """The calibrations of one benchmark run, one per round (taken before it), against the quietest seen.
+
+    >>> c = Calibration([{"matmul_s": 0.1, "python_s": 0.05, "load_1m": 0.1},
+    ...                  {"matmul_s": 0.1, "python_s": 0.08, "load_1m": 2.3}])
+    >>> c.contended(0), c.contended(1), round(c.slowdown(1), 2)
+    (False, True, 1.6)
+    """
+
+    def __init__(self, rounds: Sequence[Mapping[str, float]] = ()) -> None:
+        self.rounds: list[dict[str, float]] = [dict(r) for r in rounds]
+
+    def measure(self) -> dict[str, float]:
+        """Calibrate now (:func:`calibrate`) as the next round's; returns it."""
+        self.rounds.append(calibrate())
+        return self.rounds[-1]
+
+    def quiet(self) -> dict[str, float]:
+        """The fastest matmul and Python-loop seconds seen in this run."""
+        return {k: min(r[k] for r in self.rounds) for k in ("matmul_s", "python_s")}
+
+    def slowdown(self, i: int) -> float:
+        """How many times slower round ``i``'s calibration ran than the quiet one (the worse of the two)."""
+        quiet = self.quiet()
+        return max(self.rounds[i][k] / quiet[k] for k in quiet)
+
+    def contended(self, i: int) -> bool:
+        """Round ``i`` was measured while the machine was more than 20% slower than its quiet calibration."""
+        return self.slowdown(i) > CONTENDED
+
+    def lines(self) -> list[str]:
+        """What the table says about the calibration: the quiet figures, the contended rounds, and the rule."""
+        quiet = self.quiet()
+        contended = [i for i in range(len(self.rounds)) if self.contended(i)]
+        rounds = ", ".join(
+            f"{i + 1}: {self.slowdown(i):.2f}x, load {self.rounds[i]['load_1m']}" for i in range(len(self.rounds))
+        )
+        lines = [
+            f"Calibration before each round (NumPy 512² matmul x10, 10⁶-addition Python loop): quiet "
+            f"{quiet['matmul_s'] * 1e3:.0f} ms and {quiet['python_s'] * 1e3:.0f} ms; per round: {rounds}.",
+        ]
+        if contended:
+            marked = ", ".join(str(i + 1) for i in contended)
+            lines.append(
+                f"CONTENDED: round(s) {marked} ran more than {CONTENDED - 1:.0%} slower than the quiet calibration "
+                "(times marked *): their figures are not measurements of any target."
+            )
+        if len(contended) == len(self.rounds):
+            lines.append("EVERY ROUND WAS CONTENDED: no target is met or missed by these figures.")
+        cores = os.cpu_count() or 1
+        if max(r["load_1m"] for r in self.rounds) > cores:
+            lines.append(
+                f"The 1-minute load average exceeded the {cores} cores: other work shared the machine; "
+                "even the quiet calibration may be contended."
+            )
+        return lines
+
+
 def machine() -> dict:
     """The machine and the moment: CPU model, cores, load average, UTC date, Python/JAX/torch versions."""
     cpu = platform.processor() or platform.machine()
@@ -85,27 +176,35 @@ def against_torch(
     command: str,
     header: str,
     score: str,
+    calibration: Calibration | None = None,
 ) -> tuple[str, dict]:
     """Medians of ``times`` against the fastest contestant whose name starts with ``torch``.
+
+    With a ``calibration`` (one per round; ``times[name][i]`` is round ``i``'s), the medians and ratios
+    are of the quiet rounds when there are any, the contended ones are marked ``*``, and the table says
+    which figures are contended (:meth:`Calibration.lines`).
 
     Returns:
       A markdown table (machine line, command, a row per contestant: median, all runs, its
       ``score`` column from ``scores``, and the speed-up over PyTorch's best) and the record to save.
     """
-    med = {name: median(v) for name, v in times.items()}
+    rounds = len(next(iter(times.values()), []))
+    contended = [calibration is not None and calibration.contended(i) for i in range(rounds)]
+    quiet_rounds = [i for i in range(rounds) if not contended[i]] or list(range(rounds))
+    med = {name: median([v[i] for i in quiet_rounds if i < len(v)] or list(v)) for name, v in times.items()}
     torch_best = min((n for n in med if n.startswith("torch")), key=lambda n: med[n])
+    which = "quiet rounds" if calibration is not None and len(quiet_rounds) < rounds else "all rounds"
     lines = [
         f"Machine: {machine_line(info)}",
         f"Command: {command}",
+        *(calibration.lines() if calibration is not None else []),
         "",
-        f"| {header} | seconds | all runs | {score} | vs {torch_best} |",
+        f"| {header} | seconds (median, {which}) | all runs | {score} | vs {torch_best} |",
         "|---|---|---|---|---|",
     ]
     for name, value in med.items():
-        lines.append(
-            f"| {name} | {value:.2f} | {', '.join(f'{t:.2f}' for t in times[name])} | "
-            f"{scores[name]:.4f} | {med[torch_best] / value:.2f}x |"
-        )
+        runs = ", ".join(f"{t:.2f}{'*' if i < rounds and contended[i] else ''}" for i, t in enumerate(times[name]))
+        lines.append(f"| {name} | {value:.2f} | {runs} | {scores[name]:.4f} | {med[torch_best] / value:.2f}x |")
     table = "\n".join(lines)
     return table, {
         "machine": dict(info),
@@ -113,6 +212,8 @@ def against_torch(
         "median_s": med,
         score: dict(scores),
         "torch_best": torch_best,
+        "calibration": None if calibration is None else calibration.rounds,
+        "contended_rounds": [i + 1 for i in range(rounds) if contended[i]],
         "table": table,
     }
 

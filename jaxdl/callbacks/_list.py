@@ -20,7 +20,7 @@ _copy_arrays = jax.jit(lambda tree: jax.tree.map(jnp.copy, tree))
 
 def safe_copy(tree: Any) -> Any:
     """A copy of ``tree``'s arrays in buffers of their own, which no later compiled call donates."""
-    return _copy_arrays(tree)
+    return _copy_arrays(tree) if jax.tree.leaves(tree) else tree
 
 
 class CallbackList:

@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
 
@@ -144,6 +143,12 @@ def _ids_error(name: str, y: np.ndarray, row: int) -> ConfigError:
     )
 
 
+def to_device(a: np.ndarray) -> jax.Array:
+    """The float32/int32 array ``a`` on the default device, as ``jnp.asarray`` puts it there, without the small
+    program ``jnp.asarray`` compiles for each new shape. Same shape and dtype."""
+    return jax.device_put(a)
+
+
 def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray, np.ndarray]:
     X, y = _array(X, f"X_{split}"), _array(y, f"y_{split}")
     if X.ndim < 1 or len(X) == 0:
@@ -255,8 +260,8 @@ def from_arrays(
             f"X_train examples have shape {Xtr.shape[1:]} but X_test examples {Xte.shape[1:]}: expected the same."
         )
     return Dataset(
-        train=(jnp.asarray(Xtr), jnp.asarray(ytr)),
-        test=(jnp.asarray(Xte), jnp.asarray(yte)),
+        train=(to_device(Xtr), to_device(ytr)),
+        test=(to_device(Xte), to_device(yte)),
         num_classes=num_classes,
         class_names=tuple(class_names) if class_names is not None else None,
         name=name,

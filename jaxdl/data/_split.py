@@ -11,11 +11,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import jax.numpy as jnp
 import numpy as np
 
 from jaxdl import _checks
-from jaxdl.data._dataset import Dataset
+from jaxdl.data._dataset import Dataset, to_device
 
 
 def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
@@ -114,6 +113,6 @@ def split(ds: Dataset, val: float = 0.1, *, seed: int = 0) -> Dataset:
     kept, held = split_indices(y if ds.num_classes is not None else None, n, n_held, seed)
     return dataclasses.replace(
         ds,
-        train=(jnp.asarray(X[kept]), jnp.asarray(y[kept])),
-        val=(jnp.asarray(X[held]), jnp.asarray(y[held])),
+        train=(to_device(X[kept]), to_device(y[kept])),
+        val=(to_device(X[held]), to_device(y[held])),
     )

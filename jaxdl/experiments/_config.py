@@ -173,7 +173,7 @@ class TrainConfig:
     )
     checkpoint_every: int | None = option(
         None,
-        "write the checkpoint every K epochs and at the end (default: about 50 per run)",
+        "write the checkpoint every K epochs and at the end (default: once a minute, and at the end)",
         parse=read.positive_int,
         metavar="K",
         saved=False,

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -40,6 +41,42 @@ def staged_output(out: str) -> Iterator[str]:
             os.replace(os.path.join(stage, name), os.path.join(out, name))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _draw_once() -> None:
+    """Import the plots and draw a small two-panel figure like curves.png to PNG in memory: matplotlib's
+    imports, fonts and renderer are ready when the run's own curves.png is drawn. Plain matplotlib, so
+    nothing of jaxdl's own (a replaced ``plot_history``) runs in the background."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    import jaxdl.plots  # noqa: F401  (the import is the point)
+
+    fig = Figure(figsize=(2, 1), layout="constrained")
+    for i in (1, 2):
+        ax = fig.add_subplot(1, 2, i)
+        ax.plot([1, 2], [1.0, 0.5], "-", label="train")
+        ax.plot([1, 2], [1.1, 0.6], "--", label="test")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig.suptitle("warm-up")
+    fig.savefig(io.BytesIO(), format="png", dpi=10)
+
+
+def prepare_plots() -> threading.Thread:
+    """Start preparing matplotlib (imports, fonts, the PNG renderer) in a background thread, to run while
+    the device trains; ``join()`` it before plotting. Its only effect is what Python keeps loaded (an error
+    there is left to the real plot)."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            _draw_once()
+
+    thread = threading.Thread(target=run, name="jaxdl-prepare-plots", daemon=True)
+    thread.start()
+    return thread
 
 
 def write_json(path: str, payload: dict) -> None:

@@ -15,6 +15,8 @@ import functools
 import math
 import os
 import sys
+import threading
+import time
 from typing import Any
 
 import jax
@@ -22,16 +24,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl import _signals, checkpoint, data, models, optim, parallel, schedules
-from jaxdl.callbacks import Checkpoint, EarlyStopping, LossLimit, ProgressBar, TensorBoard
+from jaxdl.callbacks import Callback, Checkpoint, EarlyStopping, LossLimit, ProgressBar, TensorBoard
 from jaxdl.errors import ConfigError, DivergenceError
-from jaxdl.experiments import _rundir
+from jaxdl.experiments import _outputs, _rundir
 from jaxdl.experiments._config import TrainConfig
 from jaxdl.experiments._devices import mesh_for, placed
 from jaxdl.experiments._outputs import write_csv, write_json
+from jaxdl.experiments._phases import PhaseClock
 from jaxdl.experiments._summary import summary_table
 from jaxdl.train import FitResult, check_fit_args, fit
 
-CHECKPOINTS_PER_RUN = 50
+CHECKPOINT_SECONDS = 60.0
+"""``jaxdl train`` writes its checkpoint at the first epoch this long after the last one, and at the end."""
 DIVERGENCE_FACTOR = 1000.0
 
 
@@ -50,15 +54,34 @@ def max_loss_for(ds: data.Dataset) -> float | None:
 
 
 class RunFolder(Checkpoint):
-    """The checkpoint of a run in ``out``: every ``every`` epochs, at the end and on Ctrl-C.
+    """The checkpoint of a run in ``out``: every ``every`` epochs (None: once :data:`CHECKPOINT_SECONDS` have
+    passed since the last one), at the end and on Ctrl-C.
 
     A :class:`jaxdl.callbacks.Checkpoint` whose first save also removes what the new run makes stale
     in the folder (the old outputs; an earlier run's checkpoint unless it is resumed).
     """
 
-    def __init__(self, out: str, config: dict, *, every: int, history: dict[str, list[float]] | None = None) -> None:
-        super().__init__(os.path.join(out, _rundir.CHECKPOINT), config=config, every_epochs=every, every_seconds=None)
-        self.out, self.history, self._fresh = out, history, history is None
+    def __init__(
+        self,
+        out: str,
+        config: dict,
+        *,
+        every: int | None,
+        history: dict[str, list[float]] | None = None,
+        clock: PhaseClock | None = None,
+    ) -> None:
+        every_seconds = CHECKPOINT_SECONDS if every is None else None
+        super().__init__(
+            os.path.join(out, _rundir.CHECKPOINT), config=config, every_epochs=every, every_seconds=every_seconds
+        )
+        self.out, self.history, self._fresh, self.clock = out, history, history is None, clock
+
+    def save(self, state: Any, history: Any) -> None:
+        """Write the checkpoint (see :meth:`Checkpoint.save`), its seconds counted as the ``checkpoints`` phase."""
+        start = time.perf_counter()
+        super().save(state, history)
+        if self.clock is not None:
+            self.clock.add("checkpoints", time.perf_counter() - start)
 
     def prepare(self) -> None:
         """Create ``out``; remove the old outputs, a killed save's temporary files and, for a new run, the old
@@ -95,6 +118,28 @@ class RunFolder(Checkpoint):
         return f"{why}The last good checkpoint, after epoch {self.epochs_saved}, is kept in {self.path}."
 
 
+class _PlotsInBackground(Callback):
+    """Prepares matplotlib (:func:`~jaxdl.experiments._outputs.prepare_plots`) in a background thread from
+    the end of the first compiled call on, while the device trains: not during the init and the compile,
+    whose tracing needs the interpreter too."""
+
+    can_stop = False
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    def on_epoch_end(self, epoch: int, row: Any, state: Any, history: Any) -> None:
+        """Start the thread after the first call's epochs."""
+        del epoch, row, state, history
+        if self.thread is None:
+            self.thread = _outputs.prepare_plots()
+
+    def join(self) -> None:
+        """Wait until matplotlib is ready (at once when the thread never started)."""
+        if self.thread is not None:
+            self.thread.join()
+
+
 def _optimizer(config: TrainConfig, plain: Any) -> dict[str, Any]:
     """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``lr``."""
     if config.scheduler is None and not config.warmup_epochs:
@@ -125,11 +170,17 @@ def _check_resumable(config: TrainConfig, saved: checkpoint.SavedRun, out: str) 
 
 
 def _write_outputs(
-    out: str, config: TrainConfig, ds: data.Dataset, history: dict[str, list[float]], calls: int | None = None
+    out: str,
+    config: TrainConfig,
+    ds: data.Dataset,
+    history: dict[str, list[float]],
+    calls: int | None = None,
+    *,
+    clock: PhaseClock | None = None,
 ) -> None:
-    """Write metrics.json, metrics.csv, timing.json (each epoch's seconds, the compiled calls when known) and
-    curves.png into ``out`` at once; SIGINT and SIGTERM wait (the run has already decided to stop). A failed
-    write (a full disk) leaves none of them and is one :class:`ConfigError` line."""
+    """Write metrics.json, metrics.csv, timing.json (each epoch's seconds, the compiled calls and the seconds
+    per phase when known) and curves.png into ``out`` at once; SIGINT and SIGTERM wait (the run has already
+    decided to stop). A failed write (a full disk) leaves none of them and is one :class:`ConfigError` line."""
     from jaxdl.plots import plot_history
 
     metrics = {k: v for k, v in history.items() if k != "epoch_time"}
@@ -137,10 +188,15 @@ def _write_outputs(
         with _signals.held(deliver=False), _rundir.staged(out) as stage:
             write_json(os.path.join(stage, "metrics.json"), {"config": config.to_dict(), "history": metrics})
             write_csv(os.path.join(stage, "metrics.csv"), metrics)
-            timing = {"epoch_time": history["epoch_time"], **({"calls": calls} if calls is not None else {})}
-            write_json(os.path.join(stage, "timing.json"), timing)
             figure = plot_history(history, title=f"{config.model} on {ds.name}")
             figure.savefig(os.path.join(stage, "curves.png"), dpi=100)
+            timing: dict[str, Any] = {"epoch_time": history["epoch_time"]}
+            if calls is not None:
+                timing["calls"] = calls
+            if clock is not None:
+                clock.lap("outputs")
+                timing["phases"] = clock.table()
+            write_json(os.path.join(stage, "timing.json"), timing)
     except OSError as err:
         raise ConfigError(
             f"cannot write the outputs to {out!r} ({err.strerror or err}); nothing half-written is left and the "
@@ -211,6 +267,7 @@ def train_and_evaluate(
         good checkpoint is kept (the message says which).
       KeyboardInterrupt: Ctrl-C, or :class:`Terminated` for SIGTERM.
     """
+    clock = PhaseClock()
     with _signals.terminate_as_interrupt():
         mesh = mesh_for(config)
         config = config.checked()
@@ -231,8 +288,6 @@ def train_and_evaluate(
             model, ds, optimizer=plain, epochs=config.epochs, batch_size=config.batch_size, transform=transform
         )
         optimizer = _optimizer(config, plain)
-        every = config.checkpoint_every
-        every = max(1, config.epochs // CHECKPOINTS_PER_RUN) if every is None else every
         train_data = placed(ds, mesh, config.shard_data, batch_size=config.batch_size)
         main = parallel.is_main_process()
         claim = (
@@ -255,9 +310,18 @@ def train_and_evaluate(
                     )
                     print(f"jaxdl train: ReduceLROnPlateau watches {watched}", flush=True)
                 _print_model(model, ds, transform)
-            saver = RunFolder(folder, config.to_dict(), every=every, history=None if saved is None else saved.history)
+            saver = RunFolder(
+                folder,
+                config.to_dict(),
+                every=config.checkpoint_every,
+                history=None if saved is None else saved.history,
+                clock=clock,
+            )
             max_loss = max_loss_for(ds)
+            plots = _PlotsInBackground() if main else None
             callbacks = [
+                clock,
+                plots,
                 ProgressBar(file=sys.stdout) if verbose else None,
                 LossLimit(max_loss) if max_loss is not None else None,
                 saver if main else None,
@@ -266,6 +330,7 @@ def train_and_evaluate(
                 else None,
                 TensorBoard(os.path.join(folder, "tensorboard")) if config.tensorboard else None,
             ]
+            clock.lap("data")
             try:
                 result = fit(
                     model,
@@ -290,8 +355,11 @@ def train_and_evaluate(
                         _write_outputs(folder, config, ds, saver.history)
                     stop.args = (saver.kept(stop),)
                 raise
+            clock.lap("training")
             if main:
-                _write_outputs(folder, config, ds, result.history, result.calls)
+                if plots is not None:
+                    plots.join()
+                _write_outputs(folder, config, ds, result.history, result.calls, clock=clock)
     if main and verbose:
         _print_result(config, ds, result, folder, 0 if saved is None else saved.epochs_done)
     return result

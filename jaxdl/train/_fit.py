@@ -8,7 +8,6 @@ from typing import Any, cast
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh
 
@@ -18,6 +17,7 @@ from jaxdl.callbacks import Callback, CallbackList, EarlyStopping, TrainInfo, sa
 from jaxdl.checkpoint import SavedRun
 from jaxdl.data import Dataset
 from jaxdl.train._driver import Loop, Row
+from jaxdl.train._host_keys import seed_key
 from jaxdl.train._lr import LrSchedule, OptimizerArg, plan, replay_plateau
 from jaxdl.train._prepare import prepare_run, with_validation_split
 from jaxdl.train._program import CallSpec, Scale, fit_call, row_keys, scale_of
@@ -78,7 +78,7 @@ class _FitEngine:
 
     def dispatch(self, state: Any, carries: Any, first: int, n: int) -> tuple[Any, Any, Any]:
         state, carries, outputs = fit_call(
-            state, carries, self.arrays, self.scale, jnp.int32(first), jnp.int32(n), spec=self.spec
+            state, carries, self.arrays, self.scale, np.int32(first), np.int32(n), spec=self.spec
         )
         return state, carries, (first, outputs)
 
@@ -219,7 +219,7 @@ def fit(
         parallel.check_batch_split(batch_size, mesh)
     cbs = CallbackList(callbacks, where="fit", verbose=verbose)
     if initial is None:
-        state = own_buffers(create_train_state(model, lr_plan.optimizer, sample, key=jax.random.key(seed)))
+        state = own_buffers(create_train_state(model, lr_plan.optimizer, sample, key=seed_key(seed)))
         history, first = {}, 1
     else:
         state, history, first = resume_point(initial, model, lr_plan.optimizer, sample, epochs=epochs)

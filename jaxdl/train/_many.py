@@ -28,6 +28,7 @@ from jaxdl.optim import with_hyperparams
 from jaxdl.train._chunks import chunk_sizes, split_padded
 from jaxdl.train._driver import Loop, Row
 from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
+from jaxdl.train._host_keys import seed_key
 from jaxdl.train._hparams import Hparams, OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train._many_epoch import ManySpec, init_many, many_call
 from jaxdl.train._many_result import ManyResult
@@ -69,7 +70,7 @@ class ManyEngine:
 
     def dispatch(self, state: list, carries: Any, first: int, n: int) -> tuple[list, Any, Any]:
         calls = [
-            many_call(chunk, watch, arrays, self.scale, jnp.int32(n), spec=self.spec)
+            many_call(chunk, watch, arrays, self.scale, np.int32(n), spec=self.spec)
             for chunk, watch, arrays in zip(state, carries, self.arrays, strict=True)
         ]
         self.carries = [watch for _, watch, _ in calls]
@@ -230,7 +231,7 @@ def fit_many(
     chunk_sizes(len(runs), max_parallel, mesh)  # refuses a bad max_parallel or mesh before anything runs
     tx = cast(optax.GradientTransformation, optimizer) if factory is None else with_hyperparams(factory, grid[0])
     arrays = (*data.train, *data.test, *(tuple(val) if val is not None else ()))
-    settings = [(jax.random.key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
+    settings = [(seed_key(run["seed"]), {name: run[name] for name in grid[0]}) for run in runs]
     run_sharding = None
     if mesh is not None:
         arrays, run_sharding = parallel.replicate(arrays, mesh), parallel.data_sharding(mesh)

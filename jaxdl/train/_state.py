@@ -14,6 +14,7 @@ import optax
 from flax.training import train_state
 
 from jaxdl.errors import ConfigError
+from jaxdl.train._host_keys import host_key, threefry_keys
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -151,9 +152,8 @@ def create_train_state(
     >>> s.params["Linear_0"]["kernel"].shape
     (4, 3)
     """
-    init_key, dropout_key, train_key = jax.random.split(key, 3)
     apply_fn = ModelApply(model)
-    variables = _init_variables(apply_fn, init_key, dropout_key, sample_x)
+    variables, train_key, step = _init_variables(apply_fn, key, sample_x)
     state = TrainState.create(
         apply_fn=apply_fn,
         params=variables["params"],
@@ -161,13 +161,21 @@ def create_train_state(
         batch_stats=variables.get("batch_stats", {}),
         key=train_key,
     )
-    return state.replace(step=jnp.zeros((), jnp.int32))
+    return state.replace(step=step)
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _init_variables(apply_fn: ModelApply, init_key: jax.Array, dropout_key: jax.Array, sample_x: jax.Array) -> Any:
-    """``model.init`` in evaluation mode as one compiled program, reused by every equal model and input shape."""
-    return init_with_output(apply_fn.model, {"params": init_key, "dropout": dropout_key}, sample_x)[1]
+def _init_variables(apply_fn: ModelApply, key: jax.Array, sample_x: jax.Array) -> tuple[Any, jax.Array, jax.Array]:
+    """``(variables, train_key, step)``: ``model.init`` in evaluation mode, the key the state trains with and
+    step 0 (int32), as one compiled program reused by every equal model and input shape.
+
+    Its random numbers are drawn on the host (:func:`~jaxdl.train._host_keys.host_key`): the same
+    parameters as ``model.init``, without the seconds LLVM spends compiling threefry per parameter shape.
+    """
+    init_key, dropout_key, train_key = jax.random.split(host_key(key), 3)
+    variables = init_with_output(apply_fn.model, {"params": init_key, "dropout": dropout_key}, sample_x)[1]
+    variables, train_key = threefry_keys((variables, train_key))
+    return variables, train_key, jnp.zeros((), jnp.int32)
 
 
 def init_with_output(model: nn.Module, rngs: dict[str, jax.Array], x: Any) -> tuple[Any, Any]:

@@ -235,8 +235,12 @@ def check_outputs(where: str, model: nn.Module, data: Dataset, objective: Object
     Shapes only (``jax.eval_shape`` of the model's init), so nothing is allocated or compiled.
     """
     x = jax.ShapeDtypeStruct((batch, *sample.shape[1:]), sample.dtype)
-    key = jax.random.key(0)
-    out, variables = jax.eval_shape(lambda x: init_with_output(model, {"params": key, "dropout": key}, x), x)
+
+    def init(x: Any) -> Any:
+        key = jax.random.key(0)  # made inside eval_shape: nothing compiles
+        return init_with_output(model, {"params": key, "dropout": key}, x)
+
+    out, variables = jax.eval_shape(init, x)
     check_model_size(where, model, variables)
     if not hasattr(out, "shape"):
         raise _checks.fail(where, "model", None, "a model returning one array", got=type(out).__name__)
