@@ -12,6 +12,7 @@ import jax
 import numpy as np
 
 from jaxdl.cli import main
+from jaxdl.train import train_step
 
 N_BATCHES, BATCH = 4, 16
 SIZES = (5, 8, 3)
@@ -29,6 +30,11 @@ def mlp_problem(seed: int):
         "b2": rng.normal(size=SIZES[2]) * 0.1,
     }
     return x, y, params
+
+
+# ``train_step`` as ``fit`` runs it, compiled: one program per state and batch shape, where an eager call compiles
+# each of its ~100 operations on its own (~5 s on a busy 2-core machine). One object, so tests share its compilations.
+jitted_train_step = jax.jit(train_step, static_argnames="objective")
 
 
 def run_cli(args: list[str]) -> int:

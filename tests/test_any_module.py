@@ -11,8 +11,8 @@ import pytest
 
 import jaxdl
 from jaxdl import data, optim
-from jaxdl.train import apply_model, create_train_state, fit, fit_many, train_step
-from tests.helpers import compiled_programs
+from jaxdl.train import apply_model, create_train_state, fit, fit_many
+from tests.helpers import compiled_programs, jitted_train_step
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_a_sequential_batch_norm_learns_statistics_from_real_rows_only(digits):
     assert state.batch_stats  # nn.BatchNorm's running mean and variance
     real = (X[:6], y[:6], jnp.ones(6))
     padded = (jnp.concatenate([X[:6], X[100:102] * 50]), jnp.concatenate([y[:6], y[:2]]), jnp.arange(8) < 6)
-    stepped = [train_step(state, batch, objective=None)[0] for batch in (real, padded)]
+    stepped = [jitted_train_step(state, batch, objective=None)[0] for batch in (real, padded)]
     for a, b in zip(jax.tree.leaves(stepped[0].batch_stats), jax.tree.leaves(stepped[1].batch_stats), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(jax.tree.leaves(stepped[0].batch_stats)[0], jax.tree.leaves(state.batch_stats)[0])

@@ -1,6 +1,8 @@
 """jaxdl sweep as a search: --grid, --random, --halving, --val, the ranked table, the best run as a command."""
 
+import contextlib
 import csv
+import io
 import json
 import os
 import shlex
@@ -44,10 +46,18 @@ SEARCH = [
 
 
 @pytest.fixture(scope="module")
-def searched(tmp_path_factory):
+def searched_and_printed(tmp_path_factory):
+    """The search's folder and what it printed: one search serves every test that reads either."""
     out = tmp_path_factory.mktemp("search") / "sweep"
-    assert main(["sweep", *SEARCH, "--out", str(out)]) == 0
-    return out
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["sweep", *SEARCH, "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+@pytest.fixture
+def searched(searched_and_printed):
+    return searched_and_printed[0]
 
 
 def test_search_writes_runs_ranked_on_validation_with_their_rungs(searched):
@@ -71,9 +81,8 @@ def test_search_writes_runs_ranked_on_validation_with_their_rungs(searched):
     assert best["test_acc"] == chosen["history"]["test_acc"][-1]  # the chosen run's test score, reported
 
 
-def test_the_printed_command_trains_the_best_run_alone(searched, tmp_path, capsys):
-    assert main(["sweep", *SEARCH, "--out", str(tmp_path / "again")]) == 0
-    printed = capsys.readouterr().out
+def test_the_printed_command_trains_the_best_run_alone(searched_and_printed, tmp_path):
+    searched, printed = searched_and_printed
     line = next(line for line in printed.splitlines() if line.strip().startswith("train it alone"))
     command = shlex.split(line.split("train it alone", 1)[1])
     assert command[:2] == ["jaxdl", "train"] and "--optimizer-args" in command
