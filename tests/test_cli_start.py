@@ -6,26 +6,26 @@ callback, Python only prints it and the run goes on. So the start is held and th
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
 
-from jaxdl.cli import _main
 from tests.helpers import one_error_line, run_cli
 
 
 def test_ctrl_c_while_starting_is_acted_on_once_started_in_one_line(monkeypatch, capsys, tmp_path):
-    real = _main.build_parser
-    built = []
+    real = argparse.ArgumentParser.parse_args
+    parsed = []
 
-    def build_parser(argv):
+    def parse_args(self, *args, **kwargs):
         signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came while jax was being imported
-        built.append(real(argv))
-        return built[-1]
+        parsed.append(real(self, *args, **kwargs))
+        return parsed[-1]
 
-    monkeypatch.setattr(_main, "build_parser", build_parser)
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_args)
     assert run_cli(["train", "--epochs", "1", "--out", str(tmp_path / "run")]) == 130
-    assert built, "the start was cut short instead of held"
+    assert parsed, "the start was cut short instead of held"
     assert one_error_line(capsys) == "jaxdl: interrupted while starting; nothing was written."
     assert not (tmp_path / "run").exists()
 

@@ -121,6 +121,12 @@ def test_the_compiled_epoch_does_not_load_checkpoint_file_io():
     assert "jaxdl.checkpoint" not in _closure(graph, "jaxdl.train._epoch")
 
 
+WHITE_BOX = {
+    "tests/test_init_compile.py": "the host threefry must equal jax's bit for bit, function by function",
+}
+"""Test files allowed to import private modules of another package, and why."""
+
+
 def _private_imports(path: Path) -> list[str]:
     """Imports in ``path`` of a ``_private`` jaxdl module that lives in another package."""
     own = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
@@ -138,7 +144,8 @@ def _private_imports(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("folder", ["jaxdl", "tests", "benchmarks"])
 def test_nothing_imports_another_package_s_private_modules(folder):
-    offenders = {str(p.relative_to(ROOT)): bad for p in (ROOT / folder).rglob("*.py") if (bad := _private_imports(p))}
+    files = [p for p in (ROOT / folder).rglob("*.py") if str(p.relative_to(ROOT)) not in WHITE_BOX]
+    offenders = {str(p.relative_to(ROOT)): bad for p in files if (bad := _private_imports(p))}
     assert offenders == {}
 
 

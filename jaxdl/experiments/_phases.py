@@ -19,7 +19,11 @@ PHASES = ("startup", "data", "init_and_compile", "training", "checkpoints", "out
 
 
 def process_seconds() -> float | None:
-    """Seconds since this process started (from ``/proc`` on Linux, to 1/100 s); None where unknown."""
+    """Seconds since this process started (from ``/proc`` on Linux, to 1/100 s); None where unknown.
+
+    >>> age = process_seconds(); age is None or 0 < age < 24 * 3600
+    True
+    """
     try:
         with open("/proc/self/stat") as f:
             started_ticks = float(f.read().rsplit(")", 1)[1].split()[19])
@@ -38,6 +42,9 @@ class PhaseClock(Callback):
     >>> clock = PhaseClock(startup=1.0)
     >>> clock.lap("data"); clock.seconds["startup"]
     1.0
+    >>> clock.add("checkpoints", 0.5); clock.lap("training"); table = clock.table()
+    >>> table["checkpoints"], abs(table["total"] - sum(v for k, v in table.items() if k != "total")) < 1e-3
+    (0.5, True)
     """
 
     can_stop = False

@@ -351,6 +351,8 @@ def train_and_evaluate(
                 raise
             except KeyboardInterrupt as stop:
                 with _signals.held(deliver=False):
+                    if plots is not None:  # matplotlib must not be drawn in two threads at once
+                        plots.join()
                     if main and saver.history is not None:
                         _write_outputs(folder, config, ds, saver.history)
                     stop.args = (saver.kept(stop),)
