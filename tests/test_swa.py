@@ -68,9 +68,14 @@ def _torch_net(dtype):
     return net
 
 
+def _jnp(x) -> jnp.ndarray:
+    """A torch tensor as a jax array."""
+    return jnp.asarray(x.detach().numpy())
+
+
 def _as_variables(net):
     lin, bn = net[0], net[1]
-    t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
+    t = _jnp
     return {
         "params": {
             "lin": {"kernel": t(lin.weight), "bias": t(lin.bias)},
@@ -142,6 +147,19 @@ def test_averaged_model_takes_a_train_state_and_rejects_both_functions():
         avg.init([1, 2])
 
 
+def _variables_of(net) -> dict:
+    """The MLP(hidden=(5,), batch_norm=True) variables of torch's Linear-BatchNorm1d-ReLU-Linear ``net``,
+    with batch statistics (7, 9) that update_bn must replace."""
+    return {
+        "params": {
+            "Linear_0": {"kernel": _jnp(net[0].weight).T, "bias": _jnp(net[0].bias)},
+            "BatchNorm_0": {"scale": _jnp(net[1].weight), "bias": _jnp(net[1].bias)},
+            "Linear_1": {"kernel": _jnp(net[3].weight).T, "bias": _jnp(net[3].bias)},
+        },
+        "batch_stats": {"BatchNorm_0": {"mean": jnp.full(5, 7.0), "var": jnp.full(5, 9.0)}},
+    }
+
+
 def test_update_bn_matches_torch():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
@@ -149,16 +167,8 @@ def test_update_bn_matches_torch():
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, torch.zeros(50)), batch_size=16)
     U.update_bn(loader, net)
     model = MLP(hidden=(5,), num_classes=2, batch_norm=True)
-    t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
-    variables = {
-        "params": {
-            "Linear_0": {"kernel": t(net[0].weight).T, "bias": t(net[0].bias)},
-            "BatchNorm_0": {"scale": t(net[1].weight), "bias": t(net[1].bias)},
-            "Linear_1": {"kernel": t(net[3].weight).T, "bias": t(net[3].bias)},
-        },
-        "batch_stats": {"BatchNorm_0": {"mean": jnp.full(5, 7.0), "var": jnp.full(5, 9.0)}},
-    }
-    for loader_arg, kwargs in [(t(X), {"batch_size": 16}), ([(t(x), y) for x, y in loader], {})]:
+    variables = _variables_of(net)
+    for loader_arg, kwargs in [(_jnp(X), {"batch_size": 16}), ([(_jnp(x), y) for x, y in loader], {})]:
         new = swa.update_bn(loader_arg, model, variables, **kwargs)
         np.testing.assert_allclose(
             new["batch_stats"]["BatchNorm_0"]["mean"], net[1].running_mean.numpy(), rtol=1e-5, atol=1e-6
@@ -177,16 +187,8 @@ def test_update_bn_matches_torch_in_float64(x64):
     X = torch.randn(70, 3, dtype=torch.float64) * 2 + 1
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, torch.zeros(70)), batch_size=16)
     U.update_bn(loader, net)
-    t = lambda x: jnp.asarray(x.detach().numpy())  # noqa: E731
-    variables = {
-        "params": {
-            "Linear_0": {"kernel": t(net[0].weight).T, "bias": t(net[0].bias)},
-            "BatchNorm_0": {"scale": t(net[1].weight), "bias": t(net[1].bias)},
-            "Linear_1": {"kernel": t(net[3].weight).T, "bias": t(net[3].bias)},
-        },
-        "batch_stats": {"BatchNorm_0": {"mean": jnp.full(5, 7.0), "var": jnp.full(5, 9.0)}},
-    }
-    new = swa.update_bn(t(X), MLP(hidden=(5,), num_classes=2, batch_norm=True), variables, batch_size=16)
+    variables = _variables_of(net)
+    new = swa.update_bn(_jnp(X), MLP(hidden=(5,), num_classes=2, batch_norm=True), variables, batch_size=16)
     for ours, theirs in (("mean", net[1].running_mean), ("var", net[1].running_var)):
         assert new["batch_stats"]["BatchNorm_0"][ours].dtype == jnp.float64
         np.testing.assert_allclose(new["batch_stats"]["BatchNorm_0"][ours], theirs.numpy(), rtol=1e-14, atol=0)

@@ -89,11 +89,11 @@ class _RunsTracker(NamedTuple):
 
     def update(
         self, carry: dict, before: Any, after: Any, row: Mapping[str, jax.Array]
-    ) -> tuple[dict, Any, dict[str, jax.Array], jax.Array]:
-        """After one epoch: ``(carry, states, row, stop)``.
+    ) -> tuple[dict, Any, jax.Array, jax.Array]:
+        """After one epoch: ``(carry, states, live, stop)``.
 
-        A run that had stopped keeps its state ``before`` the epoch and gets NaN in the row; ``stop``
-        is True once every run has stopped.
+        A run that had stopped keeps its state ``before`` the epoch; ``live`` (N,) marks the runs that trained
+        in it (the others' outputs mean nothing); ``stop`` is True once every run has stopped.
         """
         live = carry["stopped"] == 0
         epochs = carry["epochs"] + live
@@ -109,8 +109,7 @@ class _RunsTracker(NamedTuple):
             "stopped": stopped,
             "state": _where_runs(better, states, carry["state"]) if self.keep_state else None,
         }
-        row = {key: jnp.where(live, value, jnp.nan) for key, value in row.items()}
-        return carry, states, row, jnp.all(stopped > 0)
+        return carry, states, live, jnp.all(stopped > 0)
 
     def final_state(self, carry: dict, states: Any) -> Any:
         """The states the runs return: the best epoch's where the rule keeps it and a run improved, else ``states``."""

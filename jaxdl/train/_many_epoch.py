@@ -180,9 +180,8 @@ def many_call_fn(
         )
         row, bad, stop = epoch_row(metrics, scale, spec.r2), metrics["train"]["nonfinite_step"], jnp.bool_(False)
         if spec.stopping is not None:
-            live = watch["stopped"] == 0
-            watch, states, row, stop = spec.stopping.update(watch, before, states, row)
-            bad = jnp.where(live, bad, -1)
+            watch, states, live, stop = spec.stopping.update(watch, before, states, row)
+            row, bad = {key: jnp.where(live, value, jnp.nan) for key, value in row.items()}, jnp.where(live, bad, -1)
         return (states, watch), {"row": row, "nonfinite_step": bad}, stop
 
     if spec.stopping is not None:
