@@ -1,11 +1,8 @@
-"""Runs of ``fit_many`` in chunks: at most ``max_parallel`` at once, padded to equal size."""
+"""Runs of ``fit_many`` in chunks: at most ``max_parallel`` at once, padded to equal size
+(:func:`~jaxdl.train._stacked.split_padded` makes them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import jax
-import jax.numpy as jnp
 from jax.sharding import Mesh
 
 from jaxdl import parallel
@@ -24,15 +21,3 @@ def chunk_sizes(num_runs: int, max_parallel: int | None, mesh: Mesh | None = Non
     if mesh is not None:
         size = parallel.runs_per_chunk(size, parallel.check_mesh(mesh))
     return size, ceil_div(num_runs, size)
-
-
-def split_padded(tree: Any, size: int, count: int) -> list[Any]:
-    """Pad the leading axis of ``tree`` to ``size * count`` by repeating row 0, then split into ``count`` chunks."""
-    total = size * count
-
-    def pad(leaf):
-        extra = total - leaf.shape[0]
-        return jnp.concatenate([leaf, jnp.repeat(leaf[:1], extra, axis=0)]) if extra else leaf
-
-    padded = jax.tree.map(pad, tree)
-    return [jax.tree.map(lambda leaf, i=i: leaf[i * size : (i + 1) * size], padded) for i in range(count)]

@@ -19,6 +19,7 @@ import numpy as np
 from jaxdl._checks import fail, positive_int
 from jaxdl.callbacks import CallbackList, maximized
 from jaxdl.train._driver import Engine, Loop
+from jaxdl.train._stacked import put, take
 
 
 class RungEngine(Engine, Protocol):
@@ -138,7 +139,7 @@ def train_rungs(
             if done:
                 history[key][alive, first - 1 : first - 1 + len(done)] = np.stack(done, axis=1)
         diverged[alive] |= flags
-        full = state if len(alive) == runs else jax.tree.map(lambda f, s: f.at[alive].set(s), full, state)
+        full = state if len(alive) == runs else put(full, alive, state)
 
     def make_result(state: Any, rung_rows: dict, *, interrupted: bool) -> Rungs:
         nonlocal calls
@@ -158,7 +159,7 @@ def train_rungs(
             scores = history[metric or ""][:, first - 2]
             alive = survivors(scores, alive, count, higher=higher, usable=~diverged)
             rung[alive] = k
-        picked = full if len(alive) == runs else jax.tree.map(lambda leaf, i=alive: leaf[i], full)
+        picked = full if len(alive) == runs else take(full, alive)
         engine, chunks, flags = engine_for(picked, len(alive))
         loop = Loop(engine, callbacks, [], first=first, epochs=end, history=rows)
         done.append(loop.run(chunks, engine.carries, make_result))

@@ -25,7 +25,7 @@ from jaxdl.callbacks import Callback, CallbackList, TrainInfo
 from jaxdl.data import Dataset
 from jaxdl.errors import unknown
 from jaxdl.optim import with_hyperparams
-from jaxdl.train._chunks import chunk_sizes, split_padded
+from jaxdl.train._chunks import chunk_sizes
 from jaxdl.train._driver import Loop, Row
 from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
 from jaxdl.train._host_keys import seed_key
@@ -34,6 +34,7 @@ from jaxdl.train._many_epoch import ManySpec, init_many, many_call
 from jaxdl.train._many_result import ManyResult
 from jaxdl.train._prepare import prepare_run, with_validation_split
 from jaxdl.train._program import Scale, row_keys, scale_of
+from jaxdl.train._stacked import joined, split_padded
 from jaxdl.train._state import TrainState
 from jaxdl.transforms import Transform
 
@@ -100,7 +101,7 @@ class ManyEngine:
     def public(self, tree: Any) -> Any:
         """Chunks of stacked states become one state (N, ...); anything else is left as it is."""
         if isinstance(tree, list):
-            return jax.tree.map(lambda *parts: jnp.concatenate(parts)[: self.num_runs], *tree)
+            return joined(tree, self.num_runs)
         return tree
 
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax.sharding import NamedSharding
 
@@ -24,6 +25,7 @@ from jaxdl.train._epoch import evaluate_fn, train_epoch_fn
 from jaxdl.train._hparams import OptimizerFn
 from jaxdl.train._objective import Objective
 from jaxdl.train._program import Scale, epoch_row, scan_epochs
+from jaxdl.train._stacked import stack
 from jaxdl.train._state import TrainState, create_train_state
 from jaxdl.transforms import Transform
 
@@ -113,17 +115,22 @@ def init_many(
     """Stacked states (N, ...) of the runs ``[(key, hyperparameters), ...]``.
 
     Each run is initialised exactly as ``fit`` does, by :func:`create_train_state` from its
-    key (eagerly: N small inits cost less than compiling a vmapped flax init). With a
-    ``factory`` its optimizer is ``with_hyperparams(factory, hyperparameters)``. Every state
-    carries ``tx`` (one object, so all chunks share one compiled epoch).
+    key (eagerly: a few small inits cost less than compiling a vmapped flax init; runs with equal
+    keys share one). With a ``factory`` its optimizer is ``with_hyperparams(factory, hyperparameters)``,
+    initialised on the run's parameters. Every state carries ``tx`` (one object, so all chunks share
+    one compiled epoch).
     """
-    states = [
-        create_train_state(model, tx if factory is None else with_hyperparams(factory, hp), sample_x, key=key).replace(
-            tx=tx
-        )
-        for key, hp in runs
-    ]
-    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
+    inits: dict[bytes, TrainState] = {}
+    states = []
+    for key, hp in runs:
+        seen = np.asarray(jax.random.key_data(key)).tobytes()
+        if seen not in inits:
+            inits[seen] = create_train_state(model, tx, sample_x, key=key)
+        state = inits[seen]
+        if factory is not None:
+            state = state.replace(opt_state=with_hyperparams(factory, hp).init(state.params))
+        states.append(state)
+    return stack(states)
 
 
 class ManySpec(NamedTuple):
