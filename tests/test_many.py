@@ -56,6 +56,14 @@ def test_runs_are_grid_major_with_history_per_run(sweep):
     assert not sweep.diverged.any()
 
 
+def test_run_state_counts_from_the_end_and_refuses_a_run_out_of_range(sweep):
+    assert max_abs_diff(sweep.run_state(-1).params, sweep.run_state(7).params) == 0
+    assert max_abs_diff(sweep.run_state(-1).params, sweep.run_state(6).params) > 0
+    for index in (8, -9):
+        with pytest.raises(IndexError, match="there are 8 runs"):
+            sweep.run_state(index)
+
+
 def test_four_seeds_equal_four_separate_fits(sweep, digits):
     tx = optax.sgd(0.1)
     for i, seed in enumerate(SEEDS):

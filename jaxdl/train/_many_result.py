@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import jax
 import numpy as np
 
 from jaxdl.callbacks import maximized
 from jaxdl.errors import ConfigError, unknown
+from jaxdl.train._stacked import take
 from jaxdl.train._state import TrainState
 
 
@@ -85,7 +85,7 @@ class ManyResult:
 
     def run_state(self, index: int) -> TrainState:
         """The :class:`TrainState` of run ``index`` alone (usable with ``evaluate``/``train_epoch``)."""
-        return jax.tree.map(lambda leaf: leaf[index], self.state)
+        return take(self.state, index)
 
     def ranking(self, metric: str | None = None) -> np.ndarray:
         """Run indices, best first: by rung reached, then by the final ``metric`` (default :meth:`default_metric`).

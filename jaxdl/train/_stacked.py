@@ -32,12 +32,21 @@ def _put(tree: Any, index: jax.Array, part: Any) -> Any:
     return jax.tree.map(lambda leaf, new: leaf.at[index].set(new), tree, part)
 
 
-def take(tree: Any, index: np.ndarray) -> Any:
-    """The runs ``index`` (M,) of ``tree`` (N, ...): a tree of (M, ...) leaves.
+def take(tree: Any, index: int | np.ndarray) -> Any:
+    """Runs of ``tree`` (N, ...): an index array (M,) gives a tree of (M, ...) leaves, an int one run's (...).
+
+    An int may count from the end (-1 is the last run); out of range raises IndexError.
 
     >>> take({"w": jnp.arange(4.0)}, np.array([3, 1]))["w"].tolist()
     [3.0, 1.0]
+    >>> take({"w": jnp.arange(6.0).reshape(3, 2)}, -1)["w"].tolist()
+    [4.0, 5.0]
     """
+    if isinstance(index, int | np.integer):
+        runs = jax.tree.leaves(tree)[0].shape[0]
+        if not -runs <= index < runs:
+            raise IndexError(f"run {index} is out of range: there are {runs} runs")
+        index = int(index) % runs
     return _take(tree, jnp.asarray(index, jnp.int32))
 
 
