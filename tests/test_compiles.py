@@ -9,7 +9,7 @@ import pytest
 
 from jaxdl import data, optim, schedules
 from jaxdl.models import MLP
-from jaxdl.train import fit
+from jaxdl.train import fit, fit_many
 from tests.helpers import compiled_programs
 
 
@@ -113,3 +113,30 @@ def test_a_fit_with_other_schedule_arguments_compiles_nothing_and_follows_the_sc
     steps = -(-digits.train[0].shape[0] // 128)
     counts = [e if unit == "epoch" else e * steps for e in range(4)]
     np.testing.assert_allclose(result.history["lr"], [0.2 * 0.1 ** (c // 2) for c in counts], rtol=1e-6)
+
+
+def _momentum_sgd(lr, momentum):
+    return optim.sgd(lr=lr, momentum=momentum)
+
+
+def test_a_second_search_with_the_same_optimizer_function_and_other_values_compiles_nothing(digits):
+    """fit_many's programs are keyed on the optimizer function and the names it takes, not on the values swept."""
+
+    def search(lrs, momenta):
+        return fit_many(
+            MLP(hidden=(8,)),
+            digits,
+            optimizer=_momentum_sgd,
+            hparams={"lr": lrs, "momentum": momenta},
+            epochs=2,
+            batch_size=128,
+            verbose=0,
+        )
+
+    search([0.1, 0.2], [0.5, 0.9])
+    with compiled_programs() as names:
+        again = search([0.05, 0.3], [0.0, 0.8])
+    assert names == []
+    assert again.runs[3] == {"seed": 0, "lr": 0.3, "momentum": 0.8}
+    one = fit(MLP(hidden=(8,)), digits, optimizer=_momentum_sgd(0.3, 0.8), epochs=2, batch_size=128, verbose=0)
+    np.testing.assert_allclose(again.history["test_loss"][3], one.history["test_loss"], rtol=0, atol=1e-6)

@@ -36,9 +36,15 @@ def with_hyperparams(
     run uses its own values while the program is traced once. The factory must accept JAX
     scalars (e.g. ``optax.sgd``; a learning rate may also be passed on as a schedule).
 
-    >>> tx = with_hyperparams(lambda lr: optax.sgd(lr), {"lr": 0.5})
+    Two are equal when their factory and hyperparameter names are, whatever the values (those
+    are in the state): a program compiled for one, keyed on the optimizer, serves the other.
+
+    >>> f = lambda lr: optax.sgd(lr)
+    >>> tx = with_hyperparams(f, {"lr": 0.5})
     >>> float(tx.update({"w": jnp.ones(())}, tx.init({"w": jnp.zeros(())}))[0]["w"])
     -0.5
+    >>> tx == with_hyperparams(f, {"lr": 0.1}), tx == with_hyperparams(lambda lr: optax.sgd(lr), {"lr": 0.5})
+    (True, False)
     """
 
     def init_fn(params):
@@ -49,7 +55,8 @@ def with_hyperparams(
         updates, inner = factory(**state.hparams).update(updates, state.inner, params)
         return updates, HyperparamState(state.hparams, inner)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    recipe = Recipe(factory, {}, tuple(sorted((name, "array") for name in hparams)))
+    return configured(optax.GradientTransformation(init_fn, update_fn), recipe)
 
 
 class ArrayHyperparams(NamedTuple):
