@@ -99,18 +99,35 @@ def wait_until(proc, ready: Callable[[], bool], timeout: float = 300) -> None:
 @contextlib.contextmanager
 def compiled_programs() -> Iterator[list[str]]:
     """Names of the programs jax compiles inside the block (from ``jax.log_compiles``)."""
-    names = []
+    names: list[str] = []
+    with _on_compile(lambda name, _: names.append(name)):
+        yield names
+
+
+@contextlib.contextmanager
+def compiles_by_thread() -> Iterator[list[tuple[str, str]]]:
+    """``(program name, thread name)`` of each compile inside the block (from ``jax.log_compiles``)."""
+    compiles: list[tuple[str, str]] = []
+    with _on_compile(lambda name, thread: compiles.append((name, thread))):
+        yield compiles
+
+
+@contextlib.contextmanager
+def _on_compile(record: Callable[[str, str], None]) -> Iterator[None]:
+    """Call ``record(program name, thread name)`` for each compile jax logs, on any thread, inside the block."""
 
     class Grab(logging.Handler):
-        def emit(self, record):
-            match = re.match(r"Compiling jit\((\w+|<lambda>)\)", record.getMessage())
+        def emit(self, rec):
+            match = re.match(r"Compiling jit\((\w+|<lambda>)\)", rec.getMessage())
             if match:
-                names.append(match.group(1))
+                record(match.group(1), rec.threadName)
 
     handler, logger = Grab(level=logging.WARNING), logging.getLogger("jax")
     logger.addHandler(handler)
+    was = jax.config.jax_log_compiles
+    jax.config.update("jax_log_compiles", True)  # for every thread (``jax.log_compiles()`` sets only this one's)
     try:
-        with jax.log_compiles():
-            yield names
+        yield
     finally:
+        jax.config.update("jax_log_compiles", was)
         logger.removeHandler(handler)

@@ -10,6 +10,7 @@ from jaxdl import data, models, optim
 from jaxdl.callbacks import Callback
 from jaxdl.errors import ConfigError
 from jaxdl.train import Choice, LogUniform, SuccessiveHalving, Uniform, fit_many, hyperparameter_grid, search_space
+from tests.helpers import compiles_by_thread
 
 EPOCHS = 9
 
@@ -59,9 +60,17 @@ def search(ds, halving: SuccessiveHalving | None = HALVING, callbacks=(), **kwar
 
 
 @pytest.fixture(scope="module")
-def halved(digits):
+def halved_run(digits):
+    """The halving search, each epoch's row size, and the (program, thread) of every compile inside it."""
     sizes = RowSizes()
-    return search(digits, callbacks=[sizes]), sizes.sizes
+    with compiles_by_thread() as compiles:
+        result = search(digits, callbacks=[sizes])
+    return result, sizes.sizes, compiles
+
+
+@pytest.fixture(scope="module")
+def halved(halved_run):
+    return halved_run[:2]
 
 
 def test_search_space_crosses_the_grid_with_the_same_seeded_draws():
@@ -133,6 +142,12 @@ def test_pruned_runs_leave_the_compiled_batch(halved):
     assert result.rung_ends == (1, 3, 9)
     assert np.bincount(result.rung).tolist() == [7, 2, 1]
     assert result.epochs.tolist() == [(1, 3, 9)[r] for r in result.rung]
+
+
+def test_each_rung_compiles_once_and_the_later_rungs_compile_while_the_first_does(halved_run):
+    epochs = [thread for name, thread in halved_run[2] if name == "many_call_fn"]
+    assert len(epochs) == 3  # rungs of 10, 3 and 1 runs: one program each, none compiled twice
+    assert epochs.count("MainThread") < 3  # the background thread compiled at least one ahead
 
 
 def test_survivors_are_the_best_by_validation_and_train_as_without_halving(halved, digits):

@@ -25,6 +25,7 @@ from jaxdl.callbacks import Callback, CallbackList, TrainInfo
 from jaxdl.data import Dataset
 from jaxdl.errors import unknown
 from jaxdl.optim import with_hyperparams
+from jaxdl.train._ahead import CompileAhead
 from jaxdl.train._chunks import chunk_sizes
 from jaxdl.train._driver import Loop, Row
 from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
@@ -254,8 +255,13 @@ def fit_many(
             raise unknown("metric", metric, [k for k in keys if k.startswith("val_")], where="SuccessiveHalving")
     spec = spec._replace(stopping=_stopping(cbs, halving, len(runs)))
 
+    plan = [(epochs, len(runs))] if halving is None else halving.plan(len(runs), epochs)
+    states = init_many(model, tx, sample, settings, factory)
+
     def engine_for(states: TrainState, n: int) -> tuple[ManyEngine, list, np.ndarray]:
         size, count = chunk_sizes(n, max_parallel, mesh)
+        if ahead is not None:
+            ahead.wait(size)
         chunks = split_padded(states, size, count)
         if mesh is not None:
             chunks = [parallel.shard_runs(chunk, mesh) for chunk in chunks]
@@ -271,8 +277,6 @@ def fit_many(
         metrics=(*keys, "epoch_time"),
         runs=tuple(runs),
     )
-    plan = [(epochs, len(runs))] if halving is None else halving.plan(len(runs), epochs)
-    states = init_many(model, tx, sample, settings, factory)
     start = None if initial is None else _started(initial, states, runs, plan, keys)
     cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
 
@@ -283,11 +287,38 @@ def fit_many(
         return result if done.watch is None else _stopped(result, spec.stopping, done.watch)
 
     rung_end = None if on_rung is None else lambda done: on_rung(result_of(done))
-    result = result_of(
-        train_rungs(states, plan, engine_for, cbs, metric=metric, keys=keys, start=start, on_rung=rung_end)
-    )
+    to_train = plan if start is None else plan[len(start.ends) :]
+    ahead = None
+    if len(to_train) > 1 and mesh is None:  # on a mesh the programs also depend on shardings: compiled as they come
+        ahead = _rungs_ahead(to_train, states, arrays, scale, spec, max_parallel)
+    try:
+        done = train_rungs(states, plan, engine_for, cbs, metric=metric, keys=keys, start=start, on_rung=rung_end)
+    finally:
+        if ahead is not None:
+            ahead.close()
+    result = result_of(done)
     cbs.on_train_end(result)
     return result
+
+
+def _rungs_ahead(
+    plan: list[tuple[int, int]], states: TrainState, arrays: tuple, scale: Scale | None, spec: ManySpec, max_parallel
+) -> CompileAhead:
+    """The programs of the rungs after the first of ``plan`` (one per chunk size), compiled while the first runs."""
+    first = chunk_sizes(plan[0][1], max_parallel)[0]
+    sizes = [size for size in dict.fromkeys(chunk_sizes(n, max_parallel)[0] for _, n in plan[1:]) if size != first]
+
+    def job(size: int) -> Callable[[], Any]:
+        shaped = jax.tree.map(lambda leaf: _runs_like(leaf, size), states)
+        return lambda: many_call.lower(shaped, None, arrays, scale, np.int32(1), spec=spec).compile()
+
+    return CompileAhead([(size, job(size)) for size in sizes])
+
+
+def _runs_like(leaf: jax.Array, size: int) -> jax.ShapeDtypeStruct:
+    """The abstract leaf of ``size`` runs taken from ``leaf`` (N, ...): what a compiled program is keyed on."""
+    aval = jax.typeof(leaf)
+    return jax.ShapeDtypeStruct((size, *aval.shape[1:]), aval.dtype, weak_type=aval.weak_type)
 
 
 def _stopping(callbacks: CallbackList, halving: SuccessiveHalving | None, runs: int) -> Any:
