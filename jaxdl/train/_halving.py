@@ -4,7 +4,8 @@ Synchronous successive halving (Hyperband's inner loop, ASHA without the asynchr
 trains the surviving runs up to epoch ``e_k`` and keeps the best ``1/eta`` of them by a validation
 metric. The survivors' states are gathered into a smaller stack, so a rung's compiled call vmaps
 over its survivors only: a pruned run costs nothing after its rung (one compile per rung size,
-which the persistent compilation cache keeps for the next search).
+which the persistent compilation cache keeps for the next search). A search stopped after some
+rungs resumes from its result (:func:`resumed`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import flax.serialization
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from jaxdl._checks import fail, positive_int
 from jaxdl.callbacks import CallbackList, maximized
 from jaxdl.train._driver import Engine, Loop
+from jaxdl.train._many_result import ManyResult
 from jaxdl.train._stacked import put, take
+from jaxdl.train._state import TrainState
 
 
 class RungEngine(Engine, Protocol):
@@ -167,3 +172,48 @@ def train_rungs(
         if on_rung is not None and k < len(plan) - 1:
             on_rung(done[-1])
     return done[-1]
+
+
+def resumed(
+    initial: ManyResult, states: TrainState, runs: list[dict], plan: list[tuple[int, int]], keys: tuple[str, ...]
+) -> Rungs:
+    """The rungs ``initial`` completed, checked against this search (its runs, rungs and metrics)."""
+    ends = tuple(end for end, _ in plan)
+    done = tuple(int(e) for e in initial.rung_ends)
+    if initial.runs != runs or not done or done != ends[: len(done)] or len(done) == len(ends):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"the unfinished result of this search ({len(runs)} runs, rungs ending at {list(ends)})",
+            got=f"a search of {len(initial.runs)} runs stopped after rungs ending at {list(done)}",
+        )
+    if set(initial.history) != set(keys):
+        raise fail(
+            "fit_many",
+            "initial",
+            initial,
+            f"a search with the metrics {', '.join(keys)}",
+            got=", ".join(initial.history),
+        )
+    state = initial.state if isinstance(initial.state, TrainState) else _from_saved(initial.state, states)
+    return Rungs(state, initial.history, initial.epoch_time, initial.diverged, initial.rung, done, initial.calls)
+
+
+def _from_saved(saved: Any, like: TrainState) -> TrainState:
+    """Stacked states saved as nested dicts (PRNG keys as their data) in the structure of ``like``."""
+
+    def is_key(x: Any) -> bool:
+        return jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
+
+    template = jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, like)
+    restored = flax.serialization.from_state_dict(template, saved)
+    return jax.tree.map(
+        lambda ref, new: (
+            jax.random.wrap_key_data(jnp.asarray(new), impl=jax.random.key_impl(ref))
+            if is_key(ref)
+            else jnp.asarray(new)
+        ),
+        like,
+        restored,
+    )

@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import flax.linen as nn
-import flax.serialization
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 from jax.sharding import Mesh
@@ -28,7 +26,7 @@ from jaxdl.optim import with_hyperparams
 from jaxdl.train._ahead import CompileAhead
 from jaxdl.train._chunks import chunk_sizes
 from jaxdl.train._driver import Loop, Row
-from jaxdl.train._halving import Rungs, SuccessiveHalving, train_rungs
+from jaxdl.train._halving import Rungs, SuccessiveHalving, resumed, train_rungs
 from jaxdl.train._host_keys import seed_key
 from jaxdl.train._hparams import Hparams, OptimizerFn, check_seeds, sweep_grid
 from jaxdl.train._many_epoch import ManySpec, init_many, many_call
@@ -277,7 +275,7 @@ def fit_many(
         metrics=(*keys, "epoch_time"),
         runs=tuple(runs),
     )
-    start = None if initial is None else _started(initial, states, runs, plan, keys)
+    start = None if initial is None else resumed(initial, states, runs, plan, keys)
     cbs.on_train_begin(dataclasses.replace(info, first_epoch=1 if start is None else start.ends[-1] + 1))
 
     def result_of(done: Rungs) -> ManyResult:
@@ -354,49 +352,4 @@ def _stopped(result: ManyResult, rule: Any, watch: dict[str, Any]) -> ManyResult
         stopped_epoch=np.asarray(watch["stopped"], np.int64),
         best_epoch=np.asarray(watch["best_epoch"], np.int64),
         restored=rule.keep_state,
-    )
-
-
-def _started(
-    initial: ManyResult, states: TrainState, runs: list[dict], plan: list[tuple[int, int]], keys: tuple[str, ...]
-) -> Rungs:
-    """The rungs ``initial`` completed, checked against this search (its runs, rungs and metrics)."""
-    ends = tuple(end for end, _ in plan)
-    done = tuple(int(e) for e in initial.rung_ends)
-    if initial.runs != runs or not done or done != ends[: len(done)] or len(done) == len(ends):
-        raise fail(
-            "fit_many",
-            "initial",
-            initial,
-            f"the unfinished result of this search ({len(runs)} runs, rungs ending at {list(ends)})",
-            got=f"a search of {len(initial.runs)} runs stopped after rungs ending at {list(done)}",
-        )
-    if set(initial.history) != set(keys):
-        raise fail(
-            "fit_many",
-            "initial",
-            initial,
-            f"a search with the metrics {', '.join(keys)}",
-            got=", ".join(initial.history),
-        )
-    state = initial.state if isinstance(initial.state, TrainState) else _from_saved(initial.state, states)
-    return Rungs(state, initial.history, initial.epoch_time, initial.diverged, initial.rung, done, initial.calls)
-
-
-def _from_saved(saved: Any, like: TrainState) -> TrainState:
-    """Stacked states saved as nested dicts (PRNG keys as their data) in the structure of ``like``."""
-
-    def is_key(x: Any) -> bool:
-        return jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
-
-    template = jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, like)
-    restored = flax.serialization.from_state_dict(template, saved)
-    return jax.tree.map(
-        lambda ref, new: (
-            jax.random.wrap_key_data(jnp.asarray(new), impl=jax.random.key_impl(ref))
-            if is_key(ref)
-            else jnp.asarray(new)
-        ),
-        like,
-        restored,
     )
