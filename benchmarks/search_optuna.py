@@ -11,12 +11,12 @@ trials that reached that rung before it (asynchronous, its pruner's rule). Both 
 accuracy of the last epoch trained and report the chosen run's test accuracy (jaxdl evaluates the test set
 every epoch for every run as `fit_many` does; Optuna's trials only once, at their end).
 
-Each contestant runs in its own process, timed around the search only (data loaded, imports done): jaxdl
-with an empty compilation cache (a first search) and then again with that cache (the next search),
-Optuna + PyTorch at 1 thread. The jaxdl process also repeats its search once its programs are in memory: the
-training without tracing, compiling or loading. --repeats rounds alternate the contestants, each round after a
-calibration (jaxdl.bench.Calibration); medians are of the rounds within 20% of the quietest calibration. Prints a
-markdown table; writes it with every round's numbers to --out (default
+Each contestant runs in its own process, timed around the search only (data loaded, imports done): jaxdl with an empty
+compilation cache (a first search) and then again with that cache (the next search), Optuna + PyTorch at 1 thread. The
+jaxdl process also repeats its search once its programs are in memory: the training without tracing, compiling or
+loading. --repeats rounds alternate the contestants, each round after a calibration (jaxdl.bench.Calibration); medians
+are of the rounds within 20% of the quietest calibration (that of this run or --quiet-calibration, the idle
+machine's). Prints a markdown table; writes it with every round's numbers to --out (default
 benchmarks/results/search_optuna-<dataset>-<date>.json).
 
     pip install optuna torch
@@ -164,6 +164,8 @@ def _child(args) -> None:
 
 
 def main() -> None:
+    from jaxdl.bench import add_quiet_calibration
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="digits")
     p.add_argument("--data-dir", default=None)
@@ -175,11 +177,20 @@ def main() -> None:
     p.add_argument("--child", choices=("jaxdl", "optuna"), help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=int, default=3, help="rounds, each calibrated, alternating the contestants")
     p.add_argument("--out", default=None)
+    add_quiet_calibration(p)
     args = p.parse_args()
     if args.child:
         _child(args)
         return
-    from jaxdl.bench import Calibration, last_json, machine, machine_line, median, run_timed, save_json
+    from jaxdl.bench import (
+        Calibration,
+        last_json,
+        machine,
+        machine_line,
+        median,
+        run_timed,
+        save_json,
+    )
 
     info = machine()
     common = ["--dataset", args.dataset, "--trials", str(args.trials), "--epochs", str(args.epochs)]
@@ -191,7 +202,7 @@ def main() -> None:
         (f"Optuna + PyTorch, {args.threads} thread(s)", "optuna"),
     )
     rounds: dict[str, list[dict]] = {name: [] for name, _ in contestants}
-    calibration = Calibration()
+    calibration = Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-search-") as work:
         for r in range(args.repeats):
             cal = calibration.measure()

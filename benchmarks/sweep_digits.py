@@ -2,11 +2,11 @@
 `fit_many` vs the PyTorch loop of the same runs (at 1 thread and all cores; the best is compared).
 
 Each contestant runs in its own process (`python -m jaxdl.bench._digits_sweep KIND`), timed around the loop only,
-alternating, median of --repeats. jaxdl starts with an empty compilation-cache folder each time (a notebook's
-first run). Before each round a fixed calibration workload is timed (jaxdl.bench.Calibration): rounds measured while
-the machine ran more than 20% slower than the quietest calibration are marked contended, and the medians are of the
-quiet rounds. Prints a markdown table; writes it with the raw times to --out
-(default benchmarks/results/sweep_digits-<date>.json).
+alternating, median of --repeats. jaxdl starts with an empty compilation-cache folder each time (a notebook's first
+run). Before each round a fixed calibration workload is timed (jaxdl.bench.Calibration): rounds measured while the
+machine ran more than 20% slower than the quietest calibration (this run's or --quiet-calibration, the idle machine's)
+are marked contended, and the medians are of the quiet rounds. Prints a markdown table; writes it with the raw times
+to --out (default benchmarks/results/sweep_digits-<date>.json).
 
     python benchmarks/sweep_digits.py --repeats 3
 """
@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import Calibration, against_torch, last_json, machine, run_timed, save_json
+from jaxdl.bench import Calibration, add_quiet_calibration, against_torch, last_json, machine, run_timed, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,6 +27,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=32)
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--out", default=None)
+    add_quiet_calibration(p)
     args = p.parse_args()
     info = machine()
     cores = os.cpu_count() or 1
@@ -38,7 +39,7 @@ def main() -> None:
     }
     times = {name: [] for name in contestants}
     accs = {name: [] for name in contestants}
-    calibration = Calibration()
+    calibration = Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-sweep-") as work:
         for r in range(args.repeats):
             cal = calibration.measure()

@@ -4,9 +4,10 @@ job (benchmarks/torch_train_digits.py), whole processes, alternating, median of 
 jaxdl runs twice per round: "cold" with an empty compilation-cache folder, "warm" with the folder a previous run
 filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Before each round a fixed
 calibration workload is timed (jaxdl.bench.Calibration): rounds measured while the machine ran more than 20% slower
-than the quietest calibration are marked contended, and the medians are of the quiet rounds. Prints a markdown table,
-then where jaxdl's seconds went (timing.json's phases, median per phase, cold and warm), and writes both with the raw
-times to --out (default benchmarks/results/time_to_result-<date>.json).
+than the quietest calibration (this run's or --quiet-calibration, the idle machine's) are marked contended, and the
+medians are of the quiet rounds. Prints a markdown table, then where jaxdl's seconds went (timing.json's phases,
+median per phase, cold and warm), and writes both with the raw times to --out (default
+benchmarks/results/time_to_result-<date>.json).
 
     python benchmarks/time_to_result.py --repeats 3
 """
@@ -17,7 +18,16 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import Calibration, against_torch, last_json, machine, median, run_timed, save_json
+from jaxdl.bench import (
+    Calibration,
+    add_quiet_calibration,
+    against_torch,
+    last_json,
+    machine,
+    median,
+    run_timed,
+    save_json,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -47,13 +57,14 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=500)
     p.add_argument("--out", default=None)
+    add_quiet_calibration(p)
     args = p.parse_args()
     info = machine()
     cores = os.cpu_count() or 1
     times = {"jaxdl cold": [], "jaxdl warm": [], "torch 1 thread": [], f"torch {cores} threads": []}
     accs = {name: [] for name in times}
     phases: dict[str, list[dict[str, float]]] = {"jaxdl cold": [], "jaxdl warm": []}
-    calibration = Calibration()
+    calibration = Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-ttr-") as work:
         warm = os.path.join(work, "warm-cache")
         run_timed(

@@ -2,6 +2,7 @@
 
 Not timings."""
 
+import argparse
 import json
 import math
 import re
@@ -466,6 +467,24 @@ def test_calibration_marks_contended_rounds_and_medians_use_the_quiet_ones():
     assert "seconds (median, quiet rounds)" in table and "| 2.00x |" in table
     every = bench.Calibration([{"matmul_s": 0.1, "python_s": 0.1, "load_1m": 0.1}] * 2)
     assert not every.contended(0) and "EVERY ROUND" not in "\n".join(every.lines())
+
+
+def test_a_run_slow_in_every_round_is_contended_against_the_machine_s_idle_reference(capsys):
+    slow = [{"matmul_s": 0.020, "python_s": 0.070, "load_1m": 1.0}] * 3
+    assert not any(bench.Calibration(slow).contended(i) for i in range(3))  # alike rounds: nothing to compare
+    parser = argparse.ArgumentParser(prog="time_to_result.py")
+    bench.add_quiet_calibration(parser)
+    reference = parser.parse_args(["--quiet-calibration", "17,37"]).quiet_calibration
+    assert reference == pytest.approx({"matmul_s": 0.017, "python_s": 0.037})
+    cal = bench.Calibration(slow, reference=reference)
+    assert [cal.contended(i) for i in range(3)] == [True] * 3 and round(cal.slowdown(0), 2) == 1.89
+    assert "EVERY ROUND WAS CONTENDED" in "\n".join(cal.lines()) and "idle reference" in cal.lines()[0]
+    assert not bench.Calibration(slow, reference={"matmul_s": 0.02, "python_s": 0.07}).contended(0)
+    for bad in ("17", "17,x", "0,37"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--quiet-calibration", bad])
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith("time_to_result.py: error: argument --quiet-calibration: expected two positive")
 
 
 def test_calibrate_times_the_fixed_workload():

@@ -26,6 +26,7 @@ from jaxdl.bench._measure import CONTESTANTS, MULTI_MODEL, Measurement, failure,
 from jaxdl.bench._options import RESULTS, TORCH_HINT, WORKLOAD_NAMES, Options, require_torch, resolve, shown_path
 from jaxdl.bench._processes import (
     Calibration,
+    add_quiet_calibration,
     against_torch,
     calibrate,
     last_json,
@@ -58,6 +59,7 @@ _NEED_TORCH = {
 
 __all__ = [
     "Calibration",
+    "add_quiet_calibration",
     "calibrate",
     "BATCH_SIZE",
     "CONTESTANTS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -82,8 +83,11 @@ class Calibration:
     (False, True, 1.6)
     """
 
-    def __init__(self, rounds: Sequence[Mapping[str, float]] = ()) -> None:
+    def __init__(
+        self, rounds: Sequence[Mapping[str, float]] = (), *, reference: Mapping[str, float] | None = None
+    ) -> None:
         self.rounds: list[dict[str, float]] = [dict(r) for r in rounds]
+        self.reference = None if reference is None else {k: float(reference[k]) for k in ("matmul_s", "python_s")}
 
     def measure(self) -> dict[str, float]:
         """Calibrate now (:func:`calibrate`) as the next round's; returns it."""
@@ -91,8 +95,9 @@ class Calibration:
         return self.rounds[-1]
 
     def quiet(self) -> dict[str, float]:
-        """The fastest matmul and Python-loop seconds seen in this run."""
-        return {k: min(r[k] for r in self.rounds) for k in ("matmul_s", "python_s")}
+        """The fastest matmul and Python-loop seconds seen in this run or in the machine's ``reference``."""
+        seen = [*self.rounds, *([self.reference] if self.reference is not None else [])]
+        return {k: min(r[k] for r in seen) for k in ("matmul_s", "python_s")}
 
     def slowdown(self, i: int) -> float:
         """How many times slower round ``i``'s calibration ran than the quiet one (the worse of the two)."""
@@ -112,7 +117,9 @@ class Calibration:
         )
         lines = [
             f"Calibration before each round (NumPy 512² matmul x10, 10⁶-addition Python loop): quiet "
-            f"{quiet['matmul_s'] * 1e3:.0f} ms and {quiet['python_s'] * 1e3:.0f} ms; per round: {rounds}.",
+            f"{quiet['matmul_s'] * 1e3:.0f} ms and {quiet['python_s'] * 1e3:.0f} ms"
+            + (" (the fastest of this run and the machine's idle reference)" if self.reference is not None else "")
+            + f"; per round: {rounds}.",
         ]
         if contended:
             marked = ", ".join(str(i + 1) for i in contended)
@@ -129,6 +136,38 @@ class Calibration:
                 "even the quiet calibration may be contended."
             )
         return lines
+
+
+def _quiet_reference(text: str) -> dict[str, float]:
+    """``--quiet-calibration MATMUL_MS,PYTHON_MS``: the machine's calibration when idle, in milliseconds.
+
+    >>> _quiet_reference("17,37")
+    {'matmul_s': 0.017, 'python_s': 0.037}
+    """
+    parts = text.split(",")
+    try:
+        values = [float(v) for v in parts]
+    except ValueError:
+        values = []
+    if len(values) != 2 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected two positive milliseconds MATMUL_MS,PYTHON_MS (what jaxdl.bench.calibrate() gives on the "
+            f"idle machine, e.g. 17,37), got {text!r}"
+        )
+    return {"matmul_s": values[0] / 1e3, "python_s": values[1] / 1e3}
+
+
+def add_quiet_calibration(parser: argparse.ArgumentParser) -> None:
+    """Give a benchmark script ``--quiet-calibration MATMUL_MS,PYTHON_MS`` (``args.quiet_calibration``: a dict of
+    seconds, or None), for ``Calibration(reference=args.quiet_calibration)``."""
+    parser.add_argument(
+        "--quiet-calibration",
+        type=_quiet_reference,
+        default=None,
+        metavar="MATMUL_MS,PYTHON_MS",
+        help="this machine's calibration when idle (jaxdl.bench.calibrate() on the idle machine, e.g. 17,37): a "
+        "round more than 20%% slower than it is contended even when every round of the run is equally slow",
+    )
 
 
 def machine() -> dict:
@@ -213,6 +252,7 @@ def against_torch(
         score: dict(scores),
         "torch_best": torch_best,
         "calibration": None if calibration is None else calibration.rounds,
+        "quiet_reference": None if calibration is None else calibration.reference,
         "contended_rounds": [i + 1 for i in range(rounds) if contended[i]],
         "table": table,
     }
