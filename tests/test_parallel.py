@@ -36,7 +36,7 @@ def start_python(code: str, *, devices: int, args: tuple[str, ...] = ()) -> subp
     """Start ``python -c code *args`` with ``devices`` fake CPU devices and this checkout first on the path."""
     env = {
         **os.environ,
-        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+        "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={devices}".strip(),
         "JAX_PLATFORMS": "cpu",
         "PYTHONPATH": str(ROOT),
     }
