@@ -164,7 +164,7 @@ def _child(args) -> None:
 
 
 def main() -> None:
-    from jaxdl.bench import add_quiet_calibration
+    from jaxdl import bench
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="digits")
@@ -177,22 +177,13 @@ def main() -> None:
     p.add_argument("--child", choices=("jaxdl", "optuna"), help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=int, default=3, help="rounds, each calibrated, alternating the contestants")
     p.add_argument("--out", default=None)
-    add_quiet_calibration(p)
+    bench.add_quiet_calibration(p)
     args = p.parse_args()
     if args.child:
         _child(args)
         return
-    from jaxdl.bench import (
-        Calibration,
-        last_json,
-        machine,
-        machine_line,
-        median,
-        run_timed,
-        save_json,
-    )
 
-    info = machine()
+    info = bench.machine()
     common = ["--dataset", args.dataset, "--trials", str(args.trials), "--epochs", str(args.epochs)]
     common += ["--eta", str(args.eta), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
     common += ["--data-dir", args.data_dir] if args.data_dir else []
@@ -202,28 +193,28 @@ def main() -> None:
         (f"Optuna + PyTorch, {args.threads} thread(s)", "optuna"),
     )
     rounds: dict[str, list[dict]] = {name: [] for name, _ in contestants}
-    calibration = Calibration(reference=args.quiet_calibration)
+    calibration = bench.Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-search-") as work:
         for r in range(args.repeats):
             cal = calibration.measure()
             print(f"round {r + 1}: calibration {cal}", file=sys.stderr, flush=True)
             env = {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cache-{r}"), "JAXDL_NO_CACHE": ""}
             for name, child in contestants:
-                _, stdout = run_timed([sys.executable, __file__, "--child", child, *common], env=env, cwd=work)
-                rounds[name].append(last_json(stdout))
+                _, stdout = bench.run_timed([sys.executable, __file__, "--child", child, *common], env=env, cwd=work)
+                rounds[name].append(bench.last_json(stdout))
                 print(f"round {r + 1}: {name}: {rounds[name][-1]['seconds']:.2f} s", file=sys.stderr, flush=True)
     quiet = [r for r in range(args.repeats) if not calibration.contended(r)] or list(range(args.repeats))
     rows = {
-        name: {**runs[quiet[0]], "seconds": median([runs[r]["seconds"] for r in quiet])}
+        name: {**runs[quiet[0]], "seconds": bench.median([runs[r]["seconds"] for r in quiet])}
         for name, runs in rounds.items()
     }
     for name, runs in rounds.items():
         if "repeat_seconds" in runs[0]:
-            rows[name]["repeat_seconds"] = median([runs[r]["repeat_seconds"] for r in quiet])
+            rows[name]["repeat_seconds"] = bench.median([runs[r]["repeat_seconds"] for r in quiet])
     optuna_s = rows[contestants[-1][0]]["seconds"]
     command = f"python benchmarks/search_optuna.py --repeats {args.repeats} {' '.join(common)}"
     lines = [
-        f"Machine: {machine_line(info)}",
+        f"Machine: {bench.machine_line(info)}",
         f"Command: {command}",
         *calibration.lines(),
         f"Seconds: median of the rounds {', '.join(str(r + 1) for r in quiet)}; every round's in the JSON.",
@@ -241,7 +232,7 @@ def main() -> None:
         )
     jax_rows = [row for row in rows.values() if "repeat_seconds" in row]
     if jax_rows:
-        floor = median([row["repeat_seconds"] for row in jax_rows])
+        floor = bench.median([row["repeat_seconds"] for row in jax_rows])
         lines += [
             "",
             f"The same jaxdl search again in the same process (programs in memory: no tracing, compiling or "
@@ -252,7 +243,7 @@ def main() -> None:
     date = info["date_utc"][:10]
     out = args.out or os.path.join(HERE, "results", f"search_optuna-{args.dataset}-{date}.json")
     record = {"machine": info, "command": command, "calibration": calibration.rounds, "rounds": rounds, "rows": rows}
-    save_json(out, {**record, "table": table})
+    bench.save_json(out, {**record, "table": table})
 
 
 if __name__ == "__main__":
