@@ -14,13 +14,13 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxdl._checks import fail, positive_int
 from jaxdl.callbacks import CallbackList, maximized
+from jaxdl.checkpoint import SavedRun
 from jaxdl.train._driver import Engine, Loop
 from jaxdl.train._many_result import ManyResult
 from jaxdl.train._stacked import put, take
@@ -196,24 +196,7 @@ def resumed(
             f"a search with the metrics {', '.join(keys)}",
             got=", ".join(initial.history),
         )
-    state = initial.state if isinstance(initial.state, TrainState) else _from_saved(initial.state, states)
+    state = initial.state
+    if not isinstance(state, TrainState):  # the nested dicts a checkpoint holds, filled as a resumed fit's are
+        state = jax.tree.map(jnp.asarray, SavedRun("initial", {}, {}, state).state(like=states))
     return Rungs(state, initial.history, initial.epoch_time, initial.diverged, initial.rung, done, initial.calls)
-
-
-def _from_saved(saved: Any, like: TrainState) -> TrainState:
-    """Stacked states saved as nested dicts (PRNG keys as their data) in the structure of ``like``."""
-
-    def is_key(x: Any) -> bool:
-        return jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
-
-    template = jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, like)
-    restored = flax.serialization.from_state_dict(template, saved)
-    return jax.tree.map(
-        lambda ref, new: (
-            jax.random.wrap_key_data(jnp.asarray(new), impl=jax.random.key_impl(ref))
-            if is_key(ref)
-            else jnp.asarray(new)
-        ),
-        like,
-        restored,
-    )
