@@ -27,6 +27,7 @@ from jaxdl.train._objective import Objective
 from jaxdl.train._program import Scale, epoch_row, scan_epochs
 from jaxdl.train._stacked import stack
 from jaxdl.train._state import TrainState, create_train_state
+from jaxdl.train._xla import TrainerJit
 from jaxdl.transforms import Transform
 
 
@@ -197,4 +198,4 @@ def many_call_fn(
     return states, watch, outputs
 
 
-many_call = jax.jit(many_call_fn, static_argnames=("spec",), donate_argnums=(0, 1))
+many_call = TrainerJit(many_call_fn, static_argnames=("spec",), donate_argnums=(0, 1))

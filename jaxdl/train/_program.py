@@ -25,6 +25,7 @@ from jaxdl.schedules import Plateau
 from jaxdl.train._epoch import evaluate_fn, train_epoch_fn
 from jaxdl.train._objective import Objective, RegressionScale
 from jaxdl.train._state import TrainState
+from jaxdl.train._xla import TrainerJit
 from jaxdl.transforms import Transform
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ def fit_call_fn(
     return state, (hooks, plateau), outputs
 
 
-fit_call = jax.jit(fit_call_fn, static_argnames=("spec",), donate_argnums=0)
+fit_call = TrainerJit(fit_call_fn, static_argnames=("spec",), donate_argnums=0)
 
 
 def epochs_per_call(seconds_per_epoch: float | None, *, remaining: int, until_wanted: int | None) -> int:

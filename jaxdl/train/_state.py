@@ -15,6 +15,7 @@ from flax.training import train_state
 
 from jaxdl.errors import ConfigError
 from jaxdl.train._host_keys import host_key, threefry_keys
+from jaxdl.train._xla import TrainerJit
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -164,7 +165,7 @@ def create_train_state(
     return state.replace(step=step)
 
 
-@functools.partial(jax.jit, static_argnums=0)
+@functools.partial(TrainerJit, static_argnums=0)
 def _init_variables(apply_fn: ModelApply, key: jax.Array, sample_x: jax.Array) -> tuple[Any, jax.Array, jax.Array]:
     """``(variables, train_key, step)``: ``model.init`` in evaluation mode, the key the state trains with and
     step 0 (int32), as one compiled program reused by every equal model and input shape.
