@@ -17,6 +17,7 @@ from jaxdl.train._objective import Objective, objective_of
 from jaxdl.train._state import TrainState, key_of
 from jaxdl.train._step import eval_step, train_step
 from jaxdl.train._validate import check_inputs
+from jaxdl.train._xla import TrainerJit
 from jaxdl.transforms import Transform
 
 
@@ -117,7 +118,7 @@ def evaluate_fn(
     return metrics
 
 
-train_epoch = jax.jit(
+train_epoch = TrainerJit(
     train_epoch_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"), donate_argnums=0
 )
-evaluate = jax.jit(evaluate_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"))
+evaluate = TrainerJit(evaluate_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"))

@@ -41,7 +41,8 @@ def compiler_options() -> dict[str, Any] | None:
 class TrainerJit:
     """``jax.jit(fn, **kwargs)`` with :func:`compiler_options`, made at the first call, once a backend is known.
 
-    Calls and ``lower`` go to that jitted function, so it compiles and caches as ``jax.jit`` does.
+    Calls, ``lower`` and every other attribute of a jitted function go to that one, so it compiles and caches
+    as ``jax.jit`` does.
     """
 
     def __init__(self, fn: Callable[..., Any], **kwargs: Any) -> None:
@@ -55,5 +56,7 @@ class TrainerJit:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.jitted(*args, **kwargs)
 
-    def lower(self, *args: Any, **kwargs: Any) -> Any:
-        return self.jitted.lower(*args, **kwargs)
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("fn", "kwargs", "jitted"):  # not yet set, or copy/pickle probing
+            raise AttributeError(name)
+        return getattr(self.jitted, name)
