@@ -123,6 +123,7 @@ def test_the_compiled_epoch_does_not_load_checkpoint_file_io():
 
 WHITE_BOX = {
     "tests/test_init_compile.py": "the host threefry must equal jax's bit for bit, function by function",
+    "tests/test_xla_options.py": "the trainers' XLA options are probed, and the un-jitted epoch compiled with each",
 }
 """Test files allowed to import private modules of another package, and why."""
 
