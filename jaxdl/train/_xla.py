@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -47,16 +48,22 @@ class TrainerJit:
 
     def __init__(self, fn: Callable[..., Any], **kwargs: Any) -> None:
         self.fn, self.kwargs = fn, kwargs
+        self._jitted: Any = None
+        self._lock = threading.Lock()  # fit_many compiles later rungs on a thread: one jitted function for both
         functools.update_wrapper(self, fn)
 
-    @functools.cached_property
+    @property
     def jitted(self) -> Any:
-        return jax.jit(self.fn, compiler_options=compiler_options(), **self.kwargs)
+        if self._jitted is None:
+            with self._lock:
+                if self._jitted is None:
+                    self._jitted = jax.jit(self.fn, compiler_options=compiler_options(), **self.kwargs)
+        return self._jitted
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.jitted(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("fn", "kwargs", "jitted"):  # not yet set, or copy/pickle probing
+        if name.startswith("__") or name in ("fn", "kwargs", "_jitted", "_lock"):  # not yet set, or copy/pickle
             raise AttributeError(name)
         return getattr(self.jitted, name)
