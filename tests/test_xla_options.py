@@ -7,7 +7,7 @@ import pytest
 from jaxdl import data, optim
 from jaxdl.models import MLP
 from jaxdl.train import _xla, create_train_state
-from jaxdl.train._epoch import evaluate_fn, train_epoch_fn
+from jaxdl.train._epoch import train_epoch_fn
 from jaxdl.train._xla import OPTION, compiler_options
 
 
@@ -42,21 +42,19 @@ def at_default_level(elemental: bool) -> dict:
 def test_either_emitters_train_to_the_same_parameters():
     """Three epochs of an MLP with dropout and batch norm, compiled with each emitter (two different programs),
     agree bit for bit at XLA's default optimisation level, the one users compile at (at the levels 1 and 2 this suite's
-    XLA_FLAGS may name, LLVM makes different float roundings of the two: 0.09 apart after three epochs)."""
-    digits = data.load("digits")
-    X, y = map(jax.numpy.asarray, digits.train)
-    model = MLP(hidden=(32, 16), dropout=0.2, batch_norm=True)
+    XLA_FLAGS may name, LLVM rounds the two differently, and this test fails)."""
+    X, y = map(jax.numpy.asarray, data.load("digits").train)
+    model = MLP(hidden=(16,), dropout=0.2, batch_norm=True)
     trained, programs = [], []
     for elemental in (True, False):
-        epoch = jax.jit(train_epoch_fn, static_argnames=("batch_size",), compiler_options=at_default_level(elemental))
         state = create_train_state(model, optim.adam(lr=0.01), X[:1], key=jax.random.key(3))
-        programs.append(epoch.lower(state, X, y, batch_size=64).compile().as_text())
+        epoch = jax.jit(train_epoch_fn, static_argnames=("batch_size",), compiler_options=at_default_level(elemental))
+        compiled = epoch.lower(state, X, y, batch_size=64).compile()
+        programs.append(compiled.as_text())
         for _ in range(3):
-            state, metrics = epoch(state, X, y, batch_size=64)
-        test = jax.jit(evaluate_fn, compiler_options=at_default_level(elemental))(state, *digits.test)
-        trained.append((jax.device_get(state.params), jax.device_get(state.batch_stats), metrics, test))
+            state, metrics = compiled(state, X, y)
+        trained.append(jax.device_get((state.params, state.batch_stats, metrics)))
     assert programs[0] != programs[1]
-    (params, stats, metrics, test), other = trained
-    for mine, theirs in zip(jax.tree.leaves((params, stats, metrics, test)), jax.tree.leaves(other[:4]), strict=True):
+    for mine, theirs in zip(*map(jax.tree.leaves, trained), strict=True):
         np.testing.assert_array_equal(mine, theirs)
-    assert test["acc"] > 0.5  # it trained
+    assert trained[0][2]["acc"] > 0.5  # it trained
