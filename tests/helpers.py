@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import jax
 import numpy as np
 
 from jaxdl.cli import main
 from jaxdl.train import train_step
+
+ROOT = Path(__file__).resolve().parents[1]
 
 N_BATCHES, BATCH = 4, 16
 SIZES = (5, 8, 3)
@@ -43,6 +49,26 @@ def run_cli(args: list[str]) -> int:
         return main(args)
     except SystemExit as exit_:
         return exit_.code
+
+
+def jaxdl_process(args: list[str], cwd: Path) -> None:
+    """``jaxdl ARGS`` in a new process that compiles at LLVM level 1 instead of the suite's level 0; fails on rc != 0.
+
+    For a test whose time is the training itself (a convolutional net over epochs), where level 0's unvectorised
+    element-wise loops would run it ~8x slower (tests/conftest.py's ``FAST_COMPILE``).
+    """
+    flags = os.environ.get("XLA_FLAGS", "").replace(
+        "--xla_backend_optimization_level=0", "--xla_backend_optimization_level=1"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "jaxdl.cli", *args],
+        cwd=cwd,
+        env={**os.environ, "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"jaxdl {' '.join(args)} failed (rc {proc.returncode}):\n{proc.stderr[-4000:]}"
 
 
 def one_error_line(capsys) -> str:

@@ -13,6 +13,7 @@ from jaxdl import data
 from jaxdl.cli import main
 from jaxdl.errors import ConfigError
 from jaxdl.models import MODELS, LeNet, build_model
+from tests.helpers import jaxdl_process
 
 X = jax.random.uniform(jax.random.key(1), (4, 28, 28, 1))
 
@@ -140,7 +141,7 @@ def test_cli_lenet_trains_on_digits_resized_to_28(tmp_path):
         "--out",
         str(out),
     ]
-    assert main(argv) == 0
+    jaxdl_process(argv, tmp_path)
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert history["test_acc"][-1] >= 0.95
     assert history["test_acc"][0] < history["test_acc"][-1]

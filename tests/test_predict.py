@@ -11,6 +11,7 @@ import jaxdl
 from jaxdl import data, models
 from jaxdl.errors import ConfigError
 from jaxdl.train import create_train_state, fit
+from tests.helpers import jaxdl_process
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +159,10 @@ def test_a_lenet_run_on_8x8_digits_predicts_8x8_inputs_as_it_was_evaluated(tmp_p
     import json
 
     from jaxdl.checkpoint import load_model
-    from jaxdl.cli import main
 
     out = tmp_path / "run"
     lenet = ["--model", "lenet", "--activation", "relu", "--optimizer", "adam", "--lr", "3e-3", "--batch-size", "64"]
-    assert main(["train", *lenet, "--epochs", "2", "--out", str(out)]) == 0  # test_lenet.py's run, so one compile
+    jaxdl_process(["train", *lenet, "--epochs", "2", "--out", str(out)], tmp_path)  # test_lenet.py's compiled run
     trained_acc = json.loads((out / "metrics.json").read_text())["history"]["test_acc"][-1]
     loaded = load_model(out)
     X, y = (np.asarray(a) for a in data.load("digits").test)
