@@ -94,8 +94,9 @@ def installed(tmp_path_factory):
     )
     assert pip.returncode == 0, pip.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "XLA_", "JAX_"))}
-    if "JAX_COMPILATION_CACHE_DIR" in os.environ:  # the session's cache (tests/conftest.py): a hit skips a compile
-        env["JAX_COMPILATION_CACHE_DIR"] = os.environ["JAX_COMPILATION_CACHE_DIR"]
+    # The session's compilation cache and compile flags (tests/conftest.py): a hit skips a compile, and the flags make
+    # the rest cheaper; neither changes which package is imported or what a command writes.
+    env.update({k: os.environ[k] for k in ("JAX_COMPILATION_CACHE_DIR", "XLA_FLAGS") if k in os.environ})
     env.update(
         PYTHONPATH=str(target),
         PYTHONNOUSERSITE="1",
