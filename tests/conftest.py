@@ -40,12 +40,12 @@ the backend, 126 s lowering, 63 s tracing, over 3565 programs), and the suite's 
 at level 0 compiles them about twice as fast as level 1 (which had cut 30% from XLA's default level). At level 0
 element-wise loops run unvectorised, several times slower, which only a long training notices: a convolutional net
 over epochs (LeNet's CLI run: 160 s at level 0, 20 s at level 1), so those tests train in a process of their own at
-level 1 (:func:`tests.helpers.jaxdl_process`). Together: 1706 tests in 539 s instead of 636 s, 1001 worker-seconds
-instead of 1221. XLA's elemental fusion emitters, which jaxdl's trainers ask for themselves (``jaxdl.train._xla``),
-make every other program of the suite compile faster too. At levels 0 to 2 LLVM rounds some float operations
-differently from the default level, so a model trained here can differ from a user's in its last bits; the parity
-tolerances and the docs' printed outputs hold at every level, and tests/test_xla_options.py checks the emitters at
-the default level.
+level 1 (:func:`tests.helpers.training_xla_flags`: LeNet's CLI runs and the notebook's kernel). Together: 1706 tests
+in 539 s instead of 636 s, 1001 worker-seconds instead of 1221. XLA's elemental fusion emitters, which jaxdl's
+trainers ask for themselves (``jaxdl.train._xla``), make every other program of the suite compile faster too. At
+levels 0 to 2 LLVM rounds some float operations differently from the default level, so a model trained here can
+differ from a user's in its last bits; the parity tolerances and the docs' printed outputs hold at every level, and
+tests/test_xla_options.py checks the emitters at the default level.
 """
 
 

@@ -51,19 +51,23 @@ def run_cli(args: list[str]) -> int:
         return exit_.code
 
 
-def jaxdl_process(args: list[str], cwd: Path) -> None:
-    """``jaxdl ARGS`` in a new process that compiles at LLVM level 1 instead of the suite's level 0; fails on rc != 0.
+def training_xla_flags() -> str:
+    """``XLA_FLAGS`` with the suite's LLVM level 0 raised to 1, for a process whose time is training, not compiling.
 
-    For a test whose time is the training itself (a convolutional net over epochs), where level 0's unvectorised
-    element-wise loops would run it ~8x slower (tests/conftest.py's ``FAST_COMPILE``).
+    At level 0 element-wise loops run unvectorised: a convolutional net trained over epochs runs ~8x slower
+    (tests/conftest.py's ``FAST_COMPILE``).
     """
-    flags = os.environ.get("XLA_FLAGS", "").replace(
+    return os.environ.get("XLA_FLAGS", "").replace(
         "--xla_backend_optimization_level=0", "--xla_backend_optimization_level=1"
     )
+
+
+def jaxdl_process(args: list[str], cwd: Path) -> None:
+    """``jaxdl ARGS`` in a new process compiling with :func:`training_xla_flags`; fails unless it exits 0."""
     proc = subprocess.run(
         [sys.executable, "-m", "jaxdl.cli", *args],
         cwd=cwd,
-        env={**os.environ, "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "XLA_FLAGS": training_xla_flags(), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=600,

@@ -8,6 +8,8 @@ import ipykernel  # noqa: F401 (the kernel the notebook runs in: part of the dev
 import nbformat
 from nbclient import NotebookClient
 
+from tests.helpers import training_xla_flags
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## 7 Convolutional networks"
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -49,6 +51,7 @@ def images(cell) -> list[bytes]:
 
 def test_the_guide_runs_in_a_jupyter_kernel_with_progress_and_a_live_plot(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("XLA_FLAGS", training_xla_flags())  # the kernel trains a CNN over epochs
     nb = section_notebook()
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     summary_cell, fit_cell, compare_cell = nb.cells
