@@ -44,8 +44,8 @@ level 1 (:func:`tests.helpers.training_xla_flags`: LeNet's CLI runs and the note
 in 539 s instead of 636 s, 1001 worker-seconds instead of 1221. XLA's elemental fusion emitters, which jaxdl's
 trainers ask for themselves (``jaxdl.train._xla``), make every other program of the suite compile faster too. At
 levels 0 to 2 LLVM rounds some float operations differently from the default level, so a model trained here can
-differ from a user's in its last bits; the parity tolerances and the docs' printed outputs hold at every level, and
-tests/test_xla_options.py checks the emitters at the default level.
+differ from a user's in its last bits; the parity tolerances and the docs' printed outputs hold at levels 0, 1 and 3
+(the suite passed at each), and tests/test_xla_options.py checks the emitters at the default level.
 """
 
 
