@@ -1,4 +1,4 @@
-"""Small pieces several test files share: a fixed optimizer problem and the CLI's one-line error check."""
+"""Pieces several test files share: a fixed optimizer problem, the CLI in this process or a new one, compile logs."""
 
 from __future__ import annotations
 
