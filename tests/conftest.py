@@ -157,6 +157,19 @@ def no_network():
 
 
 @pytest.fixture
+def full_calls(monkeypatch):
+    """Every compiled call of the trainers runs as many epochs as it may, however fast this machine is.
+
+    The trainers size a call to take about ``TARGET_CALL_SECONDS`` from the epochs' measured time (at most
+    ``MAX_EPOCHS_PER_CALL`` epochs), so on a busy machine calls hold fewer epochs: tests that count calls
+    pin the size here and count exactly (two timing calls of one epoch, then 16 epochs per call).
+    """
+    from jaxdl.train import _program
+
+    monkeypatch.setattr(_program, "TARGET_CALL_SECONDS", 1e9)
+
+
+@pytest.fixture
 def x64():
     """float64 for the test (parity with PyTorch to 1e-9 and below)."""
     with jax.enable_x64(True):

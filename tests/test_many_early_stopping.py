@@ -113,7 +113,7 @@ def test_chunks_stop_on_their_own_and_equal_one_batch_of_runs(digits, sweep):
         np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-5, atol=1e-6)
 
 
-def test_training_ends_when_every_run_has_stopped(digits, sweep):
+def test_training_ends_when_every_run_has_stopped(digits, sweep, full_calls):
     long = _sweep(digits, _rule(), epochs=1000)
     last = int(long.stopped_epoch.max())
     assert (long.stopped_epoch > 0).all() and len(long.epoch_time) == last < 1000
