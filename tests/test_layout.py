@@ -122,6 +122,7 @@ def test_the_compiled_epoch_does_not_load_checkpoint_file_io():
 
 
 WHITE_BOX = {
+    "tests/conftest.py": "full_calls pins the trainers' call size (TARGET_CALL_SECONDS): tests count calls exactly",
     "tests/test_init_compile.py": "the host threefry must equal jax's bit for bit, function by function",
     "tests/test_xla_options.py": "the trainers' XLA options are probed, and the un-jitted epoch compiled with each",
 }

@@ -70,7 +70,7 @@ def python_loop(workload: Workload, ds: jdata.Dataset, *, precision: str, epochs
     @jax.jit
     def plan(key):
         key, perm_key = jax.random.split(key)
-        return (key, *train.batch_plan(jax.random.permutation(perm_key, n), BATCH_SIZE))
+        return (key, *train.batch_plan(jdata.permutation(perm_key, n), BATCH_SIZE))
 
     @functools.partial(jax.jit, donate_argnums=0)
     def step(state, X, y, idx, weight, i):

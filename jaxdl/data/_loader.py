@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy.typing as npt
 
 from jaxdl import _checks
+from jaxdl.data._permutation import permutation
 from jaxdl.errors import ConfigError
 
 
@@ -75,7 +76,7 @@ class DataLoader:
         if not self.shuffle and key is not None:
             raise ConfigError("DataLoader: a key orders the batches only with shuffle=True.")
         n = self.num_examples
-        order = jax.random.permutation(key, n) if key is not None else None
+        order = permutation(key, n) if key is not None else None
         for b in range(len(self)):
             start = b * self.batch_size
             stop = min(start + self.batch_size, n)

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 from jax.sharding import NamedSharding
 
 from jaxdl._checks import ceil_div
+from jaxdl.data import permutation
 from jaxdl.parallel import constrain, replicated_like
 from jaxdl.train._objective import Objective, objective_of
 from jaxdl.train._state import TrainState, key_of
@@ -73,7 +74,7 @@ def train_epoch_fn(
     """
     objective = objective_of(state.apply_fn, y, objective, where="train_epoch")
     key, perm_key = jax.random.split(key_of(state))
-    idx, weight = batch_plan(jax.random.permutation(perm_key, X.shape[0]), batch_size)
+    idx, weight = batch_plan(permutation(perm_key, X.shape[0]), batch_size)
 
     def body(state, plan):
         rows, w = plan
