@@ -14,10 +14,10 @@ every epoch for every run as `fit_many` does; Optuna's trials only once, at thei
 Each contestant runs in its own process, timed around the search only (data loaded, imports done): jaxdl with an empty
 compilation cache (a first search) and then again with that cache (the next search), Optuna + PyTorch at 1 thread. The
 jaxdl process also repeats its search once its programs are in memory: the training without tracing, compiling or
-loading. --repeats rounds alternate the contestants, each round after a calibration (jaxdl.bench.Calibration); medians
-are of the rounds within 20% of the quietest calibration (that of this run or --quiet-calibration, the idle
-machine's). Prints a markdown table; writes it with every round's numbers to --out (default
-benchmarks/results/search_optuna-<dataset>-<date>.json).
+loading. --repeats rounds alternate the contestants, calibrated before each round and after each contestant
+(jaxdl.bench.Calibration); medians are of the rounds whose every reading is within 20% of the quietest (that of this
+run or --quiet-calibration, the idle machine's). Prints a markdown table; writes it with every round's numbers to
+--out (default benchmarks/results/search_optuna-<dataset>-<date>.json).
 
     pip install optuna torch
     python benchmarks/search_optuna.py                                # digits
@@ -202,7 +202,8 @@ def main() -> None:
             for name, child in contestants:
                 _, stdout = bench.run_timed([sys.executable, __file__, "--child", child, *common], env=env, cwd=work)
                 rounds[name].append(bench.last_json(stdout))
-                print(f"round {r + 1}: {name}: {rounds[name][-1]['seconds']:.2f} s", file=sys.stderr, flush=True)
+                seconds, after = rounds[name][-1]["seconds"], calibration.check()
+                print(f"round {r + 1}: {name}: {seconds:.2f} s; then {after}", file=sys.stderr, flush=True)
     quiet = [r for r in range(args.repeats) if not calibration.contended(r)] or list(range(args.repeats))
     rows = {
         name: {**runs[quiet[0]], "seconds": bench.median([runs[r]["seconds"] for r in quiet])}
@@ -242,7 +243,14 @@ def main() -> None:
     print(table)
     date = info["date_utc"][:10]
     out = args.out or os.path.join(HERE, "results", f"search_optuna-{args.dataset}-{date}.json")
-    record = {"machine": info, "command": command, "calibration": calibration.rounds, "rounds": rounds, "rows": rows}
+    record = {
+        "machine": info,
+        "command": command,
+        "calibration": calibration.rounds,
+        "calibration_readings": calibration.readings,
+        "rounds": rounds,
+        "rows": rows,
+    }
     bench.save_json(out, {**record, "table": table})
 
 

@@ -3,8 +3,8 @@
 
 Each contestant runs in its own process (`python -m jaxdl.bench._digits_sweep KIND`), timed around the loop only,
 alternating, median of --repeats. jaxdl starts with an empty compilation-cache folder each time (a notebook's first
-run). Before each round a fixed calibration workload is timed (jaxdl.bench.Calibration): rounds measured while the
-machine ran more than 20% slower than the quietest calibration (this run's or --quiet-calibration, the idle machine's)
+run). Before each round and after each contestant a fixed calibration workload is timed (jaxdl.bench.Calibration):
+rounds with a reading more than 20% slower than the quietest (this run's or --quiet-calibration, the idle machine's)
 are marked contended, and the medians are of the quiet rounds. Prints a markdown table; writes it with the raw times
 to --out (default benchmarks/results/sweep_digits-<date>.json).
 
@@ -63,7 +63,8 @@ def main() -> None:
                 result = last_json(stdout)
                 times[name].append(round(result["seconds"], 3))
                 accs[name].append(max(result["test_acc"]))
-                print(f"round {r + 1}: {name}: {result['seconds']:.2f} s", file=sys.stderr, flush=True)
+                seconds, after = result["seconds"], calibration.check()
+                print(f"round {r + 1}: {name}: {seconds:.2f} s; then {after}", file=sys.stderr, flush=True)
     command = f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
     table, record = against_torch(
         times,

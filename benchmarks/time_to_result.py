@@ -2,10 +2,10 @@
 job (benchmarks/torch_train_digits.py), whole processes, alternating, median of --repeats.
 
 jaxdl runs twice per round: "cold" with an empty compilation-cache folder, "warm" with the folder a previous run
-filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Before each round a fixed
-calibration workload is timed (jaxdl.bench.Calibration): rounds measured while the machine ran more than 20% slower
-than the quietest calibration (this run's or --quiet-calibration, the idle machine's) are marked contended, and the
-medians are of the quiet rounds. Prints a markdown table, then where jaxdl's seconds went (timing.json's phases,
+filled. PyTorch runs at 1 thread and at all cores; its best setting is the one compared. Before each round and
+after each contestant a fixed calibration workload is timed (jaxdl.bench.Calibration): rounds with a reading more
+than 20% slower than the quietest (this run's or --quiet-calibration, the idle machine's) are marked contended, and
+the medians are of the quiet rounds. Prints a markdown table, then where jaxdl's seconds went (timing.json's phases,
 median per phase, cold and warm), and writes both with the raw times to --out (default
 benchmarks/results/time_to_result-<date>.json).
 
@@ -126,7 +126,7 @@ def main() -> None:
                         phases[name].append(json.load(f).get("phases", {}))
                 else:
                     accs[name].append(last_json(stdout).get("test_acc"))
-                print(f"round {r + 1}: {name}: {wall:.2f} s", file=sys.stderr, flush=True)
+                print(f"round {r + 1}: {name}: {wall:.2f} s; then {calibration.check()}", file=sys.stderr, flush=True)
     command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}"
     scores = {name: min(a for a in values if a is not None) for name, values in accs.items()}
     table, record = against_torch(

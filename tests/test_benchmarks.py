@@ -469,6 +469,21 @@ def test_calibration_marks_contended_rounds_and_medians_use_the_quiet_ones():
     assert not every.contended(0) and "EVERY ROUND" not in "\n".join(every.lines())
 
 
+def test_a_round_is_as_contended_as_its_slowest_reading_before_or_after_a_contestant():
+    quiet, slow = (
+        {"matmul_s": 0.10, "python_s": 0.050, "load_1m": 0.2},
+        {"matmul_s": 0.10, "python_s": 0.09, "load_1m": 1.5},
+    )
+    cal = bench.Calibration([quiet, quiet])
+    cal.readings[1].append(slow)  # quiet before round 2 started, slow after one of its contestants
+    assert [cal.contended(i) for i in range(2)] == [False, True] and cal.rounds[1] == slow
+    assert "CONTENDED: round(s) 2" in "\n".join(cal.lines())
+    live = bench.Calibration()
+    first = live.measure()
+    after = live.check()
+    assert live.readings == [[first, after]] and set(after) == {"matmul_s", "python_s", "load_1m"}
+
+
 def test_a_run_slow_in_every_round_is_contended_against_the_machine_s_idle_reference(capsys):
     slow = [{"matmul_s": 0.020, "python_s": 0.070, "load_1m": 1.0}] * 3
     assert not any(bench.Calibration(slow).contended(i) for i in range(3))  # alike rounds: nothing to compare

@@ -75,7 +75,9 @@ def calibrate() -> dict[str, float]:
 
 
 class Calibration:
-    """The calibrations of one benchmark run, one per round (taken before it), against the quietest seen.
+    """The calibrations of one benchmark run, taken before each round and after each contestant in it, against
+    the quietest seen: a round is as contended as its slowest reading, so contention that starts in the middle
+    of a round (after a quiet calibration before it) still marks the round.
 
     >>> c = Calibration([{"matmul_s": 0.1, "python_s": 0.05, "load_1m": 0.1},
     ...                  {"matmul_s": 0.1, "python_s": 0.08, "load_1m": 2.3}])
@@ -86,21 +88,32 @@ class Calibration:
     def __init__(
         self, rounds: Sequence[Mapping[str, float]] = (), *, reference: Mapping[str, float] | None = None
     ) -> None:
-        self.rounds: list[dict[str, float]] = [dict(r) for r in rounds]
+        self.readings: list[list[dict[str, float]]] = [[dict(r)] for r in rounds]
+        """Each round's readings, in the order taken (the first before the round)."""
         self.reference = None if reference is None else {k: float(reference[k]) for k in ("matmul_s", "python_s")}
 
+    @property
+    def rounds(self) -> list[dict[str, float]]:
+        """Each round's slowest reading: the largest matmul and Python-loop seconds and load average in it."""
+        return [{k: max(r[k] for r in readings) for k in readings[0]} for readings in self.readings]
+
     def measure(self) -> dict[str, float]:
-        """Calibrate now (:func:`calibrate`) as the next round's; returns it."""
-        self.rounds.append(calibrate())
-        return self.rounds[-1]
+        """Calibrate now (:func:`calibrate`) to start the next round; returns the reading."""
+        self.readings.append([calibrate()])
+        return self.readings[-1][0]
+
+    def check(self) -> dict[str, float]:
+        """Calibrate again within the current round (after a contestant); returns the reading."""
+        self.readings[-1].append(calibrate())
+        return self.readings[-1][-1]
 
     def quiet(self) -> dict[str, float]:
-        """The fastest matmul and Python-loop seconds seen in this run or in the machine's ``reference``."""
-        seen = [*self.rounds, *([self.reference] if self.reference is not None else [])]
+        """The fastest matmul and Python-loop seconds read in this run or in the machine's ``reference``."""
+        seen = [r for readings in self.readings for r in readings] + ([self.reference] if self.reference else [])
         return {k: min(r[k] for r in seen) for k in ("matmul_s", "python_s")}
 
     def slowdown(self, i: int) -> float:
-        """How many times slower round ``i``'s calibration ran than the quiet one (the worse of the two)."""
+        """How many times slower round ``i``'s slowest reading ran than the quiet one (the worse of the two)."""
         quiet = self.quiet()
         return max(self.rounds[i][k] / quiet[k] for k in quiet)
 
@@ -116,7 +129,8 @@ class Calibration:
             f"{i + 1}: {self.slowdown(i):.2f}x, load {self.rounds[i]['load_1m']}" for i in range(len(self.rounds))
         )
         lines = [
-            f"Calibration before each round (NumPy 512² matmul x10, 10⁶-addition Python loop): quiet "
+            f"Calibration before each round and after each contestant (NumPy 512² matmul x10, 10⁶-addition "
+            f"Python loop; a round counts its slowest reading): quiet "
             f"{quiet['matmul_s'] * 1e3:.0f} ms and {quiet['python_s'] * 1e3:.0f} ms"
             + (" (the fastest of this run and the machine's idle reference)" if self.reference is not None else "")
             + f"; per round: {rounds}.",
@@ -252,6 +266,7 @@ def against_torch(
         score: dict(scores),
         "torch_best": torch_best,
         "calibration": None if calibration is None else calibration.rounds,
+        "calibration_readings": None if calibration is None else calibration.readings,
         "quiet_reference": None if calibration is None else calibration.reference,
         "contended_rounds": [i + 1 for i in range(rounds) if contended[i]],
         "table": table,
