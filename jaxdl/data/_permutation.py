@@ -9,11 +9,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxdl import _checks
+
 _ROUNDS_EXPONENT = 3
 """``jax.random.permutation`` sorts ``ceil(3 log n / log(2**32 - 1))`` times, on fresh keys each time."""
 
 
-@functools.partial(jax.jit, static_argnums=1)
 def permutation(key: jax.Array, n: int) -> jax.Array:
     """A random order of ``range(n)``, (n,) integers: exactly what ``jax.random.permutation(key, n)`` gives.
 
@@ -26,7 +27,15 @@ def permutation(key: jax.Array, n: int) -> jax.Array:
     >>> key = jax.random.key(0)
     >>> bool((permutation(key, 10) == jax.random.permutation(key, 10)).all())
     True
+    >>> permutation(key, 2.5)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: permutation: n must be an integer >= 0, got 2.5
     """
+    return _permutation(key, _checks.integer("permutation", "n", n, low=0))
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _permutation(key: jax.Array, n: int) -> jax.Array:
     rounds = math.ceil(_ROUNDS_EXPONENT * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max))
     order = jnp.arange(n)
     for _ in range(rounds):
