@@ -104,6 +104,24 @@ def positive_int(where: str, arg: str, value: object) -> int:
     return integer(where, arg, value, low=1)
 
 
+def random_key(where: str, arg: str, value: Any) -> Any:
+    """A JAX random key: a typed key (``jax.random.key(0)``) or a raw uint32 one (``jax.random.PRNGKey(0)``),
+    concrete or traced, one or a batch of them. A seed is not a key: PyTorch seeds a global generator, JAX
+    passes keys.
+
+    >>> random_key("permutation", "key", 0)
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: permutation: key must be a JAX random key, e.g. jax.random.key(seed), got 0
+    """
+    dtype, shape = getattr(value, "dtype", None), getattr(value, "shape", None)
+    if dtype is not None and (
+        jnp.issubdtype(dtype, jax.dtypes.prng_key) or (dtype == np.uint32 and tuple(shape or ())[-1:] == (2,))
+    ):
+        return value
+    shown = None if dtype is None else f"an array of dtype {dtype} and shape {tuple(shape or ())}"
+    raise fail(where, arg, value, "a JAX random key, e.g. jax.random.key(seed)", got=shown)
+
+
 def choice(where: str, arg: str, value: object, choices: tuple[T, ...]) -> T:
     """One of ``choices`` (compared by type and value, so ``1`` is not ``True``)."""
     for c in choices:

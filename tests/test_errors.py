@@ -18,7 +18,7 @@ from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.callbacks import LossLimit
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP
-from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for
+from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for, train_epoch
 from tests.helpers import one_error_line, run_cli
 
 SGD = optax.sgd(0.1)
@@ -133,6 +133,43 @@ LIBRARY = {
         lambda ctx: from_arrays(X_test=np.zeros((2, 4))),
         "X_train examples have shape (3,) but X_test examples (4,): expected the same.",
     ),
+    "a seed where create_train_state takes a key": (
+        lambda ctx: create_train_state(MLP(), SGD, jnp.zeros((1, 3)), key=0),
+        "create_train_state: key must be a JAX random key, e.g. jax.random.key(seed), got 0",
+    ),
+    "a seed where DataLoader.batches takes a key": (
+        lambda ctx: next(data.DataLoader(np.zeros((4, 3)), batch_size=2, shuffle=True).batches(key=0)),
+        "DataLoader.batches: key must be a JAX random key, e.g. jax.random.key(seed), got 0",
+    ),
+    "a float array where permutation takes a key": (
+        lambda ctx: data.permutation(jnp.zeros(2), 5),
+        "permutation: key must be a JAX random key, e.g. jax.random.key(seed), got an array of dtype float32 and "
+        "shape (2,)",
+    ),
+    "misspelled optimizer argument": (
+        lambda ctx: optim.sgd(0.1, momentun=0.9),
+        "SGD: unknown argument 'momentun' (did you mean 'momentum'?); expected one of lr, momentum,",
+    ),
+    "validation_split above 1": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, validation_split=1.5),
+        "fit: validation_split must be a number in (0, 1), got 1.5",
+    ),
+    "a negative seed with validation_split": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, validation_split=0.1, seed=-1),
+        "fit: seed must be an integer in [0, 2**63 - 1], got -1",
+    ),
+    "fit_many's validation_split": (
+        lambda ctx: fit_many(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, validation_split=0.0),
+        "fit_many: validation_split must be a number in (0, 1), got 0.0",
+    ),
+    "train_epoch with fewer targets than examples": (
+        lambda ctx: train_epoch(state_for(64), ctx.train[0], ctx.train[1][:100], batch_size=64),
+        "train_epoch: y must be one target per example of X (1437 examples), got 100 targets",
+    ),
+    "evaluate with batch size 0": (
+        lambda ctx: evaluate(state_for(64), *ctx.test, batch_size=0),
+        "evaluate: batch_size must be an integer >= 1, got 0",
+    ),
     "empty sweep list": (
         lambda ctx: fit_many(
             MLP(hidden=(8,)), ctx, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": []}, epochs=1, batch_size=64
@@ -196,7 +233,7 @@ def test_state_for_64_features_given_10_feature_data_at_evaluate():
             state_for(64), jnp.ones((5, 10)), jnp.zeros(5, jnp.int32), batch_size=5, objective=objective_for(model)
         )
     assert str(err.value) == (
-        'X has examples of shape (10,), which the model\'s parameters do not fit (For parameter "kernel" in '
+        'evaluate: X has examples of shape (10,), which the model\'s parameters do not fit (For parameter "kernel" in '
         '"/Linear_0", the given initializer is expected to generate shape (10, 16), but the existing parameter it '
         "received has shape (64, 16).): was the state trained on other inputs?"
     )

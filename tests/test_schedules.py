@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import jax
@@ -12,6 +13,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 from torch.optim import lr_scheduler as T
+from torch.optim import swa_utils
 
 from jaxdl import schedules as S
 from jaxdl.cli import main
@@ -212,6 +214,18 @@ def test_every_torch_scheduler_is_covered_three_times():
     assert set(S.SCHEDULERS) == set(counts) | {"ReduceLROnPlateau", "SWALR"}  # SWALR: test_swa.py
 
 
+JAXDL_ONLY = {"ReduceLROnPlateau": ["warmup", "warmup_epochs"]}
+"""Arguments a jaxdl scheduler adds after PyTorch's: the plateau's own warm-up (SequentialLR refuses a plateau)."""
+
+
+@pytest.mark.parametrize("name", sorted(S.SCHEDULERS))
+def test_every_scheduler_takes_torchs_arguments_in_torchs_order(name):
+    torch_cls = getattr(T, name, None) or getattr(swa_utils, name)
+    theirs = [p for p in inspect.signature(torch_cls).parameters if p not in ("optimizer", "last_epoch", "verbose")]
+    mine = [p for p in inspect.signature(S.resolve(name)[1]).parameters if p != "lr" or "lr" in theirs]
+    assert mine == theirs + JAXDL_ONLY.get(name, [])
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize(
     "make_torch, schedule",
@@ -402,14 +416,14 @@ def test_composition_errors():
     step = S.step_lr(0.1, 10)
     with pytest.raises(
         ConfigError,
-        match=r"SequentialLR: milestones must be a list one shorter than schedules \(2 schedules\), got \[5, 10\]",
+        match=r"SequentialLR: milestones must be a list one shorter than schedulers \(2 schedulers\), got \[5, 10\]",
     ):
         S.sequential_lr([step, step], [5, 10])
     with pytest.raises(ConfigError, match="non-decreasing"):
         S.sequential_lr([step, step, step], [10, 5])
-    with pytest.raises(ConfigError, match=r"schedules\[0\] must be a count-based schedule .*, got ReduceLROnPlateau"):
+    with pytest.raises(ConfigError, match=r"schedulers\[0\] must be a count-based schedule .*, got ReduceLROnPlateau"):
         S.sequential_lr([S.reduce_lr_on_plateau(0.1), step], [5])
-    with pytest.raises(ConfigError, match=r"schedules\[1\] must be a count-based schedule .*, got ReduceLROnPlateau"):
+    with pytest.raises(ConfigError, match=r"schedulers\[1\] must be a count-based schedule .*, got ReduceLROnPlateau"):
         S.chained_scheduler([step, S.reduce_lr_on_plateau(0.1)])
     with pytest.raises(ConfigError, match="non-empty list"):
         S.chained_scheduler([])

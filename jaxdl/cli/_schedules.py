@@ -259,7 +259,7 @@ def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[s
     if cls in ("SequentialLR", "ChainedScheduler"):
         if "schedulers" not in params:
             raise ConfigError(f'{cls}: --schedulers is missing, e.g. --schedulers "StepLR(step_size=10), ..."')
-        kwargs["schedules"] = _sub_schedules(" ".join(params["schedulers"]), kwargs.pop("lr", None))
+        kwargs["schedulers"] = _sub_schedules(" ".join(params["schedulers"]), kwargs.pop("lr", None))
     built = S.by_name(cls, **kwargs)
     if isinstance(built, S.Plateau):
         title += " on a synthetic loss (20 steps better, 15 flat)"

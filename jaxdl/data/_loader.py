@@ -76,7 +76,7 @@ class DataLoader:
         if not self.shuffle and key is not None:
             raise ConfigError("DataLoader: a key orders the batches only with shuffle=True.")
         n = self.num_examples
-        order = permutation(key, n) if key is not None else None
+        order = None if key is None else permutation(_checks.random_key("DataLoader.batches", "key", key), n)
         for b in range(len(self)):
             start = b * self.batch_size
             stop = min(start + self.batch_size, n)

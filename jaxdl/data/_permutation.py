@@ -31,7 +31,7 @@ def permutation(key: jax.Array, n: int) -> jax.Array:
     Traceback (most recent call last):
     jaxdl.errors.ConfigError: permutation: n must be an integer >= 0, got 2.5
     """
-    return _permutation(key, _checks.integer("permutation", "n", n, low=0))
+    return _permutation(_checks.random_key("permutation", "key", key), _checks.integer("permutation", "n", n, low=0))
 
 
 @functools.partial(jax.jit, static_argnums=1)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import optax
 
 from jaxdl._checks import fail
+from jaxdl.errors import unknown
 from jaxdl.optim._args import torch_number
 
 if TYPE_CHECKING:
@@ -139,6 +140,9 @@ def torch_optimizer(name: str) -> Callable[[F], F]:
 
         @functools.wraps(build)
         def optimizer(*args: Any, **kwargs: Any) -> Configured | ConfiguredExtraArgs:
+            for key in kwargs:
+                if key not in signature.parameters:
+                    raise unknown("argument", key, signature.parameters, where=name)
             bound = signature.bind(*map(torch_number, args), **{k: torch_number(v) for k, v in kwargs.items()})
             bound.apply_defaults()
             arguments = dict(bound.arguments)

@@ -13,40 +13,40 @@ from jaxdl.schedules._plateau import Plateau, with_warmup
 from jaxdl.schedules._schedule import Schedule, as_float, chainable
 
 
-def _check_schedules(where: str, schedules: object) -> list[Schedule]:
-    if isinstance(schedules, Plateau):
-        schedules = [schedules]
-    if not isinstance(schedules, Sequence) or len(schedules) == 0:
-        raise _checks.fail(where, "schedules", schedules, "a non-empty list of jaxdl schedules")
-    for i, s in enumerate(schedules):
+def _check_schedulers(where: str, schedulers: object) -> list[Schedule]:
+    if isinstance(schedulers, Plateau):
+        schedulers = [schedulers]
+    if not isinstance(schedulers, Sequence) or len(schedulers) == 0:
+        raise _checks.fail(where, "schedulers", schedulers, "a non-empty list of jaxdl schedules")
+    for i, s in enumerate(schedulers):
         if isinstance(s, Plateau):
             raise _checks.fail(
                 where,
-                f"schedules[{i}]",
+                f"schedulers[{i}]",
                 s,
                 "a count-based schedule (like PyTorch, only those combine: ReduceLROnPlateau needs a metric per step)",
                 got="ReduceLROnPlateau",
             )
         if not isinstance(s, Schedule):
-            raise _checks.fail(where, f"schedules[{i}]", s, "a jaxdl Schedule")
-    return list(schedules)
+            raise _checks.fail(where, f"schedulers[{i}]", s, "a jaxdl Schedule")
+    return list(schedulers)
 
 
 @overload
-def sequential_lr(schedules: Sequence[Schedule], milestones: Sequence[int]) -> Schedule: ...
+def sequential_lr(schedulers: Sequence[Schedule], milestones: Sequence[int]) -> Schedule: ...
 
 
 @overload
-def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau: ...
+def sequential_lr(schedulers: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau: ...
 
 
-def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau:
-    """``SequentialLR``: ``schedules[i]`` runs from ``milestones[i-1]``, restarted at count 0.
+def sequential_lr(schedulers: Sequence[Schedule | Plateau], milestones: Sequence[int]) -> Schedule | Plateau:
+    """``SequentialLR``: ``schedulers[i]`` runs from ``milestones[i-1]``, restarted at count 0.
 
     As in PyTorch, each later schedule starts fresh at its milestone, except
     ``multiplicative_lr``, which continues from the previous schedule's last rate.
     The last entry may be a :func:`reduce_lr_on_plateau` (PyTorch refuses it): the result is
-    then a plateau warmed up by the schedules before it (see its ``warmup`` argument),
+    then a plateau warmed up by the schedulers before it (see its ``warmup`` argument),
     e.g. ``sequential_lr([linear_lr(0.1, 0.1, total_iters=5), reduce_lr_on_plateau(0.1)], [5])``.
 
     >>> from jaxdl.schedules import exponential_lr, linear_lr
@@ -55,41 +55,41 @@ def sequential_lr(schedules: Sequence[Schedule | Plateau], milestones: Sequence[
     >>> [float(v) for v in s(jnp.arange(5))]
     [0.5, 0.75, 1.0, 0.5, 0.25]
     """
-    last = schedules[-1] if isinstance(schedules, Sequence) and len(schedules) > 1 else None
+    last = schedulers[-1] if isinstance(schedulers, Sequence) and len(schedulers) > 1 else None
     plateau = last if isinstance(last, Plateau) else None
-    schedules = _check_schedules("SequentialLR", schedules if plateau is None else schedules[:-1])
+    schedulers = _check_schedulers("SequentialLR", schedulers if plateau is None else schedulers[:-1])
     if plateau is not None:
-        schedules = [*schedules, schedules[-1]]  # a stand-in, so the milestones are checked as one list
+        schedulers = [*schedulers, schedulers[-1]]  # a stand-in, so the milestones are checked as one list
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
         raise _checks.fail("SequentialLR", "milestones", milestones, "a list of integers >= 0")
-    if len(milestones) != len(schedules) - 1:
+    if len(milestones) != len(schedulers) - 1:
         raise _checks.fail(
             "SequentialLR",
             "milestones",
             list(milestones),
-            f"a list one shorter than schedules ({len(schedules)} schedules)",
+            f"a list one shorter than schedulers ({len(schedulers)} schedulers)",
         )
     marks = [_checks.integer("SequentialLR", "milestones", m, low=0) for m in milestones]
     if marks != sorted(marks):
         raise _checks.fail("SequentialLR", "milestones", marks, "non-decreasing")
     if plateau is not None:
-        warm = schedules[0] if len(schedules) == 2 else _sequential(schedules[:-1], marks[:-1])
+        warm = schedulers[0] if len(schedulers) == 2 else _sequential(schedulers[:-1], marks[:-1])
         return with_warmup(plateau, warm, marks[-1])
-    return _sequential(schedules, marks)
+    return _sequential(schedulers, marks)
 
 
-def _sequential(schedules: list[Schedule], marks: list[int]) -> Schedule:
-    """``sequential_lr`` of checked count-based ``schedules`` and ``marks``."""
+def _sequential(schedulers: list[Schedule], marks: list[int]) -> Schedule:
+    """``sequential_lr`` of checked count-based ``schedulers`` and ``marks``."""
     starts = [0, *marks]
     previous = [
-        (s.resume, _sequential(schedules[:i], marks[: i - 1])) if s.resume is not None and starts[i] > 0 else None
-        for i, s in enumerate(schedules)
+        (s.resume, _sequential(schedulers[:i], marks[: i - 1])) if s.resume is not None and starts[i] > 0 else None
+        for i, s in enumerate(schedulers)
     ]
 
     def fn(count: jax.Array) -> jax.Array:
         index = jnp.searchsorted(jnp.asarray(marks, dtype=count.dtype), count, side="right")
         values = []
-        for s, start, prev in zip(schedules, starts, previous, strict=True):
+        for s, start, prev in zip(schedulers, starts, previous, strict=True):
             local = jnp.maximum(count - start, 0)
             if prev is None:
                 values.append(s(local))
@@ -103,7 +103,7 @@ def _sequential(schedules: list[Schedule], marks: list[int]) -> Schedule:
         # at its milestone (MultiplicativeLR: the running rate times lr_lambda(0)); step() otherwise.
         index = jnp.searchsorted(jnp.asarray(marks, dtype=t.dtype), t, side="right")
         values = []
-        for s, start in zip(schedules, starts, strict=True):
+        for s, start in zip(schedulers, starts, strict=True):
             local = jnp.maximum(t - start, 0)
             first = _update(s)(jnp.full_like(rate, s.lr), jnp.zeros_like(t))
             milestone = s.resume(rate, local) if s.resume is not None else jnp.asarray(s(local), rate.dtype)
@@ -111,19 +111,19 @@ def _sequential(schedules: list[Schedule], marks: list[int]) -> Schedule:
             values.append(jnp.where(local == 0, at_start, _update(s)(rate, local)))
         return jnp.choose(index, values, mode="clip")
 
-    sets_rate = all(s.update is None for s in schedules)
-    return Schedule("SequentialLR", fn, schedules[0].lr, update=None if sets_rate else update)
+    sets_rate = all(s.update is None for s in schedulers)
+    return Schedule("SequentialLR", fn, schedulers[0].lr, update=None if sets_rate else update)
 
 
 def _update(s: Schedule) -> Callable[[jax.Array, jax.Array], jax.Array]:
-    """PyTorch's ``get_lr`` of ``s`` as ``(running lr, count) -> lr``; rate-setting schedules ignore the lr."""
+    """PyTorch's ``get_lr`` of ``s`` as ``(running lr, count) -> lr``; rate-setting schedulers ignore the lr."""
     if s.update is not None:
         return s.update
     return lambda rate, t: jnp.asarray(s(t), rate.dtype)
 
 
-def _chain_update(schedules: list[Schedule]) -> Callable[[jax.Array, jax.Array], jax.Array]:
-    updates = [_update(s) for s in schedules]
+def _chain_update(schedulers: list[Schedule]) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    updates = [_update(s) for s in schedulers]
 
     def update(rate: jax.Array, t: jax.Array) -> jax.Array:
         for step in updates:
@@ -133,7 +133,7 @@ def _chain_update(schedules: list[Schedule]) -> Callable[[jax.Array, jax.Array],
     return update
 
 
-def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
+def chained_scheduler(schedulers: Sequence[Schedule]) -> Schedule:
     """``ChainedScheduler``: every schedule steps the same running rate, in order, at every count.
 
     PyTorch's chained rate is a recursion: each ``step()`` applies each scheduler's ``get_lr``
@@ -142,7 +142,7 @@ def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
     function of the count: a product of factors when every schedule multiplies (O(1)), only
     the last count when one of them sets the rate (``LambdaLR``, ``CyclicLR``, ``OneCycleLR``,
     ``CosineAnnealingWarmRestarts``: O(1)), else a ``fori_loop`` over counts 0..count
-    (O(count), fine for per-epoch schedules). The chain starts from ``schedules[0].lr`` (the
+    (O(count), fine for per-epoch schedulers). The chain starts from ``schedulers[0].lr`` (the
     optimizer's lr); each schedule's own ``lr`` is its PyTorch ``base_lrs``.
 
     >>> from jaxdl.schedules import constant_lr, cosine_annealing_lr, exponential_lr, linear_lr
@@ -153,10 +153,10 @@ def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
     >>> [round(float(v), 4) for v in s(jnp.arange(5))]
     [0.5, 0.6402, 0.5, 0.1464, 0.0]
     """
-    schedules = _check_schedules("ChainedScheduler", schedules)
-    start = schedules[0].lr
-    factors = [s.factor for s in schedules if s.factor is not None]
-    if len(factors) == len(schedules):
+    schedulers = _check_schedulers("ChainedScheduler", schedulers)
+    start = schedulers[0].lr
+    factors = [s.factor for s in schedulers if s.factor is not None]
+    if len(factors) == len(schedulers):
 
         def factor(count: jax.Array) -> jax.Array:
             out = factors[0](count)
@@ -164,9 +164,9 @@ def chained_scheduler(schedules: Sequence[Schedule]) -> Schedule:
                 out = out * f(count)
             return out
 
-        return chainable("ChainedScheduler", start, factor, update=_chain_update(schedules))
-    update = _chain_update(schedules)
-    sets_rate = any(s.update is None for s in schedules)
+        return chainable("ChainedScheduler", start, factor, update=_chain_update(schedulers))
+    update = _chain_update(schedulers)
+    sets_rate = any(s.update is None for s in schedulers)
 
     def at(count: jax.Array) -> jax.Array:
         last = jnp.floor(count).astype(int)

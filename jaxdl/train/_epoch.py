@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import NamedSharding
 
+from jaxdl import _checks
 from jaxdl._checks import ceil_div
 from jaxdl.data import permutation
 from jaxdl.parallel import constrain, replicated_like
@@ -34,6 +35,7 @@ def batch_plan(order: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]
     >>> idx.tolist(), w.tolist()
     ([[0, 1], [2, 3], [4, 0]], [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
     """
+    batch_size = _checks.positive_int("batch_plan", "batch_size", batch_size)
     n = order.shape[0]
     num_batches = ceil_div(n, batch_size)
     pad = num_batches * batch_size - n
@@ -62,7 +64,12 @@ def train_epoch_fn(
     transform: Transform | None = None,
     batch_sharding: NamedSharding | None = None,
 ) -> tuple[TrainState, dict]:
-    """One shuffled pass over (X (N, ...), y (N, ...)); not jitted, so it can be vmapped.
+    """One shuffled pass over (X (N, ...), y (N, ...)).
+
+    ``train_epoch`` is this function compiled (``batch_size``, ``objective``, ``transform`` and
+    ``batch_sharding`` static) and consumes ``state``: its buffers are donated, so carry on with the
+    returned state, as ``state, metrics = train_epoch(state, X, y, batch_size=64)``. ``train_epoch.fn``
+    is the plain function, to vmap or to call inside a compiled program of your own.
 
     ``objective`` is as for :func:`~jaxdl.train.train_step` (None: what ``fit`` picks).
 
@@ -73,6 +80,8 @@ def train_epoch_fn(
     as seen during training, and ``nonfinite_step``.
     """
     objective = objective_of(state.apply_fn, y, objective, where="train_epoch")
+    _checks.positive_int("train_epoch", "batch_size", batch_size)
+    check_inputs("train_epoch", state, X, transform and transform.deterministic_part(), y, objective.task)
     key, perm_key = jax.random.split(key_of(state))
     idx, weight = batch_plan(permutation(perm_key, X.shape[0]), batch_size)
 
@@ -97,7 +106,10 @@ def evaluate_fn(
     transform: Transform | None = None,
     batch_sharding: NamedSharding | None = None,
 ) -> dict:
-    """Mean ``loss`` (and ``acc``) over all of (X, y) in evaluation mode; not jitted.
+    """Mean ``loss`` (and ``acc``) over all of (X (N, ...), y (N, ...)) in evaluation mode.
+
+    ``evaluate`` is this function compiled (the keyword arguments static); ``evaluate.fn`` is the plain
+    function, to vmap or to call inside a compiled program of your own.
 
     ``objective`` is as for :func:`~jaxdl.train.train_step` (None: what ``fit`` picks);
     ``transform`` is a deterministic one (e.g. the resize the model was trained with);
@@ -105,7 +117,8 @@ def evaluate_fn(
     Inputs that do not fit the state's parameters raise a ``ConfigError`` while tracing.
     """
     objective = objective_of(state.apply_fn, y, objective, where="evaluate")
-    check_inputs(state, X, transform, y, objective.task)
+    _checks.positive_int("evaluate", "batch_size", batch_size)
+    check_inputs("evaluate", state, X, transform, y, objective.task)
     idx, weight = batch_plan(jnp.arange(X.shape[0]), batch_size)
 
     def body(_, plan):

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import flax.linen as nn
 import jax
 
-from jaxdl._checks import fail
+from jaxdl._checks import fail, number
 from jaxdl.data import split
 from jaxdl.train._objective import Objective, RegressionScale, objective_for
-from jaxdl.train._validate import check_compatible, check_model_and_data, check_outputs, check_run_length
+from jaxdl.train._validate import check_compatible, check_model_and_data, check_outputs, check_run_length, check_seed
 from jaxdl.transforms import Transform, eval_transform_for
 
 if TYPE_CHECKING:
@@ -37,13 +37,17 @@ class RunSetup(NamedTuple):
 def with_validation_split(where: str, data: Dataset, validation_split: float | None, seed: int) -> Dataset:
     """``data`` with a stratified validation part of fraction ``validation_split`` (drawn with ``seed``).
 
-    ``None`` leaves ``data`` as it is; a split asked of data that already has one is refused.
+    ``None`` leaves ``data`` as it is; a split asked of data that already has one is refused. Errors name
+    ``where`` and its arguments; data that is not a Dataset is left for :func:`prepare_run` to refuse.
     """
-    if validation_split is None:
+    from jaxdl.data import Dataset
+
+    if validation_split is None or not isinstance(data, Dataset):
         return data
-    if getattr(data, "val", None) is not None:
+    if data.val is not None:
         raise fail(where, "validation_split", validation_split, "None when data has a validation part (data.val)")
-    return split(data, val=validation_split, seed=seed)
+    number(where, "validation_split", validation_split, low=0.0, high=1.0, low_open=True, high_open=True)
+    return split(data, val=validation_split, seed=check_seed(where, seed))
 
 
 def prepare_run(

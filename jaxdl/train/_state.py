@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import optax
 from flax.training import train_state
 
+from jaxdl import _checks
 from jaxdl.errors import ConfigError
 from jaxdl.train._host_keys import host_key, threefry_keys
 from jaxdl.train._xla import TrainerJit
@@ -154,7 +155,9 @@ def create_train_state(
     (4, 3)
     """
     apply_fn = ModelApply(model)
-    variables, train_key, step = _init_variables(apply_fn, key, sample_x)
+    variables, train_key, step = _init_variables(
+        apply_fn, _checks.random_key("create_train_state", "key", key), sample_x
+    )
     state = TrainState.create(
         apply_fn=apply_fn,
         params=variables["params"],

@@ -303,20 +303,26 @@ def nonfinite_error(epoch: int, bad_step: int) -> DivergenceError:
 
 
 def check_inputs(
-    state: TrainState, X: jax.Array, transform: Any = None, y: Any = None, task: str | None = None
+    where: str, state: TrainState, X: jax.Array, transform: Any = None, y: Any = None, task: str | None = None
 ) -> None:
     """Raise a :class:`ConfigError` when examples of ``X`` (N, ...) do not fit ``state``'s parameters.
 
     Works on shapes only (also while tracing), so it costs one abstract forward pass at
     compile time. ``transform`` is the deterministic one applied before the model. With
-    targets ``y`` (N, ...) and the ``task``, the outputs must fit them (:func:`check_output_shape`).
+    targets ``y`` (N, ...), there must be one per example, and with the ``task`` the outputs
+    must fit them (:func:`check_output_shape`). ``where`` names the caller in errors.
 
     >>> import jax.numpy as jnp
     >>> from jaxdl.models import SoftmaxRegression
     >>> from jaxdl.train import create_train_state
     >>> s = create_train_state(SoftmaxRegression(3), optax.sgd(0.1), jnp.ones((1, 4)), key=jax.random.key(0))
-    >>> check_inputs(s, jnp.ones((5, 4)))
+    >>> check_inputs("evaluate", s, jnp.ones((5, 4)), y=jnp.zeros(4))
+    Traceback (most recent call last):
+    jaxdl.errors.ConfigError: evaluate: y must be one target per example of X (5 examples), got 4 targets
     """
+    if y is not None and np.shape(y)[:1] != tuple(X.shape[:1]):
+        got = f"{np.shape(y)[0]} targets" if np.ndim(y) else "a scalar"
+        raise _checks.fail(where, "y", y, f"one target per example of X ({X.shape[0]} examples)", got=got)
     variables = {"params": state.params, "batch_stats": state.batch_stats}
     abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(np.shape(a), a.dtype), variables)
 
@@ -329,9 +335,10 @@ def check_inputs(
     except (TypeError, ValueError, flax.errors.FlaxError) as err:
         reason = str(err).splitlines()[0].split(" (https://")[0]
         raise ConfigError(
-            f"X has examples of shape {tuple(X.shape[1:])}, which the model's parameters do not fit ({reason}): "
+            f"{where}: X has examples of shape {tuple(X.shape[1:])}, which the model's parameters do not fit "
+            f"({reason}): "
             "was the state trained on other inputs?"
         ) from None
     if y is not None and task is not None:
         n = int(X.shape[0])
-        check_output_shape("evaluate", (n, *out.shape[1:]), tuple(X.shape), (n, *np.shape(y)[1:]), task)
+        check_output_shape(where, (n, *out.shape[1:]), tuple(X.shape), (n, *np.shape(y)[1:]), task)
