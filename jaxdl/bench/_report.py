@@ -57,7 +57,7 @@ def _ratio(a: Measurement | None, b: Measurement | None) -> float | None:
 
 
 def targets(rows: Sequence[Measurement], device: str, precisions: Sequence[str]) -> list[dict]:
-    """The issue's performance targets for ``device``, each with its value and whether it is met.
+    """jaxdl's performance targets for ``device``, each with its value and whether it is met.
 
     CPU: ``fit`` ≥ 10× contestant 1 and ≥ 1× contestant 2 on the MLP; 8 vmapped MLPs
     ≥ 1.4× the images/s of 8 sequential fits, over seeds (7 vs 8) and over learning rates
