@@ -325,6 +325,17 @@ CLI = {
     "data dir without the files": (["--dataset", "fashion_mnist", "--data-dir", "."], "fashion_mnist not found"),
     "resume without a run": (["--resume", "."], "--resume '.': no checkpoint file there"),
     "out under a file": (["--out", "FILE/run"], "argument --out: 'FILE/run' is not writable"),
+    "an option spelled with underscores": (
+        ["--optimizer_args", "momentum=0.9"],
+        "jaxdl train: error: unrecognized arguments: --optimizer_args momentum=0.9 (did you mean '--optimizer-args'?) "
+        "(see jaxdl train --help)",
+    ),
+    "a stray word": (["extra"], "jaxdl train: error: unrecognized arguments: extra (see jaxdl train --help)"),
+    "a scheduler that takes a Python function": (
+        ["--scheduler", "LambdaLR"],
+        "--scheduler LambdaLR takes a Python function (lr_lambda): build it in Python (jaxdl.schedules), or draw one "
+        "with jaxdl schedules LambdaLR --lr_lambda '0.95 ** epoch'.",
+    ),
 }
 
 
@@ -379,3 +390,37 @@ def test_cli_resume_from_a_damaged_checkpoint(tmp_path, capsys, damage):
     expected = "is truncated" if damage == "truncated" else "is not a jaxdl checkpoint"
     assert_one_line_error(capsys, run_cli(["train", "--resume", str(run)]), expected)
     assert sorted(os.listdir(run)) == ["checkpoint"]
+
+
+OTHER_COMMANDS = {
+    "ovr with LBFGS": (["ovr", "--optimizer", "lbfgs", "--epochs", "1"], "jaxdl ovr: error: --optimizer LBFGS is a"),
+    "bench with a data folder that is not there": (
+        ["bench", "--quick", "--data-dir", "nowhere"],
+        "jaxdl bench: error: argument --data-dir: 'nowhere' is not an existing folder",
+    ),
+    "sweep --resume without --out": (
+        ["sweep", "--resume", "--epochs", "1"],
+        "jaxdl sweep: error: --resume continues the search saved in --out: give --out DIR, without --overwrite.",
+    ),
+    "schedules into a .pgf (it needs LaTeX)": (
+        ["schedules", "StepLR", "--lr", "0.1", "--step_size", "10", "--out", "lr.pgf"],
+        "jaxdl schedules: error: --out 'lr.pgf' needs an image extension: one of ",
+    ),
+    "a misspelled ovr option": (
+        ["ovr", "--epohcs", "2"],
+        "jaxdl ovr: error: unrecognized arguments: --epohcs 2 (did you mean '--epochs'?) (see jaxdl ovr --help)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(OTHER_COMMANDS))
+def test_other_commands_mistakes_exit_2_with_one_line_and_write_nothing(case, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv, expected = OTHER_COMMANDS[case]
+    assert_one_line_error(capsys, run_cli(argv), expected)
+    assert os.listdir(tmp_path) == []
+
+
+def test_help_after_a_scheduler_name_prints_the_help(capsys):
+    assert run_cli(["schedules", "StepLR", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: jaxdl schedules [-h]")

@@ -62,6 +62,11 @@ def test_any_other_text_for_a_boolean_is_an_error(given):
         TrainConfig(optimizer_args={"nesterov": given}).checked()
 
 
+@pytest.mark.parametrize("given, expected", [("true", True), ("no", False), ("none", None), ("None", None)])
+def test_a_switch_that_may_be_none_reads_booleans_and_none(given, expected):
+    assert TrainConfig(optimizer_args={"foreach": given}).checked().optimizer_args == {"foreach": expected}
+
+
 def test_a_word_for_a_number_is_an_error():
     with pytest.raises(ConfigError, match="momentum='fast': momentum is a number"):
         TrainConfig(optimizer_args={"momentum": "fast"}).checked()

@@ -93,6 +93,18 @@ class Calibration:
         self.reference = None if reference is None else {k: float(reference[k]) for k in ("matmul_s", "python_s")}
 
     @property
+    def option(self) -> str:
+        """The ``--quiet-calibration`` option that gave ``reference``, with a leading space ('' without one), for
+        the command a record prints.
+
+        >>> Calibration(reference={"matmul_s": 0.017, "python_s": 0.037}).option
+        ' --quiet-calibration 17,37'
+        """
+        if self.reference is None:
+            return ""
+        return f" --quiet-calibration {self.reference['matmul_s'] * 1e3:g},{self.reference['python_s'] * 1e3:g}"
+
+    @property
     def rounds(self) -> list[dict[str, float]]:
         """Each round's slowest reading: the largest matmul and Python-loop seconds and load average in it."""
         return [{k: max(r[k] for r in readings) for k in readings[0]} for readings in self.readings]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO, cast
 
 from jaxdl import _signals
-from jaxdl.errors import ConfigError, DivergenceError
+from jaxdl.errors import ConfigError, DivergenceError, suggest
 
 SUBCOMMANDS = {
     "train": "train one model (default: an MLP on the embedded digits, offline)",
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         # Ctrl-C while jax loads is held until it has: raised inside an extension's import it leaves the process
         # to crash at exit, and raised inside a garbage-collector callback it is lost (Python only prints it)
         with _signals.held(deliver=True):
-            args = build_parser(argv).parse_args(argv)
+            args = _parse(build_parser(argv), argv)
             import jax  # noqa: F401  (every subcommand runs on it; --help above answered without it)
 
             # A multi-host run must call jax.distributed.initialize before any backend starts.
@@ -209,6 +209,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jaxdl {args.command}: error: {problem}", file=sys.stderr)
         return 2
     return run_or_report(f"jaxdl {args.command}", args.run, args)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but an unrecognized argument is reported by the subcommand's parser: its
+    name, its ``--help``, and the option that was probably meant (``--optimizer_args`` -> ``--optimizer-args``)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.choices[args.command]
+        hint = ""
+        if extra[0].startswith("--"):
+            typed = extra[0].split("=", 1)[0]
+            hint = suggest(typed.replace("_", "-"), [o for o in command._option_string_actions if o.startswith("--")])
+        command.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def _use_compilation_cache(on: bool) -> None:

@@ -72,15 +72,14 @@ def read_image(path: str, input_shape: tuple[int, ...]) -> np.ndarray:
 
 
 def read_csv(path: str) -> np.ndarray:
-    """The numeric rows of a CSV file (a non-numeric first row is taken as a header)."""
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = [row for row in csv.reader(file) if row]
+    """The numeric rows of a CSV file (a first row with text in a cell is taken as a header)."""
     try:
-        values = (
-            [[float(cell) for cell in row] for row in rows[1:]]
-            if rows and not _numeric(rows[0])
-            else [[float(cell) for cell in row] for row in rows]
-        )
+        with open(path, newline="", encoding="utf-8") as file:
+            rows = [row for row in csv.reader(file) if row]
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text: save it as a UTF-8 CSV file.") from None
+    try:
+        values = [[float(cell) for cell in row] for row in (rows[1:] if rows and _header(rows[0]) else rows)]
         array = np.asarray(values, np.float32)
     except ValueError:
         raise ConfigError(f"{path}: expected rows of numbers of equal length (one example per row).") from None
@@ -89,12 +88,15 @@ def read_csv(path: str) -> np.ndarray:
     return array
 
 
-def _numeric(row: list[str]) -> bool:
-    try:
-        [float(cell) for cell in row]
-    except ValueError:
-        return False
-    return True
+def _header(row: list[str]) -> bool:
+    """Whether a CSV row is a header: a cell holds text that is not a number (an empty cell is not text)."""
+    for cell in row:
+        try:
+            float(cell)
+        except ValueError:
+            if cell.strip():
+                return True
+    return False
 
 
 def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False) -> tuple[np.ndarray, bool]:

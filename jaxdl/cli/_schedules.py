@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "params", nargs=argparse.REMAINDER, help="--steps N (default 100), --out PATH.png, --ARG VALUE ..."
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, help_text=parser.format_help)  # --help after the name lands in params
 
 
 def _tokens(params: list[str]) -> dict[str, list[str]]:
@@ -240,7 +240,7 @@ def _out_path(values: list[str] | None) -> Path:
     from matplotlib.backend_bases import FigureCanvasBase
 
     path = Path(" ".join(values))
-    kinds = FigureCanvasBase.get_supported_filetypes()
+    kinds = {k for k in FigureCanvasBase.get_supported_filetypes() if k != "pgf"}  # pgf needs a LaTeX install
     if path.suffix.lstrip(".").lower() not in kinds:
         raise ConfigError(f"--out {str(path)!r} needs an image extension: one of {', '.join(sorted(kinds))}")
     if path.is_dir():
@@ -269,6 +269,9 @@ def _curves(name: str, params: dict[str, list[str]], steps: int) -> tuple[dict[s
 
 def run(args: argparse.Namespace) -> int:
     """Check every argument, compute the curves, then write the figure; print its path."""
+    if {"-h", "--help"} & set(args.params):
+        print(args.help_text(), end="")
+        return 0
     from jaxdl.plots import plot_schedules, schedule_values
 
     params = _tokens(args.params)

@@ -10,6 +10,7 @@ import dataclasses
 from jaxdl import experiments
 from jaxdl.cli._flags import add_flags, add_run_folder, typed
 from jaxdl.cli._main import SUBCOMMANDS
+from jaxdl.errors import ConfigError
 
 
 def _not_swept() -> set[str]:
@@ -44,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the config from the typed options, then sweep; 0 when it ends."""
+    if args.resume and (args.out is None or args.overwrite):
+        raise ConfigError("--resume continues the search saved in --out: give --out DIR, without --overwrite.")
     given = typed(args, experiments.TrainConfig, skip=_not_swept())
     config = experiments.SweepConfig(train=experiments.TrainConfig(**given), **typed(args, experiments.SweepConfig))
     experiments.sweep(config.checked(given), args.out, overwrite=args.overwrite, resume=args.resume)

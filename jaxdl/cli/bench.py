@@ -75,6 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, results: str = bench.RESUL
     parser.add_argument("--test-size", type=types.positive_int, default=None, help="test images (default 10000)")
     parser.add_argument(
         "--data-dir",
+        type=types.existing_dir,
         default=None,
         help="folder with FashionMNIST (TFDS or IDX files); without it the data is synthetic",
     )

@@ -45,6 +45,32 @@ class Dataset:
     target_standardizer: Standardizer | None = None
     val: tuple[jax.Array, jax.Array] | None = None
 
+    def __post_init__(self) -> None:
+        """Check each part's shapes and dtypes (not its values: :func:`from_arrays` does that too).
+
+        >>> import jax.numpy as jnp
+        >>> Dataset(train=(jnp.zeros((4, 3)), jnp.zeros(3, int)), test=(jnp.zeros((2, 3)), jnp.zeros(2, int)))
+        Traceback (most recent call last):
+        jaxdl.errors.ConfigError: Dataset: train must be (X, y), one target per example, got 4 examples and 3 targets
+        """
+        parts = {"train": self.train, "test": self.test, **({"val": self.val} if self.val is not None else {})}
+        for part, pair in parts.items():
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(hasattr(a, "shape") for a in pair)):
+                raise _checks.fail("Dataset", part, pair, "a pair of arrays (X, y)", got=type(pair).__name__)
+            X, y = pair
+            if np.shape(X)[:1] != np.shape(y)[:1]:
+                got = f"{np.shape(X)[0]} examples and {np.shape(y)[0] if np.ndim(y) else 'no'} targets"
+                raise _checks.fail("Dataset", part, pair, "(X, y), one target per example", got=got)
+            if self.num_classes is not None and (np.ndim(y) != 1 or not np.issubdtype(y.dtype, np.integer)):
+                raise _checks.fail(
+                    "Dataset",
+                    part,
+                    pair,
+                    f"(X, y) with y integer class indices (N,) for num_classes={self.num_classes} "
+                    "(jaxdl.data.from_arrays converts them)",
+                    got=f"y of dtype {y.dtype} and shape {tuple(np.shape(y))}",
+                )
+
     @property
     def input_shape(self) -> tuple[int, ...]:
         """Shape of one example, e.g. ``(8, 8, 1)``."""

@@ -92,6 +92,16 @@ def _model_options(name: str) -> tuple[str, ...]:
     return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
 
 
+def check_optimizer_flag(name: str) -> None:
+    """Raise unless ``--optimizer name`` names an optimizer that trains in mini-batches (not LBFGS)."""
+    optim.by_name(name)
+    if name.lower() == "lbfgs":
+        raise ConfigError(
+            "--optimizer LBFGS is a full-batch solver that re-evaluates the loss, which training in "
+            "mini-batches does not do: use jaxdl.optim.lbfgs from Python (docs/optim.md), or another optimizer."
+        )
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """What ``jaxdl train`` trains and how: one field per option (``batch_size`` is ``--batch-size``).
@@ -263,12 +273,7 @@ class TrainConfig:
             raise ConfigError(
                 f"--warmup-epochs must be below 2**31 (schedules count epochs in int32), got {self.warmup_epochs}."
             )
-        optim.by_name(self.optimizer)
-        if self.optimizer.lower() == "lbfgs":
-            raise ConfigError(
-                "--optimizer LBFGS is a full-batch solver that re-evaluates the loss, which training in "
-                "mini-batches does not do: use jaxdl.optim.lbfgs from Python (docs/optim.md), or another optimizer."
-            )
+        check_optimizer_flag(self.optimizer)
         optimizer_args = _keyvalues.bind(
             "--optimizer-args", self.optimizer_args, getattr(optim, self.optimizer.lower()), own_flags={"lr": "--lr"}
         )
@@ -279,6 +284,11 @@ class TrainConfig:
             if torch_name in ("SequentialLR", "ChainedScheduler"):
                 raise ConfigError(
                     f"--scheduler {torch_name} combines other schedulers: build it in Python (jaxdl.schedules)."
+                )
+            if torch_name in ("LambdaLR", "MultiplicativeLR"):
+                raise ConfigError(
+                    f"--scheduler {torch_name} takes a Python function (lr_lambda): build it in Python "
+                    f"(jaxdl.schedules), or draw one with jaxdl schedules {torch_name} --lr_lambda '0.95 ** epoch'."
                 )
             base = next(iter(inspect.signature(fn).parameters))
             scheduler_args = _keyvalues.bind("--scheduler-args", scheduler_args, fn, own_flags={base: "--lr"})

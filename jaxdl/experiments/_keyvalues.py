@@ -86,8 +86,10 @@ def parse(text: str) -> dict[str, object]:
 
 
 def _kind(param: inspect.Parameter) -> str | None:
-    """'bool', 'number' or None (anything) from the annotation or the default."""
+    """'bool', 'bool or None', 'number' or None (anything) from the annotation or the default."""
     note = param.annotation if isinstance(param.annotation, str) else getattr(param.annotation, "__name__", "")
+    if note in ("bool | None", "None | bool", "Optional[bool]"):
+        return "bool or None"
     if note == "bool" or isinstance(param.default, bool):
         return "bool"
     if note in ("float", "int") or (type(param.default) in (int, float) and "None" not in note):
@@ -96,12 +98,18 @@ def _kind(param: inspect.Parameter) -> str | None:
 
 
 def _convert(flag: str, key: str, value: object, kind: str | None) -> object:
-    if kind == "bool":
+    if kind == "bool or None" and (value is None or str(value).lower() in ("none", "null")):
+        return None
+    if kind in ("bool", "bool or None"):
         if isinstance(value, bool):
             return value
         if isinstance(value, (str, int)) and str(value).lower() in _BOOLS:
             return _BOOLS[str(value).lower()]
-        raise ConfigError(f"{flag} {key}={value!r}: {key} is true or false; expected one of true, false, 1, 0, yes, no")
+        none = ", none" if kind == "bool or None" else ""
+        raise ConfigError(
+            f"{flag} {key}={value!r}: {key} is true or false{none.replace(', ', ' or ')}; "
+            f"expected one of true, false, 1, 0, yes, no{none}"
+        )
     if kind == "number" and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))):
         raise ConfigError(f"{flag} {key}={value!r}: {key} is a number")
     return value

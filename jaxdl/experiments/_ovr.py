@@ -11,7 +11,7 @@ from jaxdl import _readers as read
 from jaxdl import _signals, data, optim
 from jaxdl.callbacks import ProgressBar
 from jaxdl.experiments import _rundir
-from jaxdl.experiments._config import TrainConfig, option, same_option, saved_fields
+from jaxdl.experiments._config import TrainConfig, check_optimizer_flag, option, same_option, saved_fields
 from jaxdl.experiments._outputs import finite_or_none, write_json
 from jaxdl.experiments._summary import summary_table
 from jaxdl.train import OneVsRestResult, fit_one_vs_rest
@@ -66,6 +66,7 @@ def one_vs_rest(
 
 
 def _one_vs_rest(config: OneVsRestConfig, out: str | os.PathLike | None, overwrite: bool, verbose: int) -> Any:
+    check_optimizer_flag(config.optimizer)
     ds = data.load(config.dataset, data_dir=config.data_dir, seed=config.seed)
     optimizer = optim.by_name(config.optimizer, lr=config.lr)
     claim = _rundir.claim_run_folder(out, kind="ovr", default=OneVsRestConfig.default_out, overwrite=overwrite)

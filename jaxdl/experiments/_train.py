@@ -113,8 +113,15 @@ class RunFolder(Checkpoint):
             if err.step is not None
             else f"jaxdl train sets max_loss to {DIVERGENCE_FACTOR:g} x the loss of a model that knows nothing. "
         )
-        if self.history is None:
+        epoch = err.epoch or 1
+        if self.history is None and epoch == 1:
             return f"{why}No checkpoint of this run was written: no epoch before it finished cleanly."
+        if self.history is None:
+            done = "epoch 1" if epoch == 2 else f"epochs 1-{epoch - 1}"
+            return (
+                f"{why}No checkpoint of this run was written: {done} finished cleanly before the first save "
+                "(once a minute; --checkpoint-every K saves every K epochs)."
+            )
         return f"{why}The last good checkpoint, after epoch {self.epochs_saved}, is kept in {self.path}."
 
 
