@@ -27,6 +27,7 @@ run or --quiet-calibration, the idle machine's). Prints a markdown table; writes
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -183,7 +184,10 @@ def main() -> None:
         _child(args)
         return
 
-    info = bench.machine()
+    try:
+        info = {**bench.machine(), "optuna": importlib.metadata.version("optuna")}
+    except importlib.metadata.PackageNotFoundError:
+        sys.exit("search_optuna.py: error: Optuna is not installed: pip install optuna")
     common = ["--dataset", args.dataset, "--trials", str(args.trials), "--epochs", str(args.epochs)]
     common += ["--eta", str(args.eta), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
     common += ["--data-dir", args.data_dir] if args.data_dir else []
@@ -213,9 +217,9 @@ def main() -> None:
         if "repeat_seconds" in runs[0]:
             rows[name]["repeat_seconds"] = bench.median([runs[r]["repeat_seconds"] for r in quiet])
     optuna_s = rows[contestants[-1][0]]["seconds"]
-    command = f"python benchmarks/search_optuna.py --repeats {args.repeats} {' '.join(common)}"
+    command = f"python benchmarks/search_optuna.py --repeats {args.repeats} {' '.join(common)}{calibration.option}"
     lines = [
-        f"Machine: {bench.machine_line(info)}",
+        f"Machine: {bench.machine_line(info)}, Optuna {info['optuna']}",
         f"Command: {command}",
         *calibration.lines(),
         f"Seconds: median of the rounds {', '.join(str(r + 1) for r in quiet)}; every round's in the JSON.",

@@ -65,7 +65,10 @@ def main() -> None:
                 accs[name].append(max(result["test_acc"]))
                 seconds, after = result["seconds"], calibration.check()
                 print(f"round {r + 1}: {name}: {seconds:.2f} s; then {after}", file=sys.stderr, flush=True)
-    command = f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
+    command = (
+        f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
+        f"{calibration.option}"
+    )
     table, record = against_torch(
         times,
         {name: max(a) for name, a in accs.items()},

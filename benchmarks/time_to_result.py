@@ -127,7 +127,7 @@ def main() -> None:
                 else:
                     accs[name].append(last_json(stdout).get("test_acc"))
                 print(f"round {r + 1}: {name}: {wall:.2f} s; then {calibration.check()}", file=sys.stderr, flush=True)
-    command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}"
+    command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}{calibration.option}"
     scores = {name: min(a for a in values if a is not None) for name, values in accs.items()}
     table, record = against_torch(
         times,
