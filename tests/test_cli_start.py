@@ -15,15 +15,17 @@ from tests.helpers import one_error_line, run_cli
 
 
 def test_ctrl_c_while_starting_is_acted_on_once_started_in_one_line(monkeypatch, capsys, tmp_path):
-    real = argparse.ArgumentParser.parse_args
-    parsed = []
+    real = argparse.ArgumentParser.parse_known_args
+    raised, parsed = [], []
 
-    def parse_args(self, *args, **kwargs):
-        signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came while jax was being imported
+    def parse_known_args(self, *args, **kwargs):
+        if not raised:  # once: the subcommand's parser is called from inside the top-level one
+            raised.append(True)
+            signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came while jax was being imported
         parsed.append(real(self, *args, **kwargs))
         return parsed[-1]
 
-    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_args)
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", parse_known_args)
     assert run_cli(["train", "--epochs", "1", "--out", str(tmp_path / "run")]) == 130
     assert parsed, "the start was cut short instead of held"
     assert one_error_line(capsys) == "jaxdl: interrupted while starting; nothing was written."

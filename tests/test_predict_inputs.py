@@ -84,14 +84,14 @@ def test_cli_inputs_that_are_not_examples_are_one_line(run_dir, tmp_path, capsys
     assert message.format(d=tmp_path) in one_error_line(capsys)
 
 
-def test_a_csv_row_is_never_dropped_and_a_non_utf8_file_is_one_line(tmp_path):
-    from jaxdl.cli._predict import read_csv
-
-    (tmp_path / "header.csv").write_text("a,b,c\n1,2,3\n")
-    assert read_csv(str(tmp_path / "header.csv")).tolist() == [[1, 2, 3]]
-    (tmp_path / "blank.csv").write_text("0,1,\n1,2,3\n")  # an empty cell is a hole in the data, not a header
-    with pytest.raises(ConfigError, match="blank.csv: expected rows of numbers of equal length"):
-        read_csv(str(tmp_path / "blank.csv"))
-    (tmp_path / "latin.csv").write_bytes("é,0\n1,2\n".encode("latin-1"))
-    with pytest.raises(ConfigError, match="latin.csv: not UTF-8 text: save it as a UTF-8 CSV file."):
-        read_csv(str(tmp_path / "latin.csv"))
+def test_a_csv_row_is_never_dropped_and_a_non_utf8_file_is_one_line(run_dir, tmp_path, capsys):
+    row = ",".join(["0"] * 64)
+    (tmp_path / "header.csv").write_text(",".join(f"p{i}" for i in range(64)) + f"\n{row}\n{row}\n")
+    assert run_cli(["predict", "--run", str(run_dir), str(tmp_path / "header.csv")]) == 0
+    assert len([line for line in capsys.readouterr().out.splitlines() if "header.csv[" in line]) == 2
+    (tmp_path / "blank.csv").write_text(",".join(["0"] * 63) + ",\n" + row + "\n")  # a hole, not a header
+    assert run_cli(["predict", "--run", str(run_dir), str(tmp_path / "blank.csv")]) == 2
+    assert "blank.csv: expected rows of numbers of equal length" in one_error_line(capsys)
+    (tmp_path / "latin.csv").write_bytes(("é," + row + "\n").encode("latin-1"))
+    assert run_cli(["predict", "--run", str(run_dir), str(tmp_path / "latin.csv")]) == 2
+    assert one_error_line(capsys).endswith("latin.csv: not UTF-8 text: save it as a UTF-8 CSV file.")
