@@ -17,7 +17,7 @@ import torch
 from jaxdl import checkpoint, data, optim, schedules
 from jaxdl.callbacks import LossLimit
 from jaxdl.errors import ConfigError
-from jaxdl.models import MLP
+from jaxdl.models import MLP, Conv2d, Linear
 from jaxdl.train import create_train_state, evaluate, fit, fit_many, objective_for, train_epoch
 from tests.helpers import one_error_line, run_cli
 
@@ -169,6 +169,23 @@ LIBRARY = {
     "evaluate with batch size 0": (
         lambda ctx: evaluate(state_for(64), *ctx.test, batch_size=0),
         "evaluate: batch_size must be an integer >= 1, got 0",
+    ),
+    "a schedule with an optimizer function that takes no lr=": (
+        lambda ctx: fit(
+            MLP(), ctx, optimizer=optax.sgd, schedule=schedules.step_lr(0.1, step_size=1), epochs=1, batch_size=64
+        ),
+        "fit: optimizer must be a function that takes the rate as lr= with schedule=, e.g. lambda lr: optax.adam(lr) "
+        "or functools.partial(jaxdl.optim.sgd, momentum=0.9), got a function of (learning_rate, momentum,",
+    ),
+    "a function as the callbacks": (
+        lambda ctx: fit(MLP(), ctx, optimizer=SGD, epochs=1, batch_size=64, callbacks=print),
+        "fit: callbacks must be a list of Callback instances (wrap a function in "
+        "jaxdl.callbacks.LambdaCallback(on_epoch_end=f)), got <built-in function print>",
+    ),
+    "a Linear layer of -3 features": (lambda ctx: Linear(-3), "Linear: features must be an integer >= 1, got -3"),
+    "a Conv2d kernel of size 0": (
+        lambda ctx: Conv2d(4, kernel_size=0),
+        "Conv2d: kernel_size must be an integer >= 1, got 0",
     ),
     "empty sweep list": (
         lambda ctx: fit_many(

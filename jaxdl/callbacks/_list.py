@@ -41,6 +41,9 @@ class CallbackList:
     def __init__(self, callbacks: Iterable[Callback] | Callback | None, *, where: str, verbose: int = 1) -> None:
         if isinstance(callbacks, Callback):
             callbacks = [callbacks]
+        if callbacks is not None and not isinstance(callbacks, Iterable):
+            hint = "wrap a function in jaxdl.callbacks.LambdaCallback(on_epoch_end=f)" if callable(callbacks) else ""
+            raise fail(where, "callbacks", callbacks, f"a list of Callback instances{hint and ' (' + hint + ')'}")
         given = list(callbacks or ())
         for cb in given:
             if not isinstance(cb, Callback):

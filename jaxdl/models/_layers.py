@@ -8,6 +8,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxdl import _checks
+
 
 def _uniform(bound: float):
     """torch's default init of weights and biases: U(-bound, bound), with bound = 1/√fan_in."""
@@ -28,6 +30,10 @@ class Linear(nn.Module):
     """
 
     features: int
+
+    def __post_init__(self) -> None:
+        _checks.positive_int("Linear", "features", self.features)
+        super().__post_init__()
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
@@ -50,6 +56,12 @@ class Conv2d(nn.Module):
     features: int
     kernel_size: int
     padding: int = 0
+
+    def __post_init__(self) -> None:
+        _checks.positive_int("Conv2d", "features", self.features)
+        _checks.positive_int("Conv2d", "kernel_size", self.kernel_size)
+        _checks.integer("Conv2d", "padding", self.padding, low=0)
+        super().__post_init__()
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:

@@ -8,8 +8,9 @@ plateau sets the rate after each epoch inside the compiled call through ``optax.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -78,6 +79,7 @@ def plan(
             optimizer,
             "a function of the learning rate with schedule=, e.g. functools.partial(jaxdl.optim.sgd, momentum=0.9)",
         )
+    _check_takes_lr(optimizer)
     if isinstance(schedule, Plateau):
         first = float(schedule.init().lr)
         tx = optax.chain(optimizer(lr=1.0), optax.inject_hyperparams(optax.scale)(step_size=first))
@@ -110,6 +112,26 @@ def plan(
     table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
     rates = np.asarray(jax.device_get(table.values))
     return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
+
+
+def _check_takes_lr(optimizer: Callable[..., Any]) -> None:
+    """Raise unless ``optimizer`` can be called as ``optimizer(lr=rate)``, as ``fit`` calls it with a schedule."""
+    try:
+        params = inspect.signature(optimizer).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin): the call itself will tell
+        return
+    if "lr" in params and params["lr"].kind is not inspect.Parameter.POSITIONAL_ONLY:
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    raise fail(
+        "fit",
+        "optimizer",
+        optimizer,
+        "a function that takes the rate as lr= with schedule=, e.g. lambda lr: optax.adam(lr) or "
+        "functools.partial(jaxdl.optim.sgd, momentum=0.9)",
+        got=f"a function of ({', '.join(params)})",
+    )
 
 
 def replay_plateau(plateau: Plateau, history: dict[str, list[float]], monitor: str) -> PlateauState:
