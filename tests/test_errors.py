@@ -325,6 +325,10 @@ CLI = {
     "zero epochs": (["--epochs", "0"], "argument --epochs: '0' must be a positive integer"),
     "zero batch size": (["--batch-size", "0"], "argument --batch-size: '0' must be a positive integer"),
     "batch larger than the data": (["--batch-size", "5000"], "fit: batch_size must be at most the 1437 training"),
+    "a validation split that leaves less than a batch": (
+        ["--val", "0.999"],
+        "fit: batch_size must be at most the 1 training examples (a validation split holds out 1436 more), got 256",
+    ),
     "zero hidden width": (["--hidden", "0"], "argument --hidden: '0' must be a positive integer"),
     "unparsable hidden": (["--hidden", "16,x"], "argument --hidden: 'x' is not an integer"),
     "dropout 1": (["--dropout", "1"], "argument --dropout: '1' must be in [0, 1)"),

@@ -119,7 +119,9 @@ def check_compatible(where: str, model: nn.Module, data: Dataset, objective: Obj
     check_loss_fits(where, model, objective)
     n = int(data.train[0].shape[0])
     if batch_size > n:
-        raise _checks.fail(where, "batch_size", batch_size, f"at most the {n} training examples")
+        val = getattr(data, "val", None)
+        held = f" (a validation split holds out {int(val[0].shape[0])} more)" if val is not None else ""
+        raise _checks.fail(where, "batch_size", batch_size, f"at most the {n} training examples{held}")
     name = type(model).__name__
     if objective.task == "regression" and data.num_classes is not None:
         raise _checks.fail(
