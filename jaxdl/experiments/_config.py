@@ -285,10 +285,11 @@ class TrainConfig:
                 raise ConfigError(
                     f"--scheduler {torch_name} combines other schedulers: build it in Python (jaxdl.schedules)."
                 )
-            if torch_name in ("LambdaLR", "MultiplicativeLR"):
+            example = {"LambdaLR": "0.95 ** epoch", "MultiplicativeLR": "0.95"}.get(torch_name)
+            if example is not None:
                 raise ConfigError(
                     f"--scheduler {torch_name} takes a Python function (lr_lambda): build it in Python "
-                    f"(jaxdl.schedules), or draw one with jaxdl schedules {torch_name} --lr_lambda '0.95 ** epoch'."
+                    f"(jaxdl.schedules), or draw one with jaxdl schedules {torch_name} --lr_lambda '{example}'."
                 )
             base = next(iter(inspect.signature(fn).parameters))
             scheduler_args = _keyvalues.bind("--scheduler-args", scheduler_args, fn, own_flags={base: "--lr"})
