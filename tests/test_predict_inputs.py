@@ -95,3 +95,12 @@ def test_a_csv_row_is_never_dropped_and_a_non_utf8_file_is_one_line(run_dir, tmp
     (tmp_path / "latin.csv").write_bytes(("é," + row + "\n").encode("latin-1"))
     assert run_cli(["predict", "--run", str(run_dir), str(tmp_path / "latin.csv")]) == 2
     assert one_error_line(capsys).endswith("latin.csv: not UTF-8 text: save it as a UTF-8 CSV file.")
+
+
+def test_an_image_without_its_channel_axis_is_one_example(run_dir, tmp_path, capsys):
+    image = np.random.default_rng(0).uniform(size=(8, 8)).astype(np.float32)  # like sklearn's digits.images[0]
+    np.save(tmp_path / "plain.npy", image)
+    np.save(tmp_path / "channel.npy", image[..., None])
+    assert run_cli(["predict", "--run", str(run_dir), str(tmp_path / "plain.npy"), str(tmp_path / "channel.npy")]) == 0
+    plain, channel = [line.split(":", 1)[1] for line in capsys.readouterr().out.splitlines() if ".npy" in line]
+    assert plain == channel

@@ -148,7 +148,9 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
             "expected finite numbers (clean the input first)."
         )
     size = int(np.prod(input_shape))
-    if array.shape == tuple(input_shape) or array.shape == (size,):
+    # One grey image without its channel axis, as sklearn's digits.images[0] is one.
+    one_channel = tuple(input_shape[:-1]) if tuple(input_shape[-1:]) == (1,) else None
+    if array.shape in (tuple(input_shape), (size,), one_channel):
         return array.reshape(1, *input_shape), False
     if array.ndim >= 1 and array.size == array.shape[0] * size:
         return array.reshape(-1, *input_shape), True
