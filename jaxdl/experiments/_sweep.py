@@ -173,10 +173,14 @@ class SweepConfig:
         grid, ranges, _ = checked.space()
         optimizer_names, scheduler_names = swept_names(train)
         for name in [*grid, *ranges]:
-            if name != "lr" and name not in optimizer_names and name not in scheduler_names:
-                raise unknown(
-                    "hyperparameter to sweep", name, ["lr", *optimizer_names, *scheduler_names], where="--grid/--random"
+            if name in scheduler_names:
+                raise ConfigError(
+                    f"--grid/--random {name}: {train.scheduler} checks its {name} as a Python number, so one compiled "
+                    f"sweep cannot give each run its own; fix it with --scheduler-args {name}=..., or run jaxdl train "
+                    "once per value."
                 )
+            if name != "lr" and name not in optimizer_names:
+                raise unknown("hyperparameter to sweep", name, ["lr", *optimizer_names], where="--grid/--random")
             if name in train.optimizer_args or name in train.scheduler_args:
                 raise ConfigError(
                     f"--grid/--random {name}: it is also in --optimizer-args/--scheduler-args; give it once."
@@ -189,7 +193,8 @@ def _numeric(parameters: list[inspect.Parameter]) -> list[str]:
 
 
 def swept_names(train: TrainConfig) -> tuple[list[str], list[str]]:
-    """The numeric arguments a sweep may vary: the optimizer's (but ``lr``) and the scheduler's (but its base)."""
+    """The numeric arguments of the optimizer (but ``lr``), which a sweep may vary, and of the scheduler (but its
+    base), which it may not: schedulers check them as Python numbers."""
     parameters = list(inspect.signature(getattr(optim, train.optimizer.lower())).parameters.values())
     names = _numeric([p for p in parameters if p.name != "lr"])
     if train.scheduler is None:
