@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jax.core import Tracer
 
 from jaxdl import _checks
 from jaxdl._torch_names import torch_class_getattr
@@ -89,11 +90,24 @@ def cross_entropy(
     num_classes = logits.shape[-1]
     log_probs = jax.nn.log_softmax(logits, axis=-1)
     if jnp.issubdtype(labels.dtype, jnp.integer):
+        _check_classes("cross_entropy", labels, num_classes)
         target = jax.nn.one_hot(labels, num_classes, dtype=log_probs.dtype)
     else:
         target = labels.astype(log_probs.dtype)
     target = target * (1.0 - label_smoothing) + label_smoothing / num_classes
     return _reduce("cross_entropy", -(target * log_probs).sum(axis=-1), reduction)
+
+
+def _check_classes(where: str, labels: jax.Array, num_classes: int) -> None:
+    """Raise, as torch does, when concrete class indices fall outside ``[0, num_classes)`` (under ``jit`` the
+    labels are not known: ``fit`` checked its data before compiling)."""
+    if isinstance(labels, Tracer) or jnp.size(labels) == 0:
+        return
+    low, high = int(jnp.min(labels)), int(jnp.max(labels))
+    if low < 0 or high >= num_classes:
+        raise _checks.fail(
+            where, "labels", labels, f"class indices in [0, {num_classes})", got=f"labels in [{low}, {high}]"
+        )
 
 
 def nll(log_probs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> jax.Array:
@@ -102,6 +116,7 @@ def nll(log_probs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> 
     >>> float(nll(jnp.log(jnp.array([[0.5, 0.5]])), jnp.array([0])))  # doctest: +ELLIPSIS
     0.693...
     """
+    _check_classes("nll", labels, log_probs.shape[-1])
     picked = jnp.take_along_axis(log_probs, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
     return _reduce("nll", -picked, reduction)
 

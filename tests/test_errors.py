@@ -14,7 +14,7 @@ import optax
 import pytest
 import torch
 
-from jaxdl import checkpoint, data, optim, schedules
+from jaxdl import checkpoint, data, losses, optim, schedules
 from jaxdl.callbacks import LossLimit
 from jaxdl.errors import ConfigError
 from jaxdl.models import MLP, Conv2d, Linear
@@ -186,6 +186,14 @@ LIBRARY = {
     "a Conv2d kernel of size 0": (
         lambda ctx: Conv2d(4, kernel_size=0),
         "Conv2d: kernel_size must be an integer >= 1, got 0",
+    ),
+    "a class index beyond the logits": (
+        lambda ctx: losses.cross_entropy(jnp.zeros((2, 3)), jnp.array([0, 5])),
+        "cross_entropy: labels must be class indices in [0, 3), got labels in [0, 5]",
+    ),
+    "a negative class index": (
+        lambda ctx: losses.nll(jnp.zeros((2, 3)), jnp.array([-1, 2])),
+        "nll: labels must be class indices in [0, 3), got labels in [-1, 2]",
     ),
     "empty sweep list": (
         lambda ctx: fit_many(
