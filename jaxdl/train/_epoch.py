@@ -7,6 +7,8 @@ loss is the mean over real rows only, and every step has the same shape (one com
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 from jax.sharding import NamedSharding
@@ -80,8 +82,6 @@ def train_epoch_fn(
     as seen during training, and ``nonfinite_step``.
     """
     objective = objective_of(state.apply_fn, y, objective, where="train_epoch")
-    _checks.positive_int("train_epoch", "batch_size", batch_size)
-    check_inputs("train_epoch", state, X, transform and transform.deterministic_part(), y, objective.task)
     key, perm_key = jax.random.split(key_of(state))
     idx, weight = batch_plan(permutation(perm_key, X.shape[0]), batch_size)
 
@@ -132,7 +132,18 @@ def evaluate_fn(
     return metrics
 
 
+@functools.wraps(train_epoch_fn)
+def _checked_train_epoch(state: TrainState, X: jax.Array, y: jax.Array, *, batch_size: int, **kwargs) -> tuple:
+    """:func:`train_epoch_fn` after the checks a caller of its own gets (``fit`` has checked its data already, so
+    its programs call ``train_epoch_fn`` without them)."""
+    _checks.positive_int("train_epoch", "batch_size", batch_size)
+    objective = objective_of(state.apply_fn, y, kwargs.get("objective"), where="train_epoch")
+    transform = kwargs.get("transform")
+    check_inputs("train_epoch", state, X, transform and transform.deterministic_part(), y, objective.task)
+    return train_epoch_fn(state, X, y, batch_size=batch_size, **kwargs)
+
+
 train_epoch = TrainerJit(
-    train_epoch_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"), donate_argnums=0
+    _checked_train_epoch, static_argnames=("batch_size", "objective", "transform", "batch_sharding"), donate_argnums=0
 )
 evaluate = TrainerJit(evaluate_fn, static_argnames=("batch_size", "objective", "transform", "batch_sharding"))
