@@ -81,7 +81,9 @@ def test_each_run_stops_and_keeps_the_best_state_as_its_own_fit(sweep, singles):
     for i, (fitted, _) in enumerate(singles):
         _params_close(result.run_state(i).params, fitted.state.params)
         ran = len(fitted.history["val_loss"])
-        np.testing.assert_allclose(result.history["val_loss"][i, :ran], fitted.history["val_loss"], rtol=0, atol=1e-6)
+        # fit's program is another than the vmapped one: as between chunks below, float32 sums may differ in their
+        # last bits, and lr 3.0's large first-epoch logits grow them (6.8e-6 relative on an AVX-512 CPU)
+        np.testing.assert_allclose(result.history["val_loss"][i, :ran], fitted.history["val_loss"], rtol=1e-5)
         assert np.isnan(result.history["val_loss"][i, ran:]).all()  # a stopped run's history ends at its stop
 
 
