@@ -98,13 +98,19 @@ def cross_entropy(
     return _reduce("cross_entropy", -(target * log_probs).sum(axis=-1), reduction)
 
 
+def _known_range(values: jax.Array) -> tuple[float, float] | None:
+    """(min, max) of concrete ``values`` (NaN where one is NaN); None under ``jit`` (not known until run: ``fit``
+    checked its data before compiling) and for an empty array."""
+    if isinstance(values, Tracer) or jnp.size(values) == 0:
+        return None
+    return float(jnp.min(values)), float(jnp.max(values))
+
+
 def _check_classes(where: str, labels: jax.Array, num_classes: int) -> None:
-    """Raise, as torch does, when concrete class indices fall outside ``[0, num_classes)`` (under ``jit`` the
-    labels are not known: ``fit`` checked its data before compiling)."""
-    if isinstance(labels, Tracer) or jnp.size(labels) == 0:
-        return
-    low, high = int(jnp.min(labels)), int(jnp.max(labels))
-    if low < 0 or high >= num_classes:
+    """Raise, as torch does, when concrete class indices fall outside ``[0, num_classes)``."""
+    known = _known_range(labels)
+    if known is not None and (known[0] < 0 or known[1] >= num_classes):
+        low, high = map(int, known)
         raise _checks.fail(
             where, "labels", labels, f"class indices in [0, {num_classes})", got=f"labels in [{low}, {high}]"
         )
@@ -124,9 +130,21 @@ def nll(log_probs: jax.Array, labels: jax.Array, *, reduction: str = "mean") -> 
 def bce(probs: jax.Array, targets: jax.Array, *, reduction: str = "mean") -> jax.Array:
     """``torch.nn.BCELoss`` on probabilities; logs are clamped at -100 as torch does.
 
+    Concrete ``probs`` outside [0, 1] raise, as torch does (a sigmoid's output cannot be; for scores use
+    :func:`bce_with_logits`).
+
     >>> round(float(bce(jnp.array([0.5]), jnp.array([1.0]))), 4)
     0.6931
     """
+    known = _known_range(probs)
+    if known is not None and not 0 <= known[0] <= known[1] <= 1:  # False for a NaN, as torch refuses one
+        raise _checks.fail(
+            "bce",
+            "probs",
+            probs,
+            "probabilities in [0, 1] (for unbounded scores use losses.bce_with_logits)",
+            got=f"values in [{known[0]:g}, {known[1]:g}]",
+        )
     log_p = jnp.maximum(jnp.log(probs), -100.0)
     log_1mp = jnp.maximum(jnp.log1p(-probs), -100.0)
     return _reduce("bce", -(targets * log_p + (1.0 - targets) * log_1mp), reduction)

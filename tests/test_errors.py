@@ -195,6 +195,11 @@ LIBRARY = {
         lambda ctx: losses.nll(jnp.zeros((2, 3)), jnp.array([-1, 2])),
         "nll: labels must be class indices in [0, 3), got labels in [-1, 2]",
     ),
+    "a probability above 1 given to bce": (
+        lambda ctx: losses.bce(jnp.array([0.5, 1.25]), jnp.array([1.0, 0.0])),
+        "bce: probs must be probabilities in [0, 1] (for unbounded scores use losses.bce_with_logits), "
+        "got values in [0.5, 1.25]",
+    ),
     "empty sweep list": (
         lambda ctx: fit_many(
             MLP(hidden=(8,)), ctx, optimizer=lambda lr: optax.sgd(lr), hparams={"lr": []}, epochs=1, batch_size=64

@@ -1,5 +1,6 @@
 """Every loss equals its torch.nn twin on the same inputs, for every reduction."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -82,6 +83,16 @@ def test_bce_clamps_log_at_minus_100_like_torch():
     close(
         losses.bce(jnp.array(probs), jnp.array(targets)), torch.nn.BCELoss()(torch.tensor(probs), torch.tensor(targets))
     )
+
+
+@pytest.mark.parametrize("probs", [[0.5, 1.25], [-0.5, 0.5], [np.nan, 0.5]], ids=["above-1", "below-0", "nan"])
+def test_bce_refuses_what_torch_refuses_outside_0_1_and_jit_leaves_it_alone(probs):
+    probs, targets = np.array(probs, np.float32), np.array([1.0, 0.0], np.float32)
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        torch.nn.BCELoss()(torch.tensor(probs), torch.tensor(targets))
+    with pytest.raises(ConfigError, match=r"^bce: probs must be probabilities in \[0, 1\] .*bce_with_logits"):
+        losses.bce(jnp.array(probs), jnp.array(targets))
+    assert jax.jit(losses.bce)(jnp.array(probs), jnp.array(targets)).shape == ()  # traced: fit checks its data
 
 
 def test_accuracy_for_scores_and_probabilities():
