@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Mapping
 
@@ -62,6 +63,14 @@ def _literal(key: str, text: str) -> object:
     )
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse(text: str) -> dict[str, object]:
     """``"momentum=0.9,betas=(0.9, 0.99),nesterov=yes"`` -> a dict of Python values (words stay text).
 
@@ -69,9 +78,16 @@ def parse(text: str) -> dict[str, object]:
     {'betas': (0.9, 0.99), 'milestones': [30, 80], 'mode': 'triangular2'}
     """
     pairs: dict[str, object] = {}
-    for part in _split(text):
+    parts = _split(text)
+    for i, part in enumerate(parts):
         key, eq, value = part.partition("=")
         key = key.strip()
+        if not eq and pairs and _is_number(key):  # milestones=30,60: the list lost its brackets
+            last = next(reversed(pairs))
+            values = [str(pairs[last]), *itertools.takewhile(_is_number, (p.strip() for p in parts[i:]))]
+            raise argparse.ArgumentTypeError(
+                f"cannot read {key!r}: a list of values needs brackets, e.g. {last}=[{', '.join(values)}]"
+            )
         if not eq or not _NAME.fullmatch(key):
             raise argparse.ArgumentTypeError(
                 f"cannot read {part.strip()!r}: expected name=value pairs separated "
