@@ -251,6 +251,29 @@ def test_jaxdl_bench_forwards_to_the_benchmark(capsys):
     assert "jaxdl bench: error: bench: unknown workload 'nope'; expected one of softmax" in capsys.readouterr().err
 
 
+def test_a_second_run_is_numbered_and_a_named_folder_holding_results_is_refused_unless_overwritten(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    tiny = ["bench", "--quick", "--workloads", "softmax", "--scaling-workloads", "softmax", "--contestants", "6"]
+    tiny += ["--models", "1", "--epochs", "1", "--train-size", "256", "--test-size", "64"]
+    assert main(tiny) == 0
+    first = tmp_path / capsys.readouterr().out.strip()
+    assert first.parent == tmp_path / "benchmarks" / "results" and (first / "results.json").is_file()
+    before = (first / "results.json").read_bytes()
+    assert main([*tiny, "--out", str(first)]) == 2  # refused before measuring anything
+    assert capsys.readouterr().err == (
+        f"jaxdl bench: error: --out {str(first)!r} already holds a run (results.json, results.md, scaling.png): "
+        "choose another --out, or replace it with --overwrite.\n"
+    )
+    assert main(tiny) == 0
+    second = tmp_path / capsys.readouterr().out.strip()
+    assert second == first.with_name(first.name + "-2") and (first / "results.json").read_bytes() == before
+    assert main([*tiny, "--out", str(first), "--overwrite"]) == 0
+    assert (first / "results.json").read_bytes() != before  # its own date and times
+    assert sorted(p.name for p in first.iterdir()) == ["results.json", "results.md", "scaling.png"]
+
+
 def test_the_checkout_script_is_jaxdl_bench_with_its_own_results_folder(capsys):
     assert compare_pytorch.main(["--workloads", "nope"]) == 2
     assert "compare_pytorch.py: error: bench: unknown workload 'nope'" in capsys.readouterr().err

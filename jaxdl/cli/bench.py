@@ -12,8 +12,9 @@ import sys
 
 from jaxdl import _readers as types
 from jaxdl import bench
+from jaxdl.cli._flags import add_run_folder
 from jaxdl.cli._main import SUBCOMMANDS, OneLineParser, run_or_report
-from jaxdl.experiments import staged_output, write_json
+from jaxdl.experiments import claim_run_folder, staged, write_json
 
 __all__ = ["build_parser", "main"]
 
@@ -86,13 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, results: str = bench.RESUL
         help="a smoke test in seconds: 600 train / 300 test images, 2 epochs, N=1,2, the mlp workload, every "
         "contestant but torch.compile; its 3-step epochs judge no targets (only a run without --quick does)",
     )
-    parser.add_argument(
-        "--out",
-        type=types.writable_dir,
-        default=None,
-        help=f"folder for results.json, results.md, scaling.png "
-        f"(default {os.path.join(results, '<device>-<YYYY-MM-DD>')})",
-    )
+    add_run_folder(parser, os.path.join(results, "<device>-<YYYY-MM-DD>"), "results.json, results.md, scaling.png")
     parser.set_defaults(run=run, results=results, command_prog="jaxdl bench")
 
 
@@ -112,14 +107,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # before JAX starts: leave GPU memory to torch too
     opts = bench.resolve(args, gpu_available=bench.gpu_available())
     device = bench.check(opts)
-    out = opts.out or opts.default_out(device["slug"], args.results)
-    results = bench.compare(opts, command=opts.command(out, args.command_prog), log=_log)
-    with staged_output(out) as stage:
-        write_json(os.path.join(stage, "results.json"), results.to_json())
-        with open(os.path.join(stage, "results.md"), "w") as f:
-            f.write(results.markdown())
-        results.figure().savefig(os.path.join(stage, "scaling.png"), dpi=100)
-    print(out)
+    default = opts.default_out(device["slug"], args.results)
+    with claim_run_folder(opts.out, kind="bench", default=default, overwrite=args.overwrite) as out:
+        results = bench.compare(opts, command=opts.command(out, args.command_prog), log=_log)
+        with staged(out, replace=args.overwrite) as stage:
+            write_json(os.path.join(stage, "results.json"), results.to_json())
+            with open(os.path.join(stage, "results.md"), "w") as f:
+                f.write(results.markdown())
+            results.figure().savefig(os.path.join(stage, "scaling.png"), dpi=100)
+    print(bench.shown_path(out))
     return 0
 
 

@@ -1,6 +1,7 @@
 """Run folders that never lose a run: one folder per run, a lock while it is used, staging inside it.
 
-The policy, for ``jaxdl train``, ``sweep`` and ``ovr`` (and :func:`~jaxdl.experiments.train_and_evaluate`, ...) alike:
+The policy, for ``jaxdl train``, ``sweep``, ``ovr`` and ``bench`` (and :func:`~jaxdl.experiments.train_and_evaluate`,
+...) alike:
 
 - the default ``--out`` (``runs/train``, ``runs/sweep``, ``runs/ovr``) numbers new runs: when
   ``runs/train`` holds a run (or is in use), the next goes to ``runs/train-2``, then ``-3``, ...;
@@ -42,6 +43,9 @@ RUN_FILES = (
     "runs.csv",
     "search.ckpt",
     "tensorboard",
+    "results.json",
+    "results.md",
+    "scaling.png",
 )
 """Files and folders any jaxdl run writes: a folder holding one of them holds a run."""
 MAX_NUMBERED = 10_000
@@ -219,7 +223,7 @@ def claim_run_folder(
 
     Args:
       out: the folder the user named, or ``None`` for the default.
-      kind: ``"train"``, ``"sweep"`` or ``"ovr"`` (messages only).
+      kind: ``"train"``, ``"sweep"``, ``"ovr"`` or ``"bench"`` (messages only).
       default: the default folder; numbered ``default-2``, ``default-3``, ... when taken.
       overwrite: a named folder holding a run may be replaced.
       resume: the folder holds the run to continue (no refusal).
