@@ -13,7 +13,7 @@ or SIGTERM. The command's options are generated from the configs' fields.
 
 from jaxdl._signals import Terminated
 from jaxdl.experiments._config import TrainConfig
-from jaxdl.experiments._outputs import write_json
+from jaxdl.experiments._outputs import staged_output, write_json
 from jaxdl.experiments._ovr import OneVsRestConfig, one_vs_rest
 from jaxdl.experiments._rundir import LOCK, RUN_FILES, STAGE_PREFIX, claim_run_folder, staged
 from jaxdl.experiments._sweep import SweepConfig, sweep
@@ -30,6 +30,7 @@ __all__ = [
     "claim_run_folder",
     "one_vs_rest",
     "staged",
+    "staged_output",
     "sweep",
     "train_and_evaluate",
     "write_json",

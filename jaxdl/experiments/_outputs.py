@@ -1,4 +1,5 @@
-"""Write a run's files: JSON and CSV writers, and the figure machinery prepared while the run trains."""
+"""Write a run's files: JSON and CSV writers, and staging for the benchmark scripts without a run folder
+(benchmarks/matmul_bound.py, benchmarks/mesh_scaling.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,41 @@ import contextlib
 import csv
 import json
 import math
+import os
+import shutil
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
+
+from jaxdl.errors import ConfigError
+from jaxdl.experiments._rundir import new_stage, remove_dead_stages
+
+
+@contextlib.contextmanager
+def staged_output(out: str) -> Iterator[str]:
+    """Yield a temporary folder beside ``out``; on success its files move into ``out``.
+
+    If the block raises, the temporary folder is removed and ``out`` is left as it was; those of
+    killed processes beside ``out`` are removed first.
+    """
+    parent = os.path.dirname(os.path.abspath(out))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        remove_dead_stages(parent)
+        stage = new_stage(parent)
+    except OSError as err:
+        raise ConfigError(f"--out {out!r} is not writable: {err.strerror}.") from None
+    try:
+        yield stage
+        if not os.path.exists(out):
+            os.rename(stage, out)
+            return
+        for name in os.listdir(stage):
+            os.replace(os.path.join(stage, name), os.path.join(out, name))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _draw_once() -> None:
