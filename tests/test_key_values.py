@@ -75,6 +75,22 @@ def test_a_word_for_a_number_is_an_error():
         TrainConfig(optimizer_args={"momentum": "fast"}).checked()
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"scheduler": "ExponentialLR", "scheduler_args": {"gamma": 1e40}}, "gamma=1e\\+40: gamma must be a finite"),
+        ({"optimizer": "RMSprop", "optimizer_args": {"alpha": 1e308}}, "alpha=1e\\+308: alpha must be a finite"),
+        ({"optimizer_args": {"momentum": float("inf")}}, "momentum=inf: momentum must be a finite number within"),
+        ({"optimizer_args": {"momentum": float("nan")}}, "momentum=nan: momentum must be a finite number within"),
+    ],
+)
+def test_a_number_float32_cannot_hold_is_an_error_before_training_overflows(args, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**args).checked()
+    largest = {"scheduler": "ExponentialLR", "scheduler_args": {"gamma": 3.4e38}}
+    assert TrainConfig(**largest).checked().scheduler_args == {"gamma": 3.4e38}  # the edge itself is a number
+
+
 def test_scheduler_words_stay_words():
     config = TrainConfig(scheduler="ReduceLROnPlateau", scheduler_args={"mode": "max", "patience": 3})
     assert config.checked().scheduler_args == {"mode": "max", "patience": 3}

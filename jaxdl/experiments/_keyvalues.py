@@ -63,6 +63,10 @@ def _literal(key: str, text: str) -> object:
     )
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32: training runs in float32, where a larger argument overflows to inf."""
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -126,8 +130,14 @@ def _convert(flag: str, key: str, value: object, kind: str | None) -> object:
             f"{flag} {key}={value!r}: {key} is true or false{none.replace(', ', ' or ')}; "
             f"expected one of true, false, 1, 0, yes, no{none}"
         )
-    if kind == "number" and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))):
+    if kind != "number":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{flag} {key}={value!r}: {key} is a number")
+    if not abs(value) <= _FLOAT32_MAX:  # also NaN and inf (1e999 reads as inf)
+        raise ConfigError(
+            f"{flag} {key}={value!r}: {key} must be a finite number within float32's range (|x| <= 3.4e38)"
+        )
     return value
 
 
