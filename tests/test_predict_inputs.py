@@ -71,12 +71,13 @@ def test_a_state_of_another_model_blames_the_state_not_the_inputs(state):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda d: np.save(d / "x.npy", np.array(["a", "bc"])), "x.npy: an array of <U2 values, not numbers"),
+        (lambda d: np.save(d / "x.npy", np.array(["a", "bc"])), "x.npy: an array of <U2 values, not real numbers"),
+        (lambda d: np.save(d / "x.npy", np.ones(64, np.complex64)), "x.npy: an array of complex64 values, not real"),
         (lambda d: np.save(d / "x.npy", np.zeros((0, 64))), "x.npy: an empty array of shape (0, 64)"),
         (lambda d: np.save(d / "x.npy", np.full(64, np.nan)), "x.npy: 64 NaN/inf values: expected finite numbers"),
         (lambda d: (d / "x.npy").mkdir(), "input '{d}/x.npy' is a folder: expected a .npy, .csv, .png"),
     ],
-    ids=["text", "empty", "nan", "folder"],
+    ids=["text", "complex", "empty", "nan", "folder"],
 )
 def test_cli_inputs_that_are_not_examples_are_one_line(run_dir, tmp_path, capsys, make, message):
     make(tmp_path)

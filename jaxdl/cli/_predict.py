@@ -137,8 +137,11 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
         raise ConfigError(
             f"input {path!r}: unknown file type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}."
         )
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise ConfigError(f"{path}: an array of {array.dtype} values, not numbers: expected examples as numbers.")
+    real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating) or array.dtype == bool
+    if not real:  # text, objects, or complex numbers (which a cast to float32 would silently drop the part of)
+        raise ConfigError(
+            f"{path}: an array of {array.dtype} values, not real numbers: expected examples as real numbers."
+        )
     array = np.asarray(array, np.float32)
     if array.size == 0:
         raise ConfigError(f"{path}: an empty array of shape {array.shape}: expected at least one example.")
