@@ -56,6 +56,15 @@ def looks_channels_first(shape: tuple[int, ...]) -> bool:
     return len(shape) == 4 and shape[1] in (1, 3) and shape[3] >= 4
 
 
+def real_numbers(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` holds real numbers: integers or floats (not complex, text or objects; bool is not a number).
+
+    >>> real_numbers(np.dtype(np.uint8)), real_numbers(np.dtype(np.complex64)), real_numbers(np.dtype("<U2"))
+    (True, False, False)
+    """
+    return bool(np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating))
+
+
 def ceil_div(n: int, d: int) -> int:
     """``ceil(n / d)`` for integers, exact for any size (e.g. batches per epoch).
 

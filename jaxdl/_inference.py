@@ -265,8 +265,8 @@ def predict(
         raise _checks.fail("predict", "X", X, "a rectangular array of numbers", got=f"{reason}") from None
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
-    elif not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
-        raise _checks.fail("predict", "X", X, "numbers", got=f"dtype {X.dtype}")
+    elif not (_checks.real_numbers(X.dtype) or X.dtype == bool):
+        raise _checks.fail("predict", "X", X, "real numbers", got=f"dtype {X.dtype}")
     X = X.astype(np.float32)
     if data is None and getattr(model, "task", None) == "regression" and _is_run(state_or_variables):
         data = run_dataset(state_or_variables.config)

@@ -99,6 +99,8 @@ def test_bad_arguments_are_one_line(trained):
         jaxdl.predict(state, model, ds.test[0], output="logits")
     with pytest.raises(ConfigError, match=r"predict: X must be .*, got shape \(3, 5\)"):
         jaxdl.predict(state, model, np.zeros((3, 5)))
+    with pytest.raises(ConfigError, match=r"^predict: X must be real numbers, got dtype complex64$"):
+        jaxdl.predict(state, model, ds.test[0].astype(np.complex64))
 
 
 def test_cli_predict_in_a_fresh_process_matches_the_training_process(tmp_path):

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from jaxdl import _checks
 from jaxdl import _readers as types
 from jaxdl.cli._main import SUBCOMMANDS
 from jaxdl.errors import ConfigError
@@ -137,8 +138,7 @@ def read_input(path: str, input_shape: tuple[int, ...], *, invert: bool = False)
         raise ConfigError(
             f"input {path!r}: unknown file type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}."
         )
-    real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating) or array.dtype == bool
-    if not real:  # text, objects, or complex numbers (which a cast to float32 would silently drop the part of)
+    if not (_checks.real_numbers(array.dtype) or array.dtype == bool):  # a cast would drop a complex's imaginary part
         raise ConfigError(
             f"{path}: an array of {array.dtype} values, not real numbers: expected examples as real numbers."
         )

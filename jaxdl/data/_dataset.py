@@ -116,7 +116,7 @@ def _array(value, name: str) -> np.ndarray:
 
 
 def _check_labels(y: np.ndarray, split: str) -> None:
-    if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+    if not (_checks.real_numbers(y.dtype) or y.dtype == bool):
         raise ConfigError(
             f"y_{split} has dtype {y.dtype}: expected integer class indices 0..num_classes-1 "
             "(map names to indices first)."
@@ -141,7 +141,7 @@ def _row(mask: np.ndarray) -> int:
 
 def _check_features(X: np.ndarray, name: str, images: bool = True) -> np.ndarray:
     """``X`` as float32; uint8 ``images`` 0..255 become [0, 1] as torchvision's ``ToTensor`` does."""
-    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+    if not _checks.real_numbers(X.dtype):
         raise ConfigError(f"{name} has dtype {X.dtype}: expected real numbers.")
     if X.dtype == np.uint8 and images:
         return X.astype(np.float32) / np.float32(255.0)
@@ -191,7 +191,7 @@ def _check_split(X, y, split: str, num_classes: int | None) -> tuple[np.ndarray,
         )
     X = _check_features(X, f"X_{split}")
     if num_classes is None:
-        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+        if not _checks.real_numbers(y.dtype):
             raise ConfigError(f"y_{split} has dtype {y.dtype}: expected real-valued regression targets.")
         if not np.all(np.isfinite(y)):
             raise ConfigError(f"y_{split} contains NaN/inf values: expected finite regression targets.")
