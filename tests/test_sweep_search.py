@@ -99,6 +99,8 @@ def test_the_printed_command_trains_the_best_run_alone(searched_and_printed, tmp
     [
         (["--grid", "momentum"], "cannot read 'momentum': expected NAME=V,V,..."),
         (["--grid", "momentum=0.9,x"], "'momentum=0.9,x': 'x' is not a number"),
+        (["--grid", "momentum=1e40,0.9"], "'momentum=1e40,0.9': '1e40' is beyond float32's range (|x| <= 3.4e38)"),
+        (["--random", "4", "lr=log:1e-4..1e39"], "'lr=log:1e-4..1e39': '1e39' is beyond float32's range"),
         (["--random", "8", "lr=log:0..1"], "'lr=log:0..1': a log-uniform range must be positive, got 0"),
         (["--random", "8", "lr=1..0.1"], "'lr=1..0.1': the range is empty (1 is not below 0.1)"),
         (["--random", "8", "lr=log:0.1"], "log: needs a range LO..HI"),

@@ -63,7 +63,7 @@ def _literal(key: str, text: str) -> object:
     )
 
 
-_FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_MAX = 3.4028234663852886e38
 """The largest float32: training runs in float32, where a larger argument overflows to inf."""
 
 
@@ -134,7 +134,7 @@ def _convert(flag: str, key: str, value: object, kind: str | None) -> object:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{flag} {key}={value!r}: {key} is a number")
-    if not abs(value) <= _FLOAT32_MAX:  # also NaN and inf (1e999 reads as inf)
+    if not abs(value) <= FLOAT32_MAX:  # also NaN and inf (1e999 reads as inf)
         raise ConfigError(
             f"{flag} {key}={value!r}: {key} must be a finite number within float32's range (|x| <= 3.4e38)"
         )
