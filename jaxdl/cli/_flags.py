@@ -70,5 +70,6 @@ def add_run_folder(p: argparse.ArgumentParser, default: str, files: str) -> None
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace the run already in --out (its files are removed before training)",
+        help="replace the run already in --out (train removes its files before training; sweep, ovr and bench "
+        "replace them when they write their results)",
     )
