@@ -44,7 +44,7 @@ def load(data_dir, train_size: int, test_size: int):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--epochs", type=int, default=3, help="epochs per contestant; the first is not counted")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--train-size", type=int, default=60000)

@@ -32,7 +32,8 @@ SPLIT_SEED = 42
 def raw_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's diabetes set in its original units, split as jaxdl splits it (353 / 89 rows)."""
     X, y = load_diabetes(return_X_y=True, scaled=False)
-    return train_test_split(X, y, test_size=0.2, random_state=SPLIT_SEED)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SPLIT_SEED)
+    return np.asarray(X_train), np.asarray(X_test), np.asarray(y_train), np.asarray(y_test)
 
 
 def torch_recipe(ds: data.Dataset, seed: int) -> np.ndarray:
@@ -51,11 +52,12 @@ def torch_recipe(ds: data.Dataset, seed: int) -> np.ndarray:
             opt.step()
     with torch.no_grad():
         pred = net(torch.tensor(np.asarray(ds.test[0]))).numpy()
+    assert ds.target_standardizer is not None  # data.load("diabetes") standardizes its targets
     return np.asarray(ds.target_standardizer.inverse_transform(pred))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="runs per trained model (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch runs")
     args = parser.parse_args()

@@ -81,7 +81,7 @@ def measure(train_size: int, models: int, repeats: int) -> dict:
     X = jax.random.uniform(jax.random.key(1), (train_size, IN), jnp.float32)
     flops = 2 * 2 * (train_size // BATCH_SIZE) * BATCH_SIZE * IN * HIDDEN  # two matmuls per step, one model
     one = time_epoch(X, 1, shared=False, repeats=repeats)
-    out = {"one_model_s": one, "one_model_gflops": flops / one / 1e9}
+    out: dict[str, object] = {"one_model_s": one, "one_model_gflops": flops / one / 1e9}
     for name, shared in (("per_model", False), ("shared", True)):
         t = time_epoch(X, models, shared=shared, repeats=repeats)
         out[name] = {"epoch_s": t, "gflops": models * flops / t / 1e9, "speedup_bound": models * one / t}
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The script's parser (errors are one line, exit code 2)."""
-    parser = cli.OneLineParser(prog="matmul_bound.py", description=__doc__.splitlines()[0])
+    parser = cli.OneLineParser(prog="matmul_bound.py", description=str(__doc__).splitlines()[0])
     parser.add_argument("--models", type=cli.positive_int, default=8, help="number of models N (default 8)")
     parser.add_argument("--train-size", type=cli.positive_int, default=60_000, help="images per epoch (default 60000)")
     parser.add_argument("--repeats", type=cli.positive_int, default=5, help="timed epochs, fastest kept (default 5)")

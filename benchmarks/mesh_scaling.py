@@ -195,7 +195,7 @@ def markdown(meta: dict, rows: list[dict]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The benchmark's parser (errors are one line, exit code 2)."""
-    p = cli.OneLineParser(prog="mesh_scaling.py", description=__doc__.splitlines()[0])
+    p = cli.OneLineParser(prog="mesh_scaling.py", description=str(__doc__).splitlines()[0])
     p.add_argument(
         "--devices",
         type=cli.int_list,

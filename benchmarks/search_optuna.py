@@ -108,6 +108,8 @@ def run_optuna(args) -> dict:
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ds, space = _data(args), _space(args)
+    num_classes = ds.num_classes
+    assert num_classes is not None  # the search's datasets are classification sets
 
     def tensors(split):
         X, y = split
@@ -124,7 +126,7 @@ def run_optuna(args) -> dict:
         momentum = trial.suggest_float("momentum", 0.0, 0.99)
         weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         torch.manual_seed(trial.number)
-        model = nn.Sequential(nn.Linear(X.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, ds.num_classes))
+        model = nn.Sequential(nn.Linear(X.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, num_classes))
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
         loss_fn = nn.CrossEntropyLoss()
         val = 0.0
@@ -153,7 +155,7 @@ def run_optuna(args) -> dict:
     return {
         "seconds": seconds,
         "best": dict(best.params),
-        "val_acc": float(best.value),
+        "val_acc": float(best.values[0]),
         "test_acc": float(best.user_attrs["test_acc"]),
         "run_epochs": run_epochs,
     }
@@ -167,7 +169,7 @@ def _child(args) -> None:
 def main() -> None:
     from jaxdl import bench
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--dataset", default="digits")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--trials", type=int, default=64)

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--runs", type=int, default=32)
     p.add_argument("--epochs", type=int, default=100)

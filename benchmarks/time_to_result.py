@@ -53,7 +53,7 @@ def _phase_table(phases: dict[str, list[dict[str, float]]], quiet: list[int]) ->
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=500)
     p.add_argument("--out", default=None)

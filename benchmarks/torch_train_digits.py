@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 
 def parse() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--epochs", type=int, default=500)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=0.1)
@@ -48,10 +48,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    digits = load_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, digits.target, test_size=0.2, stratify=digits.target, random_state=0
+    pixels, labels = load_digits(return_X_y=True)
+    X = (np.asarray(pixels) / 16.0).astype(np.float32)
+    X_train, X_test, y_train, y_test = (
+        np.asarray(a) for a in train_test_split(X, labels, test_size=0.2, stratify=labels, random_state=0)
     )
     X_test, y_test = torch.from_numpy(X_test), torch.from_numpy(y_test).long()
     loader = DataLoader(
@@ -91,7 +91,8 @@ def main() -> None:
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for key in history:
         (ax_loss if key.endswith("loss") else ax_acc).plot(history[key], label=key)
-    ax_loss.legend(), ax_acc.legend()
+    ax_loss.legend()
+    ax_acc.legend()
     fig.savefig(os.path.join(args.out, "curves.png"), dpi=100)
     print(
         json.dumps(
