@@ -168,6 +168,9 @@ def one_element(value: Any) -> Any:
     return value
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""The largest float32 (about 3.4e38): training runs in float32, where a larger number overflows to inf."""
+
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 """The smallest normal float32 (about 1.2e-38): a positive rate below it is 0 (or flushed to 0) in float32."""
 

@@ -46,7 +46,7 @@ class LossLimit(Callback):
 
     def __init__(self, max_loss: float) -> None:
         value = _checks.number("LossLimit", "max_loss", max_loss, low=0.0, low_open=True)
-        self.max_loss = float(np.float32(value)) if value < np.finfo(np.float32).max else math.inf
+        self.max_loss = float(np.float32(value)) if value < _checks.FLOAT32_MAX else math.inf
 
     def device_hook(self) -> _Above:
         """The same check inside the compiled call."""

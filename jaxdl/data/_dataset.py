@@ -128,7 +128,6 @@ def _check_labels(y: np.ndarray, split: str) -> None:
         )
 
 
-_F32_MAX = float(np.finfo(np.float32).max)
 _I32_MAX = int(np.iinfo(np.int32).max)
 MAX_INFERRED_CLASSES = 100_000
 """More classes than this inferred from the labels means they are ids, not class indices."""
@@ -149,9 +148,9 @@ def _check_features(X: np.ndarray, name: str, images: bool = True) -> np.ndarray
     if not np.all(finite):
         bad = int(np.size(X) - np.count_nonzero(finite))
         raise ConfigError(f"{name} contains {bad} NaN/inf values: clean or impute the data first.")
-    if np.issubdtype(X.dtype, np.floating) and np.finfo(X.dtype).max <= _F32_MAX:
+    if np.issubdtype(X.dtype, np.floating) and np.finfo(X.dtype).max <= _checks.FLOAT32_MAX:
         return X.astype(np.float32)
-    big = np.abs(X) > _F32_MAX
+    big = np.abs(X) > _checks.FLOAT32_MAX
     if np.any(big):
         row = _row(big)
         value = X.reshape(len(X), -1)[row][big.reshape(len(X), -1)[row]][0]

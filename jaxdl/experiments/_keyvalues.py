@@ -16,6 +16,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 
+from jaxdl import _checks
 from jaxdl.errors import ConfigError
 
 _OPEN, _CLOSE = "([{", ")]}"
@@ -61,10 +62,6 @@ def _literal(key: str, text: str) -> object:
     raise argparse.ArgumentTypeError(
         f"{key}={text!r} is not a value: expected a number, a word, or a Python literal such as (0.9, 0.99)"
     )
-
-
-FLOAT32_MAX = 3.4028234663852886e38
-"""The largest float32: training runs in float32, where a larger argument overflows to inf."""
 
 
 def _is_number(text: str) -> bool:
@@ -134,7 +131,7 @@ def _convert(flag: str, key: str, value: object, kind: str | None) -> object:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{flag} {key}={value!r}: {key} is a number")
-    if not abs(value) <= FLOAT32_MAX:  # also NaN and inf (1e999 reads as inf)
+    if not abs(value) <= _checks.FLOAT32_MAX:  # also NaN and inf (1e999 reads as inf)
         raise ConfigError(
             f"{flag} {key}={value!r}: {key} must be a finite number within float32's range (|x| <= 3.4e38)"
         )

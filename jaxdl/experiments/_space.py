@@ -10,7 +10,7 @@ import argparse
 import math
 import re
 
-from jaxdl.experiments._keyvalues import FLOAT32_MAX
+from jaxdl import _checks
 from jaxdl.train import Choice, LogUniform, Uniform
 
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -32,7 +32,7 @@ def _number(spec: str, text: str, form: str) -> float:
         raise argparse.ArgumentTypeError(f"{spec!r}: {text!r} is not a number (expected {form})") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{spec!r}: {text!r} is not a finite number")
-    if abs(value) > FLOAT32_MAX:
+    if abs(value) > _checks.FLOAT32_MAX:
         raise argparse.ArgumentTypeError(f"{spec!r}: {text!r} is beyond float32's range (|x| <= 3.4e38)")
     return value
 
