@@ -365,6 +365,12 @@ CLI = {
         "(see jaxdl train --help)",
     ),
     "a stray word": (["extra"], "jaxdl train: error: unrecognized arguments: extra (see jaxdl train --help)"),
+    "a cycling scheduler with an optimizer that has no momentum": (
+        ["--optimizer", "Adagrad", "--scheduler", "OneCycleLR", "--scheduler-args", "total_steps=10"],
+        "jaxdl train: error: --scheduler OneCycleLR cycles the optimizer's momentum (cycle_momentum=True), which "
+        "--optimizer Adagrad does not have: add --scheduler-args cycle_momentum=False, or use --optimizer SGD, RMSprop "
+        "or an Adam-family one (torch refuses this too).",
+    ),
     "a scheduler that takes a Python function": (
         ["--scheduler", "LambdaLR"],
         "--scheduler LambdaLR takes a Python function (lr_lambda): build it in Python (jaxdl.schedules), or draw one "

@@ -4,6 +4,7 @@ import functools
 
 import jax
 import numpy as np
+import optax
 import pytest
 import torch
 
@@ -20,8 +21,9 @@ def digits():
     return data.load("digits")
 
 
-def torch_run(ds, params, make_scheduler, *, per_step_batches=1, plateau=False):
-    """Full-batch (or equal-split) SGD with momentum in torch, the scheduler stepped like a course loop."""
+def torch_run(ds, params, make_scheduler, *, make_optimizer=None, plateau=False):
+    """Full-batch training in torch (SGD with momentum 0.9 unless ``make_optimizer(parameters)`` says otherwise),
+    the scheduler stepped after each step like a course loop."""
     X = torch.tensor(np.asarray(ds.train[0]).reshape(len(ds.train[0]), -1))
     y = torch.tensor(np.asarray(ds.train[1]), dtype=torch.long)
     Xt = torch.tensor(np.asarray(ds.test[0]).reshape(len(ds.test[0]), -1))
@@ -30,7 +32,7 @@ def torch_run(ds, params, make_scheduler, *, per_step_batches=1, plateau=False):
     with torch.no_grad():
         net.weight.copy_(torch.tensor(np.asarray(params["kernel"]).T))
         net.bias.copy_(torch.tensor(np.asarray(params["bias"])))
-    opt = torch.optim.SGD(net.parameters(), lr=0.5, momentum=0.9)
+    opt = (make_optimizer or (lambda p: torch.optim.SGD(p, lr=0.5, momentum=0.9)))(net.parameters())
     scheduler = make_scheduler(opt)
     lrs = []
     for _ in range(EPOCHS):
@@ -145,3 +147,60 @@ def test_fit_warmup_then_plateau_matches_hand_stepped_torch(digits):
     params = result.state.params["Linear_0"]
     np.testing.assert_allclose(params["kernel"], kernel, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(params["bias"], bias, rtol=1e-4, atol=1e-5)
+
+
+CYCLING = {
+    "OneCycleLR, SGD built without momentum": (
+        lambda: schedules.one_cycle_lr(0.5, total_steps=EPOCHS),
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, 0.5, total_steps=EPOCHS),
+        optim.sgd,
+        lambda p: torch.optim.SGD(p, lr=0.5),
+    ),
+    "OneCycleLR per step, Adam": (
+        lambda: schedules.per_step(schedules.one_cycle_lr(0.05, total_steps=EPOCHS, three_phase=True)),
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, 0.05, total_steps=EPOCHS, three_phase=True),
+        functools.partial(optim.adam, betas=(0.9, 0.99)),
+        lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.9, 0.99)),
+    ),
+    "CyclicLR, RMSprop": (
+        lambda: schedules.cyclic_lr(0.001, max_lr=0.01, step_size_up=2),
+        lambda o: torch.optim.lr_scheduler.CyclicLR(o, 0.001, max_lr=0.01, step_size_up=2),
+        functools.partial(optim.rmsprop, momentum=0.5),
+        lambda p: torch.optim.RMSprop(p, lr=0.001, momentum=0.5),
+    ),
+    "CyclicLR, NAdam": (
+        lambda: schedules.cyclic_lr(0.01, max_lr=0.1, step_size_up=2, base_momentum=0.7, max_momentum=0.95),
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, 0.01, max_lr=0.1, step_size_up=2, base_momentum=0.7, max_momentum=0.95
+        ),
+        optim.nadam,
+        lambda p: torch.optim.NAdam(p, lr=0.01),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CYCLING)
+def test_cycling_schedulers_set_the_momentum_as_torch_does(digits, case):
+    """CyclicLR and OneCycleLR (cycle_momentum=True) set SGD's and RMSprop's momentum or Adam's beta1 each step."""
+    ours, theirs, optimizer, torch_optimizer = CYCLING[case]
+    n = len(digits.train[0])
+    result = fit(SoftmaxRegression(10), digits, optimizer=optimizer, schedule=ours(), epochs=EPOCHS, batch_size=n)
+    kernel, bias, lrs = torch_run(digits, initial_params(digits), theirs, make_optimizer=torch_optimizer)
+    np.testing.assert_allclose(result.history["lr"], lrs, rtol=1e-6)
+    params = result.state.params["Linear_0"]
+    np.testing.assert_allclose(params["kernel"], kernel, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(params["bias"], bias, rtol=1e-4, atol=1e-5)
+
+
+def test_a_cycling_scheduler_refuses_an_optimizer_without_momentum(digits):
+    cycle = schedules.one_cycle_lr(0.5, total_steps=EPOCHS)
+    with pytest.raises(ValueError, match="must support momentum or beta1"):
+        torch.optim.lr_scheduler.OneCycleLR(torch.optim.Adagrad([torch.zeros(1, requires_grad=True)]), 0.5, 2)
+    kw = {"schedule": cycle, "epochs": 1, "batch_size": 64, "verbose": 0}
+    with pytest.raises(ConfigError) as err:
+        fit(SoftmaxRegression(10), digits, optimizer=optim.adagrad, **kw)
+    assert str(err.value).startswith("OneCycleLR cycles the optimizer's momentum (cycle_momentum=True), which adagrad")
+    with pytest.raises(ConfigError, match="only a jaxdl.optim optimizer can take from it"):
+        fit(SoftmaxRegression(10), digits, optimizer=lambda lr: optax.adam(lr), **kw)
+    off = schedules.one_cycle_lr(0.5, total_steps=EPOCHS, cycle_momentum=False)
+    assert fit(SoftmaxRegression(10), digits, optimizer=optim.adagrad, **{**kw, "schedule": off}).history["lr"]

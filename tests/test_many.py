@@ -359,6 +359,11 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
             "--grid/--random gamma: StepLR checks its gamma as a Python number, so one compiled sweep cannot give "
             "each run its own; fix it with --scheduler-args gamma=..., or run jaxdl train once per value.",
         ),
+        (
+            ["--scheduler", "CyclicLR", "--scheduler-args", "max_lr=0.5", "--grid", "momentum=0.8,0.9"],
+            "--grid/--random momentum: --scheduler CyclicLR sets the momentum at every step (cycle_momentum=True), "
+            "so the swept values would not be used: add --scheduler-args cycle_momentum=False to sweep it.",
+        ),
     ],
 )
 def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, message):
@@ -368,21 +373,25 @@ def test_sweep_cli_config_errors_exit_2_without_writing(tmp_path, capsys, argv, 
     assert message in capsys.readouterr().err
 
 
-def test_sweep_cli_applies_optimizer_args_and_scheduler_exactly_as_train(tmp_path):
-    common = [
-        "--epochs",
-        "3",
-        "--hidden",
-        "16",
-        "--batch-size",
-        "128",
-        "--optimizer-args",
-        "momentum=0.9",
-        "--scheduler",
-        "StepLR",
-        "--scheduler-args",
-        "step_size=1,gamma=0.5",
-    ]
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        ["--optimizer-args", "momentum=0.9", "--scheduler", "StepLR", "--scheduler-args", "step_size=1,gamma=0.5"],
+        [
+            "--optimizer",
+            "Adam",
+            "--scheduler",
+            "OneCycleLR",
+            "--scheduler-args",
+            "total_steps=33",
+            "--schedule-unit",
+            "step",
+        ],
+    ],
+    ids=["StepLR", "OneCycleLR-cycles-beta1"],
+)
+def test_sweep_cli_applies_optimizer_args_and_scheduler_exactly_as_train(tmp_path, schedule):
+    common = ["--epochs", "3", "--hidden", "16", "--batch-size", "128", *schedule]
     assert main(["sweep", *common, "--lr", "0.05,0.2", "--seeds", "1", "--out", str(tmp_path / "sweep")]) == 0
     runs = json.loads((tmp_path / "sweep" / "metrics.json").read_text())["runs"]
     for run in runs:

@@ -293,7 +293,35 @@ class TrainConfig:
                 )
             base = next(iter(inspect.signature(fn).parameters))
             scheduler_args = _keyvalues.bind("--scheduler-args", scheduler_args, fn, own_flags={base: "--lr"})
-        return dataclasses.replace(self, optimizer_args=optimizer_args, scheduler_args=scheduler_args)
+        checked = dataclasses.replace(self, optimizer_args=optimizer_args, scheduler_args=scheduler_args)
+        if checked.cycles_momentum() and not optim.takes_cycled_momentum(self.optimizer):
+            raise ConfigError(
+                f"--scheduler {schedules.resolve(self.scheduler or '')[0]} cycles the optimizer's momentum "
+                f"(cycle_momentum=True), which --optimizer {self.optimizer} does not have: add --scheduler-args "
+                "cycle_momentum=False, or use --optimizer SGD, RMSprop or an Adam-family one (torch refuses this too)."
+            )
+        return checked
+
+    def numeric_arguments(self) -> tuple[list[str], list[str]]:
+        """The numeric arguments of the optimizer (but ``lr``), which a sweep may vary, and of the scheduler (but
+        its base), which it may not: schedulers check them as Python numbers."""
+
+        def numeric(parameters: list[inspect.Parameter]) -> list[str]:
+            return [p.name for p in parameters if type(p.default) in (int, float)]
+
+        optimizer = inspect.signature(getattr(optim, self.optimizer.lower())).parameters.values()
+        names = numeric([p for p in optimizer if p.name != "lr"])
+        if self.scheduler is None:
+            return names, []
+        return names, numeric(list(inspect.signature(schedules.resolve(self.scheduler)[1]).parameters.values())[1:])
+
+    def cycles_momentum(self) -> bool:
+        """Whether the scheduler sets the optimizer's momentum (or ``beta1``) at every step, as ``CyclicLR`` and
+        ``OneCycleLR`` do unless given ``cycle_momentum=False``."""
+        if self.scheduler is None:
+            return False
+        switch = inspect.signature(schedules.resolve(self.scheduler)[1]).parameters.get("cycle_momentum")
+        return switch is not None and bool(self.scheduler_args.get("cycle_momentum", switch.default))
 
     def build_model(self, ds: data.Dataset) -> Any:
         """The ``flax.linen`` model named by ``model``, with its options, for ``ds`` (see
@@ -301,10 +329,10 @@ class TrainConfig:
         options = {name: getattr(self, name) for name in _MODEL_OPTIONS}
         return models.build_model(self.model, ds, **options)
 
-    def build_schedule(self, lr: Any) -> schedules.Schedule | schedules.Plateau | None:
+    def build_schedule(self, lr: Any) -> schedules.Schedule | schedules.PerStep | schedules.Plateau | None:
         """``scheduler`` with ``scheduler_args`` around the base rate ``lr`` (a number or an array), after
-        ``warmup_epochs`` of linear warm-up (torch's ``SequentialLR([LinearLR, scheduler])``); None for a constant
-        rate."""
+        ``warmup_epochs`` of linear warm-up (torch's ``SequentialLR([LinearLR, scheduler])``), wrapped in
+        :func:`~jaxdl.schedules.per_step` for ``schedule_unit="step"``; None for a constant rate."""
         warmup = self.warmup_epochs
         warm = schedules.linear_lr(lr, total_iters=warmup) if warmup else None
         if self.scheduler is None:
@@ -312,4 +340,8 @@ class TrainConfig:
         torch_name, fn = schedules.resolve(self.scheduler)
         base = next(iter(inspect.signature(fn).parameters))
         built = schedules.by_name(torch_name, **{base: lr, **self.scheduler_args})
-        return built if warm is None else schedules.sequential_lr([warm, built], milestones=[warmup])
+        if warm is not None:
+            return schedules.sequential_lr([warm, built], milestones=[warmup])
+        if self.schedule_unit == "step" and isinstance(built, schedules.Schedule):
+            return schedules.per_step(built)
+        return built

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import inspect
 import os
 import sys
 from collections.abc import Collection
@@ -30,7 +29,7 @@ from jaxdl.experiments._devices import mesh_for, placed
 from jaxdl.experiments._outputs import finite_or_none, write_json
 from jaxdl.experiments._summary import summary_table
 from jaxdl.experiments._sweep_resume import SEARCH_FILE, initial_search, search_saver
-from jaxdl.train import ManyResult, SuccessiveHalving, fit_many, search_space
+from jaxdl.train import ManyResult, SuccessiveHalving, fit_many, scheduled, search_space
 
 DEFAULT_RATES = (0.01, 0.03, 0.1, 0.3)
 """The learning rates a sweep tries when nothing else names ``lr``."""
@@ -171,13 +170,19 @@ class SweepConfig:
                 raise ConfigError("--halving ranks the runs on validation data: add --val FRACTION (e.g. --val 0.2).")
         checked = dataclasses.replace(self, train=train)
         grid, ranges, _ = checked.space()
-        optimizer_names, scheduler_names = swept_names(train)
+        optimizer_names, scheduler_names = train.numeric_arguments()
         for name in [*grid, *ranges]:
             if name in scheduler_names:
                 raise ConfigError(
                     f"--grid/--random {name}: {train.scheduler} checks its {name} as a Python number, so one compiled "
                     f"sweep cannot give each run its own; fix it with --scheduler-args {name}=..., or run jaxdl train "
                     "once per value."
+                )
+            if name == "momentum" and train.cycles_momentum():
+                raise ConfigError(
+                    f"--grid/--random momentum: --scheduler {train.scheduler} sets the momentum at every step "
+                    "(cycle_momentum=True), so the swept values would not be used: add --scheduler-args "
+                    "cycle_momentum=False to sweep it."
                 )
             if name != "lr" and name not in optimizer_names:
                 raise unknown("hyperparameter to sweep", name, ["lr", *optimizer_names], where="--grid/--random")
@@ -188,20 +193,6 @@ class SweepConfig:
         return checked
 
 
-def _numeric(parameters: list[inspect.Parameter]) -> list[str]:
-    return [p.name for p in parameters if type(p.default) in (int, float)]
-
-
-def swept_names(train: TrainConfig) -> tuple[list[str], list[str]]:
-    """The numeric arguments of the optimizer (but ``lr``), which a sweep may vary, and of the scheduler (but its
-    base), which it may not: schedulers check them as Python numbers."""
-    parameters = list(inspect.signature(getattr(optim, train.optimizer.lower())).parameters.values())
-    names = _numeric([p for p in parameters if p.name != "lr"])
-    if train.scheduler is None:
-        return names, []
-    return names, _numeric(list(inspect.signature(schedules.resolve(train.scheduler)[1]).parameters.values())[1:])
-
-
 def _run_optimizer(train: TrainConfig, ds: data.Dataset) -> Any:
     """One run's optimizer as a function of its hyperparameters (``lr`` and those of the optimizer or scheduler).
 
@@ -209,8 +200,8 @@ def _run_optimizer(train: TrainConfig, ds: data.Dataset) -> Any:
     exactly as :func:`train_and_evaluate` with that rate would.
     """
     make = functools.partial(optim.by_name, train.optimizer, **train.optimizer_args)
-    _, scheduler_names = swept_names(train)
-    every = 1 if train.schedule_unit == "step" else ceil_div(int(ds.train[0].shape[0]), train.batch_size)
+    _, scheduler_names = train.numeric_arguments()
+    steps = ceil_div(int(ds.train[0].shape[0]), train.batch_size)
 
     def optimizer(lr, **hparams):
         own = {k: v for k, v in hparams.items() if k not in scheduler_names}
@@ -218,8 +209,8 @@ def _run_optimizer(train: TrainConfig, ds: data.Dataset) -> Any:
             return make(lr=lr, **own)
         scheduler_args = {**train.scheduler_args, **{k: v for k, v in hparams.items() if k in scheduler_names}}
         built = dataclasses.replace(train, scheduler_args=scheduler_args).build_schedule(lr)
-        schedule = cast(schedules.Schedule, built)  # not a plateau (checked)
-        return make(lr=lambda count: schedule(count // every), **own)
+        schedule = cast(schedules.Schedule | schedules.PerStep, built)  # not a plateau (checked)
+        return scheduled(functools.partial(make, **own), schedule, steps_per_epoch=steps)
 
     return optimizer
 
@@ -373,7 +364,7 @@ def _sweep(
         best = content["best"]
         command = None
         if best is not None:
-            command = report.train_command(train, result.runs[best["index"]], swept_names(train)[1])
+            command = report.train_command(train, result.runs[best["index"]], train.numeric_arguments()[1])
         title = f"{train.optimizer} sweep: {label}"
         if len(result.runs[0]) == 2 and split == "test":
             figure = plot_sweep(result, param="lr", metric=metric, title=title)

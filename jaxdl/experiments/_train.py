@@ -151,12 +151,9 @@ def _optimizer(config: TrainConfig, plain: Any) -> dict[str, Any]:
     """``fit``'s ``optimizer`` (and ``schedule``) arguments; ``plain`` is the optimizer at the fixed ``lr``."""
     if config.scheduler is None and not config.warmup_epochs:
         return {"optimizer": plain}
-    schedule = config.build_schedule(config.lr)
-    if config.schedule_unit == "step" and isinstance(schedule, schedules.Schedule):
-        schedule = schedules.per_step(schedule)
     return {
         "optimizer": functools.partial(optim.by_name, config.optimizer, **config.optimizer_args),
-        "schedule": schedule,
+        "schedule": config.build_schedule(config.lr),
     }
 
 

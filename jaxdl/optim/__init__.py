@@ -23,6 +23,9 @@ A schedule is read at the number of updates already applied (0 for the first), w
 PyTorch's ``lr`` after as many ``scheduler.step()`` calls, and it enters where PyTorch's ``lr``
 does (after the momentum buffer, in Adagrad's ``lr_decay``, in AdamW's decoupled decay).
 
+:func:`cycle_momentum` sets an optimizer's momentum (or ``beta1``) from a ``CyclicLR`` or
+``OneCycleLR`` schedule's ``.momentum`` before each update, as those PyTorch schedulers do.
+
 :func:`with_hyperparams` keeps hyperparameters as arrays in the optimizer state (one program
 for every value: ``fit_many`` sweeps them, and ``fit`` moves an optimizer's ``lr``,
 ``momentum``, ``weight_decay``, ... there with :func:`float_args_as_arrays`).
@@ -49,6 +52,7 @@ from jaxdl.optim._adamax import TorchAdamaxState, adamax, scale_by_torch_adamax
 from jaxdl.optim._args import LearningRate
 from jaxdl.optim._asgd import ASGDState, asgd
 from jaxdl.optim._by_name import by_name
+from jaxdl.optim._cycle_momentum import cycle_momentum, takes_cycled_momentum
 from jaxdl.optim._hyperparams import (
     ArrayHyperparams,
     HyperparamState,
@@ -91,6 +95,7 @@ __all__ = [
     "adamw",
     "asgd",
     "by_name",
+    "cycle_momentum",
     "dampened_trace",
     "float_args_as_arrays",
     "golden_section",
@@ -107,6 +112,7 @@ __all__ = [
     "scratch_sgd",
     "sgd",
     "steepest_descent",
+    "takes_cycled_momentum",
     "with_hyperparams",
 ]
 

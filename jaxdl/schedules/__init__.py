@@ -7,9 +7,10 @@ chainable forms multiply the previous rate step by step; jaxdl evaluates the clo
 telescopes to the same number (parity to 1e-9 in float64 is tested), so a schedule costs O(1)
 per step, is jit/vmap/scan friendly and plugs into optax: ``optax.sgd(learning_rate=s)``.
 ``CyclicLR`` and ``OneCycleLR`` also cycle the momentum (``s.momentum``); ``SequentialLR`` and
-``ChainedScheduler`` combine schedules (``SWALR`` of ``torch.optim.swa_utils`` too);
-``ReduceLROnPlateau`` depends on the metrics, not the count, so it is a :class:`Plateau`, a pure
-``(init, step)`` pair. :func:`by_name` builds any of them from the torch class name (:data:`SCHEDULERS` lists them).
+``ChainedScheduler`` combine schedules and pass the momentum on as PyTorch leaves it in the optimizer
+(``SWALR`` of ``torch.optim.swa_utils`` is here too); ``ReduceLROnPlateau`` depends on the metrics, not the count,
+so it is a :class:`Plateau`, a pure ``(init, step)`` pair. :func:`by_name` builds any of them from the
+torch class name (:data:`SCHEDULERS` lists them).
 
 >>> import jax.numpy as jnp
 >>> [float(v) for v in step_lr(1.0, step_size=2, gamma=0.5)(jnp.arange(4))]

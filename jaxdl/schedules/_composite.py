@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import overload
+from typing import cast, overload
 
 import jax
 import jax.numpy as jnp
 
 from jaxdl import _checks
+from jaxdl.errors import ConfigError
 from jaxdl.schedules._plateau import Plateau, with_warmup
-from jaxdl.schedules._schedule import Schedule, as_float, chainable
+from jaxdl.schedules._schedule import CountFn, Schedule, as_float, chainable
 
 
 def _check_schedulers(where: str, schedulers: object) -> list[Schedule]:
@@ -112,7 +113,34 @@ def _sequential(schedulers: list[Schedule], marks: list[int]) -> Schedule:
         return jnp.choose(index, values, mode="clip")
 
     sets_rate = all(s.update is None for s in schedulers)
-    return Schedule("SequentialLR", fn, schedulers[0].lr, update=None if sets_rate else update)
+    momentum = _sequential_momentum(schedulers, starts)
+    return Schedule("SequentialLR", fn, schedulers[0].lr, momentum=momentum, update=None if sets_rate else update)
+
+
+def _sequential_momentum(schedulers: list[Schedule], starts: list[int]) -> CountFn | None:
+    """The momentum PyTorch's ``SequentialLR`` leaves in the optimizer when one of ``schedulers`` cycles it.
+
+    That scheduler's constructor sets its momentum at count 0, which holds until its milestone; from there it
+    cycles, restarted at 0; after its span the momentum of its last step holds. PyTorch's cycling schedulers share
+    one momentum range in the optimizer (the last constructed one's), so two of them are refused.
+    """
+    cycling = [i for i, s in enumerate(schedulers) if s.momentum is not None]
+    if not cycling:
+        return None
+    if len(cycling) > 1:
+        names = " and ".join(f"schedulers[{i}] ({schedulers[i].name})" for i in cycling)
+        raise ConfigError(
+            f"SequentialLR: {names} cycle the momentum, whose range PyTorch's schedulers share (each overwrites "
+            "the other's): give all but one cycle_momentum=False."
+        )
+    (i,) = cycling
+    cycle = cast(CountFn, schedulers[i].momentum)
+    last = max(starts[i + 1] - starts[i] - 1, 0) if i + 1 < len(starts) else None
+
+    def momentum(count: jax.Array) -> jax.Array:
+        return cycle(jnp.clip(count - starts[i], 0, last))
+
+    return momentum
 
 
 def _update(s: Schedule) -> Callable[[jax.Array, jax.Array], jax.Array]:
@@ -176,4 +204,6 @@ def chained_scheduler(schedulers: Sequence[Schedule]) -> Schedule:
         return jax.lax.fori_loop(1, last + 1, lambda t, r: update(r, t), rate)
 
     fn = jnp.vectorize(at)
-    return Schedule("ChainedScheduler", fn, start, update=None if sets_rate else update)
+    cycling = [s.momentum for s in schedulers if s.momentum is not None]  # each step sets it in turn: the last wins
+    momentum = cycling[-1] if cycling else None
+    return Schedule("ChainedScheduler", fn, start, momentum=momentum, update=None if sets_rate else update)

@@ -2,7 +2,8 @@
 
 PyTorch writes the cycled momentum into the optimizer (SGD ``momentum`` or Adam ``betas[0]``);
 jaxdl returns it as the schedule's ``.momentum`` attribute, a schedule of its own
-(``None`` when ``cycle_momentum=False``). Feed it to optax with
+(``None`` when ``cycle_momentum=False``). ``fit`` and :func:`jaxdl.train.scheduled` set it in a
+:mod:`jaxdl.optim` optimizer as PyTorch does (:func:`jaxdl.optim.cycle_momentum`); for optax's own,
 ``optax.inject_hyperparams(optax.sgd)(learning_rate=s, momentum=s.momentum)`` or
 ``optax.inject_hyperparams(optax.adam)(learning_rate=s, b1=s.momentum)``.
 """

@@ -1,7 +1,8 @@
 """``OneCycleLR``: one warm-up and one long anneal, with the momentum cycled the opposite way.
 
 As with ``CyclicLR``, the cycled momentum is the schedule's ``.momentum`` (``None`` when
-``cycle_momentum=False``), to feed to optax through ``optax.inject_hyperparams``.
+``cycle_momentum=False``), which ``fit`` and :func:`jaxdl.train.scheduled` set in the optimizer as
+PyTorch does (:func:`jaxdl.optim.cycle_momentum`), and optax takes through ``optax.inject_hyperparams``.
 """
 
 from __future__ import annotations

@@ -2,13 +2,15 @@
 
 ``fit`` says what to train; :mod:`jaxdl.callbacks` do the rest (progress, early stopping,
 checkpoints, logs). For a loop of your own: :func:`create_train_state`, :func:`train_step`,
-:func:`train_epoch` (one compiled epoch) and :func:`evaluate`.
+:func:`train_epoch` (one compiled epoch), :func:`evaluate`, and :func:`scheduled` (an optimizer driven by a
+schedule as ``fit`` drives it).
 """
 
 from jaxdl.train._epoch import batch_plan, evaluate, train_epoch
 from jaxdl.train._fit import FitResult, fit
 from jaxdl.train._halving import SuccessiveHalving
 from jaxdl.train._hparams import hyperparameter_grid
+from jaxdl.train._lr import scheduled
 from jaxdl.train._many import ManyResult, fit_many
 from jaxdl.train._objective import LOSSES, Objective, objective_for
 from jaxdl.train._ovr import OneVsRestResult, SummedBCE, fit_one_vs_rest, predict_one_vs_rest
@@ -43,6 +45,7 @@ __all__ = [
     "model_kwargs",
     "objective_for",
     "predict_one_vs_rest",
+    "scheduled",
     "search_space",
     "train_epoch",
     "train_step",

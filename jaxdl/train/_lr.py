@@ -101,17 +101,74 @@ def plan(
         reason = str(err).splitlines()[0]
         raise fail("fit", "schedule", None, "a schedule whose numbers fit int32 (below 2**31)", got=reason) from None
     if epochs is None or epochs * steps_per_epoch // every > TABLE_LIMIT:
-
-        def rate(count):
-            return schedule(count // every)
-
-        return LrPlan(
-            optimizer(lr=rate), lambda epoch: float(jax.device_get(schedule(epoch * steps_per_epoch // every))), None
-        )
+        tx = scheduled(optimizer, schedule, steps_per_epoch=steps_per_epoch)
+        return LrPlan(tx, lambda epoch: float(jax.device_get(schedule(epoch * steps_per_epoch // every))), None)
     counts = jnp.arange(epochs * steps_per_epoch // every)
-    table = optim.RateTable(jnp.broadcast_to(jnp.asarray(schedule(counts)), counts.shape), every=every)
-    rates = np.asarray(jax.device_get(table.values))
-    return LrPlan(optimizer(lr=table), lambda epoch: float(rates[epoch * steps_per_epoch // every]), None)
+
+    def table(fn: Callable[[Any], Any]) -> optim.RateTable:
+        return optim.RateTable(jnp.broadcast_to(jnp.asarray(fn(counts)), counts.shape), every=every)
+
+    rates = table(schedule)
+    tx = _with_cycled_momentum(optimizer(lr=rates), schedule, table)
+    values = np.asarray(jax.device_get(rates.values))
+    return LrPlan(tx, lambda epoch: float(values[epoch * steps_per_epoch // every]), None)
+
+
+def scheduled(
+    optimizer: Callable[..., optax.GradientTransformation], schedule: Callable[[Any], Any], *, steps_per_epoch: int
+) -> optax.GradientTransformation:
+    """``optimizer`` driven by ``schedule`` the way a PyTorch loop drives it with ``scheduler.step()``.
+
+    The rate is the schedule's after as many steps as epochs done (or, for a schedule wrapped in
+    :func:`jaxdl.schedules.per_step`, as many as updates done); a ``CyclicLR`` or ``OneCycleLR`` with
+    ``cycle_momentum=True`` also sets the optimizer's momentum or ``beta1`` (see
+    :func:`jaxdl.optim.cycle_momentum`). ``fit`` runs schedules this way.
+
+    Args:
+      optimizer: a function of the rate, called as ``optimizer(lr=rate)``, e.g. ``jaxdl.optim.sgd``.
+      schedule: a ``count -> lr`` schedule of :mod:`jaxdl.schedules` (or any ``count -> lr`` function).
+      steps_per_epoch: optimizer updates per epoch.
+
+    >>> from jaxdl import optim, schedules
+    >>> tx = scheduled(optim.sgd, schedules.step_lr(1.0, step_size=1, gamma=0.5), steps_per_epoch=2)
+    >>> params, rates = {"w": jnp.zeros(())}, []
+    >>> state = tx.init(params)
+    >>> for _ in range(4):
+    ...     updates, state = tx.update({"w": jnp.ones(())}, state, params)
+    ...     rates.append(-float(updates["w"]))
+    >>> rates
+    [1.0, 1.0, 0.5, 0.5]
+    """
+    every = 1 if isinstance(schedule, PerStep) else steps_per_epoch
+    return _with_cycled_momentum(optimizer(lr=_stepped(schedule, every)), schedule, lambda m: _stepped(m, every))
+
+
+def _stepped(schedule: Callable[[Any], Any], every: int) -> Callable[[Any], Any]:
+    """``count -> schedule(count // every)``: a schedule stepped once every ``every`` optimizer updates."""
+
+    def value(count: Any) -> Any:
+        return schedule(count // every)
+
+    return value
+
+
+def _with_cycled_momentum(
+    tx: optax.GradientTransformation,
+    schedule: Callable[[Any], Any],
+    read: Callable[[Callable[[Any], Any]], Callable[[Any], Any]],
+) -> optax.GradientTransformation:
+    """``tx``, with its momentum (or ``beta1``) set before each update from ``read(schedule.momentum)`` when
+    ``schedule`` (or the one inside ``per_step``) is a ``CyclicLR`` or ``OneCycleLR`` with ``cycle_momentum=True``,
+    as PyTorch's cycling schedulers do (see :func:`jaxdl.optim.cycle_momentum`).
+
+    ``read`` turns the schedule's ``count -> momentum`` into what the optimizer reads at its update count, the way
+    the rate is read (stepped per epoch, or from a table).
+    """
+    inner = schedule.schedule if isinstance(schedule, PerStep) else schedule
+    momentum = getattr(inner, "momentum", None)
+    if momentum is None:
+        return tx
+    return optim.cycle_momentum(tx, read(momentum), scheduler=getattr(inner, "name", "the schedule"))
 
 
 def _check_takes_lr(optimizer: Callable[..., Any]) -> None:
