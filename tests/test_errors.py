@@ -365,6 +365,17 @@ CLI = {
         "(see jaxdl train --help)",
     ),
     "a stray word": (["extra"], "jaxdl train: error: unrecognized arguments: extra (see jaxdl train --help)"),
+    "a scheduler argument torch requires": (
+        ["--scheduler", "CosineAnnealingLR"],
+        "jaxdl train: error: --scheduler CosineAnnealingLR needs T_max (torch's has no default): add --scheduler-args "
+        "T_max=...",
+    ),
+    "OneCycleLR without its length": (
+        ["--scheduler", "OneCycleLR", "--scheduler-args", "epochs=5"],
+        "jaxdl train: error: --scheduler OneCycleLR needs the length of its cycle: add --scheduler-args total_steps=N, "
+        "N the scheduler's steps in the run (--epochs, or --epochs times the batches per epoch with --schedule-unit "
+        "step).",
+    ),
     "a cycling scheduler with an optimizer that has no momentum": (
         ["--optimizer", "Adagrad", "--scheduler", "OneCycleLR", "--scheduler-args", "total_steps=10"],
         "jaxdl train: error: --scheduler OneCycleLR cycles the optimizer's momentum (cycle_momentum=True), which "

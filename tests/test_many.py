@@ -353,7 +353,10 @@ def test_sweep_cli_bad_arguments_exit_2_without_writing(tmp_path, capsys, argv):
         (["--optimizer", "adma"], "did you mean 'Adam'"),
         (["--optimizer-args", "momentun=0.9"], "SGD: unknown argument 'momentun' (did you mean 'momentum'?)"),
         (["--scheduler", "ReduceLROnPlateau"], "jaxdl sweep cannot drive it"),
-        (["--scheduler", "StepLR"], "StepLR: step_size must be given (it has no default), got nothing"),
+        (
+            ["--scheduler", "StepLR"],
+            "--scheduler StepLR needs step_size (torch's has no default): add --scheduler-args step_size=...",
+        ),
         (
             ["--scheduler", "StepLR", "--scheduler-args", "step_size=1", "--grid", "gamma=0.5,0.9"],
             "--grid/--random gamma: StepLR checks its gamma as a Python number, so one compiled sweep cannot give "

@@ -293,6 +293,7 @@ class TrainConfig:
                 )
             base = next(iter(inspect.signature(fn).parameters))
             scheduler_args = _keyvalues.bind("--scheduler-args", scheduler_args, fn, own_flags={base: "--lr"})
+            _check_required(torch_name, fn, scheduler_args)
         checked = dataclasses.replace(self, optimizer_args=optimizer_args, scheduler_args=scheduler_args)
         if checked.cycles_momentum() and not optim.takes_cycled_momentum(self.optimizer):
             raise ConfigError(
@@ -345,3 +346,20 @@ class TrainConfig:
         if self.schedule_unit == "step" and isinstance(built, schedules.Schedule):
             return schedules.per_step(built)
         return built
+
+
+def _check_required(torch_name: str, fn: Callable, given: Mapping[str, Any]) -> None:
+    """Raise unless ``given`` holds the scheduler arguments PyTorch requires (its base rate comes from ``--lr``)."""
+    parameters = list(inspect.signature(fn).parameters.values())[1:]
+    missing = [p.name for p in parameters if p.default is inspect.Parameter.empty and p.name not in given]
+    if missing:
+        raise ConfigError(
+            f"--scheduler {torch_name} needs {missing[0]} (torch's has no default): add --scheduler-args "
+            f"{missing[0]}=..."
+        )
+    if torch_name == "OneCycleLR" and "total_steps" not in given and not {"epochs", "steps_per_epoch"} <= set(given):
+        raise ConfigError(
+            "--scheduler OneCycleLR needs the length of its cycle: add --scheduler-args total_steps=N, N the "
+            "scheduler's steps in the run (--epochs, or --epochs times the batches per epoch with --schedule-unit "
+            "step)."
+        )
