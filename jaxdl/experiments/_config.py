@@ -350,8 +350,12 @@ class TrainConfig:
 
 def _check_required(torch_name: str, fn: Callable, given: Mapping[str, Any]) -> None:
     """Raise unless ``given`` holds the scheduler arguments PyTorch requires (its base rate comes from ``--lr``)."""
-    parameters = list(inspect.signature(fn).parameters.values())[1:]
-    missing = [p.name for p in parameters if p.default is inspect.Parameter.empty and p.name not in given]
+    parameters = inspect.signature(fn).parameters
+    if any(key not in parameters for key in given):
+        return  # an unknown argument comes first: schedules.by_name names it, with a "did you mean"
+    missing = [
+        p.name for p in list(parameters.values())[1:] if p.default is inspect.Parameter.empty and p.name not in given
+    ]
     if missing:
         raise ConfigError(
             f"--scheduler {torch_name} needs {missing[0]} (torch's has no default): add --scheduler-args "
