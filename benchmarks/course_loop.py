@@ -15,7 +15,17 @@ import sys
 
 import numpy as np
 
-from jaxdl.bench import REPRODUCED, jaxdl_epochs, machine, machine_line, save_json, steady, torch_epochs
+from jaxdl.bench import (
+    REPRODUCED,
+    add_record_out,
+    jaxdl_epochs,
+    machine,
+    machine_line,
+    record_path,
+    save_json,
+    steady,
+    torch_epochs,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,9 +60,10 @@ def main() -> None:
     p.add_argument("--train-size", type=int, default=60000)
     p.add_argument("--test-size", type=int, default=10000)
     p.add_argument("--num-workers", type=int, default=4)
-    p.add_argument("--out", default=None)
+    add_record_out(p, "benchmarks/results/course_loop-<date>.json")
     args = p.parse_args()
     info = machine()
+    out_file = record_path(p, args, os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json"))
     *arrays, what = load(args.data_dir, args.train_size, args.test_size)
     cores = os.cpu_count() or 1
     rows = {}
@@ -77,10 +88,7 @@ def main() -> None:
     lines += [f"| {name} | {steady(t):.3f} | {steady(t) / fit:.2f}x |" for name, t in rows.items()]
     table = "\n".join(lines)
     print(table)
-    save_json(
-        args.out or os.path.join(HERE, "results", f"course_loop-{info['date_utc'][:10]}.json"),
-        {"machine": info, "data": what, "epoch_s": rows, "table": table},
-    )
+    save_json(out_file, {"machine": info, "data": what, "epoch_s": rows, "table": table})
 
 
 if __name__ == "__main__":

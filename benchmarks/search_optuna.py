@@ -179,7 +179,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 was its best setting on 2 cores)")
     p.add_argument("--child", choices=("jaxdl", "optuna"), help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=int, default=3, help="rounds, each calibrated, alternating the contestants")
-    p.add_argument("--out", default=None)
+    bench.add_record_out(p, "benchmarks/results/search_optuna-<dataset>-<date>.json")
     bench.add_quiet_calibration(p)
     args = p.parse_args()
     if args.child:
@@ -190,6 +190,8 @@ def main() -> None:
         info = {**bench.machine(), "optuna": importlib.metadata.version("optuna")}
     except importlib.metadata.PackageNotFoundError:
         sys.exit("search_optuna.py: error: Optuna is not installed: pip install optuna")
+    date = info["date_utc"][:10]
+    out = bench.record_path(p, args, os.path.join(HERE, "results", f"search_optuna-{args.dataset}-{date}.json"))
     common = ["--dataset", args.dataset, "--trials", str(args.trials), "--epochs", str(args.epochs)]
     common += ["--eta", str(args.eta), "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
     common += ["--data-dir", args.data_dir] if args.data_dir else []
@@ -247,8 +249,6 @@ def main() -> None:
         ]
     table = "\n".join(lines)
     print(table)
-    date = info["date_utc"][:10]
-    out = args.out or os.path.join(HERE, "results", f"search_optuna-{args.dataset}-{date}.json")
     record = {
         "machine": info,
         "command": command,

@@ -16,7 +16,17 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import Calibration, add_quiet_calibration, against_torch, last_json, machine, run_timed, save_json
+from jaxdl.bench import (
+    Calibration,
+    add_quiet_calibration,
+    add_record_out,
+    against_torch,
+    last_json,
+    machine,
+    record_path,
+    run_timed,
+    save_json,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -26,10 +36,11 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--runs", type=int, default=32)
     p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--out", default=None)
+    add_record_out(p, "benchmarks/results/sweep_digits-<date>.json")
     add_quiet_calibration(p)
     args = p.parse_args()
     info = machine()
+    out_file = record_path(p, args, os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"))
     cores = os.cpu_count() or 1
     contestants = {
         "jaxdl: 32 sequential fit()": ["sequential"],
@@ -79,7 +90,7 @@ def main() -> None:
         calibration=calibration,
     )
     print(table)
-    save_json(args.out or os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"), record)
+    save_json(out_file, record)
 
 
 if __name__ == "__main__":

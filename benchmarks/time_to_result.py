@@ -21,10 +21,12 @@ import tempfile
 from jaxdl.bench import (
     Calibration,
     add_quiet_calibration,
+    add_record_out,
     against_torch,
     last_json,
     machine,
     median,
+    record_path,
     run_timed,
     save_json,
 )
@@ -56,10 +58,11 @@ def main() -> None:
     p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=500)
-    p.add_argument("--out", default=None)
+    add_record_out(p, "benchmarks/results/time_to_result-<date>.json")
     add_quiet_calibration(p)
     args = p.parse_args()
     info = machine()
+    out_file = record_path(p, args, os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"))
     cores = os.cpu_count() or 1
     times = {"jaxdl cold": [], "jaxdl warm": [], "torch 1 thread": [], f"torch {cores} threads": []}
     accs = {name: [] for name in times}
@@ -144,7 +147,7 @@ def main() -> None:
     print(phase_table)
     record["phases"] = phases
     record["phase_table"] = phase_table
-    save_json(args.out or os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"), record)
+    save_json(out_file, record)
 
 
 if __name__ == "__main__":

@@ -525,6 +525,32 @@ def test_a_run_slow_in_every_round_is_contended_against_the_machine_s_idle_refer
         assert err.startswith("time_to_result.py: error: argument --quiet-calibration: expected two positive")
 
 
+def test_a_second_run_of_a_benchmark_script_keeps_the_first_record(tmp_path, capsys):
+    """The scripts' default record is numbered past earlier runs of the day; a named --out holding one is refused."""
+    parser = argparse.ArgumentParser(prog="sweep_digits.py")
+    bench.add_record_out(parser, "benchmarks/results/sweep_digits-<date>.json")
+    default = str(tmp_path / "sweep_digits-2026-12-08.json")
+    first = bench.record_path(parser, parser.parse_args([]), default)
+    assert first == default
+    bench.save_json(first, {"run": 1})
+    second = bench.record_path(parser, parser.parse_args([]), default)
+    assert second == str(tmp_path / "sweep_digits-2026-12-08-2.json")
+    bench.save_json(second, {"run": 2})
+    assert bench.record_path(parser, parser.parse_args([]), default).endswith("sweep_digits-2026-12-08-3.json")
+    assert json.loads((tmp_path / "sweep_digits-2026-12-08.json").read_text()) == {"run": 1}
+    with pytest.raises(SystemExit):
+        bench.record_path(parser, parser.parse_args(["--out", first]), default)
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (
+        f"sweep_digits.py: error: --out {first!r} holds a record already: name another file, or add --overwrite."
+    )
+    assert bench.record_path(parser, parser.parse_args(["--out", first, "--overwrite"]), default) == first
+    fresh = str(tmp_path / "mine.json")
+    assert bench.record_path(parser, parser.parse_args(["--out", fresh]), default) == fresh
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["sweep_digits-2026-12-08-2.json", "sweep_digits-2026-12-08.json"]
+
+
 def test_calibrate_times_the_fixed_workload():
     c = bench.calibrate()
     assert set(c) == {"matmul_s", "python_s", "load_1m"} and c["matmul_s"] > 0 and c["python_s"] > 0

@@ -27,12 +27,14 @@ from jaxdl.bench._options import RESULTS, TORCH_HINT, WORKLOAD_NAMES, Options, r
 from jaxdl.bench._processes import (
     Calibration,
     add_quiet_calibration,
+    add_record_out,
     against_torch,
     calibrate,
     last_json,
     machine,
     machine_line,
     median,
+    record_path,
     run_timed,
     save_json,
 )
@@ -60,6 +62,7 @@ _NEED_TORCH = {
 __all__ = [
     "Calibration",
     "add_quiet_calibration",
+    "add_record_out",
     "calibrate",
     "BATCH_SIZE",
     "CONTESTANTS",
@@ -103,6 +106,7 @@ __all__ = [
     "machine",
     "machine_line",
     "median",
+    "record_path",
     "run_timed",
     "save_json",
     "compare",

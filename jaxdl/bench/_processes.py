@@ -285,6 +285,36 @@ def against_torch(
     }
 
 
+def add_record_out(parser: argparse.ArgumentParser, default: str) -> None:
+    """Give a benchmark script ``--out FILE`` and ``--overwrite`` for its JSON record; ``default`` names the file
+    written without ``--out`` (e.g. ``benchmarks/results/sweep_digits-<date>.json``). See :func:`record_path`."""
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help=f"the record's file (default {default}, numbered -2, -3, ... when an earlier run of the day wrote it)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace the record already in --out")
+
+
+def record_path(parser: argparse.ArgumentParser, args: argparse.Namespace, default: str) -> str:
+    """Where the record goes, decided before anything is measured, so no run replaces an earlier one's record.
+
+    ``--out`` as given; a file already there stops the script with one line (``parser.error``) unless
+    ``--overwrite``. Without ``--out``, ``default`` (a path ending in ``.json``), or the first of ``-2``, ``-3``,
+    ... that no earlier run wrote.
+    """
+    if args.out is not None:
+        if os.path.exists(args.out) and not args.overwrite:
+            parser.error(f"--out {args.out!r} holds a record already: name another file, or add --overwrite.")
+        return args.out
+    stem, path, n = default[: -len(".json")], default, 1
+    while os.path.exists(path):
+        n += 1
+        path = f"{stem}-{n}.json"
+    return path
+
+
 def save_json(path: str, record: Mapping) -> None:
     """Write ``record`` to ``path`` (its folder created), indented."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
