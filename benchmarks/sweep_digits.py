@@ -16,17 +16,7 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import (
-    Calibration,
-    add_quiet_calibration,
-    add_record_out,
-    against_torch,
-    last_json,
-    machine,
-    record_path,
-    run_timed,
-    save_json,
-)
+from jaxdl import bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,28 +26,28 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--runs", type=int, default=32)
     p.add_argument("--epochs", type=int, default=100)
-    add_record_out(p, "benchmarks/results/sweep_digits-<date>.json")
-    add_quiet_calibration(p)
+    bench.add_record_out(p, "benchmarks/results/sweep_digits-<date>.json")
+    bench.add_quiet_calibration(p)
     args = p.parse_args()
-    info = machine()
-    out_file = record_path(p, args, os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"))
+    info = bench.machine()
+    out_file = bench.record_path(p, args, os.path.join(HERE, "results", f"sweep_digits-{info['date_utc'][:10]}.json"))
     cores = os.cpu_count() or 1
     contestants = {
-        "jaxdl: 32 sequential fit()": ["sequential"],
+        f"jaxdl: {args.runs} sequential fit()": ["sequential"],
         "jaxdl: fit_many": ["fit_many"],
         "torch loop, 1 thread": ["torch", "--threads", "1"],
         f"torch loop, {cores} threads": ["torch", "--threads", str(cores)],
     }
     times = {name: [] for name in contestants}
     accs = {name: [] for name in contestants}
-    calibration = Calibration(reference=args.quiet_calibration)
+    calibration = bench.Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-sweep-") as work:
         for r in range(args.repeats):
             cal = calibration.measure()
             print(f"round {r + 1}: calibration {cal}", file=sys.stderr, flush=True)
             for name, kind in contestants.items():
                 env = {"JAX_COMPILATION_CACHE_DIR": os.path.join(work, f"cache-{r}-{kind[0]}"), "JAXDL_NO_CACHE": ""}
-                _, stdout = run_timed(
+                _, stdout = bench.run_timed(
                     [
                         sys.executable,
                         "-m",
@@ -71,7 +61,7 @@ def main() -> None:
                     env=env,
                     cwd=work,
                 )
-                result = last_json(stdout)
+                result = bench.last_json(stdout)
                 times[name].append(round(result["seconds"], 3))
                 accs[name].append(max(result["test_acc"]))
                 seconds, after = result["seconds"], calibration.check()
@@ -80,7 +70,7 @@ def main() -> None:
         f"python benchmarks/sweep_digits.py --repeats {args.repeats} --runs {args.runs} --epochs {args.epochs}"
         f"{calibration.option}"
     )
-    table, record = against_torch(
+    table, record = bench.against_torch(
         times,
         {name: max(a) for name, a in accs.items()},
         info=info,
@@ -90,7 +80,7 @@ def main() -> None:
         calibration=calibration,
     )
     print(table)
-    save_json(out_file, record)
+    bench.save_json(out_file, record)
 
 
 if __name__ == "__main__":

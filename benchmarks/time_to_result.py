@@ -18,18 +18,7 @@ import os
 import sys
 import tempfile
 
-from jaxdl.bench import (
-    Calibration,
-    add_quiet_calibration,
-    add_record_out,
-    against_torch,
-    last_json,
-    machine,
-    median,
-    record_path,
-    run_timed,
-    save_json,
-)
+from jaxdl import bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,7 +38,7 @@ def _phase_table(phases: dict[str, list[dict[str, float]]], quiet: list[int]) ->
         cells = []
         for runs in phases.values():
             values = [r[phase] for i, r in enumerate(runs) if phase in r and (not quiet or i in quiet)]
-            cells.append(f"{median(values):.2f}" if values else "-")
+            cells.append(f"{bench.median(values):.2f}" if values else "-")
         lines.append(f"| {phase} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -58,19 +47,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=500)
-    add_record_out(p, "benchmarks/results/time_to_result-<date>.json")
-    add_quiet_calibration(p)
+    bench.add_record_out(p, "benchmarks/results/time_to_result-<date>.json")
+    bench.add_quiet_calibration(p)
     args = p.parse_args()
-    info = machine()
-    out_file = record_path(p, args, os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"))
+    info = bench.machine()
+    out_file = bench.record_path(p, args, os.path.join(HERE, "results", f"time_to_result-{info['date_utc'][:10]}.json"))
     cores = os.cpu_count() or 1
     times = {"jaxdl cold": [], "jaxdl warm": [], "torch 1 thread": [], f"torch {cores} threads": []}
     accs = {name: [] for name in times}
     phases: dict[str, list[dict[str, float]]] = {"jaxdl cold": [], "jaxdl warm": []}
-    calibration = Calibration(reference=args.quiet_calibration)
+    calibration = bench.Calibration(reference=args.quiet_calibration)
     with tempfile.TemporaryDirectory(prefix="jaxdl-ttr-") as work:
         warm = os.path.join(work, "warm-cache")
-        run_timed(
+        bench.run_timed(
             [
                 sys.executable,
                 "-m",
@@ -120,7 +109,7 @@ def main() -> None:
             }
             for name, (cmd, env) in commands.items():
                 out = os.path.join(work, f"{name.replace(' ', '-')}-{r}")
-                wall, stdout = run_timed([*cmd, "--out", out], env={"JAXDL_NO_CACHE": "", **env}, cwd=work)
+                wall, stdout = bench.run_timed([*cmd, "--out", out], env={"JAXDL_NO_CACHE": "", **env}, cwd=work)
                 times[name].append(round(wall, 3))
                 if name.startswith("jaxdl"):
                     with open(os.path.join(out, "metrics.json")) as f:
@@ -128,11 +117,11 @@ def main() -> None:
                     with open(os.path.join(out, "timing.json")) as f:
                         phases[name].append(json.load(f).get("phases", {}))
                 else:
-                    accs[name].append(last_json(stdout).get("test_acc"))
+                    accs[name].append(bench.last_json(stdout).get("test_acc"))
                 print(f"round {r + 1}: {name}: {wall:.2f} s; then {calibration.check()}", file=sys.stderr, flush=True)
     command = f"python benchmarks/time_to_result.py --repeats {args.repeats} --epochs {args.epochs}{calibration.option}"
     scores = {name: min(a for a in values if a is not None) for name, values in accs.items()}
-    table, record = against_torch(
+    table, record = bench.against_torch(
         times,
         scores,
         info=info,
@@ -147,7 +136,7 @@ def main() -> None:
     print(phase_table)
     record["phases"] = phases
     record["phase_table"] = phase_table
-    save_json(out_file, record)
+    bench.save_json(out_file, record)
 
 
 if __name__ == "__main__":
