@@ -293,7 +293,7 @@ class TrainConfig:
                 )
             base = next(iter(inspect.signature(fn).parameters))
             scheduler_args = _keyvalues.bind("--scheduler-args", scheduler_args, fn, own_flags={base: "--lr"})
-            _check_required(torch_name, fn, scheduler_args)
+            _check_required(torch_name, {base, *scheduler_args})
         checked = dataclasses.replace(self, optimizer_args=optimizer_args, scheduler_args=scheduler_args)
         if checked.cycles_momentum() and not optim.takes_cycled_momentum(self.optimizer):
             raise ConfigError(
@@ -348,14 +348,10 @@ class TrainConfig:
         return built
 
 
-def _check_required(torch_name: str, fn: Callable, given: Mapping[str, Any]) -> None:
-    """Raise unless ``given`` holds the scheduler arguments PyTorch requires (its base rate comes from ``--lr``)."""
-    parameters = inspect.signature(fn).parameters
-    if any(key not in parameters for key in given):
-        return  # an unknown argument comes first: schedules.by_name names it, with a "did you mean"
-    missing = [
-        p.name for p in list(parameters.values())[1:] if p.default is inspect.Parameter.empty and p.name not in given
-    ]
+def _check_required(torch_name: str, given: set[str]) -> None:
+    """Raise unless ``given`` (the base rate and ``--scheduler-args``' keys) names only arguments the scheduler takes
+    and every one PyTorch requires."""
+    missing = schedules.missing_arguments(torch_name, given)
     if missing:
         raise ConfigError(
             f"--scheduler {torch_name} needs {missing[0]} (torch's has no default): add --scheduler-args "

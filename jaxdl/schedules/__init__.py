@@ -18,7 +18,7 @@ torch class name (:data:`SCHEDULERS` lists them).
 """
 
 from jaxdl._torch_names import torch_class_getattr
-from jaxdl.schedules._by_name import SCHEDULERS, by_name, resolve
+from jaxdl.schedules._by_name import SCHEDULERS, by_name, missing_arguments, resolve
 from jaxdl.schedules._closed_form import (
     constant_lr,
     exponential_lr,
@@ -58,13 +58,15 @@ __all__ = [
     "per_step",
     "polynomial_lr",
     "reduce_lr_on_plateau",
+    "missing_arguments",
     "resolve",
     "sequential_lr",
     "step_lr",
     "swalr",
 ]
 
-_FUNCTIONS = [name for name in __all__ if name.islower() and name not in ("by_name", "per_step", "resolve")]
+_HELPERS = ("by_name", "missing_arguments", "per_step", "resolve")
+_FUNCTIONS = [name for name in __all__ if name.islower() and name not in _HELPERS]
 
 __getattr__ = torch_class_getattr(
     "jaxdl.schedules",

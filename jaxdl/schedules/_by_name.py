@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from jaxdl import _checks
 from jaxdl.errors import unknown
@@ -70,11 +70,24 @@ def by_name(name: str, **kwargs: object) -> Schedule | Plateau:
     'CosineAnnealingWarmRestarts'
     """
     cls, fn = resolve(name)
-    params = inspect.signature(fn).parameters
-    for key in kwargs:
-        if key not in params:
-            raise unknown("argument", key, params, where=cls)
-    missing = [p.name for p in params.values() if p.default is inspect.Parameter.empty and p.name not in kwargs]
+    missing = missing_arguments(cls, kwargs)
     if missing:
         raise _checks.fail(cls, missing[0], None, "given (it has no default)", got="nothing")
     return fn(**kwargs)
+
+
+def missing_arguments(name: str, given: Collection[str]) -> list[str]:
+    """The arguments the scheduler ``name`` requires (no default, as in PyTorch) that ``given`` lacks.
+
+    Raises:
+      ConfigError: a name in ``given`` that the scheduler does not take, with a "did you mean".
+
+    >>> missing_arguments("StepLR", ["lr"])
+    ['step_size']
+    """
+    cls, fn = resolve(name)
+    params = inspect.signature(fn).parameters
+    for key in given:
+        if key not in params:
+            raise unknown("argument", key, params, where=cls)
+    return [p.name for p in params.values() if p.default is inspect.Parameter.empty and p.name not in given]
